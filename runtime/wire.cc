@@ -1,0 +1,90 @@
+#include "runtime/wire.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+namespace amino::wire {
+
+void to_proto(const amino::Value& v, amino::pb::Value* out) {
+  using K = amino::Value::Kind;
+  switch (v.kind()) {
+    case K::kNull: out->set_null_value(true); break;
+    case K::kBool: out->set_bool_value(v.as<bool>()); break;
+    case K::kInt: out->set_int_value(v.as<std::int64_t>()); break;
+    case K::kDouble: out->set_double_value(v.as<double>()); break;
+    case K::kString: out->set_string_value(v.as<std::string>()); break;
+    case K::kBytes: out->set_bytes_value(v.as<Bytes>().data); break;
+    case K::kList: {
+      auto* l = out->mutable_list_value();
+      for (const auto& x : v.as<ValueList>()) to_proto(x, l->add_items());
+      break;
+    }
+    case K::kMap: {
+      auto* m = out->mutable_map_value()->mutable_entries();
+      for (const auto& [k, x] : v.as<ValueMap>()) to_proto(x, &(*m)[k]);
+      break;
+    }
+  }
+}
+
+amino::Value from_proto(const amino::pb::Value& p) {
+  using P = amino::pb::Value;
+  switch (p.kind_case()) {
+    case P::kNullValue:
+    case P::KIND_NOT_SET: return {};
+    case P::kBoolValue: return p.bool_value();
+    case P::kIntValue: return static_cast<std::int64_t>(p.int_value());
+    case P::kDoubleValue: return p.double_value();
+    case P::kStringValue: return p.string_value();
+    case P::kBytesValue: return Bytes{p.bytes_value()};
+    case P::kListValue: {
+      ValueList l;
+      l.reserve(p.list_value().items_size());
+      for (const auto& x : p.list_value().items()) l.push_back(from_proto(x));
+      return l;
+    }
+    case P::kMapValue: {
+      ValueMap m;
+      for (const auto& [k, x] : p.map_value().entries()) m.emplace(k, from_proto(x));
+      return m;
+    }
+  }
+  return {};
+}
+
+std::string encode_value(const amino::Value& v) {
+  amino::pb::Value p;
+  to_proto(v, &p);
+  std::string out;
+  google::protobuf::io::StringOutputStream sos(&out);
+  google::protobuf::io::CodedOutputStream cos(&sos);
+  cos.SetSerializationDeterministic(true);
+  p.SerializeToCodedStream(&cos);
+  cos.Trim();
+  return out;
+}
+
+amino::Value decode_value(std::string_view bytes) {
+  amino::pb::Value p;
+  if (!p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    throw SystemError(Code::kBadFrame, "malformed Value encoding");
+  }
+  return from_proto(p);
+}
+
+void to_proto(const Status& s, amino::pb::Status* out) {
+  out->set_code(static_cast<int>(s.code));
+  out->set_message(s.message);
+  out->set_app_type(s.app_type);
+}
+
+Status from_proto(const amino::pb::Status& p) {
+  Status s;
+  const int c = p.code();
+  s.code = (c < 0 || c > static_cast<int>(Code::kInternal)) ? Code::kInternal : static_cast<Code>(c);
+  s.message = p.message();
+  s.app_type = p.app_type();
+  return s;
+}
+
+}  // namespace amino::wire
