@@ -1,0 +1,211 @@
+// The deployment-manager (DM) API, after Sapphire/Amino.Run (reference §2). A DM is three
+// components: a client part next to every remote reference, a server part next to every replica, and
+// a group part (one per DM instance, hosted by the OMS). The kernel calls their upcalls when the
+// matching event happens; the *Context classes are the library calls a DM may make.
+//
+// Chains: a spec's dmList is ordered outer first. Client parts run outer -> inner; server parts run
+// inner -> outer (the first-listed DM's server sits next to the object); group on_create runs
+// innermost first; an outer group's replicas are logical: each is realized by a fresh inner group.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/env.h"
+#include "runtime/node_info.h"
+#include "runtime/status.h"
+#include "runtime/value.h"
+
+namespace amino {
+
+// One application call as DMs see it.
+struct Invocation {
+  std::string method;
+  ValueList args;
+  bool read_only = false;     // from the class's method table
+  std::string caller;         // the calling client (node id, or node id/object for nested calls)
+  std::uint64_t call_id = 0;  // unique per caller; stable across a DM's retries of the same call
+  Time deadline = kForever;   // absolute time on the caller's clock
+};
+
+// A replica at one level of a chain. Replicas of the innermost DM are physical (a kernel object on
+// a node); replicas of outer DMs are logical, each realized by an inner group (child_gid).
+struct ReplicaRef {
+  std::string rid;
+  std::string gid;
+  NodeId node;               // physical: where it lives; logical: where its first stack lives
+  std::uint64_t oid = 0;     // physical replicas only
+  std::string child_gid;     // logical replicas only
+  bool valid() const { return !rid.empty(); }
+  bool physical() const { return oid != 0; }
+  Value to_value() const;
+  static ReplicaRef from_value(const Value& v);
+  bool operator==(const ReplicaRef& o) const { return rid == o.rid; }
+};
+
+// Per-caller RPC metrics kept by each kernel object (reference §1.3 step 5).
+struct CallerMetrics {
+  std::uint64_t calls = 0;
+  std::int64_t total_ns = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+};
+using Metrics = std::map<std::string, CallerMetrics>;  // by caller
+Value metrics_to_value(const Metrics& m);
+Metrics metrics_from_value(const Value& v);
+
+using DmConfig = ValueMap;  // validated against the DM's schema; defaults filled in
+
+// A local copy of the application object, for caching and offloading DMs.
+class LocalCopy {
+ public:
+  virtual ~LocalCopy() = default;
+  virtual Reply invoke(const Invocation& inv) = 0;
+  virtual Value snapshot() const = 0;
+  virtual void restore(const Value& state) = 0;
+};
+
+class ClientContext {
+ public:
+  virtual ~ClientContext() = default;
+  virtual Env& env() = 0;
+  virtual const DmConfig& config() const = 0;
+  virtual const std::string& group_id() const = 0;
+  virtual const std::string& microservice() const = 0;
+  // Asks the group for a replica to talk to (GroupDM::on_ref_request, through the OMS).
+  virtual ReplicaRef ref_request() = 0;
+  virtual std::vector<ReplicaRef> replicas() = 0;
+  // Sends the call one level inward: to the next DM's client for that replica, or (innermost) to
+  // the physical replica. Stale locations are repaired through the OMS here, not in DMs.
+  virtual Reply forward(const ReplicaRef& to, Invocation& inv) = 0;
+  virtual Reply notify_group(const Value& msg) = 0;
+  // Caching, immutable and offloading DMs: the state of a replica, and a local copy built from it.
+  virtual Reply fetch_state(const ReplicaRef& from) = 0;
+  virtual std::unique_ptr<LocalCopy> make_local_copy(const Value& state) = 0;
+};
+
+class ServerContext {
+ public:
+  virtual ~ServerContext() = default;
+  virtual Env& env() = 0;
+  virtual const DmConfig& config() const = 0;
+  virtual const ReplicaRef& self() const = 0;  // this server's replica at its own level
+  virtual int level() const = 0;               // 0 = outermost DM
+  // Passes the call outward: to the next server, or to the object itself.
+  virtual Reply next(Invocation& inv) = 0;
+  virtual Value snapshot_object() = 0;
+  virtual void restore_object(const Value& state) = 0;
+  // Library calls (reference §2.1).
+  virtual ReplicaRef replicate(const NodeId& where) = 0;  // where empty: group picks by selector
+  virtual void pin(const NodeId& node) = 0;  // asynchronous: moves this chain after the call returns
+  virtual void terminate() = 0;              // asynchronous, like pin
+  virtual std::vector<NodeInfo> nodes(const NodeSelector& selector) = 0;
+  virtual std::vector<std::string> regions() = 0;
+  virtual std::string region() = 0;
+  virtual Metrics metrics() = 0;
+  virtual std::vector<ReplicaRef> replicas() = 0;  // this level's group members
+  // DM-to-DM messages between servers of the same group (e.g. Raft): peer's on_message.
+  virtual Reply send_to_peer(const ReplicaRef& peer, const Value& msg, Duration timeout) = 0;
+  virtual Reply notify_group(const Value& msg) = 0;
+};
+
+class GroupContext {
+ public:
+  virtual ~GroupContext() = default;
+  virtual Env& env() = 0;
+  virtual const DmConfig& config() const = 0;
+  virtual const std::string& group_id() const = 0;
+  virtual const NodeSelector& selector() const = 0;  // this DM's placement constraint
+  virtual std::vector<ReplicaRef> replicas() = 0;    // live members
+  // A new replica holding a copy of `from`'s state on `where` (empty: choose by selector), with a
+  // fresh inner chain; returns an invalid ref with the reason logged if impossible.
+  virtual ReplicaRef replicate(const ReplicaRef& from, const NodeId& where) = 0;
+  virtual Status pin(const ReplicaRef& replica, const NodeId& node) = 0;  // stop-and-copy migration
+  virtual Status terminate(const ReplicaRef& replica) = 0;
+  virtual std::vector<NodeInfo> nodes(const NodeSelector& selector) = 0;  // live nodes
+  virtual std::vector<std::string> regions() = 0;
+  virtual Metrics metrics(const ReplicaRef& replica) = 0;
+  virtual Reply notify_server(const ReplicaRef& replica, const Value& msg) = 0;
+};
+
+class ClientDM {
+ public:
+  virtual ~ClientDM() = default;
+  virtual void on_create(ClientContext&) {}
+  virtual Reply on_rpc(Invocation& inv, ClientContext& ctx) = 0;
+};
+
+class ServerDM {
+ public:
+  virtual ~ServerDM() = default;
+  virtual void on_create(ServerContext&) {}
+  virtual void on_destroy(ServerContext&) {}
+  virtual Reply on_rpc(Invocation& inv, ServerContext& ctx) { return ctx.next(inv); }
+  virtual void on_membership_change(ServerContext&, const std::vector<ReplicaRef>&) {}
+  virtual Value on_notification(ServerContext&, const Value&) { return {}; }
+  virtual Reply on_message(ServerContext&, const ReplicaRef&, const Value&) {
+    return Reply::error(Code::kNoSuchMethod, "this DM takes no peer messages");
+  }
+  virtual void on_low_memory(ServerContext&) {}
+  // DM state that travels with the chain when it migrates.
+  virtual Value snapshot() const { return {}; }
+  virtual void restore(const Value&) {}
+};
+
+class GroupDM {
+ public:
+  virtual ~GroupDM() = default;
+  virtual void on_create(GroupContext&, const ReplicaRef& /*first*/) {}
+  virtual void on_destroy(GroupContext&) {}
+  // Default: a live replica chosen with the node's seeded RNG.
+  virtual ReplicaRef on_ref_request(GroupContext& ctx, const NodeId& client);
+  virtual void on_failure(GroupContext&, const ReplicaRef& /*dead*/) {}
+  virtual Value on_notification(GroupContext&, const Value&) { return {}; }
+  virtual void on_low_memory(GroupContext&, const ReplicaRef&) {}
+  virtual void on_high_latency(GroupContext&, const ReplicaRef&, const NodeId& /*client*/,
+                               Duration /*latency*/) {}
+};
+
+// A typed configuration key of a DM; specs are checked against these at load time.
+struct ConfigKey {
+  std::string name;
+  Value::Kind kind = Value::Kind::kInt;
+  Value default_value;
+  std::string doc;
+};
+
+struct DmDescriptor {
+  std::string name;
+  std::string category;  // DMs sharing a non-empty category are mutually exclusive in a chain
+  std::string summary;
+  std::vector<ConfigKey> config;
+  std::function<std::unique_ptr<ClientDM>()> make_client;
+  std::function<std::unique_ptr<ServerDM>()> make_server;
+  std::function<std::unique_ptr<GroupDM>()> make_group;
+};
+
+// Known DMs and the compatibility table consulted when a spec is loaded.
+class DmRegistry {
+ public:
+  void add(DmDescriptor d);
+  const DmDescriptor* find(const std::string& name) const;
+  std::vector<std::string> names() const;
+  // Rejects `outer` listed anywhere before `inner` in one chain ("*" matches any DM).
+  void forbid(std::string outer, std::string inner, std::string reason);
+  // Why this chain (outer first) is rejected, or nullopt if it is allowed.
+  std::optional<std::string> check_chain(const std::vector<std::string>& dms) const;
+
+ private:
+  struct Rule {
+    std::string outer, inner, reason;
+  };
+  std::map<std::string, DmDescriptor> dms_;
+  std::vector<Rule> rules_;
+};
+
+}  // namespace amino

@@ -1,0 +1,2 @@
+// DmRegistry: known DMs and the chain compatibility table.
+#include "runtime/dm.h"

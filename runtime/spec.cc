@@ -1,0 +1,2 @@
+// YAML spec parsing and validation.
+#include "runtime/spec.h"
