@@ -39,10 +39,10 @@ struct ReplicaRef {
   std::string rid;
   std::string gid;
   NodeId node;               // physical: where it lives; logical: where its first stack lives
-  std::uint64_t oid = 0;     // physical replicas only
-  std::string child_gid;     // logical replicas only
+  std::uint64_t oid = 0;     // the kernel object (for a logical replica: its first stack's)
+  std::string child_gid;     // logical replicas only: the inner group realizing it
   bool valid() const { return !rid.empty(); }
-  bool physical() const { return oid != 0; }
+  bool physical() const { return child_gid.empty(); }
   Value to_value() const;
   static ReplicaRef from_value(const Value& v);
   bool operator==(const ReplicaRef& o) const { return rid == o.rid; }

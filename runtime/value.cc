@@ -62,6 +62,12 @@ const Value* Value::find(const std::string& key) const {
   return it == m.end() ? nullptr : &it->second;
 }
 
+const Value& Value::at(const std::string& key) const {
+  const Value* v = find(key);
+  if (v == nullptr) throw SystemError(Code::kBadArguments, "missing field '" + key + "'");
+  return *v;
+}
+
 Value& Value::operator[](const std::string& key) {
   if (is_null()) v_ = ValueMap{};
   if (!is<ValueMap>()) mismatch(Kind::kMap, kind());

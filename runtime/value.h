@@ -59,6 +59,8 @@ class Value {
 
   // Map helpers.
   const Value* find(const std::string& key) const;
+  // The field `key` of a map; throws SystemError(kBadArguments) naming it when absent.
+  const Value& at(const std::string& key) const;
   Value& operator[](const std::string& key);
 
   bool operator==(const Value& o) const { return v_ == o.v_; }

@@ -1,0 +1,20 @@
+#include "dms/all.h"
+
+#include "dms/default_dm.h"
+
+namespace amino::dms {
+
+void register_all(DmRegistry& registry) {
+  registry.add(default_dm());
+}
+
+const DmRegistry& builtin() {
+  static const DmRegistry registry = [] {
+    DmRegistry r;
+    register_all(r);
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace amino::dms

@@ -1,0 +1,13 @@
+// Default behaviour of group components.
+#include "runtime/dm.h"
+
+namespace amino {
+
+ReplicaRef GroupDM::on_ref_request(GroupContext& ctx, const NodeId&) {
+  std::vector<ReplicaRef> live = ctx.replicas();
+  if (live.empty()) return {};
+  const auto i = ctx.env().rng().uniform_int(0, static_cast<std::int64_t>(live.size()) - 1);
+  return live[static_cast<std::size_t>(i)];
+}
+
+}  // namespace amino

@@ -1,0 +1,310 @@
+#include "runtime/kernel.h"
+
+#include <algorithm>
+
+#include "runtime/client_chain.h"
+#include "runtime/kernel_object.h"
+#include "runtime/protocol.h"
+#include "runtime/wire.h"
+
+namespace amino {
+
+namespace {
+std::int64_t as_i64(std::uint64_t x) { return static_cast<std::int64_t>(x); }
+std::uint64_t oid_of(const Value& body) { return static_cast<std::uint64_t>(body.at("oid").as_int()); }
+}  // namespace
+
+Kernel::Kernel(Env& env, const ClassRegistry& classes, const DmRegistry& dms, KernelOptions options)
+    : env_(env), rpc_(env), classes_(classes), dms_(dms), options_(std::move(options)) {}
+
+Kernel::~Kernel() {
+  for (auto& [oid, obj] : objects_) obj->destroy();
+}
+
+void Kernel::start() {
+  if (running_) return;
+  running_ = true;
+  serve();
+  env_.spawn("heartbeat", [this] { heartbeat_loop(); });
+}
+
+void Kernel::stop() { running_ = false; }
+
+// ---- Kernel server: requests from clients, peers and the OMS --------------------------------------
+
+void Kernel::serve() {
+  rpc_.serve(svc::kInvoke, [this](const NodeId& from, std::string body) {
+    RpcResult out;
+    out.status = handle_invoke(from, body, &out.body).status;
+    return out;
+  });
+  rpc_.serve_value(svc::kInstall, [this](const NodeId&, const Value& b) { return handle_install(b); });
+  rpc_.serve_value(svc::kQuiesce, [this](const NodeId&, const Value& b) { return handle_quiesce(b); });
+  rpc_.serve_value(svc::kSnapshot, [this](const NodeId&, const Value& b) {
+    return with_object(b, [](KernelObject& o) { return Reply::ok(o.object().snapshot()); });
+  });
+  rpc_.serve_value(svc::kResume, [this](const NodeId&, const Value& b) {
+    return with_object(b, [](KernelObject& o) {
+      o.resume_calls();
+      return Reply::ok({});
+    });
+  });
+  rpc_.serve_value(svc::kDrop, [this](const NodeId&, const Value& b) {
+    auto it = objects_.find(oid_of(b));
+    if (it == objects_.end()) return Reply::ok({});  // idempotent
+    std::unique_ptr<KernelObject> obj = std::move(it->second);
+    objects_.erase(it);
+    obj->destroy();
+    return Reply::ok({});
+  });
+  // One-way from the OMS; the upcall may block, so it gets its own context.
+  rpc_.on_cast(svc::kMembership, [this](const NodeId&, std::string body) {
+    env_.spawn("on_membership_change", [this, body = std::move(body)] {
+      Value b = wire::decode_value(body);
+      Reply r = with_object(b, [&](KernelObject& o) {
+        std::vector<ReplicaRef> members;
+        for (const auto& m : b.at("members").as_list()) members.push_back(ReplicaRef::from_value(m));
+        o.membership_changed(static_cast<int>(b.at("level").as_int()), members);
+        return Reply::ok({});
+      });
+      if (!r.ok()) env_.log(LogLevel::kDebug, "membership change not delivered: " + r.status.to_string());
+    });
+  });
+  rpc_.serve_value(svc::kNotifyServer, [this](const NodeId&, const Value& b) {
+    return with_object(b, [&](KernelObject& o) {
+      return Reply::ok(o.notify_server(static_cast<int>(b.at("level").as_int()), b.at("msg")));
+    });
+  });
+  rpc_.serve_value(svc::kPeerMessage, [this](const NodeId&, const Value& b) {
+    return with_object(b, [&](KernelObject& o) {
+      return o.peer_message(static_cast<int>(b.at("level").as_int()), ReplicaRef::from_value(b.at("from")),
+                            b.at("msg"));
+    });
+  });
+  rpc_.serve_value(svc::kMetrics, [this](const NodeId&, const Value& b) {
+    return with_object(b, [](KernelObject& o) { return Reply::ok(metrics_to_value(o.metrics())); });
+  });
+}
+
+Reply Kernel::with_object(const Value& body, const std::function<Reply(KernelObject&)>& fn) {
+  try {
+    auto it = objects_.find(oid_of(body));
+    if (it == objects_.end()) {
+      return Reply::error(Code::kNoSuchObject, "no object " + body.at("oid").to_string() + " on " + env_.self());
+    }
+    return fn(*it->second);
+  } catch (const SystemError& e) {
+    return Reply::error(e.code(), e.what());
+  } catch (const std::exception& e) {
+    return Reply::error(Code::kInternal, e.what());
+  }
+}
+
+Reply Kernel::handle_invoke(const NodeId&, const std::string& body, std::string* reply_body) {
+  pb::InvokeRequest req;
+  if (!req.ParseFromString(body)) return Reply::error(Code::kBadFrame, "malformed InvokeRequest");
+  auto it = objects_.find(req.oid());
+  if (it == objects_.end()) {
+    return Reply::error(Code::kNoSuchObject, "no object " + std::to_string(req.oid()) + " on " + env_.self());
+  }
+  Invocation inv;
+  inv.method = req.method();
+  inv.args.reserve(req.args_size());
+  for (const auto& a : req.args()) inv.args.push_back(wire::from_proto(a));
+  inv.caller = req.caller();
+  Reply r = it->second->invoke(inv, body.size());
+  if (r.ok()) *reply_body = wire::encode_value(r.value);
+  return r;
+}
+
+Reply Kernel::handle_install(const Value& body) {
+  try {
+    StackSpec spec = StackSpec::from_value(body.at("stack"));
+    if (objects_.count(spec.oid) != 0) return Reply::error(Code::kInternal, "object exists already");
+    const ClassInfo* cls = classes_.find(spec.class_name);
+    if (cls == nullptr) {
+      return Reply::error(Code::kNoSuchClass, "class " + spec.class_name + " is not registered on " + env_.self());
+    }
+    const Value* state = body.find("state");
+    std::unique_ptr<MicroService> obj =
+        (state != nullptr && !state->is_null()) ? cls->instantiate_empty() : cls->instantiate(body.at("args").as_list());
+    auto ko = std::make_unique<KernelObject>(*this, std::move(spec), *cls, std::move(obj));
+    if (state != nullptr && !state->is_null()) ko->restore(StackState::from_value(*state));
+    KernelObject& ref = *ko;
+    objects_.emplace(ref.oid(), std::move(ko));
+    ref.start();
+    return Reply::ok({});
+  } catch (const SystemError& e) {
+    return Reply::error(e.code(), e.what());
+  } catch (const std::exception& e) {
+    return Reply::error(Code::kInternal, e.what());
+  }
+}
+
+Reply Kernel::handle_quiesce(const Value& body) {
+  return with_object(body, [&](KernelObject& o) {
+    const Time deadline = env_.now() + body.at("timeout_ns").as_int();
+    if (!o.quiesce(deadline)) {
+      o.resume_calls();
+      return Reply::error(Code::kTimeout, "calls in flight did not drain on " + env_.self());
+    }
+    return Reply::ok(o.state().to_value());
+  });
+}
+
+// ---- Link to the OMS -------------------------------------------------------------------------------
+
+Value Kernel::local_state_report() {
+  NodeInfo me;
+  me.id = env_.self();
+  me.region = options_.region;
+  me.labels = options_.labels;
+  return node_info_to_value(me);
+}
+
+void Kernel::heartbeat_loop() {
+  while (running_) {
+    if (!registered_) {
+      Reply r = rpc_.call_value(options_.oms, svc::kRegister, local_state_report(), options_.control_timeout);
+      registered_ = r.ok();
+      if (!registered_) env_.log(LogLevel::kWarn, "OMS registration failed: " + r.status.to_string());
+    } else {
+      ValueMap hb{{"node", local_state_report()}};
+      if (options_.memory_limit_bytes > 0) {
+        std::size_t bytes = 0;
+        for (auto& [oid, o] : objects_) bytes += wire::encode_value(o->object().snapshot()).size();
+        if (bytes > options_.memory_limit_bytes) {
+          ValueList oids;
+          for (auto& [oid, o] : objects_) {
+            o->low_memory();
+            oids.push_back(as_i64(oid));
+          }
+          rpc_.cast_value(options_.oms, svc::kLowMemory, ValueMap{{"node", env_.self()}, {"oids", oids}});
+        }
+      }
+      rpc_.cast_value(options_.oms, svc::kHeartbeat, hb);
+    }
+    env_.sleep_for(options_.heartbeat_period);
+  }
+}
+
+Reply Kernel::oms_call(const char* service, const Value& body) {
+  return rpc_.call_value(options_.oms, service, body, options_.control_timeout);
+}
+
+// ---- Client API ------------------------------------------------------------------------------------
+
+std::shared_ptr<ClientChain> Kernel::chain_for(const Value& acquired) {
+  const std::string& ms = acquired.at("ms").as_string();
+  auto it = chains_.find(ms);
+  if (it != chains_.end()) return it->second;
+  auto chain = std::make_shared<ClientChain>(*this, ms, MicroServiceSpec::from_value(acquired.at("spec")),
+                                             acquired.at("root_gid").as_string());
+  chains_.emplace(ms, chain);
+  const std::string& name = chain->spec().name;
+  if (!name.empty()) names_[name] = ms;
+  return chain;
+}
+
+Stub Kernel::create(const std::string& spec_yaml) { return create(parse_spec(spec_yaml, dms_)); }
+
+Stub Kernel::create(const MicroServiceSpec& spec) {
+  Value v = unwrap(oms_call(svc::kCreate, ValueMap{{"spec", spec.to_value()}, {"creator", env_.self()}}));
+  return Stub(chain_for(v));
+}
+
+Stub Kernel::acquire(const std::string& id_or_name) {
+  auto n = names_.find(id_or_name);
+  const std::string& key = n == names_.end() ? id_or_name : n->second;
+  auto it = chains_.find(key);
+  if (it != chains_.end()) return Stub(it->second);
+  return Stub(chain_for(unwrap(oms_call(svc::kAcquire, ValueMap{{"id", id_or_name}}))));
+}
+
+void Kernel::set_name(const std::string& id, const std::string& name) {
+  unwrap(oms_call(svc::kSetName, ValueMap{{"id", id}, {"name", name}}));
+}
+
+Stub Kernel::attach(const std::string& name) {
+  return Stub(chain_for(unwrap(oms_call(svc::kAttach, ValueMap{{"name", name}}))));
+}
+
+void Kernel::detach(const std::string& name) { unwrap(oms_call(svc::kDetach, ValueMap{{"name", name}})); }
+
+void Kernel::remove(const std::string& id) {
+  unwrap(oms_call(svc::kDelete, ValueMap{{"id", id}}));
+  chains_.erase(id);
+}
+
+std::vector<NodeInfo> Kernel::nodes(const NodeSelector& selector) {
+  std::vector<NodeInfo> out;
+  for (const auto& n : unwrap(oms_call(svc::kNodes, ValueMap{{"selector", selector_to_value(selector)}})).as_list()) {
+    out.push_back(node_info_from_value(n));
+  }
+  return out;
+}
+
+std::vector<std::uint64_t> Kernel::local_objects() const {
+  std::vector<std::uint64_t> out;
+  for (const auto& [oid, _] : objects_) out.push_back(oid);
+  return out;
+}
+
+KernelObject* Kernel::object(std::uint64_t oid) const {
+  auto it = objects_.find(oid);
+  return it == objects_.end() ? nullptr : it->second.get();
+}
+
+// ---- The innermost hop: a kernel RPC to a physical replica, with location repair -----------------
+
+Reply Kernel::invoke_remote(const ReplicaRef& to, const std::string& gid, Invocation& inv) {
+  auto moved = relocated_.find(to.oid);
+  NodeId node = moved == relocated_.end() ? to.node : moved->second;
+
+  pb::InvokeRequest req;
+  req.set_oid(to.oid);
+  req.set_method(inv.method);
+  for (const auto& a : inv.args) wire::to_proto(a, req.add_args());
+  req.set_caller(inv.caller);
+  const std::string body = req.SerializeAsString();
+
+  Duration backoff = kMillisecond;
+  int repairs = 0;
+  for (;;) {
+    const Time start = env_.now();
+    if (start >= inv.deadline) return Reply::error(Code::kTimeout, inv.method + ": deadline passed");
+    RpcResult r = rpc_.call(node, svc::kInvoke, body, inv.deadline - start);
+    const Code code = r.status.code;
+    if (code == Code::kNoSuchObject && repairs < 3) {
+      // Stale location (the object migrated): ask the OMS where it is now and retry there.
+      Reply loc = oms_call(svc::kLocate, ValueMap{{"oid", as_i64(to.oid)}});
+      if (!loc.ok()) return Reply{loc.status, {}};
+      const std::string& now_at = loc.value.at("node").as_string();
+      if (now_at == node) return to_reply(r);
+      node = now_at;
+      relocated_[to.oid] = node;
+      ++repairs;
+      continue;
+    }
+    if (code == Code::kMigrating) {
+      env_.sleep_for(std::min(backoff, std::max<Duration>(inv.deadline - env_.now(), 0)));
+      backoff = std::min<Duration>(backoff * 2, 50 * kMillisecond);
+      continue;
+    }
+    const Duration latency = env_.now() - start;
+    if (r.ok() && options_.high_latency_threshold > 0 && latency > options_.high_latency_threshold) {
+      report_high_latency(to, gid, latency);
+    }
+    return to_reply(r);
+  }
+}
+
+void Kernel::report_high_latency(const ReplicaRef& to, const std::string& gid, Duration latency) {
+  auto it = last_latency_report_.find(to.rid);
+  if (it != last_latency_report_.end() && env_.now() - it->second < kSecond) return;
+  last_latency_report_[to.rid] = env_.now();
+  rpc_.cast_value(options_.oms, svc::kHighLatency,
+                  ValueMap{{"gid", gid}, {"rid", to.rid}, {"client", env_.self()}, {"latency_ns", latency}});
+}
+
+}  // namespace amino

@@ -1,0 +1,105 @@
+// A node's deployment kernel: the kernel server (object table, dispatch, per-object gate, per-caller
+// metrics), the client runtime (stubs and the client side of DM chains) and the node's link to the
+// OMS (registration, heartbeats). Written only against the seam (Env), so every backend runs it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/dm.h"
+#include "runtime/env.h"
+#include "runtime/microservice.h"
+#include "runtime/rpc.h"
+#include "runtime/spec.h"
+#include "runtime/stub.h"
+
+namespace amino {
+
+class KernelObject;
+class ClientChain;
+
+struct KernelOptions {
+  NodeId oms;                                      // where the OMS runs
+  std::string region = "default-region";
+  std::map<std::string, std::string> labels;
+  Duration heartbeat_period = 500 * kMillisecond;
+  Duration call_timeout = 5 * kSecond;             // default deadline of an application call
+  Duration control_timeout = 5 * kSecond;          // deadline of control-plane calls
+  int max_concurrent_calls = 100;                  // per-object gate (Amino.Run's semaphore)
+  std::size_t memory_limit_bytes = 0;              // 0: never report low memory
+  Duration high_latency_threshold = 1 * kSecond;   // 0: never report high latency
+};
+
+class Kernel : public ObjectRuntime {
+ public:
+  Kernel(Env& env, const ClassRegistry& classes, const DmRegistry& dms, KernelOptions options);
+  ~Kernel() override;
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  // Serves requests and, in a background context, registers with the OMS (retrying) and heartbeats.
+  void start();
+  void stop();
+  bool registered() const { return registered_; }
+
+  // Client API; call from an execution context. Throws SpecError or SystemError.
+  Stub create(const std::string& spec_yaml);
+  Stub create(const MicroServiceSpec& spec);
+  Stub acquire(const std::string& id_or_name);
+  void set_name(const std::string& id, const std::string& name);
+  Stub attach(const std::string& name);  // reference count + 1
+  void detach(const std::string& name);  // reference count - 1
+  void remove(const std::string& id);    // delete: reference count - 1, destroyed at 0
+  std::vector<NodeInfo> nodes(const NodeSelector& selector = {});
+
+  // ObjectRuntime: what hosted objects may ask for.
+  Stub stub(const std::string& id_or_name) override { return acquire(id_or_name); }
+  void compute(double ops) override { env_.compute(ops); }
+  std::string node() const override { return env_.self(); }
+
+  // Local introspection (tests, tools).
+  std::vector<std::uint64_t> local_objects() const;
+  KernelObject* object(std::uint64_t oid) const;
+
+  Env& env() { return env_; }
+  Rpc& rpc() { return rpc_; }
+  const KernelOptions& options() const { return options_; }
+  const ClassRegistry& classes() const { return classes_; }
+  const DmRegistry& dms() const { return dms_; }
+
+  // Used by DM contexts.
+  Reply oms_call(const char* service, const Value& body);
+  // Delivers a call to a physical replica, repairing stale locations through the OMS.
+  Reply invoke_remote(const ReplicaRef& to, const std::string& gid, Invocation& inv);
+  std::uint64_t next_call_id() { return next_call_id_++; }
+
+ private:
+  void serve();
+  void heartbeat_loop();
+  Value local_state_report();
+  Reply handle_invoke(const NodeId& from, const std::string& body, std::string* reply_body);
+  Reply handle_install(const Value& body);
+  Reply handle_quiesce(const Value& body);
+  Reply with_object(const Value& body, const std::function<Reply(KernelObject&)>& fn);
+  std::shared_ptr<ClientChain> chain_for(const Value& acquired);
+  void report_high_latency(const ReplicaRef& to, const std::string& gid, Duration latency);
+
+  Env& env_;
+  Rpc rpc_;
+  const ClassRegistry& classes_;
+  const DmRegistry& dms_;
+  KernelOptions options_;
+  bool running_ = false;
+  bool registered_ = false;
+  std::uint64_t next_call_id_ = 1;
+  std::map<std::uint64_t, std::unique_ptr<KernelObject>> objects_;
+  std::map<std::string, std::shared_ptr<ClientChain>> chains_;  // by microservice id
+  std::map<std::string, std::string> names_;                    // name -> microservice id
+  std::map<std::uint64_t, NodeId> relocated_;                   // oid -> node, learned from the OMS
+  std::map<std::string, Time> last_latency_report_;             // rid -> time
+};
+
+}  // namespace amino
