@@ -6,6 +6,8 @@ namespace amino::dms {
 
 void register_all(DmRegistry& registry) {
   registry.add(default_dm());
+  register_library(registry);
+  register_replication(registry);
 }
 
 const DmRegistry& builtin() {

@@ -9,4 +9,8 @@ void register_all(DmRegistry& registry);
 // A registry with every built-in DM (built once per process).
 const DmRegistry& builtin();
 
+// Parts of register_all, one per family (each in its own file).
+void register_library(DmRegistry& registry);      // primitives, caching, serializability, mobility
+void register_replication(DmRegistry& registry);  // ConsensusRSM variants
+
 }  // namespace amino::dms

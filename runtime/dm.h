@@ -121,6 +121,7 @@ class GroupContext {
   virtual const DmConfig& config() const = 0;
   virtual const std::string& group_id() const = 0;
   virtual const NodeSelector& selector() const = 0;  // this DM's placement constraint
+  virtual const NodeId& creator() const = 0;          // the node whose create() made the microservice
   virtual std::vector<ReplicaRef> replicas() = 0;    // live members
   // A new replica holding a copy of `from`'s state on `where` (empty: choose by selector), with a
   // fresh inner chain; returns an invalid ref with the reason logged if impossible.
@@ -187,6 +188,9 @@ struct DmDescriptor {
   std::function<std::unique_ptr<ClientDM>()> make_client;
   std::function<std::unique_ptr<ServerDM>()> make_server;
   std::function<std::unique_ptr<GroupDM>()> make_group;
+  // The server part keeps its state in Env::storage(): a kernel server that restarts with its
+  // storage re-creates such replicas and runs on_create, which recovers them (e.g. Raft's log).
+  bool durable = false;
 };
 
 // Known DMs and the compatibility table consulted when a spec is loaded.

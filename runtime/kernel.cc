@@ -25,6 +25,7 @@ void Kernel::start() {
   if (running_) return;
   running_ = true;
   serve();
+  recover_durable_stacks();
   env_.spawn("heartbeat", [this] { heartbeat_loop(); });
 }
 
@@ -54,6 +55,10 @@ void Kernel::serve() {
     if (it == objects_.end()) return Reply::ok({});  // idempotent
     std::unique_ptr<KernelObject> obj = std::move(it->second);
     objects_.erase(it);
+    if (is_durable(obj->spec())) {
+      env_.storage().erase("stack/" + std::to_string(obj->oid()));
+      env_.storage().sync();
+    }
     obj->destroy();
     return Reply::ok({});
   });
@@ -131,6 +136,10 @@ Reply Kernel::handle_install(const Value& body) {
     auto ko = std::make_unique<KernelObject>(*this, std::move(spec), *cls, std::move(obj));
     if (state != nullptr && !state->is_null()) ko->restore(StackState::from_value(*state));
     KernelObject& ref = *ko;
+    if (is_durable(ref.spec())) {
+      env_.storage().put("stack/" + std::to_string(ref.oid()), wire::encode_value(ref.spec().to_value()));
+      env_.storage().sync();
+    }
     objects_.emplace(ref.oid(), std::move(ko));
     ref.start();
     return Reply::ok({});
@@ -138,6 +147,32 @@ Reply Kernel::handle_install(const Value& body) {
     return Reply::error(e.code(), e.what());
   } catch (const std::exception& e) {
     return Reply::error(Code::kInternal, e.what());
+  }
+}
+
+bool Kernel::is_durable(const StackSpec& spec) const {
+  return std::any_of(spec.levels.begin(), spec.levels.end(), [this](const StackLevel& l) {
+    const DmDescriptor* d = dms_.find(l.dm);
+    return d != nullptr && d->durable;
+  });
+}
+
+// After a restart with durable storage: rebuild the replicas of durable DMs. The object starts
+// empty; the DMs' on_create recovers the state they persisted (e.g. by replaying a log).
+void Kernel::recover_durable_stacks() {
+  for (const auto& key : env_.storage().keys("stack/")) {
+    try {
+      StackSpec spec = StackSpec::from_value(wire::decode_value(*env_.storage().get(key)));
+      const ClassInfo* cls = classes_.find(spec.class_name);
+      if (cls == nullptr || objects_.count(spec.oid) != 0) continue;
+      auto ko = std::make_unique<KernelObject>(*this, std::move(spec), *cls, cls->instantiate_empty());
+      KernelObject& ref = *ko;
+      objects_.emplace(ref.oid(), std::move(ko));
+      env_.spawn("recover", [&ref] { ref.start(); });
+      env_.log(LogLevel::kInfo, "recovered replica " + std::to_string(ref.oid()) + " from storage");
+    } catch (const std::exception& e) {
+      env_.log(LogLevel::kError, "could not recover " + key + ": " + e.what());
+    }
   }
 }
 
@@ -169,7 +204,9 @@ void Kernel::heartbeat_loop() {
       registered_ = r.ok();
       if (!registered_) env_.log(LogLevel::kWarn, "OMS registration failed: " + r.status.to_string());
     } else {
-      ValueMap hb{{"node", local_state_report()}};
+      ValueList oids;
+      for (const auto& [oid, o] : objects_) oids.push_back(as_i64(oid));
+      ValueMap hb{{"node", local_state_report()}, {"oids", std::move(oids)}};
       if (options_.memory_limit_bytes > 0) {
         std::size_t bytes = 0;
         for (auto& [oid, o] : objects_) bytes += wire::encode_value(o->object().snapshot()).size();

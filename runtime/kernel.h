@@ -12,6 +12,7 @@
 #include "runtime/dm.h"
 #include "runtime/env.h"
 #include "runtime/microservice.h"
+#include "runtime/protocol.h"
 #include "runtime/rpc.h"
 #include "runtime/spec.h"
 #include "runtime/stub.h"
@@ -78,6 +79,8 @@ class Kernel : public ObjectRuntime {
 
  private:
   void serve();
+  void recover_durable_stacks();
+  bool is_durable(const StackSpec& spec) const;
   void heartbeat_loop();
   Value local_state_report();
   Reply handle_invoke(const NodeId& from, const std::string& body, std::string* reply_body);

@@ -22,6 +22,7 @@ class Oms::GroupCtx : public GroupContext {
   const DmConfig& config() const override { return config_; }
   const std::string& group_id() const override { return gid_; }
   const NodeSelector& selector() const override { return selector_; }
+  const NodeId& creator() const override { return oms_.services_.at(oms_.group(gid_)->ms).creator; }
   std::vector<ReplicaRef> replicas() override { return oms_.replicas(gid_); }
   ReplicaRef replicate(const ReplicaRef& from, const NodeId& where) override {
     return oms_.replicate(gid_, from.rid, where);
@@ -93,7 +94,9 @@ void Oms::serve() {
   });
   rpc_.on_cast(svc::kHeartbeat, [this, upsert_node](const NodeId& from, std::string body) {
     try {
-      upsert_node(wire::decode_value(body).at("node"));
+      Value hb = wire::decode_value(body);
+      upsert_node(hb.at("node"));
+      if (const Value* oids = hb.find("oids")) revive_stacks(from, *oids);
     } catch (const std::exception& e) {
       env_.log(LogLevel::kWarn, "bad heartbeat from " + from + ": " + e.what());
     }
@@ -235,6 +238,7 @@ Reply Oms::create(const Value& body) {
   ms.id = "ms" + std::to_string(next_id_++);
   ms.name = spec.name;
   ms.spec = spec;
+  if (const Value* c = body.find("creator")) ms.creator = c->as_string();
   const std::string id = ms.id;
   services_.emplace(id, std::move(ms));
   MsRec& rec = services_.at(id);
@@ -438,6 +442,7 @@ Status Oms::terminate(const std::string& rid) {
   ReplicaRec* r = replica(rid);
   if (r == nullptr || !r->alive) return Status{Code::kNoSuchObject, "no live replica " + rid, {}};
   r->alive = false;
+  r->terminated = true;
   const std::string gid = r->ref.gid;
   const std::string child = r->ref.child_gid;
   for (std::uint64_t oid : std::vector<std::uint64_t>(r->stacks)) {
@@ -504,6 +509,32 @@ void Oms::fail_replica(const std::string& rid) {
   g->dm->on_failure(*g->ctx, ref);
   // A logical replica whose inner group lost every member is lost too: tell the outer group.
   if (replicas(ref.gid).empty() && !g->parent_rid.empty()) fail_replica(g->parent_rid);
+}
+
+// A kernel server that restarted with its durable storage re-created some replicas (durable DMs):
+// those the OMS had failed come back as members; those removed meanwhile are dropped there.
+void Oms::revive_stacks(const NodeId& node, const Value& oids) {
+  std::vector<std::string> revived_groups;
+  for (const auto& v : oids.as_list()) {
+    const auto oid = static_cast<std::uint64_t>(v.as_int());
+    auto it = stacks_.find(oid);
+    ReplicaRec* r = it == stacks_.end() ? nullptr : replica(it->second.spec.levels.back().rid);
+    GroupRec* g = r == nullptr ? nullptr : group(r->ref.gid);
+    if (r == nullptr || r->terminated || g == nullptr || g->destroyed || it->second.node != node) {
+      env_.spawn("drop_orphan", [this, node, oid] { (void)ks_call(node, svc::kDrop, ValueMap{{"oid", as_i64(oid)}}); });
+      continue;
+    }
+    if (it->second.alive) continue;
+    it->second.alive = true;
+    r->alive = true;
+    for (const auto& [ogid, orid] : r->outer) {
+      ReplicaRec* up = replica(orid);
+      if (up != nullptr && !up->terminated) up->alive = true;
+    }
+    env_.log(LogLevel::kInfo, "replica " + r->ref.rid + " recovered on " + node);
+    revived_groups.push_back(r->ref.gid);
+  }
+  for (const auto& gid : revived_groups) notify_membership(gid);
 }
 
 void Oms::notify_membership(const std::string& gid) {

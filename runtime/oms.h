@@ -65,6 +65,7 @@ class Oms {
     std::vector<std::pair<std::string, std::string>> outer;  // (gid, rid) of enclosing levels
     std::vector<std::uint64_t> stacks;                       // physical replicas beneath
     bool alive = true;
+    bool terminated = false;  // removed on purpose (never revived), as opposed to failed
   };
   class GroupCtx;
   struct GroupRec {
@@ -77,6 +78,7 @@ class Oms {
   };
   struct MsRec {
     std::string id, name, root_gid;
+    NodeId creator;
     MicroServiceSpec spec;
     int refs = 1;
     bool destroyed = false;
@@ -90,6 +92,7 @@ class Oms {
   void check_liveness();
   void on_node_dead(const NodeId& node);
   void fail_replica(const std::string& rid);
+  void revive_stacks(const NodeId& node, const Value& oids);
   void notify_membership(const std::string& gid);
 
   Reply create(const Value& body);

@@ -93,6 +93,17 @@ void InProcWorld::crash(const NodeId& id) {
   env.memory_storage().lose_unsynced();
 }
 
+Env& InProcWorld::restart(const NodeId& id, bool keep_storage) {
+  auto it = nodes_.find(id);
+  if (it == nodes_.end()) throw std::invalid_argument("unknown node " + id);
+  if (!it->second->crashed) throw std::logic_error("restart of " + id + " which has not crashed");
+  auto fresh = std::make_unique<InProcEnv>(*this, id, rng_.fork());
+  if (keep_storage) fresh->memory_storage() = it->second->memory_storage();
+  retired_.push_back(std::move(it->second));
+  it->second = std::move(fresh);
+  return *it->second;
+}
+
 bool InProcWorld::crashed(const NodeId& id) const {
   auto it = nodes_.find(id);
   return it != nodes_.end() && it->second->crashed;

@@ -49,6 +49,9 @@ class InProcWorld {
   // Faults for tests: a crashed node is frozen; a cut pair drops messages both ways.
   void crash(const NodeId& id);
   bool crashed(const NodeId& id) const;
+  // Boots a crashed node again as a fresh Env (its old contexts stay frozen); with keep_storage its
+  // synced durable storage survives, otherwise it starts empty. The caller re-creates its software.
+  Env& restart(const NodeId& id, bool keep_storage);
   void cut(const NodeId& a, const NodeId& b);
   void heal(const NodeId& a, const NodeId& b);
 
@@ -82,6 +85,7 @@ class InProcWorld {
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
   std::set<std::uint64_t> cancelled_;
   std::map<NodeId, std::unique_ptr<InProcEnv>> nodes_;
+  std::vector<std::unique_ptr<InProcEnv>> retired_;  // crashed incarnations: frozen fibers point at them
   std::set<std::pair<NodeId, NodeId>> cuts_;
   fiber::FiberScheduler fibers_;
   std::uint64_t events_run_ = 0;

@@ -153,5 +153,45 @@ TEST(Chain, LowMemoryReachesServersAndGroup) {
   EXPECT_FALSE(matching("TraceA.group.on_low_memory").empty());
 }
 
+TEST(Chain, DurableReplicasComeBackAfterARestartWithStorage) {
+  ClusterOptions o;
+  o.oms.heartbeat_timeout = 1 * kSecond;
+  InProcCluster c(o);
+  std::string ms;
+  const char* spec = "class: Counter\nargs: [5]\ndmList: [{name: TraceDurable}]\n"
+                     "nodeSelector: [{key: region, operator: =, values: [region-1]}]\n";
+  ASSERT_TRUE(c.run("client", [&] { ms = c.client().create(spec).id(); }));
+  const std::string gid = c.oms().root_group(ms);
+  c.world().crash("ks1");
+  c.world().run_for(3 * kSecond);
+  ASSERT_TRUE(c.oms().replicas(gid).empty());  // declared dead
+
+  trace_log().clear();
+  c.restart_kernel("ks1", /*keep_storage=*/true);
+  c.world().run_for(2 * kSecond);
+  EXPECT_EQ(c.oms().replicas(gid).size(), 1u);  // revived by its heartbeat
+  EXPECT_NE(std::find(trace_log().begin(), trace_log().end(), "TraceDurable.server.on_create@ks1"), trace_log().end());
+  Reply r;
+  ASSERT_TRUE(c.run("client", [&] { r = c.client().acquire(ms).invoke("where", {}); }));
+  ASSERT_TRUE(r.ok()) << r.status.to_string();
+  EXPECT_EQ(r.value.as_string(), "ks1");
+}
+
+TEST(Chain, NonDurableReplicasStayLostAfterARestartWithoutStorage) {
+  ClusterOptions o;
+  o.oms.heartbeat_timeout = 1 * kSecond;
+  InProcCluster c(o);
+  std::string ms;
+  const char* spec = "class: Counter\nargs: [5]\ndmList: [{name: TraceDurable}]\n"
+                     "nodeSelector: [{key: region, operator: =, values: [region-1]}]\n";
+  ASSERT_TRUE(c.run("client", [&] { ms = c.client().create(spec).id(); }));
+  c.world().crash("ks1");
+  c.world().run_for(3 * kSecond);
+  c.restart_kernel("ks1", /*keep_storage=*/false);
+  c.world().run_for(2 * kSecond);
+  EXPECT_TRUE(c.oms().replicas(c.oms().root_group(ms)).empty());
+  EXPECT_TRUE(c.kernel("ks1").local_objects().empty());
+}
+
 }  // namespace
 }  // namespace amino::testing

@@ -27,6 +27,9 @@ class InProcCluster {
     dms::register_all(dms_);
     dms_.add(trace_dm("TraceA"));
     dms_.add(trace_dm("TraceB"));
+    DmDescriptor durable = trace_dm("TraceDurable");
+    durable.durable = true;
+    dms_.add(durable);
     classes_.add<Counter>("Counter");
     classes_.add<Greeter>("Greeter");
     oms_rpc_ = std::make_unique<Rpc>(world_.add_node("oms"));
@@ -43,11 +46,16 @@ class InProcCluster {
     ko.oms = "oms";
     ko.region = region;
     ko.labels = std::move(labels);
-    auto k = std::make_unique<Kernel>(world_.add_node(id), classes_, dms_, ko);
-    k->start();
-    Kernel& ref = *k;
-    kernels_[id] = std::move(k);
-    return ref;
+    return boot(world_.add_node(id), ko);
+  }
+
+  // Crashes a kernel server and boots it again (with or without its durable storage), as a real
+  // process restart would: a fresh Env and a fresh Kernel with the same options.
+  Kernel& restart_kernel(const NodeId& id, bool keep_storage) {
+    if (!world_.crashed(id)) world_.crash(id);
+    KernelOptions ko = kernels_.at(id)->options();
+    retired_.push_back(std::move(kernels_.at(id)));
+    return boot(world_.restart(id, keep_storage), ko);
   }
 
   // Runs fn in an execution context on `node` until it returns; false if it did not in time.
@@ -70,6 +78,14 @@ class InProcCluster {
   }
 
  private:
+  Kernel& boot(Env& env, const KernelOptions& ko) {
+    auto k = std::make_unique<Kernel>(env, classes_, dms_, ko);
+    k->start();
+    Kernel& ref = *k;
+    kernels_[env.self()] = std::move(k);
+    return ref;
+  }
+
   ClusterOptions options_;
   inproc::InProcWorld world_;
   DmRegistry dms_;
@@ -77,6 +93,7 @@ class InProcCluster {
   std::unique_ptr<Rpc> oms_rpc_;
   std::unique_ptr<Oms> oms_;
   std::map<NodeId, std::unique_ptr<Kernel>> kernels_;
+  std::vector<std::unique_ptr<Kernel>> retired_;  // crashed incarnations: frozen contexts refer to them
 };
 
 }  // namespace amino::testing
