@@ -62,8 +62,7 @@ std::optional<std::string> DmRegistry::check_chain(const std::vector<std::string
       if (outer == inner) return "DM '" + inner + "' is listed twice";
       const DmDescriptor* outer_desc = find(outer);
       if (!inner_desc->category.empty() && outer_desc->category == inner_desc->category) {
-        return outer + " and " + inner + " are both " + inner_desc->category +
-               " DMs: mutually exclusive";
+        return outer + " and " + inner + " are both " + inner_desc->category + " DMs: mutually exclusive";
       }
       for (const Rule& rule : rules_) {
         if (matches_pattern(rule.outer, outer) && matches_pattern(rule.inner, inner)) {

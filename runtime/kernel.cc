@@ -275,9 +275,8 @@ void Kernel::remove(const std::string& id) {
 
 std::vector<NodeInfo> Kernel::nodes(const NodeSelector& selector) {
   std::vector<NodeInfo> out;
-  for (const auto& n : unwrap(oms_call(svc::kNodes, ValueMap{{"selector", selector_to_value(selector)}})).as_list()) {
-    out.push_back(node_info_from_value(n));
-  }
+  const Value listed = unwrap(oms_call(svc::kNodes, ValueMap{{"selector", selector_to_value(selector)}}));
+  for (const auto& n : listed.as_list()) out.push_back(node_info_from_value(n));
   return out;
 }
 

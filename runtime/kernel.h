@@ -59,6 +59,7 @@ class Kernel : public ObjectRuntime {
   // ObjectRuntime: what hosted objects may ask for.
   Stub stub(const std::string& id_or_name) override { return acquire(id_or_name); }
   void compute(double ops) override { env_.compute(ops); }
+  void sleep_for(Duration d) override { env_.sleep_for(d); }
   std::string node() const override { return env_.self(); }
 
   // Local introspection (tests, tools).

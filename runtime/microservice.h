@@ -29,6 +29,7 @@
 
 #include "runtime/codec.h"
 #include "runtime/status.h"
+#include "runtime/time.h"
 #include "runtime/value.h"
 
 namespace amino {
@@ -44,6 +45,8 @@ class ObjectRuntime {
   virtual Stub stub(const std::string& id_or_name) = 0;
   // Charge deterministic CPU work (operations) to this node; see Env::compute.
   virtual void compute(double ops) = 0;
+  // Blocks this call for d of the backend's time (a wait on something outside the object).
+  virtual void sleep_for(Duration d) = 0;
   virtual std::string node() const = 0;
 };
 

@@ -25,8 +25,8 @@
 namespace amino {
 
 SpecError::SpecError(int line, std::string field, const std::string& message)
-    : std::runtime_error("spec line " + std::to_string(line) +
-                         (field.empty() ? "" : ", field " + field) + ": " + message),
+    : std::runtime_error("spec line " + std::to_string(line) + (field.empty() ? "" : ", field " + field) +
+                         ": " + message),
       line_(line),
       field_(std::move(field)) {}
 
@@ -64,7 +64,9 @@ const char* yaml_kind(const YAML::Node& node) {
 // ---------------------------------------------------------------------------------------------
 // Scalars (YAML 1.2 core schema)
 
-bool is_null_text(const std::string& s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
+bool is_null_text(const std::string& s) {
+  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
 
 std::optional<bool> bool_text(const std::string& s) {
   if (s == "true" || s == "True" || s == "TRUE") return true;
@@ -87,7 +89,8 @@ std::optional<std::int64_t> int_text(const std::string& s, const YAML::Node& at,
   if (digits.front() == '+') digits.erase(0, 1);  // from_chars takes no '+'
   std::int64_t value = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
-  if (ec != std::errc() || end != digits.data() + digits.size()) fail(at, field, "integer out of range: " + s);
+  if (ec != std::errc() || end != digits.data() + digits.size())
+    fail(at, field, "integer out of range: " + s);
   return value;
 }
 
@@ -95,7 +98,8 @@ std::optional<double> float_text(const std::string& s) {
   static const std::regex number("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
   static const std::regex infinity("[-+]?\\.(inf|Inf|INF)"), not_a_number("\\.(nan|NaN|NAN)");
   if (std::regex_match(s, infinity)) {
-    return s.front() == '-' ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+    return s.front() == '-' ? -std::numeric_limits<double>::infinity()
+                            : std::numeric_limits<double>::infinity();
   }
   if (std::regex_match(s, not_a_number)) return std::numeric_limits<double>::quiet_NaN();
   if (!std::regex_match(s, number)) return std::nullopt;
@@ -155,7 +159,8 @@ class MapReader {
       if (allowed.contains(e.key)) continue;
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      fail(e.key_node, member(path_, e.key), "unknown " + what + " field '" + e.key + "' (allowed: " + list + ")");
+      fail(e.key_node, member(path_, e.key),
+           "unknown " + what + " field '" + e.key + "' (allowed: " + list + ")");
     }
   }
 
@@ -226,7 +231,8 @@ std::string label_text(const YAML::Node& node, const std::string& field) {
 
 void require_kind(const YAML::Node& node, YAML::NodeType::value type, const std::string& field,
                   const char* expected) {
-  if (node.Type() != type) fail(node, field, std::string("expected ") + expected + ", got " + yaml_kind(node));
+  if (node.Type() != type)
+    fail(node, field, std::string("expected ") + expected + ", got " + yaml_kind(node));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,8 +257,10 @@ void check_arity(const Requirement& r, const YAML::Node& at, const std::string& 
       break;
     case Requirement::Op::kIn:
     case Requirement::Op::kNotIn:
-      if (n == 0) fail(at, field, "operator '" + std::string(r.op == Requirement::Op::kIn ? "in" : "notin") +
-                                      "' needs at least one value");
+      if (n == 0)
+        fail(at, field,
+             "operator '" + std::string(r.op == Requirement::Op::kIn ? "in" : "notin") +
+                 "' needs at least one value");
       break;
     case Requirement::Op::kExists:
       if (n != 0) fail(at, field, "operator 'exists' takes no values" + got);
@@ -301,7 +309,8 @@ NodeSelector parse_selector(const YAML::Node& node, const std::string& path) {
     selector.terms.push_back(parse_term(node, path));
     return selector;
   }
-  for (std::size_t i = 0; i < node.size(); ++i) selector.terms.push_back(parse_term(node[i], element(path, i)));
+  for (std::size_t i = 0; i < node.size(); ++i)
+    selector.terms.push_back(parse_term(node[i], element(path, i)));
   return selector;
 }
 
@@ -314,12 +323,14 @@ DmConfig parse_config(const YAML::Node& node, const std::string& path, const DmD
     require_kind(node, YAML::NodeType::Map, path, "a map of configuration keys");
     MapReader map(node, path);
     for (const auto& e : map.entries()) {
-      auto key = std::find_if(dm.config.begin(), dm.config.end(), [&](const ConfigKey& k) { return k.name == e.key; });
+      auto key = std::find_if(dm.config.begin(), dm.config.end(),
+                              [&](const ConfigKey& k) { return k.name == e.key; });
       if (key == dm.config.end()) {
         std::string known;
         for (const auto& k : dm.config) known += (known.empty() ? "" : ", ") + k.name;
-        fail(e.key_node, map.path(e), "unknown config key '" + e.key + "' for DM " + dm.name + " (known: " +
-                                          (known.empty() ? "none" : known) + ")");
+        fail(e.key_node, map.path(e),
+             "unknown config key '" + e.key + "' for DM " + dm.name +
+                 " (known: " + (known.empty() ? "none" : known) + ")");
       }
       config.emplace(e.key, typed_field(e.value, map.path(e), key->kind));
     }
@@ -343,8 +354,8 @@ DmSpec parse_dm(const YAML::Node& node, const std::string& path, const DmRegistr
     fail(name.value, map.path(name), "unknown DM '" + dm.name + "' (registered: " + known + ")");
   }
   const Entry* config = map.find("config");
-  dm.config = parse_config(config ? config->value : YAML::Node(YAML::NodeType::Null),
-                           member(path, "config"), *desc);
+  dm.config =
+      parse_config(config ? config->value : YAML::Node(YAML::NodeType::Null), member(path, "config"), *desc);
   if (const Entry* sel = map.find("nodeSelector")) dm.selector = parse_selector(sel->value, map.path(*sel));
   return dm;
 }
@@ -361,7 +372,7 @@ DmSpec default_dm(const YAML::Node& at, const DmRegistry& registry) {
 
 // check_chain reports pairwise conflicts, so the shortest rejected prefix ends at the DM that
 // completes the conflict: that later DM's line is the one to show.
-void check_chain(const std::vector<DmSpec>& dms, const DmRegistry& registry) {
+void check_dm_chain(const std::vector<DmSpec>& dms, const DmRegistry& registry) {
   std::vector<std::string> prefix;
   for (const auto& dm : dms) {
     prefix.push_back(dm.name);
@@ -378,7 +389,7 @@ std::vector<DmSpec> parse_dm_list(const Entry* entry, const YAML::Node& top, con
     }
   }
   if (dms.empty()) dms.push_back(default_dm(entry ? entry->key_node : top, registry));
-  check_chain(dms, registry);
+  check_dm_chain(dms, registry);
   return dms;
 }
 
@@ -391,7 +402,8 @@ ValueList parse_args(const Entry& e) {
 }
 
 MicroServiceSpec parse_document(const YAML::Node& doc, const DmRegistry& registry) {
-  if (!doc.IsMap()) fail(doc, "", std::string("the spec must be a map at the top level, got ") + yaml_kind(doc));
+  if (!doc.IsMap())
+    fail(doc, "", std::string("the spec must be a map at the top level, got ") + yaml_kind(doc));
   MapReader top(doc, "");
   top.reject_unknown({"name", "class", "args", "nodeSelector", "dmList"}, "top-level");
   MicroServiceSpec spec;
@@ -399,7 +411,8 @@ MicroServiceSpec parse_document(const YAML::Node& doc, const DmRegistry& registr
   const Entry& cls = top.require("class");
   spec.class_name = string_field(cls, "class");
   if (spec.class_name.empty()) fail(cls.value, "class", "must not be empty");
-  if (const Entry* args = top.find("args"); args != nullptr && !args->value.IsNull()) spec.args = parse_args(*args);
+  if (const Entry* args = top.find("args"); args != nullptr && !args->value.IsNull())
+    spec.args = parse_args(*args);
   if (const Entry* sel = top.find("nodeSelector")) spec.selector = parse_selector(sel->value, "nodeSelector");
   spec.dms = parse_dm_list(top.find("dmList"), doc, registry);
   return spec;

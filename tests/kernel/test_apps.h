@@ -27,8 +27,14 @@ class Counter : public MicroService {
     runtime().compute(ops);
     return value_;
   }
+  // Holds its caller for `ms` milliseconds of the backend's time (same meaning on every backend).
+  std::int64_t nap(std::int64_t ms) {
+    runtime().sleep_for(ms * kMillisecond);
+    return value_;
+  }
   static void describe(ClassBuilder<Counter>& c) {
     c.constructor<std::int64_t>()
+        .reads("nap", &Counter::nap)
         .writes("add", &Counter::add)
         .reads("get", &Counter::get)
         .reads("where", &Counter::where)

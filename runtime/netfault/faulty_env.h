@@ -1,0 +1,75 @@
+// FaultyEnv: an Env decorator that injects message faults in the runtime's own message layer, so
+// one fault vocabulary works on every backend. It wraps a node's Env, forwards everything, and on
+// the way out (send) and in (the inbox) consults the shared FaultState:
+//   - blocked pair: drop silently, or "reset" (the noticing endpoint gets Inbox::on_peer_down);
+//   - per-message loss, duplication, fixed delay, jitter and reordering (random extra delay).
+// Every random draw comes from this decorator's own seeded Rng (forked from the node's), and delays
+// use the wrapped Env's timers: no clocks, threads or global randomness, hence deterministic in sim
+// and usable unchanged on sockets. Draws happen only when a fault is configured, so a run with an
+// empty FaultState behaves exactly like the undecorated Env.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "runtime/env.h"
+#include "runtime/netfault/fault_state.h"
+
+namespace amino::netfault {
+
+struct FaultEvent {
+  enum class Kind { kDropped, kDuplicated, kDelayed, kBlockedDrop, kBlockedReset };
+  Kind kind;
+  NodeId from;
+  NodeId to;
+  Duration delay = 0;       // kDelayed: the extra delay applied to one copy
+  bool on_receive = false;  // blocked frames caught at the receiver (in flight when the cut began)
+};
+
+const char* fault_event_name(FaultEvent::Kind k);
+
+struct FaultyStats {
+  std::uint64_t sent = 0, dropped = 0, duplicated = 0, delayed = 0, blocked = 0, resets = 0;
+};
+
+class FaultyEnv : public Env {
+ public:
+  // `state` is shared by all nodes of a run and may be mutated at any time between node tasks.
+  FaultyEnv(Env& inner, std::shared_ptr<const FaultState> state, Rng rng);
+
+  const NodeId& self() const override { return inner_.self(); }
+  Time now() const override { return inner_.now(); }
+  Rng& rng() override { return inner_.rng(); }
+  void send(const NodeId& to, std::string frame) override;
+  void set_inbox(Inbox inbox) override;
+  TimerId arm_timer(Duration after, Task fn) override { return inner_.arm_timer(after, std::move(fn)); }
+  void cancel_timer(TimerId id) override { inner_.cancel_timer(id); }
+  void post(Task fn) override { inner_.post(std::move(fn)); }
+  void spawn(std::string name, Task fn) override { inner_.spawn(std::move(name), std::move(fn)); }
+  std::shared_ptr<Signal> make_signal() override { return inner_.make_signal(); }
+  void sleep_for(Duration d) override { inner_.sleep_for(d); }
+  void compute(double ops) override { inner_.compute(ops); }
+  Storage& storage() override { return inner_.storage(); }
+  void log(LogLevel level, std::string_view message) override { inner_.log(level, message); }
+
+  // Called for every fault applied to a frame (traces, counters). Runs on this node's thread.
+  void set_observer(std::function<void(const FaultEvent&)> observer) { observer_ = std::move(observer); }
+  Env& inner() { return inner_; }
+  const FaultyStats& stats() const { return stats_; }
+
+ private:
+  void send_copy(const NodeId& to, std::string frame, const LinkFaults& f);
+  void on_frame(const NodeId& from, std::string frame);
+  void report_peer_down(const NodeId& peer);
+  void note(FaultEvent::Kind kind, const NodeId& from, const NodeId& to, Duration delay = 0, bool on_receive = false);
+
+  Env& inner_;
+  std::shared_ptr<const FaultState> state_;
+  Rng rng_;
+  Inbox app_inbox_;
+  std::function<void(const FaultEvent&)> observer_;
+  FaultyStats stats_;
+};
+
+}  // namespace amino::netfault

@@ -1,0 +1,40 @@
+// Byte-level conventions of the sockets backend: the 4-byte big-endian length prefix, the Hello that
+// opens every outbound connection, and NodeId <-> "host:port" conversion (a NodeId IS the listen
+// address, so no directory service is needed).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "runtime/env.h"
+
+namespace amino::sockets {
+
+inline constexpr std::uint32_t kProtocolVersion = 1;
+inline constexpr std::size_t kFrameHeaderBytes = 4;
+// The largest frame the length prefix can describe.
+inline constexpr std::size_t kMaxEncodableFrameBytes = UINT32_MAX;
+
+using FrameHeader = std::array<std::uint8_t, kFrameHeaderBytes>;
+
+FrameHeader encode_frame_header(std::uint32_t length);
+std::uint32_t decode_frame_header(const FrameHeader& header);
+
+// A serialized amino::pb::Hello naming `self` at kProtocolVersion.
+std::string encode_hello(const NodeId& self);
+// The sender's NodeId if `frame` is a Hello of our protocol version naming a node; nullopt otherwise.
+std::optional<NodeId> parse_hello(const std::string& frame);
+
+struct NodeAddress {
+  std::string host;  // without IPv6 brackets
+  std::string port;  // decimal, as the resolver wants it
+};
+
+// "host:port" or "[v6addr]:port"; nullopt if the port is missing or not a number in 1..65535.
+std::optional<NodeAddress> parse_node_address(const NodeId& id);
+NodeId format_node_id(const std::string& host, std::uint16_t port);
+
+}  // namespace amino::sockets

@@ -1,0 +1,281 @@
+#include "runtime/sockets/sockets_env.h"
+
+#include <boost/asio/post.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "runtime/sockets/framing.h"
+#include "runtime/sockets/sockets_signal.h"
+
+namespace amino::sockets {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+// Backoff after a failed accept (e.g. out of file descriptors), so the loop does not spin on it.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+
+// Wraps a completion handler so that it does nothing once the Env that issued it is gone.
+template <class Handler>
+auto while_alive(const std::shared_ptr<const void>& alive, Handler handler) {
+  return [alive = std::weak_ptr<const void>(alive), handler = std::move(handler)](auto&&... args) mutable {
+    if (alive.expired()) return;
+    handler(std::forward<decltype(args)>(args)...);
+  };
+}
+
+tcp::endpoint resolve_listen_endpoint(asio::io_context& io, const std::string& host, std::uint16_t port) {
+  boost::system::error_code not_numeric;
+  const auto ip = asio::ip::make_address(host, not_numeric);
+  if (!not_numeric) return {ip, port};
+  tcp::resolver resolver(io);
+  return *resolver.resolve(host, std::to_string(port)).begin();
+}
+
+const char* level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "DEBUG";
+    case LogLevel::kInfo: return "INFO";
+    case LogLevel::kWarn: return "WARN";
+    case LogLevel::kError: return "ERROR";
+  }
+  return "?";
+}
+
+}  // namespace
+
+SocketsEnv::SocketsEnv(SocketsLoop& loop, SocketsEnvOptions options)
+    : loop_(loop),
+      options_(std::move(options)),
+      rng_(options_.seed),
+      acceptor_(loop.io()),
+      accept_retry_timer_(loop.io()) {
+  listen();
+  accept_next();
+}
+
+SocketsEnv::~SocketsEnv() {
+  close();
+  alive_.reset();   // handlers still queued for us become no-ops
+  timers_.clear();  // destroying a timer cancels its wait
+}
+
+void SocketsEnv::listen() {
+  const tcp::endpoint endpoint = resolve_listen_endpoint(loop_.io(), options_.listen_host, options_.port);
+  acceptor_.open(endpoint.protocol());
+  // Lets a restarted node take its old port back while old connections sit in TIME_WAIT.
+  acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen();
+  port_ = acceptor_.local_endpoint().port();
+  const std::string& host = options_.advertise_host.empty() ? options_.listen_host : options_.advertise_host;
+  self_ = format_node_id(host, port_);
+}
+
+// ---- Network -------------------------------------------------------------------------------------
+
+void SocketsEnv::accept_next() {
+  acceptor_.async_accept(while_alive(alive_, [this](const boost::system::error_code& ec, tcp::socket socket) {
+    on_accepted(ec, std::move(socket));
+  }));
+}
+
+void SocketsEnv::on_accepted(const boost::system::error_code& ec, tcp::socket socket) {
+  if (closed_ || ec == asio::error::operation_aborted) return;
+  try {
+    if (ec) {
+      log(LogLevel::kWarn, "accept failed: " + ec.message());
+      accept_retry_timer_.expires_after(kAcceptRetryDelay);
+      accept_retry_timer_.async_wait(while_alive(alive_, [this](const boost::system::error_code& timer_ec) {
+        if (!timer_ec && !closed_) accept_next();
+      }));
+      return;
+    }
+    track(std::move(socket), Connection::Direction::kInbound)->start();
+  } catch (const std::exception& e) {
+    log(LogLevel::kError, std::string("accepting a connection: ") + e.what());
+  }
+  accept_next();
+}
+
+void SocketsEnv::send(const NodeId& to, std::string frame) {
+  if (closed_) {
+    log(LogLevel::kDebug, "closed: dropping a frame to " + to);
+    return;
+  }
+  if (frame.size() > kMaxEncodableFrameBytes) {
+    log(LogLevel::kError, "dropping a frame of " + std::to_string(frame.size()) + " bytes to " + to +
+                              ": too long for the length prefix");
+    return;
+  }
+  if (to == self_) {
+    // To ourselves: no socket, but still a separate loop task, like any delivery.
+    post([this, frame = std::move(frame)]() mutable { deliver(self_, std::move(frame)); });
+    return;
+  }
+  if (auto connection = route_to(to)) connection->send(std::move(frame));
+}
+
+std::shared_ptr<Connection> SocketsEnv::route_to(const NodeId& peer) {
+  if (auto it = inbound_.find(peer); it != inbound_.end()) return it->second;
+  if (auto it = outbound_.find(peer); it != outbound_.end()) return it->second;
+  return open_outbound(peer);
+}
+
+std::shared_ptr<Connection> SocketsEnv::open_outbound(const NodeId& peer) {
+  const auto address = parse_node_address(peer);
+  if (!address) {
+    log(LogLevel::kWarn, "cannot send to '" + peer + "': not a host:port node id");
+    // Reported from a fresh task: the sender may be in the middle of its own bookkeeping.
+    post([this, peer] { report_peer_down(peer); });
+    return nullptr;
+  }
+  auto connection = track(tcp::socket(loop_.io()), Connection::Direction::kOutbound);
+  connection->set_peer(peer);
+  outbound_[peer] = connection;
+  connection->send(encode_hello(self_));
+  connection->connect(*address, std::chrono::nanoseconds(options_.connect_timeout));
+  return connection;
+}
+
+std::shared_ptr<Connection> SocketsEnv::track(tcp::socket socket, Connection::Direction direction) {
+  Connection::Callbacks callbacks{
+      [this](Connection& c, std::string frame) { on_frame(c, std::move(frame)); },
+      [this](Connection& c, const std::string& why) { on_closed(c, why); }};
+  auto connection =
+      std::make_shared<Connection>(std::move(socket), direction, options_.max_frame_bytes, std::move(callbacks));
+  connections_.insert(connection);
+  return connection;
+}
+
+void SocketsEnv::on_frame(Connection& connection, std::string frame) {
+  if (!connection.identified()) {
+    on_hello(connection, frame);
+    return;
+  }
+  deliver(connection.peer(), std::move(frame));
+}
+
+void SocketsEnv::on_hello(Connection& connection, const std::string& frame) {
+  const auto peer = parse_hello(frame);
+  if (!peer) {
+    connection.close("first frame is not a valid Hello (protocol version " + std::to_string(kProtocolVersion) + ")");
+    return;
+  }
+  connection.set_peer(*peer);
+  // The newest connection from a peer wins: an older one belongs to an earlier incarnation of it.
+  inbound_[*peer] = connection.shared_from_this();
+  log(LogLevel::kDebug, "inbound connection from " + *peer + " (" + connection.remote_endpoint() + ")");
+}
+
+void SocketsEnv::on_closed(Connection& connection, const std::string& why) {
+  const auto keep_alive = connection.shared_from_this();
+  connections_.erase(keep_alive);
+  auto& routes = connection.direction() == Connection::Direction::kInbound ? inbound_ : outbound_;
+  if (auto it = routes.find(connection.peer()); it != routes.end() && it->second == keep_alive) routes.erase(it);
+  if (!connection.identified()) {
+    log(LogLevel::kWarn, "closed unidentified inbound connection from " + connection.remote_endpoint() + ": " + why);
+    return;
+  }
+  const char* direction = connection.direction() == Connection::Direction::kInbound ? "from" : "to";
+  log(LogLevel::kWarn, std::string("connection ") + direction + " " + connection.peer() + " closed: " + why);
+  report_peer_down(connection.peer());
+}
+
+void SocketsEnv::report_peer_down(const NodeId& peer) {
+  if (inbox_.on_peer_down) run_guarded("on_peer_down", [&] { inbox_.on_peer_down(peer); });
+}
+
+void SocketsEnv::deliver(const NodeId& from, std::string frame) {
+  if (!inbox_.on_message) {
+    log(LogLevel::kDebug, "no inbox: dropping a frame from " + from);
+    return;
+  }
+  run_guarded("on_message", [&] { inbox_.on_message(from, std::move(frame)); });
+}
+
+void SocketsEnv::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  accept_retry_timer_.cancel();
+  for (const auto& connection : connections_) {
+    connection->detach();
+    connection->close("node closing");
+  }
+  connections_.clear();
+  inbound_.clear();
+  outbound_.clear();
+}
+
+// ---- Timers, tasks, execution contexts -----------------------------------------------------------
+
+TimerId SocketsEnv::arm_timer(Duration after, Task fn) {
+  const TimerId id = next_timer_id_++;
+  auto timer = std::make_unique<asio::steady_timer>(loop_.io());
+  timer->expires_after(std::chrono::nanoseconds(std::max<Duration>(after, 0)));
+  timer->async_wait(while_alive(alive_, [this, id, fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (ec) return;
+    // A timer whose handler was already queued when it was cancelled still completes without an
+    // error: only the table says whether it is still armed.
+    if (timers_.erase(id) == 0) return;
+    run_guarded("timer", fn);
+  }));
+  timers_.emplace(id, std::move(timer));
+  return id;
+}
+
+void SocketsEnv::cancel_timer(TimerId id) { timers_.erase(id); }  // destroying the timer cancels it
+
+void SocketsEnv::post(Task fn) {
+  asio::post(loop_.io(), while_alive(alive_, [this, fn = std::move(fn)] { run_guarded("posted task", fn); }));
+}
+
+void SocketsEnv::spawn(std::string name, Task fn) {
+  fiber::Fiber* const context = loop_.fibers().spawn(std::move(name), std::move(fn));
+  // Started from a loop task: resume() may not be called from inside another fiber.
+  asio::post(loop_.io(), while_alive(alive_, [this, context] { loop_.fibers().resume(context); }));
+}
+
+std::shared_ptr<Signal> SocketsEnv::make_signal() { return std::make_shared<SocketsSignal>(loop_, alive_); }
+
+void SocketsEnv::sleep_for(Duration d) { make_signal()->wait_until(now() + d); }
+
+void SocketsEnv::compute(double /*ops*/) {}
+
+// ---- Storage, logging ----------------------------------------------------------------------------
+
+Storage& SocketsEnv::storage() {
+  if (!storage_) {
+    std::filesystem::path directory = options_.storage_dir;
+    if (directory.empty()) {
+      directory = std::filesystem::temp_directory_path() /
+                  ("amino-" + options_.listen_host + "-" + std::to_string(port_));
+    }
+    storage_ = std::make_unique<FileStorage>(directory);
+  }
+  return *storage_;
+}
+
+void SocketsEnv::log(LogLevel level, std::string_view message) {
+  if (level < options_.min_log_level) return;
+  // One fprintf per line, so lines of nodes in different processes sharing a terminal don't mix.
+  std::fprintf(stderr, "[%12.6f] %-5s %s: %.*s\n", to_seconds(now()), level_name(level), self_.c_str(),
+               static_cast<int>(message.size()), message.data());
+}
+
+void SocketsEnv::run_guarded(const char* what, const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    log(LogLevel::kError, std::string(what) + " threw: " + e.what());
+  } catch (...) {
+    log(LogLevel::kError, std::string(what) + " threw a non-standard exception");
+  }
+}
+
+}  // namespace amino::sockets

@@ -1,0 +1,119 @@
+// The sockets backend of the seam: one SocketsEnv is one node, listening on a TCP port of a shared
+// SocketsLoop. Its NodeId is its listen address "host:port", so a node reaches another by id alone.
+//
+// Wire: one connection per peer pair, opened on demand; every frame is a 4-byte big-endian length
+// plus bytes; the first frame of every outbound connection is a pb::Hello naming the sender. A frame
+// to a peer goes over that peer's inbound connection when there is one (so a request and its reply
+// share one connection), otherwise over our own outbound connection to it.
+//
+// Faults: a malformed Hello, an over-long frame, EOF, a refused, reset or timed-out connection close
+// the connection, drop its queued frames, log a line and (for an identified peer) report
+// Inbox::on_peer_down. Nothing here throws into Asio: every handler catches and logs.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "runtime/env.h"
+#include "runtime/sockets/connection.h"
+#include "runtime/sockets/file_storage.h"
+#include "runtime/sockets/sockets_loop.h"
+
+namespace amino::sockets {
+
+struct SocketsEnvOptions {
+  // Servers bind loopback unless told otherwise. A numeric address or a resolvable name.
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: an ephemeral port, chosen by the OS
+  // The host part of self() when it must differ from listen_host (e.g. listening on 0.0.0.0).
+  std::string advertise_host;
+  // Empty: <temp dir>/amino-<host>-<port>, created on first use of storage().
+  std::filesystem::path storage_dir;
+  std::uint64_t seed = 1;
+  std::size_t max_frame_bytes = 16 * 1024 * 1024;  // longer incoming frames close the connection
+  Duration connect_timeout = 5 * kSecond;
+  LogLevel min_log_level = LogLevel::kInfo;
+};
+
+class SocketsEnv : public Env {
+ public:
+  // Binds and starts listening at once (throws boost::system::system_error if it cannot), so self()
+  // is known on return. `loop` must outlive this Env.
+  explicit SocketsEnv(SocketsLoop& loop, SocketsEnvOptions options = {});
+  ~SocketsEnv() override;
+  SocketsEnv(const SocketsEnv&) = delete;
+  SocketsEnv& operator=(const SocketsEnv&) = delete;
+
+  const NodeId& self() const override { return self_; }
+  Time now() const override { return loop_.now(); }
+  Rng& rng() override { return rng_; }
+
+  void send(const NodeId& to, std::string frame) override;
+  void set_inbox(Inbox inbox) override { inbox_ = std::move(inbox); }
+
+  TimerId arm_timer(Duration after, Task fn) override;
+  void cancel_timer(TimerId id) override;
+  void post(Task fn) override;
+
+  void spawn(std::string name, Task fn) override;
+  std::shared_ptr<Signal> make_signal() override;
+  void sleep_for(Duration d) override;
+  // No-op: on real sockets the application work already took real time on a real CPU.
+  void compute(double ops) override;
+
+  Storage& storage() override;
+  void log(LogLevel level, std::string_view message) override;
+
+  // Stops accepting and closes every connection without reporting on_peer_down (we are the one
+  // leaving); later sends are dropped. Timers, posted tasks and fibers are unaffected.
+  void close();
+
+  // Open TCP connections, both directions, including inbound ones still waiting for their Hello.
+  std::size_t open_connections() const { return connections_.size(); }
+  std::uint16_t port() const { return port_; }
+  const SocketsEnvOptions& options() const { return options_; }
+
+ private:
+  void listen();
+  void accept_next();
+  void on_accepted(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+  std::shared_ptr<Connection> route_to(const NodeId& peer);
+  std::shared_ptr<Connection> open_outbound(const NodeId& peer);
+  std::shared_ptr<Connection> track(boost::asio::ip::tcp::socket socket, Connection::Direction direction);
+  void on_frame(Connection& connection, std::string frame);
+  void on_hello(Connection& connection, const std::string& frame);
+  void on_closed(Connection& connection, const std::string& why);
+  void report_peer_down(const NodeId& peer);
+  void deliver(const NodeId& from, std::string frame);
+  void on_timer(TimerId id);
+  // Runs user code (handlers, timers, tasks): an exception is logged, never thrown into Asio.
+  void run_guarded(const char* what, const std::function<void()>& fn);
+
+  SocketsLoop& loop_;
+  const SocketsEnvOptions options_;
+  // Expires when this Env is destroyed; handlers still queued on the loop check it before touching us.
+  std::shared_ptr<const void> alive_ = std::make_shared<char>();
+  Rng rng_;
+  std::uint16_t port_ = 0;  // the port actually bound
+  NodeId self_;
+  Inbox inbox_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer accept_retry_timer_;
+  std::set<std::shared_ptr<Connection>> connections_;
+  std::map<NodeId, std::shared_ptr<Connection>> inbound_;   // by the peer's Hello
+  std::map<NodeId, std::shared_ptr<Connection>> outbound_;  // by the target's id
+  std::map<TimerId, std::unique_ptr<boost::asio::steady_timer>> timers_;
+  TimerId next_timer_id_ = 1;
+  std::unique_ptr<FileStorage> storage_;  // created on first use
+  bool closed_ = false;
+};
+
+}  // namespace amino::sockets
