@@ -25,6 +25,7 @@ void Kernel::start() {
   if (running_) return;
   running_ = true;
   serve();
+  if (options_.client_only) return;
   recover_durable_stacks();
   env_.spawn("heartbeat", [this] { heartbeat_loop(); });
 }

@@ -32,6 +32,9 @@ struct KernelOptions {
   int max_concurrent_calls = 100;                  // per-object gate (Amino.Run's semaphore)
   std::size_t memory_limit_bytes = 0;              // 0: never report low memory
   Duration high_latency_threshold = 1 * kSecond;   // 0: never report high latency
+  // A pure client (a tool, a script): it calls microservices but hosts none, so it neither
+  // registers with the OMS nor heartbeats.
+  bool client_only = false;
 };
 
 class Kernel : public ObjectRuntime {

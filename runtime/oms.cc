@@ -83,7 +83,8 @@ void Oms::serve() {
   auto upsert_node = [this](const Value& info) {
     NodeInfo n = node_info_from_value(info);
     NodeRec& rec = nodes_[n.id];
-    if (!rec.info.alive && !rec.info.id.empty()) env_.log(LogLevel::kInfo, "kernel server " + n.id + " is back");
+    if (rec.info.id.empty()) record("kernel server " + n.id + " registered (region " + n.region + ")");
+    if (!rec.info.alive && !rec.info.id.empty()) record("kernel server " + n.id + " is back");
     rec.info = n;
     rec.info.alive = true;
     rec.last_heartbeat = env_.now();
@@ -169,6 +170,12 @@ void Oms::serve() {
   });
   rpc_.serve_value(svc::kServerTerminate, [this](const NodeId&, const Value& b) {
     return group_call(b, [&](GroupRec&) { return Reply{terminate(b.at("rid").as_string()), {}}; });
+  });
+  rpc_.serve_value(svc::kMigrate, [this](const NodeId&, const Value& b) {
+    return Reply{migrate(b.at("id").as_string(), b.at("node").as_string()), {}};
+  });
+  rpc_.serve_value(svc::kEvents, [this](const NodeId&, const Value&) {
+    return ok_value(ValueList(events_.begin(), events_.end()));
   });
   rpc_.serve_value(svc::kNodes, [this](const NodeId&, const Value& b) {
     ValueList out;
@@ -412,6 +419,7 @@ Status Oms::migrate_stack(std::uint64_t oid, const NodeId& dst) {
     if (r.ref.oid == oid) r.ref.node = dst;
   }
   (void)ks_call(src, svc::kDrop, ValueMap{{"oid", as_i64(oid)}});
+  record("object " + std::to_string(oid) + " migrated from " + src + " to " + dst);
   return {};
 }
 
@@ -481,7 +489,7 @@ void Oms::check_liveness() {
     }
   }
   for (const auto& id : dead) {
-    env_.log(LogLevel::kWarn, "kernel server " + id + " missed its heartbeats: declared dead");
+    record("kernel server " + id + " missed its heartbeats: declared dead");
     env_.spawn("on_failure", [this, id] { on_node_dead(id); });
   }
   env_.arm_timer(options_.check_period, [this] { check_liveness(); });
@@ -506,6 +514,8 @@ void Oms::fail_replica(const std::string& rid) {
   GroupRec* g = group(ref.gid);
   if (g == nullptr || g->destroyed) return;
   notify_membership(ref.gid);
+  record("onFailure delivered to group " + ref.gid + " (" + services_.at(g->ms).spec.dms.at(g->level).name +
+         ") of " + g->ms + " for replica " + ref.rid + " on " + ref.node);
   g->dm->on_failure(*g->ctx, ref);
   // A logical replica whose inner group lost every member is lost too: tell the outer group.
   if (replicas(ref.gid).empty() && !g->parent_rid.empty()) fail_replica(g->parent_rid);
@@ -553,6 +563,12 @@ void Oms::notify_membership(const std::string& gid) {
     rpc_.cast_value(stacks_.at(oid).node, svc::kMembership,
                     ValueMap{{"oid", as_i64(oid)}, {"level", g->level}, {"members", members}});
   }
+}
+
+void Oms::record(const std::string& event) {
+  if (events_.size() == kMaxEvents) events_.erase(events_.begin());
+  events_.push_back(std::to_string(to_seconds(env_.now())) + " " + event);
+  env_.log(LogLevel::kInfo, event);
 }
 
 // ---- Lookups ---------------------------------------------------------------------------------------

@@ -48,6 +48,10 @@ class Oms {
   std::vector<std::uint64_t> stacks_of(const std::string& ms) const;  // live physical replicas
   NodeId location(std::uint64_t oid) const;
   GroupDM* group_dm(const std::string& gid) const;
+  // Notable events (registrations, deaths, onFailure deliveries, migrations), oldest first; the
+  // most recent kMaxEvents are kept.
+  const std::vector<std::string>& events() const { return events_; }
+  static constexpr std::size_t kMaxEvents = 1000;
 
  private:
   struct NodeRec {
@@ -117,8 +121,11 @@ class Oms {
   Reply ks_call(const NodeId& node, const char* service, const Value& body);
   Reply group_call(const Value& body, const std::function<Reply(GroupRec&)>& fn);
 
+  void record(const std::string& event);
+
   Rpc& rpc_;
   Env& env_;
+  std::vector<std::string> events_;
   const DmRegistry& dms_;
   OmsOptions options_;
   std::uint64_t next_id_ = 1;

@@ -41,6 +41,8 @@ inline constexpr const char* kServerTerminate = "oms.terminate";
 inline constexpr const char* kNodes = "oms.nodes";
 inline constexpr const char* kHighLatency = "oms.high_latency";
 inline constexpr const char* kLowMemory = "oms.low_memory";
+inline constexpr const char* kMigrate = "oms.migrate";  // operator: move a microservice
+inline constexpr const char* kEvents = "oms.events";    // operator: what the OMS observed
 }  // namespace amino::svc
 
 namespace amino {

@@ -1,12 +1,18 @@
 #include "scenarios/registry.h"
 
+#include "scenarios/code_offloading/offload_service.h"
 #include "scenarios/hello/hello.h"
+#include "scenarios/multiplayer_game/game.h"
 
 namespace amino::scenarios {
 
 void register_all(ClassRegistry& classes) {
   classes.add<HelloWorld>("HelloWorld");
   classes.add<VisitCounter>("VisitCounter");
+  classes.add<game::Board>("Board");
+  classes.add<game::Scores>("Scores");
+  classes.add<game::GameLogic>("GameLogic");
+  classes.add<offload::OffloadService>("OffloadService");
 }
 
 }  // namespace amino::scenarios

@@ -61,7 +61,8 @@ void Connection::connect(const NodeAddress& address, std::chrono::nanoseconds ti
   const auto ip = asio::ip::make_address(address.host, not_numeric);
   if (!not_numeric) {
     // A numeric host needs no resolver (and so no resolver thread).
-    connect_to(std::vector<tcp::endpoint>{tcp::endpoint(ip, static_cast<unsigned short>(std::stoi(address.port)))});
+    const auto port = static_cast<unsigned short>(std::stoi(address.port));  // validated by parse_node_address
+    connect_to(std::vector<tcp::endpoint>{tcp::endpoint(ip, port)});
     return;
   }
   auto resolver = std::make_shared<tcp::resolver>(socket_.get_executor());

@@ -237,7 +237,8 @@ void SocketsEnv::post(Task fn) {
 
 void SocketsEnv::spawn(std::string name, Task fn) {
   fiber::Fiber* const context = loop_.fibers().spawn(std::move(name), std::move(fn));
-  // Started from a loop task: resume() may not be called from inside another fiber.
+  // Started from a loop task: resume() may not be called from inside another fiber. If this Env is
+  // destroyed first, the context never starts (nor resumes, see SocketsSignal): its code refers to us.
   asio::post(loop_.io(), while_alive(alive_, [this, context] { loop_.fibers().resume(context); }));
 }
 

@@ -1,0 +1,85 @@
+#include "dms/at_least_once_rpc.h"
+
+#include <algorithm>
+
+namespace amino::dms {
+
+namespace {
+
+struct RetryPolicy {
+  Duration budget;
+  Duration initial_delay;
+  Duration max_delay;
+  double multiplier;
+  Duration attempt_timeout;
+
+  static RetryPolicy from(const DmConfig& c) {
+    return RetryPolicy{c.at("timeoutMs").as_int() * kMillisecond, c.at("initialDelayMs").as_int() * kMillisecond,
+                       c.at("maxDelayMs").as_int() * kMillisecond, c.at("multiplier").as_double(),
+                       c.at("attemptTimeoutMs").as_int() * kMillisecond};
+  }
+  Duration next_delay(Duration d) const {
+    return std::min<Duration>(max_delay, static_cast<Duration>(static_cast<double>(d) * multiplier));
+  }
+};
+
+// The replica may be gone: ask the group again before the next attempt.
+bool replica_suspect(Code c) {
+  return c == Code::kNoSuchObject || c == Code::kUnreachable || c == Code::kTimeout || c == Code::kUnavailable;
+}
+
+class AtLeastOnceClient : public ClientDM {
+ public:
+  Reply on_rpc(Invocation& inv, ClientContext& ctx) override {
+    const RetryPolicy p = RetryPolicy::from(ctx.config());
+    Env& env = ctx.env();
+    const Time give_up = std::min(inv.deadline, env.now() + p.budget);
+    Duration delay = p.initial_delay;
+    int attempts = 0;
+    for (;;) {
+      ++attempts;
+      Reply r = attempt(inv, ctx, std::min(give_up, env.now() + p.attempt_timeout));
+      if (r.ok() || !is_retryable(r.status.code)) return r;
+      if (replica_suspect(r.status.code)) server_ = {};
+      if (env.now() + delay >= give_up) {
+        r.status.message += " (AtLeastOnceRPC gave up after " + std::to_string(attempts) + " attempts)";
+        return r;
+      }
+      env.sleep_for(delay);
+      delay = p.next_delay(delay);
+    }
+  }
+
+ private:
+  // One try with its own (shorter) deadline; the call id stays that of the application call.
+  Reply attempt(const Invocation& inv, ClientContext& ctx, Time deadline) {
+    if (!server_.valid()) server_ = ctx.ref_request();
+    if (!server_.valid()) return Reply::error(Code::kUnavailable, "no live replica of " + ctx.microservice());
+    Invocation once = inv;
+    once.deadline = deadline;
+    return ctx.forward(server_, once);
+  }
+
+  ReplicaRef server_;
+};
+
+}  // namespace
+
+DmDescriptor at_least_once_rpc() {
+  DmDescriptor d;
+  d.name = "AtLeastOnceRPC";
+  d.summary = "retries retryable system errors with capped exponential backoff within a budget";
+  d.config = {
+      ConfigKey{"timeoutMs", Value::Kind::kInt, Value(20000), "total retry budget per call"},
+      ConfigKey{"initialDelayMs", Value::Kind::kInt, Value(20), "first backoff delay"},
+      ConfigKey{"maxDelayMs", Value::Kind::kInt, Value(1000), "cap on the backoff delay"},
+      ConfigKey{"multiplier", Value::Kind::kDouble, Value(2.0), "backoff growth per retry"},
+      ConfigKey{"attemptTimeoutMs", Value::Kind::kInt, Value(1000), "deadline of one attempt"},
+  };
+  d.make_client = [] { return std::make_unique<AtLeastOnceClient>(); };
+  d.make_server = [] { return std::make_unique<ServerDM>(); };
+  d.make_group = [] { return std::make_unique<GroupDM>(); };
+  return d;
+}
+
+}  // namespace amino::dms

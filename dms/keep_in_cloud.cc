@@ -1,0 +1,74 @@
+#include "dms/keep_in_cloud.h"
+
+#include <algorithm>
+
+#include "dms/default_dm.h"
+#include "dms/keep_in_place.h"
+
+namespace amino::dms {
+
+std::vector<NodeInfo> labelled_nodes(GroupContext& ctx, const std::string& key, const std::string& value,
+                                     const NodeSelector& also) {
+  NodeSelector label;
+  label.terms.push_back({Requirement{key, Requirement::Op::kEquals, {value}}});
+  std::vector<NodeInfo> out;
+  for (const NodeInfo& n : ctx.nodes(label)) {
+    if (also.matches(n)) out.push_back(n);
+  }
+  return out;
+}
+
+namespace {
+
+class KeepInCloudGroup : public GroupDM {
+ public:
+  void on_create(GroupContext& ctx, const ReplicaRef&) override { keep_on_cloud(ctx); }
+  void on_failure(GroupContext& ctx, const ReplicaRef&) override { keep_on_cloud(ctx); }
+
+ private:
+  void keep_on_cloud(GroupContext& ctx) {
+    const std::string key = ctx.config().at("labelKey").as_string();
+    const std::string value = ctx.config().at("labelValue").as_string();
+    const std::vector<NodeInfo> cloud = labelled_nodes(ctx, key, value, ctx.selector());
+    if (cloud.empty()) {
+      ctx.env().log(LogLevel::kWarn, "KeepInCloud: no live kernel server labelled " + key + "=" + value +
+                                         " for " + ctx.group_id() + "; replicas stay where they are");
+      return;
+    }
+    for (const ReplicaRef& r : ctx.replicas()) {
+      const bool on_cloud = std::any_of(cloud.begin(), cloud.end(), [&](const NodeInfo& n) { return n.id == r.node; });
+      if (!on_cloud) (void)pin_if_elsewhere(ctx, r, pick(ctx, cloud), "KeepInCloud");
+    }
+  }
+
+  // A cloud node with no replica of this group if there is one, chosen with the seeded RNG.
+  static NodeId pick(GroupContext& ctx, const std::vector<NodeInfo>& cloud) {
+    std::vector<NodeId> free, all;
+    const std::vector<ReplicaRef> members = ctx.replicas();
+    for (const NodeInfo& n : cloud) {
+      all.push_back(n.id);
+      if (std::none_of(members.begin(), members.end(), [&](const ReplicaRef& r) { return r.node == n.id; })) {
+        free.push_back(n.id);
+      }
+    }
+    const std::vector<NodeId>& from = free.empty() ? all : free;
+    return from[static_cast<std::size_t>(ctx.env().rng().uniform_int(0, static_cast<std::int64_t>(from.size()) - 1))];
+  }
+};
+
+}  // namespace
+
+DmDescriptor keep_in_cloud() {
+  DmDescriptor d;
+  d.name = "KeepInCloud";
+  d.category = "placement";
+  d.summary = "pins the object to a node labelled as cloud (default tier=cloud)";
+  d.config = {ConfigKey{"labelKey", Value::Kind::kString, Value("tier"), "node label marking cloud servers"},
+              ConfigKey{"labelValue", Value::Kind::kString, Value("cloud"), "value of that label"}};
+  d.make_client = default_dm().make_client;
+  d.make_server = [] { return std::make_unique<ServerDM>(); };
+  d.make_group = [] { return std::make_unique<KeepInCloudGroup>(); };
+  return d;
+}
+
+}  // namespace amino::dms

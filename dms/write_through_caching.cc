@@ -1,0 +1,80 @@
+#include "dms/write_through_caching.h"
+
+namespace amino::dms {
+
+namespace {
+
+class WriteThroughClient : public ClientDM {
+ public:
+  Reply on_rpc(Invocation& inv, ClientContext& ctx) override {
+    return inv.read_only ? read(inv, ctx) : write(inv, ctx);
+  }
+
+ private:
+  Reply read(Invocation& inv, ClientContext& ctx) {
+    if (!copy_ || stale(ctx)) {
+      Reply refreshed = refresh(ctx);
+      if (!refreshed.ok() && !copy_) return refreshed;  // with an old copy: serve it stale
+    }
+    return copy_->invoke(inv);
+  }
+
+  Reply write(Invocation& inv, ClientContext& ctx) {
+    if (!pick_server(ctx)) return Reply::error(Code::kUnavailable, "no live replica of " + ctx.microservice());
+    Reply r = ctx.forward(server_, inv);
+    if (r.ok() || r.status.code == Code::kAppError) {
+      // A throwing method may still have changed the object: refresh either way. If the refresh
+      // fails, forget the copy rather than read an older state than our own write.
+      if (!refresh(ctx).ok()) copy_.reset();
+    } else {
+      forget_server(r.status.code);
+    }
+    return r;
+  }
+
+  bool stale(ClientContext& ctx) const {
+    const Duration max_age = ctx.config().at("refreshMs").as_int() * kMillisecond;
+    return max_age > 0 && ctx.env().now() - fetched_at_ >= max_age;
+  }
+
+  Reply refresh(ClientContext& ctx) {
+    if (!pick_server(ctx)) return Reply::error(Code::kUnavailable, "no live replica of " + ctx.microservice());
+    const Time asked = ctx.env().now();
+    Reply state = ctx.fetch_state(server_);
+    if (!state.ok()) {
+      forget_server(state.status.code);
+      return state;
+    }
+    copy_ = ctx.make_local_copy(state.value);
+    fetched_at_ = asked;  // the copy is at least as new as the moment we asked
+    return state;
+  }
+
+  bool pick_server(ClientContext& ctx) {
+    if (!server_.valid()) server_ = ctx.ref_request();
+    return server_.valid();
+  }
+  void forget_server(Code c) {
+    if (c == Code::kNoSuchObject || c == Code::kUnreachable || c == Code::kTimeout) server_ = {};
+  }
+
+  ReplicaRef server_;
+  std::unique_ptr<LocalCopy> copy_;
+  Time fetched_at_ = 0;
+};
+
+}  // namespace
+
+DmDescriptor write_through_caching() {
+  DmDescriptor d;
+  d.name = "WriteThroughCaching";
+  d.category = "caching";
+  d.summary = "writes go to the server and refresh the copy; reads use the copy while it is fresh";
+  d.config = {ConfigKey{"refreshMs", Value::Kind::kInt, Value(1000), "maximum age of the copy serving reads"}};
+  d.make_client = [] { return std::make_unique<WriteThroughClient>(); };
+  d.make_server = [] { return std::make_unique<ServerDM>(); };
+  d.make_group = [] { return std::make_unique<GroupDM>(); };
+  return d;
+}
+
+}  // namespace amino::dms

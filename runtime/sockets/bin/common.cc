@@ -1,0 +1,62 @@
+#include "runtime/sockets/bin/common.h"
+
+#include <iostream>
+#include <stdexcept>
+
+namespace amino::sockets::bin {
+
+void add_node_flags(po::options_description& d, std::uint16_t default_port) {
+  d.add_options()
+      ("listen", po::value<std::string>()->default_value("127.0.0.1"),
+       "address to listen on; servers bind loopback unless told otherwise")
+      ("port", po::value<std::uint16_t>()->default_value(default_port), "TCP port (0: any free port)")
+      ("seed", po::value<std::uint64_t>()->default_value(1), "seed of this node's random choices")
+      ("storage-dir", po::value<std::string>()->default_value(""),
+       "durable storage directory (default: a per-port folder under the temp dir)")
+      ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error");
+}
+
+SocketsEnvOptions node_options(const po::variables_map& vm) {
+  SocketsEnvOptions o;
+  o.listen_host = vm["listen"].as<std::string>();
+  o.port = vm["port"].as<std::uint16_t>();
+  o.seed = vm["seed"].as<std::uint64_t>();
+  o.storage_dir = vm["storage-dir"].as<std::string>();
+  const std::string level = vm["log-level"].as<std::string>();
+  if (level == "debug") o.min_log_level = LogLevel::kDebug;
+  else if (level == "info") o.min_log_level = LogLevel::kInfo;
+  else if (level == "warn") o.min_log_level = LogLevel::kWarn;
+  else if (level == "error") o.min_log_level = LogLevel::kError;
+  else throw std::invalid_argument("--log-level must be debug, info, warn or error, not " + level);
+  return o;
+}
+
+std::map<std::string, std::string> parse_labels(const std::vector<std::string>& kv) {
+  std::map<std::string, std::string> out;
+  for (const auto& s : kv) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) throw std::invalid_argument("--label wants key=value, got '" + s + "'");
+    out[s.substr(0, eq)] = s.substr(eq + 1);
+  }
+  return out;
+}
+
+bool parse(int argc, char** argv, const po::options_description& d, po::variables_map& vm, int& exit_code,
+           const char* summary) {
+  try {
+    po::store(po::parse_command_line(argc, argv, d), vm);
+    if (vm.count("help")) {
+      std::cout << summary << "\n\n" << d << "\n";
+      exit_code = 0;
+      return false;
+    }
+    po::notify(vm);
+    return true;
+  } catch (const std::exception& e) {
+    std::cerr << argv[0] << ": " << e.what() << "\n(see --help)\n";
+    exit_code = 2;
+    return false;
+  }
+}
+
+}  // namespace amino::sockets::bin

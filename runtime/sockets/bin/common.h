@@ -1,0 +1,26 @@
+// Shared by the sockets-backend programs: flags every node takes, and running a loop until a
+// signal. Flags are parsed with Boost.Program_options; --help explains each.
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "runtime/sockets/sockets_env.h"
+
+namespace amino::sockets::bin {
+
+namespace po = boost::program_options;
+
+// --listen, --port, --seed, --storage-dir, --log-level
+void add_node_flags(po::options_description& d, std::uint16_t default_port);
+SocketsEnvOptions node_options(const po::variables_map& vm);
+// "k=v" strings -> map; throws std::invalid_argument naming the bad one.
+std::map<std::string, std::string> parse_labels(const std::vector<std::string>& kv);
+// Parses argv; prints --help or a usage error and returns false when the program should exit.
+bool parse(int argc, char** argv, const po::options_description& d, po::variables_map& vm, int& exit_code,
+           const char* summary);
+
+}  // namespace amino::sockets::bin

@@ -1,0 +1,41 @@
+// amino-oms: the object management service on real sockets.
+#include <iostream>
+
+#include "dms/all.h"
+#include "runtime/oms.h"
+#include "runtime/sockets/bin/common.h"
+
+using namespace amino;
+using namespace amino::sockets;
+
+int main(int argc, char** argv) {
+  bin::po::options_description d("amino-oms options");
+  d.add_options()("help,h", "show this help")
+      ("heartbeat-timeout-ms", bin::po::value<int>()->default_value(2000),
+       "a kernel server silent this long is declared dead and its groups get onFailure");
+  bin::add_node_flags(d, 7400);
+  bin::po::variables_map vm;
+  int code = 0;
+  if (!bin::parse(argc, argv, d, vm, code,
+                  "amino-oms: registry of kernel servers and microservices; hosts every DM group.\n"
+                  "Kernel servers and clients reach it at HOST:PORT (see amino-kernel-server --oms).")) {
+    return code;
+  }
+  try {
+    SocketsLoop loop;
+    SocketsEnv env(loop, bin::node_options(vm));
+    Rpc rpc(env);
+    OmsOptions oo;
+    oo.heartbeat_timeout = vm["heartbeat-timeout-ms"].as<int>() * kMillisecond;
+    Oms oms(rpc, dms::builtin(), oo);
+    oms.start();
+    std::cout << "amino-oms listening on " << env.self() << std::endl;
+    stop_on_termination_signals(loop);
+    loop.run();
+    std::cout << "amino-oms: shutting down" << std::endl;
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "amino-oms: " << e.what() << std::endl;
+    return 1;
+  }
+}

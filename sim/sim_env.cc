@@ -1,0 +1,322 @@
+#include "sim/sim_env.h"
+
+#include <cmath>
+#include <cstdio>
+#include <mutex>
+#include <stdexcept>
+
+#include "sim/actor_guard.h"
+#include "sim/sim_world.h"
+
+namespace amino::sim {
+
+namespace sg = simgrid::s4u;
+
+namespace {
+
+double seconds(Time t) { return static_cast<double>(t) / kSecond; }
+
+// The node lock is held by whoever runs node code. These helpers wrap SimGrid waits that release
+// and re-take it; on a forceful kill the lock is left alone (it dies with its incarnation).
+using NodeLock = std::unique_lock<sg::Mutex>;
+
+template <class F> auto with_adopted_lock(Incarnation& inc, F&& wait) {
+  NodeLock lk(*inc.lock, std::adopt_lock);
+  try {
+    auto r = wait(lk);
+    lk.release();
+    return r;
+  } catch (...) {
+    lk.release();
+    throw;
+  }
+}
+
+// Runs node code holding the node lock; ordinary exceptions release it, a kill does not.
+template <class F> void locked(Incarnation& inc, F&& body) {
+  inc.lock->lock();
+  try {
+    body();
+  } catch (const simgrid::ForcefulKillException&) {
+    throw;
+  } catch (...) {
+    inc.lock->unlock();
+    throw;
+  }
+  inc.lock->unlock();
+}
+
+class SimSignal : public Signal {
+ public:
+  SimSignal(SimEnv& env, Incarnation* inc, std::uint64_t* next_waiter)
+      : env_(env), inc_(inc), next_waiter_(next_waiter), cv_(sg::ConditionVariable::create()) {}
+
+  void notify() override {
+    if (notified_) return;
+    notified_ = true;
+    cv_->notify_all();
+  }
+  bool notified() const override { return notified_; }
+
+  bool wait_until(Time deadline) override {
+    if (notified_) return true;
+    const bool forever = deadline >= kForever;
+    const Time due = forever ? kForever : env_.true_time_of(deadline);
+    if (!forever && due <= SimWorld::true_now()) return false;
+    const std::uint64_t me = ++*next_waiter_;
+    if (forever) inc_->forever_waiters[me] = sg::this_actor::get_name();
+    with_adopted_lock(*inc_, [&](NodeLock& lk) {
+      while (!notified_) {
+        if (forever) {
+          cv_->wait(lk);
+        } else if (cv_->wait_until(lk, seconds(due)) == std::cv_status::timeout) {
+          break;
+        }
+      }
+      return true;
+    });
+    inc_->forever_waiters.erase(me);
+    return notified_;
+  }
+
+ private:
+  SimEnv& env_;
+  Incarnation* inc_;
+  std::uint64_t* next_waiter_;
+  sg::ConditionVariablePtr cv_;
+  bool notified_ = false;
+};
+
+}  // namespace
+
+SimEnv::SimEnv(SimWorld& world, NodeId id, sg::Host* host, Rng rng)
+    : world_(world), id_(std::move(id)), host_(host), rng_(std::move(rng)) {}
+
+Time SimEnv::now() const {
+  const Time t = SimWorld::true_now();
+  return base_local_ + static_cast<Time>(std::llround(static_cast<double>(t - base_true_) * rate_));
+}
+
+Time SimEnv::true_time_of(Time local) const {
+  return base_true_ + static_cast<Time>(std::ceil(static_cast<double>(local - base_local_) / rate_));
+}
+
+bool SimEnv::stale_caller() const {
+  // An actor of an ended incarnation still unwinding (killed by a crash) must not act any more.
+  if (inc_ == nullptr) return true;
+  if (sg::Actor::is_maestro()) return false;
+  const auto* tag = sg::Actor::self()->get_data<Incarnation>();
+  return tag != nullptr && tag != inc_;
+}
+
+void SimEnv::send(const NodeId& to, std::string frame) {
+  if (stale_caller()) return;
+  world_.transmit(*this, to, std::move(frame));
+}
+
+void SimEnv::set_inbox(Inbox inbox) {
+  if (inc_ != nullptr) inc_->inbox = std::move(inbox);
+}
+
+TimerId SimEnv::add_timer(Duration after, Task fn, bool traced) {
+  if (stale_caller()) return 0;
+  const Duration real_after = static_cast<Duration>(std::ceil(static_cast<double>(std::max<Duration>(after, 0)) / rate_));
+  const Time due = SimWorld::true_now() + real_after;
+  const TimerId id = ++next_timer_;
+  const bool earliest = inc_->timers.empty() || std::make_pair(due, id) < inc_->timers.begin()->first;
+  inc_->timers.emplace(std::make_pair(due, id), TimerEntry{std::move(fn), traced});
+  inc_->deadline_of[id] = due;
+  if (earliest) inc_->timer_cv->notify_all();
+  return id;
+}
+
+TimerId SimEnv::arm_timer(Duration after, Task fn) { return add_timer(after, std::move(fn), true); }
+
+void SimEnv::post(Task fn) { add_timer(0, std::move(fn), false); }
+
+void SimEnv::cancel_timer(TimerId id) {
+  if (inc_ == nullptr) return;
+  auto it = inc_->deadline_of.find(id);
+  if (it == inc_->deadline_of.end()) return;
+  inc_->timers.erase({it->second, id});
+  inc_->deadline_of.erase(it);
+}
+
+void SimEnv::run_node_code(const std::string& what, const Task& fn) {
+  guarded([this](const std::string& e) { world_.record_error(e); }, id_ + ":" + what, fn);
+}
+
+void SimEnv::timer_loop(Incarnation* inc) {
+  locked(*inc, [&] {
+    Time woke_for = -1;  // a deadline whose wait timed out: due even if float rounding disagrees
+    for (;;) {
+      if (inc->timers.empty()) {
+        with_adopted_lock(*inc, [&](NodeLock& lk) { inc->timer_cv->wait(lk); return true; });
+        continue;
+      }
+      auto it = inc->timers.begin();
+      const Time due = it->first.first;
+      const TimerId id = it->first.second;
+      if (due > SimWorld::true_now() && due > woke_for) {
+        const auto st = with_adopted_lock(*inc, [&](NodeLock& lk) { return inc->timer_cv->wait_until(lk, seconds(due)); });
+        if (st == std::cv_status::timeout) woke_for = due;
+        continue;
+      }
+      TimerEntry entry = std::move(it->second);
+      inc->timers.erase(it);
+      inc->deadline_of.erase(id);
+      if (entry.traced) world_.record({SimWorld::true_now(), id_, "timer", "", id, 0, 0, ""});
+      run_node_code("timer", entry.fn);
+    }
+  });
+}
+
+void SimEnv::receive_loop(Incarnation* inc, sg::Mailbox* mb) {
+  for (;;) {
+    Envelope* raw = nullptr;
+    try {
+      raw = mb->get<Envelope>();
+    } catch (const simgrid::NetworkFailureException&) {
+      continue;  // the sender's host or a link died mid-transfer: the frame is lost
+    }
+    std::unique_ptr<Envelope> e(raw);
+    --inc->in_flight;
+    world_.count_delivered();
+    if (inc != inc_) continue;
+    deliver(*e);
+  }
+}
+
+void SimEnv::deliver(Envelope& e) {
+  Incarnation* inc = e.to;
+  locked(*inc, [&] {
+    if (inc != inc_) return;
+    world_.record({SimWorld::true_now(), id_, "recv", e.from, e.id, e.frame.size(), 0, ""});
+    if (!inc->inbox.on_message) return;
+    run_node_code("on_message", [&] { inc->inbox.on_message(e.from, std::move(e.frame)); });
+  });
+}
+
+sg::Mailbox* SimEnv::mailbox_from(const NodeId& from) {
+  Incarnation* inc = inc_;
+  sg::Mailbox* mb = sg::Mailbox::by_name("m/" + from + "/" + id_ + "/" + std::to_string(inc->number));
+  if (inc->senders.insert(from).second) {
+    sg::ActorPtr rx = sg::Actor::init("rx:" + from, host_);
+    rx->set_data(inc);
+    rx->start([this, inc, mb] {
+      guarded([this](const std::string& e) { world_.record_error(e); }, id_ + ":receive", [&] { receive_loop(inc, mb); });
+    });
+    mb->set_receiver(rx);
+  }
+  return mb;
+}
+
+void SimEnv::spawn(std::string name, Task fn) {
+  if (stale_caller()) return;
+  Incarnation* inc = inc_;
+  ++inc->live_contexts;
+  sg::ActorPtr a = sg::Actor::init(name, host_);
+  a->set_data(inc);
+  a->start([this, inc, name, fn = std::move(fn)] {
+    run_node_code(name, [&] { locked(*inc, fn); });
+    --inc->live_contexts;
+  });
+}
+
+std::shared_ptr<Signal> SimEnv::make_signal() { return std::make_shared<SimSignal>(*this, inc_, &next_waiter_); }
+
+void SimEnv::sleep_for(Duration d) { make_signal()->wait_until(now() + std::max<Duration>(d, 0)); }
+
+void SimEnv::compute(double ops) {
+  if (ops <= 0 || inc_ == nullptr) return;
+  Incarnation* inc = inc_;
+  // Computing is blocking: other code of this node may run meanwhile, sharing the host's CPU.
+  inc->lock->unlock();
+  try {
+    sg::this_actor::execute(ops);
+  } catch (const simgrid::ForcefulKillException&) {
+    throw;
+  } catch (...) {
+    inc->lock->lock();
+    throw;
+  }
+  inc->lock->lock();
+}
+
+void SimEnv::log(LogLevel level, std::string_view message) {
+  if (level < world_.log_level()) return;
+  static const char* names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+  std::fprintf(stderr, "[%14.9f] %-5s %s: %.*s\n", seconds(SimWorld::true_now()), names[static_cast<int>(level)],
+               id_.c_str(), static_cast<int>(message.size()), message.data());
+}
+
+void SimEnv::set_boot(Task boot) {
+  boot_ = std::move(boot);
+  if (inc_ != nullptr && boot_) spawn("boot", boot_);
+}
+
+void SimEnv::begin_incarnation() {
+  incarnations_.push_back(std::make_unique<Incarnation>());
+  Incarnation* inc = incarnations_.back().get();
+  inc->number = incarnations_.size();
+  inc->lock = sg::Mutex::create();
+  inc->timer_cv = sg::ConditionVariable::create();
+  inc_ = inc;
+  sg::ActorPtr timers = sg::Actor::init("timers", host_);
+  timers->set_data(inc);
+  timers->start([this, inc] {
+    guarded([this](const std::string& e) { world_.record_error(e); }, id_ + ":timers", [&] { timer_loop(inc); });
+  });
+  if (boot_) spawn("boot", boot_);
+}
+
+void SimEnv::start() {
+  if (inc_ == nullptr) begin_incarnation();
+}
+
+std::string SimEnv::crash(bool wipe_storage) {
+  if (inc_ == nullptr) throw std::logic_error("crash of node '" + id_ + "' which is already down");
+  inc_ = nullptr;
+  std::string lost = storage_.crash(wipe_storage);
+  host_->turn_off();
+  return lost;
+}
+
+void SimEnv::restart() {
+  if (inc_ != nullptr) throw std::logic_error("restart of node '" + id_ + "' which is up");
+  host_->turn_on();
+  begin_incarnation();
+}
+
+void SimEnv::pause() {
+  if (inc_ == nullptr || inc_->paused) throw std::logic_error("pause of node '" + id_ + "' which is down or paused");
+  Incarnation* inc = inc_;
+  inc->paused = true;
+  inc->resume = sg::Semaphore::create(0);
+  // The pauser takes the node lock and sits on it: node code stops at its next scheduling point.
+  sg::ActorPtr p = sg::Actor::init("pause", host_);
+  p->set_data(inc);
+  p->start([this, inc] {
+    guarded([this](const std::string& e) { world_.record_error(e); }, id_ + ":pause", [&] {
+      inc->lock->lock();
+      inc->resume->acquire();
+      inc->lock->unlock();
+    });
+  });
+}
+
+void SimEnv::resume() {
+  if (inc_ == nullptr || !inc_->paused) throw std::logic_error("resume of node '" + id_ + "' which is not paused");
+  inc_->paused = false;
+  inc_->resume->release();
+}
+
+void SimEnv::set_clock(Duration offset, double drift) {
+  if (!(drift > -1.0)) throw std::invalid_argument("clock drift must be > -1");
+  const Time t = SimWorld::true_now();
+  base_true_ = t;
+  base_local_ = t + offset;
+  rate_ = 1.0 + drift;
+}
+
+}  // namespace amino::sim

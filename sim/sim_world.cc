@@ -1,0 +1,296 @@
+#include "sim/sim_world.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "runtime/netfault/partitions.h"
+#include "sim/actor_guard.h"
+
+namespace amino::sim {
+
+namespace sg = simgrid::s4u;
+
+namespace {
+
+bool g_world_created = false;
+
+template <class... Ts> struct Overloaded : Ts... { using Ts::operator()...; };
+template <class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
+
+void throw_if_invalid(const std::vector<std::string>& errors, const std::string& what) {
+  if (errors.empty()) return;
+  std::string msg = "invalid " + what + ":";
+  for (const auto& e : errors) msg += "\n  - " + e;
+  throw std::invalid_argument(msg);
+}
+
+std::string netfault_detail(const netfault::FaultEvent& e) {
+  std::string d = netfault::fault_event_name(e.kind);
+  if (e.delay != 0) d += " " + std::to_string(e.delay) + "ns";
+  if (e.on_receive) d += " at-receiver";
+  return d;
+}
+
+}  // namespace
+
+std::string RunReport::to_string() const {
+  std::string s = "t=" + std::to_string(to_seconds(now)) + "s sent=" + std::to_string(frames_sent) +
+                  " delivered=" + std::to_string(frames_delivered) + " lost=" + std::to_string(frames_lost);
+  if (deadlock) {
+    s += " DEADLOCK:";
+    for (const auto& b : blocked) s += " " + b;
+  }
+  for (const auto& e : errors) s += "\n  error: " + e;
+  return s;
+}
+
+SimWorld::SimWorld(SimOptions options)
+    : options_(std::move(options)), rng_(options_.seed), fault_state_(std::make_shared<netfault::FaultState>()),
+      trace_(options_.keep_trace_events) {
+  options_.platform.check();
+  if (g_world_created) {
+    throw std::logic_error(
+        "only one SimWorld per process: SimGrid's Engine cannot be reset. Run each simulation in a fresh "
+        "process (one ctest test per process, or sim/isolate.h run_isolated)");
+  }
+  g_world_created = true;
+  create_engine();
+  build_platform(options_.platform);
+  create_nodes();
+  controller_wake_ = sg::Semaphore::create(0);
+  sg::Actor::create("controller", sg::Host::by_name("__controller"), [this] {
+    guarded([this](const std::string& e) { record_error(e); }, "controller", [this] { controller_loop(); });
+  });
+}
+
+// SimGrid refuses to destroy a mutex, semaphore or condition variable that an actor still waits on,
+// and the actors of a finished run are never unwound. So the world's SimGrid-facing state is leaked
+// on purpose, like the Engine itself: a process hosts one run and ends soon after.
+SimWorld::~SimWorld() {
+  for (auto& [name, n] : nodes_) {
+    static_cast<void>(n.sim.release());
+    static_cast<void>(n.faulty.release());
+  }
+  new simgrid::s4u::SemaphorePtr(std::move(controller_wake_));
+}
+
+void SimWorld::create_engine() {
+  static std::vector<std::string> args;  // SimGrid keeps pointers into argv
+  args = {"amino-sim", "--log=xbt_cfg.thres:warning", "--log=ker_engine.thres:error"};
+  for (const auto& a : options_.simgrid_args) {
+    if (a == "--help" || a == "--version") throw std::invalid_argument("SimGrid flag " + a + " would exit the process");
+    args.push_back(a);
+  }
+  static std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  static int argc = static_cast<int>(argv.size());
+  new sg::Engine(&argc, argv.data());
+  sg::Engine::set_config("network/model:" + options_.platform.network_model);
+  sg::Engine::set_config("contexts/stack-size:" + std::to_string(options_.stack_kib));
+}
+
+void SimWorld::create_nodes() {
+  Rng root(options_.seed);
+  for (const auto& name : nodes()) {  // sorted: the fork order is part of the seed's meaning
+    Node n;
+    n.sim = std::make_unique<SimEnv>(*this, name, sg::Host::by_name(name), root.fork());
+    n.faulty = std::make_unique<netfault::FaultyEnv>(*n.sim, fault_state_, root.fork());
+    n.faulty->set_observer([this, name](const netfault::FaultEvent& e) {
+      record({true_now(), name, "netfault", e.from == name ? e.to : e.from, 0, 0, 0, netfault_detail(e)});
+    });
+    nodes_.emplace(name, std::move(n));
+  }
+  rng_ = root.fork();
+  for (auto& [name, n] : nodes_) n.sim->start();
+}
+
+std::vector<NodeId> SimWorld::nodes() const {
+  std::vector<NodeId> out;
+  for (const auto& h : options_.platform.hosts) out.push_back(h.name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+SimWorld::Node& SimWorld::node(const NodeId& id) {
+  auto it = nodes_.find(id);
+  if (it == nodes_.end()) throw std::invalid_argument("unknown node '" + id + "'");
+  return it->second;
+}
+
+Env& SimWorld::env(const NodeId& id) { return *node(id).faulty; }
+SimEnv& SimWorld::sim_env(const NodeId& id) { return *node(id).sim; }
+netfault::FaultyEnv& SimWorld::faulty_env(const NodeId& id) { return *node(id).faulty; }
+
+void SimWorld::set_boot(const NodeId& id, BootFn boot) {
+  Node& n = node(id);
+  n.sim->set_boot([env = n.faulty.get(), boot = std::move(boot)] { boot(*env); });
+}
+
+Time SimWorld::true_now() { return static_cast<Time>(std::llround(sg::Engine::get_clock() * 1e9)); }
+Time SimWorld::now() const { return true_now(); }
+
+RunReport SimWorld::run_until(Time t) {
+  if (t < now()) throw std::invalid_argument("run_until: time is in the past");
+  sg::Engine::get_instance()->run_until(to_seconds(t));
+  report_.now = now();
+  check_deadlock();
+  return report_;
+}
+
+void SimWorld::check_deadlock() {
+  bool contexts = false, all_forever = true, timers = false;
+  std::uint64_t in_flight = 0;
+  std::vector<std::string> blocked;
+  for (const auto& [name, n] : nodes_) {
+    const Incarnation* inc = n.sim->incarnation();
+    if (inc == nullptr) continue;
+    contexts = contexts || inc->live_contexts > 0;
+    all_forever = all_forever && inc->forever_waiters.size() == static_cast<std::size_t>(inc->live_contexts);
+    timers = timers || !inc->timers.empty() || inc->paused;
+    in_flight += inc->in_flight;
+    for (const auto& [id, ctx] : inc->forever_waiters) blocked.push_back(name + ":" + ctx);
+  }
+  const bool deadlock = contexts && all_forever && !timers && in_flight == 0 && pending_.empty();
+  if (deadlock && !report_.deadlock) record({now(), "*", "deadlock", "", 0, 0, 0, std::to_string(blocked.size())});
+  report_.deadlock = deadlock;
+  report_.blocked = deadlock ? blocked : std::vector<std::string>{};
+}
+
+void SimWorld::transmit(SimEnv& from, const NodeId& to, std::string frame) {
+  const std::uint64_t id = ++next_message_;
+  ++report_.frames_sent;
+  record({true_now(), from.self(), "send", to, id, frame.size(), fnv1a64(frame), ""});
+  auto it = nodes_.find(to);
+  if (it == nodes_.end() || !it->second.sim->up()) {
+    // A powered-off host answers nothing: the frame vanishes (the sender's deadline will tell).
+    ++report_.frames_lost;
+    record({true_now(), from.self(), "lost", to, id, 0, 0, it == nodes_.end() ? "unknown node" : "node down"});
+    return;
+  }
+  SimEnv& dst = *it->second.sim;
+  sg::Mailbox* mb = dst.mailbox_from(from.self());
+  const std::uint64_t size = frame.size() + options_.frame_overhead_bytes;
+  auto* e = new Envelope{from.self(), std::move(frame), id, dst.incarnation()};
+  ++e->to->in_flight;
+  mb->put_init(e, size)->detach([this](void* p) {
+    // Only frames that never reached a receiver come here (host or link failure mid-flight).
+    auto* env = static_cast<Envelope*>(p);
+    --env->to->in_flight;
+    count_lost();
+    delete env;
+  });
+}
+
+void SimWorld::record(TraceEvent e) { trace_.record(std::move(e)); }
+
+void SimWorld::record_error(const std::string& what) {
+  report_.errors.push_back(what);
+  record({true_now(), "*", "error", "", 0, 0, 0, what});
+}
+
+void SimWorld::apply(const Fault& fault) {
+  throw_if_invalid(validate(fault, options_.platform), std::string(fault_type(fault)) + " fault");
+  apply_now(fault);
+}
+
+void SimWorld::schedule(Time at, Fault fault) {
+  if (at < now()) throw std::invalid_argument("fault scheduled in the past: " + describe(fault));
+  throw_if_invalid(validate(fault, options_.platform), std::string(fault_type(fault)) + " fault");
+  pending_.emplace(at, std::move(fault));
+  controller_wake_->release();
+}
+
+void SimWorld::schedule(const FaultSchedule& s) {
+  throw_if_invalid(validate(s, options_.platform), "fault schedule");
+  for (const auto& sf : s.faults) schedule(sf.at, sf.fault);
+}
+
+void SimWorld::controller_loop() {
+  Time woke_for = -1;
+  for (;;) {
+    if (pending_.empty()) {
+      controller_wake_->acquire();
+      continue;
+    }
+    const Time at = pending_.begin()->first;
+    if (at > true_now() && at > woke_for) {
+      const double wait = std::max(0.0, to_seconds(at) - sg::Engine::get_clock());
+      if (controller_wake_->acquire_timeout(wait)) woke_for = at;  // true: timed out
+      continue;
+    }
+    Fault f = std::move(pending_.begin()->second);
+    pending_.erase(pending_.begin());
+    try {
+      apply_now(f);
+    } catch (const std::exception& e) {
+      record_error("fault " + describe(f) + ": " + e.what());
+    }
+  }
+}
+
+void SimWorld::block(const std::vector<netfault::DirectedPair>& pairs, BlockMode mode, const Fault& f) {
+  fault_state_->block_all(pairs, mode);
+  open_partitions_.push_back(describe(f));
+  record({now(), "*", "fault_begin", "", 0, 0, 0, open_partitions_.back()});
+}
+
+void SimWorld::heal() {
+  fault_state_->heal();
+  for (const auto& p : open_partitions_) record({now(), "*", "fault_end", "", 0, 0, 0, p});
+  open_partitions_.clear();
+}
+
+void SimWorld::apply_message_faults(const MessageFaultsFault& m) {
+  if (m.from == "*" && m.to == "*") {
+    fault_state_->set_default(m.faults);
+  } else if (m.from == "*") {
+    fault_state_->set_for_destination(m.to, m.faults);
+  } else if (m.to != "*") {
+    fault_state_->set_for_pair(m.from, m.to, m.faults);
+  } else {
+    for (const auto& n : nodes()) {
+      if (n != m.from) fault_state_->set_for_pair(m.from, n, m.faults);
+    }
+  }
+}
+
+void SimWorld::apply_now(const Fault& fault) {
+  record({now(), "*", "fault", "", 0, 0, 0, describe(fault)});
+  std::visit(
+      Overloaded{
+          [&](const PartitionFault& p) { block(netfault::full_partition(p.groups), p.mode, fault); },
+          [&](const OneWayPartitionFault& p) { block(netfault::one_way_partition(p.from, p.to), p.mode, fault); },
+          [&](const BridgePartitionFault& p) { block(netfault::bridge_partition(p.nodes), p.mode, fault); },
+          [&](const MajoritiesRingFault& p) { block(netfault::majorities_ring_partition(p.nodes), p.mode, fault); },
+          [&](const HealFault&) { heal(); },
+          [&](const LinkChangeFault& l) {
+            sg::Link* link = sg::Link::by_name(l.link);
+            if (l.latency) link->set_latency(to_seconds(*l.latency));
+            if (l.bandwidth) link->set_bandwidth(*l.bandwidth);
+          },
+          [&](const MessageFaultsFault& m) { apply_message_faults(m); },
+          [&](const ClearMessageFaultsFault&) { fault_state_->clear_message_faults(); },
+          [&](const CrashFault& c) {
+            const std::string lost = node(c.node).sim->crash(c.wipe_storage);
+            record({now(), c.node, "fault_begin", "", 0, 0, 0, "down"});
+            record({now(), c.node, "storage", "", 0, 0, 0, lost});
+          },
+          [&](const RestartFault& r) {
+            node(r.node).sim->restart();
+            record({now(), r.node, "fault_end", "", 0, 0, 0, "down"});
+          },
+          [&](const PauseFault& p) {
+            node(p.node).sim->pause();
+            record({now(), p.node, "fault_begin", "", 0, 0, 0, "paused"});
+          },
+          [&](const ResumeFault& r) {
+            node(r.node).sim->resume();
+            record({now(), r.node, "fault_end", "", 0, 0, 0, "paused"});
+          },
+          [&](const ClockFault& c) { node(c.node).sim->set_clock(c.offset, c.drift); },
+          [&](const TornWriteFault& t) { node(t.node).sim->sim_storage().arm_torn_write(); },
+      },
+      fault);
+}
+
+}  // namespace amino::sim

@@ -1,0 +1,124 @@
+// SimWorld: one simulation run. It owns the SimGrid Engine, the platform, the run's seeded Rng, the
+// shared FaultState, the trace, and one node (SimEnv wrapped in a FaultyEnv) per platform host.
+//
+// Exactly one SimWorld per process, ever: SimGrid's Engine cannot be reset (its clock, pids, config
+// and RNG leak into a second Engine, TOOLCHAIN.md §8), so a second construction throws. Run each
+// simulation in a fresh process: ctest runs each TEST in its own process, and sim/isolate.h forks a
+// child per run for sweeps. The Engine is deliberately never destroyed.
+//
+// Determinism: given the same binary, platform, boot functions, fault schedule and seed, a run
+// produces the same trace and trace hash. Randomness: Rng(seed) forks, in node-name order, each
+// node's Env::rng() and then its FaultyEnv's Rng; the world's own stream (rng()) comes last.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/env.h"
+#include "runtime/netfault/faulty_env.h"
+#include "sim/fault_schedule.h"
+#include "sim/platform.h"
+#include "sim/sim_env.h"
+#include "sim/trace.h"
+
+namespace amino::sim {
+
+struct SimOptions {
+  std::uint64_t seed = 1;
+  PlatformSpec platform;
+  LogLevel log_level = LogLevel::kWarn;  // Env::log lines at or above go to stderr
+  bool keep_trace_events = true;         // false: keep only the trace hash (long runs)
+  std::uint64_t frame_overhead_bytes = 0;  // added to every frame's simulated size
+  int stack_kib = 512;                     // per actor (execution contexts run user code)
+  std::vector<std::string> simgrid_args;   // extra --cfg= / --log= flags; never --help/--version
+};
+
+// The node's software: called with the node's Env at first boot and after every restart, in an
+// execution context on that node (so it may block).
+using BootFn = std::function<void(Env& env)>;
+
+struct RunReport {
+  Time now = 0;
+  bool deadlock = false;               // contexts wait forever and nothing can wake them
+  std::vector<std::string> blocked;    // those contexts, as "node:context"
+  std::vector<std::string> errors;     // exceptions stopped at actor boundaries, failed faults
+  std::uint64_t frames_sent = 0, frames_delivered = 0, frames_lost = 0;
+  bool ok() const { return !deadlock && errors.empty(); }
+  std::string to_string() const;
+};
+
+class SimWorld {
+ public:
+  explicit SimWorld(SimOptions options);  // validates the platform; throws std::invalid_argument
+  ~SimWorld();
+  SimWorld(const SimWorld&) = delete;
+  SimWorld& operator=(const SimWorld&) = delete;
+
+  const PlatformSpec& platform() const { return options_.platform; }
+  std::vector<NodeId> nodes() const;
+  Env& env(const NodeId& node);  // what the runtime uses: the FaultyEnv over the SimEnv
+  SimEnv& sim_env(const NodeId& node);
+  netfault::FaultyEnv& faulty_env(const NodeId& node);
+  netfault::FaultState& fault_state() { return *fault_state_; }
+  Rng& rng() { return rng_; }
+
+  // Installs the node's software and boots it now (at the current simulated time).
+  void set_boot(const NodeId& node, BootFn boot);
+
+  Time now() const;
+  RunReport run_until(Time t);
+  RunReport run_for(Duration d) { return run_until(now() + d); }
+  const RunReport& report() const { return report_; }
+
+  // Faults. apply() acts now; schedule() at a simulated time (>= now). Both validate first and
+  // throw std::invalid_argument with every problem found.
+  void apply(const Fault& fault);
+  void schedule(Time at, Fault fault);
+  void schedule(const FaultSchedule& schedule);
+
+  const Trace& trace() const { return trace_; }
+  std::uint64_t trace_hash() const { return trace_.hash(); }
+  std::string chrome_trace() const { return trace_.to_chrome_json(nodes()); }
+
+  // For SimEnv and the controller.
+  void transmit(SimEnv& from, const NodeId& to, std::string frame);
+  void record(TraceEvent e);
+  void record_error(const std::string& what);
+  void count_delivered() { ++report_.frames_delivered; }
+  void count_lost() { ++report_.frames_lost; }
+  LogLevel log_level() const { return options_.log_level; }
+  static Time true_now();
+
+ private:
+  struct Node {
+    std::unique_ptr<SimEnv> sim;
+    std::unique_ptr<netfault::FaultyEnv> faulty;
+  };
+
+  void create_engine();
+  void create_nodes();
+  Node& node(const NodeId& id);
+  void apply_now(const Fault& fault);
+  void apply_message_faults(const MessageFaultsFault& m);
+  void block(const std::vector<netfault::DirectedPair>& pairs, BlockMode mode, const Fault& f);
+  void heal();
+  void controller_loop();
+  void check_deadlock();
+
+  SimOptions options_;
+  Rng rng_;
+  std::shared_ptr<netfault::FaultState> fault_state_;
+  Trace trace_;
+  RunReport report_;
+  std::map<NodeId, Node> nodes_;
+  std::multimap<Time, Fault> pending_;  // scheduled faults; equal times keep insertion order
+  simgrid::s4u::SemaphorePtr controller_wake_;
+  std::vector<std::string> open_partitions_;
+  std::uint64_t next_message_ = 0;
+};
+
+}  // namespace amino::sim

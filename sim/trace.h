@@ -1,0 +1,54 @@
+// The run's event trace: every network send and delivery, timer firing, message fault and node
+// fault, stamped with simulated time. Its FNV-1a 64 hash over a canonical encoding is the run's
+// determinism fingerprint: same (binary, scenario, seed) => same hash. Exports: JSON lines (one
+// event per line, for scripts) and Chrome/Perfetto trace JSON (one track per node, flow arrows for
+// messages, spans for faults with a duration such as pauses, crashes and partitions).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/time.h"
+
+namespace amino::sim {
+
+struct TraceEvent {
+  Time time = 0;          // simulated ns (true time, not a skewed node clock)
+  std::string node;       // "*" for world-wide events
+  std::string kind;       // send, recv, timer, netfault, fault, fault_begin, fault_end, error, deadlock
+  std::string peer;       // other endpoint of a message
+  std::uint64_t id = 0;   // message id (send/recv) or timer id
+  std::uint64_t bytes = 0;
+  std::uint64_t digest = 0;  // FNV-1a of the frame (send)
+  std::string detail;
+};
+
+std::uint64_t fnv1a64(const void* data, std::size_t n, std::uint64_t h = 0xcbf29ce484222325ULL);
+inline std::uint64_t fnv1a64(const std::string& s, std::uint64_t h = 0xcbf29ce484222325ULL) {
+  return fnv1a64(s.data(), s.size(), h);
+}
+
+class Trace {
+ public:
+  // keep_events=false keeps only the running hash and count (long benchmark runs).
+  explicit Trace(bool keep_events = true) : keep_(keep_events) {}
+
+  void record(TraceEvent e);
+  const std::vector<TraceEvent>& events() const { return events_; }
+  std::uint64_t size() const { return count_; }
+  std::uint64_t hash() const { return hash_; }
+  std::string hash_hex() const;
+
+  std::string to_jsonl() const;
+  // `nodes` fixes the track order (one thread per node, plus a "world" track for "*").
+  std::string to_chrome_json(const std::vector<std::string>& nodes) const;
+
+ private:
+  bool keep_;
+  std::vector<TraceEvent> events_;
+  std::uint64_t count_ = 0;
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+}  // namespace amino::sim
