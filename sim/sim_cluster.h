@@ -1,0 +1,55 @@
+// A deployment inside a SimWorld: the OMS on one host and a kernel server on every other host, each
+// booted by the world's boot function (and booted again, fresh, after a crash and restart). Hosts'
+// regions and labels become the kernel servers' regions and labels, plus name=<host>.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/kernel.h"
+#include "runtime/oms.h"
+#include "sim/sim_world.h"
+
+namespace amino::sim {
+
+struct SimClusterOptions {
+  NodeId oms_host;                 // this host runs the OMS only
+  KernelOptions kernel;            // defaults for every kernel server (oms, region, labels are set here)
+  OmsOptions oms;
+  std::vector<NodeId> client_only; // hosts whose kernels host nothing (pure callers)
+};
+
+class SimCluster {
+ public:
+  SimCluster(SimWorld& world, const ClassRegistry& classes, const DmRegistry& dms, SimClusterOptions options);
+  ~SimCluster();
+
+  // Runs fn in an execution context on `node` and the simulation until fn returns or `limit` of
+  // simulated time passes; false in the latter case.
+  bool run_on(const NodeId& node, std::function<void()> fn, Duration limit);
+  // Runs the simulation until every kernel server has registered (or `limit`).
+  bool wait_registered(Duration limit);
+
+  Kernel& kernel(const NodeId& node);  // the current incarnation
+  Oms& oms();
+  SimWorld& world() { return world_; }
+  std::vector<NodeId> kernel_nodes() const;
+
+ private:
+  void boot(const NodeId& node, Env& env);
+
+  SimWorld& world_;
+  const ClassRegistry& classes_;
+  const DmRegistry& dms_;
+  SimClusterOptions options_;
+  std::unique_ptr<Rpc> oms_rpc_;
+  std::unique_ptr<Oms> oms_;
+  std::map<NodeId, std::unique_ptr<Kernel>> kernels_;
+  // Earlier incarnations of restarted nodes: their frozen contexts may still refer to them.
+  std::vector<std::unique_ptr<Kernel>> retired_;
+};
+
+}  // namespace amino::sim
