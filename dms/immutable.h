@@ -6,8 +6,7 @@
 //   is still built with its constructor arguments at creation.
 // Tolerates: loss, partition or migration of every server replica after the fetch. Before the
 //   fetch, a failed fetch is reported (retryable code) and the next call asks the group again.
-// Limitation: methods run on the copy have no kernel behind them, so a read-only method that uses
-//   runtime() (compute, node, stubs) fails with kInternal on the copy.
+// Methods run on the copy run on the client's node: runtime() is the client's kernel.
 // Config keys: none.
 #pragma once
 

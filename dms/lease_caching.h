@@ -13,7 +13,7 @@
 // Tolerates: a lease holder that crashes or is cut off — others proceed after expiry with the
 //   last written-back state. The writes it made since its last write-back are lost (even though
 //   those calls returned success to it); it discards its copy once its lease lapses.
-// Limitation: methods run on the copy have no kernel behind them (runtime() fails with kInternal).
+// Methods run on the copy run on the client's node: runtime() is the client's kernel.
 // Config keys:
 //   leaseMs       (int, 2000)  lease duration
 //   renewMarginMs (int, 300)   renew (and write back) when less than this is left

@@ -7,7 +7,7 @@
 //     writes for at most refreshMs (refreshMs 0: only this client's own writes refresh it).
 // Tolerates: server loss or partition for reads: when a refresh fails the last copy answers
 //   (staleness then exceeds refreshMs). Writes need the server.
-// Limitation: methods run on the copy have no kernel behind them (runtime() fails with kInternal).
+// Methods run on the copy run on the client's node: runtime() is the client's kernel.
 // Config keys: refreshMs (int, 1000) maximum age of the copy that serves reads.
 #pragma once
 

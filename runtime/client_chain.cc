@@ -85,6 +85,7 @@ class ClientChain::Node : public ClientContext {
       throw SystemError(Code::kNoSuchClass, "class " + chain_.spec_.class_name + " is not linked on " + env().self());
     }
     auto obj = chain_.cls_->instantiate_empty();
+    bind_runtime(*obj, &chain_.kernel_);  // a copy's nested calls and compute() run on this node
     obj->restore(state);
     return std::make_unique<ObjectCopy>(*chain_.cls_, std::move(obj));
   }

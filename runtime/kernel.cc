@@ -118,6 +118,9 @@ Reply Kernel::handle_invoke(const NodeId&, const std::string& body, std::string*
   inv.args.reserve(req.args_size());
   for (const auto& a : req.args()) inv.args.push_back(wire::from_proto(a));
   inv.caller = req.caller();
+  inv.call_id = req.call_id();
+  // The caller's deadline in our clock (clocks of different nodes are not comparable).
+  inv.deadline = req.timeout_ns() > 0 ? env_.now() + req.timeout_ns() : kForever;
   Reply r = it->second->invoke(inv, body.size());
   if (r.ok()) *reply_body = wire::encode_value(r.value);
   return r;
@@ -303,14 +306,16 @@ Reply Kernel::invoke_remote(const ReplicaRef& to, const std::string& gid, Invoca
   req.set_method(inv.method);
   for (const auto& a : inv.args) wire::to_proto(a, req.add_args());
   req.set_caller(inv.caller);
-  const std::string body = req.SerializeAsString();
+  req.set_call_id(inv.call_id);
 
   Duration backoff = kMillisecond;
+
   int repairs = 0;
   for (;;) {
     const Time start = env_.now();
     if (start >= inv.deadline) return Reply::error(Code::kTimeout, inv.method + ": deadline passed");
-    RpcResult r = rpc_.call(node, svc::kInvoke, body, inv.deadline - start);
+    req.set_timeout_ns(inv.deadline - start);
+    RpcResult r = rpc_.call(node, svc::kInvoke, req.SerializeAsString(), inv.deadline - start);
     const Code code = r.status.code;
     if (code == Code::kNoSuchObject && repairs < 3) {
       // Stale location (the object migrated): ask the OMS where it is now and retry there.

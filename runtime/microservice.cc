@@ -32,6 +32,8 @@ void MicroService::restore(const Value& state) {
   }
 }
 
+void bind_runtime(MicroService& obj, ObjectRuntime* runtime) { obj.runtime_ = runtime; }
+
 ObjectRuntime& MicroService::runtime() const {
   if (runtime_ == nullptr) throw SystemError(Code::kInternal, "object is not hosted by a kernel");
   return *runtime_;

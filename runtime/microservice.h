@@ -61,9 +61,13 @@ class MicroService {
  private:
   friend class ClassInfo;
   friend class KernelObject;
+  friend void bind_runtime(MicroService& obj, ObjectRuntime* runtime);
   const class ClassInfo* class_info_ = nullptr;
   ObjectRuntime* runtime_ = nullptr;
 };
+
+// Hosts `obj` on `runtime` (the kernel does this for its objects; DMs' local copies use the client's).
+void bind_runtime(MicroService& obj, ObjectRuntime* runtime);
 
 struct MethodInfo {
   bool read_only = false;
