@@ -1,0 +1,28 @@
+// A child process of a test: started with posix_spawn, its stdout read through a pipe, killed
+// (SIGKILL) on request or when the object goes away, so a failing test never leaves servers behind.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace amino::testing {
+
+class ChildProcess {
+ public:
+  explicit ChildProcess(const std::vector<std::string>& argv);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // Reads stdout until a line containing `needle` (returned) or `timeout_ms` passes ("" then).
+  std::string wait_for_line(const std::string& needle, int timeout_ms);
+  void kill_hard();
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string buffered_;
+};
+
+}  // namespace amino::testing
