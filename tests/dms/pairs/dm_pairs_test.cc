@@ -1,0 +1,74 @@
+// Every ordered pair of built-in DMs is either rejected when the spec is loaded, with a reason, or
+// works as a chain: a two-DM Workpad answers writes and reads with the right values (Immutable,
+// which refuses writes by design, is checked to refuse them and keep serving reads).
+#include <gtest/gtest.h>
+
+#include "dms/all.h"
+#include "tests/dms/library/library_apps.h"
+
+namespace amino::testing {
+namespace {
+
+std::vector<std::string> library_dms() {
+  std::vector<std::string> out;
+  for (const auto& n : dms::builtin().names()) {
+    if (n != "DefaultDM") out.push_back(n);
+  }
+  return out;
+}
+
+struct Pair {
+  std::string outer, inner;
+};
+void PrintTo(const Pair& p, std::ostream* os) { *os << "[" << p.outer << ", " << p.inner << "]"; }
+
+std::vector<Pair> all_pairs() {
+  std::vector<Pair> out;
+  for (const auto& a : library_dms()) {
+    for (const auto& b : library_dms()) {
+      if (a != b) out.push_back({a, b});
+    }
+  }
+  return out;
+}
+
+class DmPairs : public ::testing::TestWithParam<Pair> {};
+
+TEST_P(DmPairs, RejectedWithAReasonOrWorkingAsAChain) {
+  const auto [outer, inner] = GetParam();
+  if (auto why = dms::builtin().check_chain({outer, inner})) {
+    EXPECT_GT(why->size(), 10u) << "rejected without a real reason";
+    EXPECT_THROW(parse_spec("class: Workpad\ndmList: [{name: " + outer + "}, {name: " + inner + "}]\n", dms::builtin()),
+                 SpecError);
+    return;
+  }
+  LibCluster c(/*cloud=*/2);
+  Stub s = c.create("class: Workpad\ndmList: [{name: " + outer + "}, {name: " + inner + "}]\n");
+  Reply w1, w2, r;
+  ASSERT_TRUE(c.run("client", [&] {
+    w1 = s.invoke("add", {Value(2)});
+    w2 = s.invoke("add", {Value(3)});
+    r = s.invoke("total", {});
+  }));
+  const bool read_only_dm = outer == "Immutable" || inner == "Immutable";
+  if (read_only_dm) {
+    EXPECT_EQ(w1.status.code, Code::kAborted) << w1.status.to_string();
+    ASSERT_TRUE(r.ok()) << r.status.to_string();
+    EXPECT_EQ(r.value.as_int(), 0);
+  } else {
+    ASSERT_TRUE(w1.ok()) << w1.status.to_string();
+    ASSERT_TRUE(w2.ok()) << w2.status.to_string();
+    ASSERT_TRUE(r.ok()) << r.status.to_string();
+    EXPECT_EQ(w2.value.as_int(), 5);
+    EXPECT_EQ(r.value.as_int(), 5);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllOrderedPairs, DmPairs, ::testing::ValuesIn(all_pairs()), [](const auto& info) {
+  std::string n = info.param.outer + "_" + info.param.inner;
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+});
+
+}  // namespace
+}  // namespace amino::testing
