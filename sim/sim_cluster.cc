@@ -54,8 +54,8 @@ bool SimCluster::run_on(const NodeId& node, std::function<void()> fn, Duration l
 
 bool SimCluster::wait_registered(Duration limit) {
   const Time end = world_.now() + limit;
-  std::size_t servers = 0;
-  for (const auto& [node, k] : kernels_) servers += k->options().client_only ? 0 : 1;
+  // Count from the platform: kernels boot inside the simulation, not all at once.
+  const std::size_t servers = world_.platform().hosts.size() - 1 - options_.client_only.size();
   while (world_.now() < end) {
     if (oms_ && oms_->nodes().size() == servers) return true;
     world_.run_until(std::min(end, world_.now() + 10 * kMillisecond));

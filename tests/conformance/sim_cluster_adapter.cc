@@ -24,7 +24,7 @@ SimConformanceCluster::SimConformanceCluster() {
   sim::SimClusterOptions co;
   co.oms_host = "oms";
   cluster_ = std::make_unique<sim::SimCluster>(*world_, classes_, dms_, co);
-  cluster_->wait_registered(5 * kSecond);
+  if (!cluster_->wait_registered(5 * kSecond)) throw std::runtime_error("kernel servers did not register");
 }
 
 SimConformanceCluster::~SimConformanceCluster() = default;
