@@ -50,35 +50,6 @@ class InProcSignal : public Signal {
 
 }  // namespace
 
-std::optional<std::string> MemoryStorage::get(const std::string& key) const {
-  auto p = pending_.find(key);
-  if (p != pending_.end()) return p->second;
-  auto s = synced_.find(key);
-  return s == synced_.end() ? std::nullopt : std::optional<std::string>(s->second);
-}
-
-std::vector<std::string> MemoryStorage::keys(const std::string& prefix) const {
-  std::map<std::string, bool> present;
-  for (const auto& [k, v] : synced_) present[k] = true;
-  for (const auto& [k, v] : pending_) present[k] = v.has_value();
-  std::vector<std::string> out;
-  for (const auto& [k, here] : present) {
-    if (here && k.compare(0, prefix.size(), prefix) == 0) out.push_back(k);
-  }
-  return out;
-}
-
-void MemoryStorage::sync() {
-  for (auto& [k, v] : pending_) {
-    if (v) {
-      synced_[k] = std::move(*v);
-    } else {
-      synced_.erase(k);
-    }
-  }
-  pending_.clear();
-}
-
 TimerId InProcEnv::arm_timer(Duration after, Task fn) {
   return world_.schedule(world_.now_ + std::max<Duration>(after, 0), this, std::move(fn));
 }

@@ -6,23 +6,9 @@
 #include <string>
 
 #include "runtime/inproc/inproc_world.h"
+#include "runtime/memory_storage.h"
 
 namespace amino::inproc {
-
-// Durable storage held in memory: synced writes survive InProcWorld::crash; unsynced ones do not.
-class MemoryStorage : public Storage {
- public:
-  void put(const std::string& key, std::string value) override { pending_[key] = std::move(value); }
-  std::optional<std::string> get(const std::string& key) const override;
-  void erase(const std::string& key) override { pending_[key] = std::nullopt; }
-  std::vector<std::string> keys(const std::string& prefix) const override;
-  void sync() override;
-  void lose_unsynced() { pending_.clear(); }
-
- private:
-  std::map<std::string, std::string> synced_;
-  std::map<std::string, std::optional<std::string>> pending_;  // nullopt: erased
-};
 
 class InProcEnv : public Env {
  public:

@@ -90,7 +90,7 @@ void InProcWorld::deliver(InProcEnv& from, const NodeId& to, std::string frame) 
 void InProcWorld::crash(const NodeId& id) {
   auto& env = static_cast<InProcEnv&>(node(id));
   env.crashed = true;
-  env.memory_storage().lose_unsynced();
+  (void)env.memory_storage().crash(/*wipe_synced=*/false);
 }
 
 Env& InProcWorld::restart(const NodeId& id, bool keep_storage) {

@@ -1,24 +1,24 @@
-#include "sim/sim_storage.h"
+#include "runtime/memory_storage.h"
 
-namespace amino::sim {
+namespace amino {
 
-void SimStorage::put(const std::string& key, std::string value) {
+void MemoryStorage::put(const std::string& key, std::string value) {
   log_.emplace_back(key, value);
   pending_[key] = std::move(value);
 }
 
-void SimStorage::erase(const std::string& key) {
+void MemoryStorage::erase(const std::string& key) {
   log_.emplace_back(key, std::nullopt);
   pending_[key] = std::nullopt;
 }
 
-std::optional<std::string> SimStorage::get(const std::string& key) const {
+std::optional<std::string> MemoryStorage::get(const std::string& key) const {
   if (auto p = pending_.find(key); p != pending_.end()) return p->second;
   auto s = synced_.find(key);
   return s == synced_.end() ? std::nullopt : std::optional<std::string>(s->second);
 }
 
-std::vector<std::string> SimStorage::keys(const std::string& prefix) const {
+std::vector<std::string> MemoryStorage::keys(const std::string& prefix) const {
   std::map<std::string, bool> present;
   for (const auto& [k, v] : synced_) present[k] = true;
   for (const auto& [k, v] : pending_) present[k] = v.has_value();
@@ -29,7 +29,7 @@ std::vector<std::string> SimStorage::keys(const std::string& prefix) const {
   return out;
 }
 
-void SimStorage::sync() {
+void MemoryStorage::sync() {
   for (auto& [k, v] : pending_) {
     if (v) {
       synced_[k] = std::move(*v);
@@ -41,7 +41,7 @@ void SimStorage::sync() {
   log_.clear();
 }
 
-std::string SimStorage::crash(bool wipe_synced) {
+std::string MemoryStorage::crash(bool wipe_synced) {
   std::string what = std::to_string(log_.size()) + " unsynced writes lost";
   if (torn_armed_ && !log_.empty() && log_.back().second) {
     const auto& [key, value] = log_.back();
@@ -58,4 +58,4 @@ std::string SimStorage::crash(bool wipe_synced) {
   return what;
 }
 
-}  // namespace amino::sim
+}  // namespace amino
