@@ -14,7 +14,10 @@ namespace {
 
 // Control calls from the offloading client to the device replica's server.
 constexpr const char* kPush = "__amino.offload.push";  // [cloud ref]: bring the cloud up to date
-constexpr const char* kPull = "__amino.offload.pull";  // [cloud ref]: take the cloud's newer state
+constexpr const char* kAdopt = "__amino.offload.adopt";  // [cloud ref, state, version]: take it
+// Client -> cloud replica: run [method, read_only, args] and, after a mutating call, return the new
+// state with the result, so the device catches up without a second round trip to the cloud.
+constexpr const char* kRun = "__amino.offload.run";
 
 bool failed_system(const Reply& r) { return !r.ok() && r.status.code != Code::kAppError; }
 
@@ -22,7 +25,12 @@ class OffloadServer : public ServerDM {
  public:
   Reply on_rpc(Invocation& inv, ServerContext& ctx) override {
     if (inv.method == kPush) return push(ReplicaRef::from_value(inv.args.at(0)), ctx);
-    if (inv.method == kPull) return pull(ReplicaRef::from_value(inv.args.at(0)), ctx);
+    if (inv.method == kAdopt) {
+      adopt(ctx, inv.args.at(1), inv.args.at(2).as_int());
+      peer_version_[ReplicaRef::from_value(inv.args.at(0)).rid] = inv.args.at(2).as_int();
+      return Reply::ok({});
+    }
+    if (inv.method == kRun) return run_offloaded(inv, ctx);
     Reply r = ctx.next(inv);
     if (!inv.read_only) ++version_;  // even a throwing method may have changed fields
     return r;
@@ -30,7 +38,6 @@ class OffloadServer : public ServerDM {
 
   Reply on_message(ServerContext& ctx, const ReplicaRef&, const Value& msg) override {
     const std::string& op = msg.at("op").as_string();
-    if (op == "state") return Reply::ok(ValueMap{{"state", ctx.snapshot_object()}, {"version", version_}});
     if (op == "install") {
       adopt(ctx, msg.at("state"), msg.at("version").as_int());
       return Reply::ok({});
@@ -56,13 +63,23 @@ class OffloadServer : public ServerDM {
     return r;
   }
 
-  Reply pull(const ReplicaRef& cloud, ServerContext& ctx) {
-    Reply r = ctx.send_to_peer(cloud, ValueMap{{"op", "state"}}, sync_timeout(ctx));
-    if (!r.ok()) return r;
-    const std::int64_t v = r.value.at("version").as_int();
-    adopt(ctx, r.value.at("state"), v);
-    peer_version_[cloud.rid] = v;
-    return Reply::ok({});
+  // On the cloud replica. A system failure stays a failure (the client falls back to the device);
+  // a result or an application error travels as a value, with the state after a mutating call.
+  Reply run_offloaded(Invocation& wrapped, ServerContext& ctx) {
+    Invocation inv = wrapped;
+    inv.method = wrapped.args.at(0).as_string();
+    inv.read_only = wrapped.args.at(1).as_bool();
+    inv.args = wrapped.args.at(2).as_list();
+    Reply r = ctx.next(inv);
+    if (!inv.read_only) ++version_;
+    if (failed_system(r)) return r;
+    ValueMap out{{"code", static_cast<std::int64_t>(r.status.code)}, {"message", r.status.message},
+                 {"app_type", r.status.app_type}, {"value", r.value}};
+    if (!inv.read_only) {
+      out["state"] = ctx.snapshot_object();
+      out["version"] = version_;
+    }
+    return Reply::ok(std::move(out));
   }
 
   // Versions only grow: an older state arriving late never overwrites a newer one.
@@ -135,7 +152,7 @@ std::vector<ConfigKey> common_config() {
   return {ConfigKey{"cloudLabelKey", Value::Kind::kString, Value("tier"), "node label marking cloud servers"},
           ConfigKey{"cloudLabelValue", Value::Kind::kString, Value("cloud"), "value of that label"},
           ConfigKey{"cloudRetryMs", Value::Kind::kInt, Value(5000), "how long a failed cloud replica is avoided"},
-          ConfigKey{"syncTimeoutMs", Value::Kind::kInt, Value(2000), "deadline of one state push or pull"}};
+          ConfigKey{"syncTimeoutMs", Value::Kind::kInt, Value(2000), "deadline of one state push to the cloud replica"}};
 }
 
 std::unique_ptr<ServerDM> make_server() { return std::make_unique<OffloadServer>(); }
@@ -194,21 +211,32 @@ Reply Client::run_on_cloud(Invocation& inv, ClientContext& ctx) {
   // The cloud gets half of the time left, so a dead or cut-off cloud leaves the device time to
   // run the call itself.
   Invocation offloaded = inv;
+  offloaded.method = kRun;
+  offloaded.args = {Value(inv.method), Value(inv.read_only), Value(inv.args)};
   offloaded.deadline = ctx.env().now() + (inv.deadline - ctx.env().now()) / 2;
-  Reply r = ctx.forward(cloud_, offloaded);
-  if (failed_system(r) || inv.read_only) return r;
-  Reply pulled = control(kPull, cloud_, inv.deadline, ctx);
-  if (!pulled.ok()) {
+  Reply wrapped = ctx.forward(cloud_, offloaded);
+  if (failed_system(wrapped)) return wrapped;
+  const Value& w = wrapped.value;
+  Reply r{Status{static_cast<Code>(w.at("code").as_int()), w.at("message").as_string(), w.at("app_type").as_string()},
+          w.at("value")};
+  if (inv.read_only) return r;
+  // The device replica is on this node (or near it): adopting the state is a local call.
+  Reply adopted = control(kAdopt, {cloud_.to_value(), w.at("state"), w.at("version")}, inv.deadline, ctx);
+  if (!adopted.ok()) {
     return Reply::error(Code::kUnavailable, "the device could not take the offloaded call's state: " +
-                                                pulled.status.to_string());
+                                                adopted.status.to_string());
   }
   return r;
 }
 
 Reply Client::control(const char* method, const ReplicaRef& peer, Time deadline, ClientContext& ctx) {
+  return control(method, ValueList{peer.to_value()}, deadline, ctx);
+}
+
+Reply Client::control(const char* method, ValueList args, Time deadline, ClientContext& ctx) {
   Invocation inv;
   inv.method = method;
-  inv.args = {peer.to_value()};
+  inv.args = std::move(args);
   inv.caller = ctx.env().self();
   inv.deadline = deadline;
   return ctx.forward(device_, inv);

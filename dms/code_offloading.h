@@ -9,10 +9,11 @@
 //   version, incremented by each mutating call it runs.
 //   - Before a call runs on the cloud, the device pushes its state to the cloud if the cloud is
 //     behind (no transfer when nothing changed).
-//   - After a mutating call ran on the cloud, the device pulls the cloud's state before the call
-//     returns, so the device is current whenever a call has returned.
-//   - If that pull fails, the call is run again on the device, which therefore never misses an
-//     acknowledged effect; the cloud's effect is discarded with its copy.
+//   - After a mutating call ran on the cloud, the cloud returns its new state with the result and
+//     the device adopts it before the call returns (no second round trip), so the device is
+//     current whenever a call has returned.
+//   - If the device cannot adopt it, the call is run again on the device, which therefore never
+//     misses an acknowledged effect; the cloud's effect is discarded with its copy.
 //   This is linearizable for calls that do not overlap in time (the intended use: the device's
 //   own app calling its object); overlapping mutating calls on different sides may lose one
 //   effect (the newer version wins). Effects outside the object (nested calls) of a call re-run on
@@ -21,7 +22,7 @@
 //   time on the cloud; on a system error or no answer by then it runs on the device, and the cloud
 //   is avoided for cloudRetryMs. Not the device's loss: the object belongs to the device.
 // Side choice (CodeOffloading): for each method, an EWMA (weight ewmaAlpha) of the latency
-//   measured on each side. Offloaded calls include their push/pull, so the cost of moving state
+//   measured on each side. Offloaded calls include their state push and returned state, so the cost of moving state
 //   counts against offloading.
 //   - Each side is tried once (device first), then the faster side runs the call.
 //   - The slower side is probed again every probeEvery-th call of the method, and whenever it has
@@ -30,7 +31,7 @@
 //   cloudLabelKey  (string, "tier")  node label marking cloud servers
 //   cloudLabelValue(string, "cloud") its value
 //   cloudRetryMs   (int, 5000)       how long a failed cloud replica is avoided
-//   syncTimeoutMs  (int, 2000)       deadline of one state push or pull between replicas
+//   syncTimeoutMs  (int, 2000)       deadline of one state push to the cloud replica
 // CodeOffloading only:
 //   ewmaAlpha       (double, 0.3)    weight of the newest latency sample
 //   probeEvery      (int, 10)        probe the slower side every N calls of a method (0: never)
@@ -73,6 +74,7 @@ class Client : public ClientDM {
   bool cloud_usable(ClientContext& ctx);
   Reply run_on_cloud(Invocation& inv, ClientContext& ctx);
   Reply control(const char* method, const ReplicaRef& peer, Time deadline, ClientContext& ctx);
+  Reply control(const char* method, ValueList args, Time deadline, ClientContext& ctx);
   void cloud_failed(ClientContext& ctx, const Status& why);
 
   ReplicaRef device_, cloud_;

@@ -1,0 +1,38 @@
+"""amino: describe Amino++ simulation experiments as data and run them in forked children.
+
+    import amino
+    sc = (amino.Scenario(seed=1, duration=20)
+          .host("cloud", "cloud_server", labels={"tier": "cloud"})
+          .host("phone", "phone_wifi")
+          .deploy("c", on="phone", cls="VisitCounter", dms=["KeepInCloud"])
+          .client("p", node="phone", target="c", calls=[amino.call("visit")], count=10))
+    res = amino.run(sc)            # Results: .records, .to_csv(), .summary(), .trace_hash, .replay_command
+
+See pybind/README.md.
+"""
+from .results import FIELDS, Results
+from .runner import ScenarioError, replay_command, run, sweep, validate
+from .scenario import Scenario, call, preset
+from .spec import selector, spec_dict, to_yaml
+from ._native import native as _native_module
+import json as _json
+
+
+def catalogue():
+    """{'dms': [...], 'classes': {class: {method: {'arity', 'read_only'}}}} from the C++ registries."""
+    return _json.loads(_native_module.catalogue())
+
+
+def offload_calibration():
+    """scenarios/code_offloading/calibration.h as a dict (speeds, latencies, predictions)."""
+    return _json.loads(_native_module.offload_calibration())
+
+
+def paper_request(workload, seed=1):
+    """Encoded paper-size request (bytes) of an offloading workload: Physics, Sudoku, ..."""
+    return _native_module.paper_request(workload, seed)
+
+
+__all__ = ["Scenario", "call", "preset", "run", "sweep", "validate", "Results", "ScenarioError", "FIELDS",
+           "selector", "spec_dict", "to_yaml", "catalogue", "offload_calibration", "paper_request",
+           "replay_command"]

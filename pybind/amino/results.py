@@ -1,0 +1,99 @@
+"""Results of one run as plain records (one per call) plus the run's fingerprint.
+
+Record fields: client, node, microservice, method, start (s since time 0), latency (s), outcome
+(runtime/status.h code name: OK, TIMEOUT, APP_ERROR, UNAVAILABLE, ...), value (the reply as JSON, long values
+summarised by a digest), error (message of a failed call).
+"""
+import csv
+import json
+import os
+import statistics
+
+FIELDS = ["client", "node", "microservice", "method", "start", "latency", "outcome", "value", "error"]
+
+
+class Results:
+    def __init__(self, raw, scenario_dict, replay_command="", params=None):
+        self.raw = raw
+        self.scenario = scenario_dict
+        self.records = raw.get("records", [])
+        self.errors = raw.get("errors", [])
+        self.ok = bool(raw.get("ok", False))
+        self.trace_hash = raw.get("trace_hash", "")
+        self.seed = scenario_dict.get("seed")
+        self.params = dict(params or {})
+        self.replay_command = replay_command
+
+    def __repr__(self):
+        return (f"Results(ok={self.ok}, calls={len(self.records)}, errors={len(self.errors)}, "
+                f"trace_hash={self.trace_hash!r})")
+
+    # ---- selection and statistics
+    def select(self, **where):
+        """Records whose fields equal the given values, e.g. select(client="p1", method="read")."""
+        return [r for r in self.records if all(r.get(k) == v for k, v in where.items())]
+
+    def latencies(self, ok_only=True, **where):
+        """Latencies in seconds of the selected calls (successful ones unless ok_only=False)."""
+        return [r["latency"] for r in self.select(**where) if not ok_only or r["outcome"] == "OK"]
+
+    def summary(self, by=("client", "microservice", "method")):
+        """One row per group: calls, ok, failed, and latency mean/median/p95/max in ms (ok calls)."""
+        groups = {}
+        for r in self.records:
+            groups.setdefault(tuple(r[k] for k in by), []).append(r)
+        rows = []
+        for key, recs in sorted(groups.items()):
+            lat = sorted(r["latency"] * 1e3 for r in recs if r["outcome"] == "OK")
+            row = dict(zip(by, key))
+            row.update(calls=len(recs), ok=len(lat), failed=len(recs) - len(lat),
+                       mean_ms=_round(statistics.fmean(lat)) if lat else None,
+                       median_ms=_round(statistics.median(lat)) if lat else None,
+                       p95_ms=_round(lat[min(len(lat) - 1, int(0.95 * len(lat)))]) if lat else None,
+                       max_ms=_round(lat[-1]) if lat else None)
+            rows.append(row)
+        return rows
+
+    def summary_text(self, **kw):
+        rows = self.summary(**kw)
+        if not rows:
+            return "(no calls)"
+        cols = list(rows[0])
+        widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
+        lines = ["  ".join(c.ljust(widths[c]) for c in cols)]
+        lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in cols) for r in rows]
+        return "\n".join(lines)
+
+    # ---- files
+    def to_csv(self, path):
+        """Writes one row per call (values as JSON text)."""
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=FIELDS)
+            w.writeheader()
+            for r in self.records:
+                row = dict(r)
+                row["value"] = json.dumps(r.get("value"))
+                w.writerow({k: row.get(k, "") for k in FIELDS})
+        return path
+
+    def save(self, out_dir):
+        """records.csv, summary.csv, result.json (everything but the records) and scenario.json."""
+        os.makedirs(out_dir, exist_ok=True)
+        self.to_csv(os.path.join(out_dir, "records.csv"))
+        rows = self.summary()
+        with open(os.path.join(out_dir, "summary.csv"), "w", newline="") as f:
+            if rows:
+                w = csv.DictWriter(f, fieldnames=list(rows[0]))
+                w.writeheader()
+                w.writerows(rows)
+        meta = {k: v for k, v in self.raw.items() if k != "records"}
+        meta.update(seed=self.seed, params=self.params, replay=self.replay_command)
+        with open(os.path.join(out_dir, "result.json"), "w") as f:
+            json.dump(meta, f, indent=1, sort_keys=True)
+        with open(os.path.join(out_dir, "scenario.json"), "w") as f:
+            json.dump(self.scenario, f, indent=1, sort_keys=True)
+        return out_dir
+
+
+def _round(x):
+    return round(x, 3)

@@ -1,0 +1,170 @@
+"""A simulated experiment as plain data.
+
+`Scenario` holds hosts, links, deployments, client workloads, a fault schedule, a duration and a
+seed; `to_json()` is exactly what the C++ runner reads (pybind/scenario_runner.h), and
+`Scenario.from_json()` reads it back, so a saved scenario replays bit for bit.
+
+Time 0 (for workload `start`, fault `at` and record start times) is the moment every deployment
+has been created and initialised; booting and creation are not measured.
+"""
+import copy
+import json
+
+from . import spec as _spec
+from ._native import native
+
+
+def preset(kind, name, region="", **overrides):
+    """A host dict from the C++ presets (sim/presets.h): cloud_server, edge_server, phone_wifi,
+    phone_3g, tablet_wifi, tablet_3g. Keyword overrides replace fields (speed, labels, ...)."""
+    host = json.loads(native.preset_host(kind, name, region))
+    host.update(_host_fields(overrides))
+    return host
+
+
+def _host_fields(kw):
+    """Python-friendly host keywords -> platform JSON fields (latencies in seconds -> ns)."""
+    out = {}
+    for key, value in kw.items():
+        if key == "uplink_latency":
+            out["uplink_latency_ns"] = int(round(value * 1e9))
+        elif key in ("speed", "region", "labels", "uplink_bandwidth", "uplink_latency_ns"):
+            out[key] = value
+        else:
+            raise TypeError(f"unknown host field {key!r}")
+    return out
+
+
+def call(method, *args):
+    """One call of a workload: method name and arguments (JSON-able values; bytes allowed)."""
+    return {"method": method, "args": [_jsonable(a) for a in args]}
+
+
+def _jsonable(v):
+    """Python value -> the JSON form of runtime/value_json.h (bytes become {"$bytes": hex})."""
+    if isinstance(v, (bytes, bytearray)):
+        return {"$bytes": bytes(v).hex()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    return v
+
+
+class Scenario:
+    """Builder for one run. Every method returns self, so definitions read as a list of facts."""
+
+    def __init__(self, seed=1, duration=10.0, oms_host="oms", name=None, params=None):
+        self.seed = int(seed)
+        self.duration = float(duration)
+        self.oms_host = oms_host
+        self.hosts, self.links, self.deployments, self.workloads, self.faults = [], [], [], [], []
+        self.network_model = "CM02"
+        self.max_value_chars = 160
+        self.log_level = "error"
+        # Where the scenario came from, for the replay command: a scenarios/<name>/scenario.py module
+        # and its parameters.
+        self.origin = {"name": name, "params": dict(params or {})} if name else None
+
+    # ---- platform
+    def host(self, name, preset_kind=None, region="", **fields):
+        """Adds a host: from a preset (cloud_server, phone_wifi, ...) and/or explicit fields
+        (speed flop/s, region, labels, uplink_latency s, uplink_bandwidth B/s)."""
+        if preset_kind:
+            h = preset(preset_kind, name, region)
+        else:
+            h = {"name": name}
+            if region:
+                h["region"] = region
+        h.update(_host_fields(fields))
+        self.hosts.append(h)
+        return self
+
+    def link(self, a, b, latency, bandwidth=1.25e9, name=None):
+        """A direct link between two hosts (replaces their star route); latency in seconds."""
+        link = {"a": a, "b": b, "latency_ns": int(round(latency * 1e9)), "bandwidth": bandwidth}
+        if name:
+            link["name"] = name
+        self.links.append(link)
+        return self
+
+    def _ensure_oms(self):
+        if not any(h["name"] == self.oms_host for h in self.hosts):
+            self.hosts.insert(0, preset("cloud_server", self.oms_host, "control"))
+
+    # ---- deployments
+    def deploy(self, name, on, cls=None, args=(), dms=(), spec=None, selector=None, init=()):
+        """Creates microservice `name` from host `on` (its creator) at time < 0. Either give the spec
+        (YAML text, a .yaml path or a dict) or cls/args/dms/selector. `init` calls run right after."""
+        if spec is None:
+            if cls is None:
+                raise TypeError(f"deployment {name!r}: give cls=... or spec=...")
+            spec = _spec.spec_dict(cls, args, dms, selector)
+        self.deployments.append({"name": name, "node": on, "spec_yaml": _spec.to_yaml(spec),
+                                 "init": [c if isinstance(c, dict) else call(*c) for c in init]})
+        return self
+
+    # ---- clients
+    def client(self, name, node, target, calls, count=0, think=0.0, rate=0.0, start=0.0, timeout=5.0):
+        """A client on `node` calling microservice `target`. Closed loop: `count` calls, `think` s
+        after each reply. Open loop: Poisson arrivals at `rate`/s (count 0 = until the end). `calls`
+        are cycled in order; build them with amino.call(method, *args)."""
+        calls = [c if isinstance(c, dict) else call(*c) for c in calls]
+        self.workloads.append({"client": name, "node": node, "target": target, "calls": calls,
+                               "count": int(count), "think": float(think), "rate": float(rate),
+                               "start": float(start), "timeout": float(timeout)})
+        return self
+
+    # ---- faults (sim/fault_schedule.h JSON, `at` in seconds from time 0)
+    def fault(self, at, type, **fields):
+        """Any fault of docs/faults.md, e.g. fault(5, "crash", node="a")."""
+        self.faults.append({"at": float(at), "type": type, **fields})
+        return self
+
+    def partition(self, at, *groups, mode="drop"):
+        return self.fault(at, "partition", groups=[list(g) for g in groups], mode=mode)
+
+    def heal(self, at):
+        return self.fault(at, "heal")
+
+    def crash(self, at, node, wipe_storage=False):
+        return self.fault(at, "crash", node=node, wipe_storage=wipe_storage)
+
+    def restart(self, at, node):
+        return self.fault(at, "restart", node=node)
+
+    # ---- serialisation
+    def to_dict(self, chrome_trace="", jsonl_trace=""):
+        self._ensure_oms()
+        return {"seed": self.seed, "duration": self.duration, "oms_host": self.oms_host,
+                "platform": {"hosts": self.hosts, "links": self.links, "network_model": self.network_model},
+                "deployments": self.deployments, "workloads": self.workloads, "faults": self.faults,
+                "max_value_chars": self.max_value_chars, "log_level": self.log_level,
+                "chrome_trace": chrome_trace, "jsonl_trace": jsonl_trace, "origin": self.origin}
+
+    def to_json(self, **traces):
+        return json.dumps(self.to_dict(**traces), indent=1, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d):
+        s = cls(seed=d.get("seed", 1), duration=d.get("duration", 10), oms_host=d.get("oms_host", "oms"))
+        platform = d.get("platform", {})
+        s.hosts = copy.deepcopy(platform.get("hosts", []))
+        s.links = copy.deepcopy(platform.get("links", []))
+        s.network_model = platform.get("network_model", "CM02")
+        for key in ("deployments", "workloads", "faults"):
+            setattr(s, key, copy.deepcopy(d.get(key, [])))
+        s.max_value_chars = d.get("max_value_chars", 160)
+        s.log_level = d.get("log_level", "error")
+        s.origin = d.get("origin")
+        return s
+
+    @classmethod
+    def from_json(cls, text):
+        return cls.from_dict(json.loads(text))
+
+    def with_seed(self, seed):
+        """A copy with another seed (the origin's seed follows)."""
+        s = Scenario.from_dict(self.to_dict())
+        s.seed = int(seed)
+        return s

@@ -1,0 +1,37 @@
+// The `_amino` extension: thin bindings over pybind/scenario_runner.h. Everything crosses as JSON
+// text so that the Python side holds plain data and the C++ side stays testable without Python.
+//
+// run_json creates the process's one SimGrid engine: the Python package calls it only in a freshly
+// forked child (amino.run), never in the interpreter that imported it.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "pybind/scenario_runner.h"
+
+namespace py = pybind11;
+
+PYBIND11_MODULE(_amino, m) {
+  m.doc() = "Amino++ simulation entry points (use the `amino` package, not this module directly)";
+  m.def("validate_json", &amino::pyrun::validate, py::arg("scenario_json"),
+        "Problems with a scenario (list of sentences, empty when valid). Never starts SimGrid.");
+  m.def(
+      "run_json",
+      [](const std::string& scenario_json) {
+        py::gil_scoped_release release;
+        return amino::pyrun::run(scenario_json);
+      },
+      py::arg("scenario_json"),
+      "Runs one simulation IN THIS PROCESS (one per process, ever) and returns the results JSON. "
+      "Raises ValueError when the scenario is invalid.");
+  m.def("preset_host", &amino::pyrun::preset_host, py::arg("kind"), py::arg("name"), py::arg("region") = "",
+        "A preset host (sim/presets.h) as platform JSON.");
+  m.def("offload_calibration", &amino::pyrun::offload_calibration,
+        "scenarios/code_offloading/calibration.h as JSON.");
+  m.def(
+      "paper_request",
+      [](const std::string& workload, unsigned long long seed) {
+        return py::bytes(amino::pyrun::paper_request(workload, seed));
+      },
+      py::arg("workload"), py::arg("seed") = 1, "The encoded paper-size request of an offloading workload.");
+  m.def("catalogue", &amino::pyrun::catalogue, "Registered DMs and classes (with method arity) as JSON.");
+}

@@ -1,0 +1,6 @@
+"""Makes `import amino` work when pytest is run by hand (ctest sets PYTHONPATH itself)."""
+import os
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "pybind"))
