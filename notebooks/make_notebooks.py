@@ -113,11 +113,10 @@ ones for five workloads are predictions). Offloading pays off for the slow phone
 (Physics, Sudoku, OCR) and for the tablet on WiFi; on 3G the tablet should keep most work local, and
 `CodeOffloading` learns that per method (its column follows the smaller of the other two).
 
-**Gap to the calibration's offloaded prediction.** The measured offloaded times are about one extra
-device round trip above `predicted_offloaded_ms`. The offloading DMs keep the device authoritative:
-after a *mutating* call ran in the cloud, the device pulls the cloud's state before returning
-(`dms/code_offloading.h`), and `OffloadService`'s `run_*` methods are declared as writes (they update
-per-workload counters). The calibration assumed one round trip per call; see results/README.md."""),
+**Offloaded times vs the calibration.** The measured offloaded times match `predicted_offloaded_ms`
+within the RPC framing: one round trip per offloaded call, because the cloud replica returns its new
+state with the result and the device adopts it locally (`dms/code_offloading.h`). The device stays
+authoritative, so an offloaded call never loses an acknowledged effect."""),
 ]
 
 

@@ -15,7 +15,11 @@ std::uint64_t oid_of(const Value& body) { return static_cast<std::uint64_t>(body
 }  // namespace
 
 Kernel::Kernel(Env& env, const ClassRegistry& classes, const DmRegistry& dms, KernelOptions options)
-    : env_(env), rpc_(env), classes_(classes), dms_(dms), options_(std::move(options)) {}
+    : env_(env), rpc_(env), classes_(classes), dms_(dms), options_(std::move(options)) {
+  // Call ids start at a seeded random point so that (caller, call_id) stays unique when a node
+  // restarts: DMs that suppress duplicates must not take a new call for one made before the crash.
+  next_call_id_ = (env_.rng().next() >> 1) | 1;
+}
 
 Kernel::~Kernel() {
   for (auto& [oid, obj] : objects_) obj->destroy();
@@ -60,7 +64,13 @@ void Kernel::serve() {
       env_.storage().erase("stack/" + std::to_string(obj->oid()));
       env_.storage().sync();
     }
+    // on_destroy wakes calls blocked in DMs; they must leave before the object is freed. Refuse
+    // new ones (quiesce) and wait, bounded; an object whose calls never drain is kept, not freed.
     obj->destroy();
+    if (!obj->quiesce(env_.now() + options_.control_timeout)) {
+      env_.log(LogLevel::kWarn, "object " + std::to_string(obj->oid()) + " dropped with calls still in flight");
+      undrained_.push_back(std::move(obj));
+    }
     return Reply::ok({});
   });
   // One-way from the OMS; the upcall may block, so it gets its own context.
@@ -315,7 +325,7 @@ Reply Kernel::invoke_remote(const ReplicaRef& to, const std::string& gid, Invoca
     const Time start = env_.now();
     if (start >= inv.deadline) return Reply::error(Code::kTimeout, inv.method + ": deadline passed");
     req.set_timeout_ns(inv.deadline - start);
-    RpcResult r = rpc_.call(node, svc::kInvoke, req.SerializeAsString(), inv.deadline - start);
+    RpcResult r = rpc_.call(node, svc::kInvoke, wire::serialize(req), inv.deadline - start);
     const Code code = r.status.code;
     if (code == Code::kNoSuchObject && repairs < 3) {
       // Stale location (the object migrated): ask the OMS where it is now and retry there.

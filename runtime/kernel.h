@@ -103,6 +103,7 @@ class Kernel : public ObjectRuntime {
   bool registered_ = false;
   std::uint64_t next_call_id_ = 1;
   std::map<std::uint64_t, std::unique_ptr<KernelObject>> objects_;
+  std::vector<std::unique_ptr<KernelObject>> undrained_;  // dropped, but calls never left them
   std::map<std::string, std::shared_ptr<ClientChain>> chains_;  // by microservice id
   std::map<std::string, std::string> names_;                    // name -> microservice id
   std::map<std::uint64_t, NodeId> relocated_;                   // oid -> node, learned from the OMS

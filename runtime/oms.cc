@@ -337,9 +337,11 @@ Reply Oms::create_replica(const std::string& gid, const NodeId& node, const Init
 }
 
 std::vector<NodeInfo> Oms::candidates(const MicroServiceSpec& spec, std::size_t from_level) const {
+  // Filter in place and copy only the matches: creation at 10,000 nodes must not copy them all.
   std::vector<NodeInfo> out;
-  for (const auto& n : nodes()) {
-    bool ok = spec.selector.matches(n);
+  for (const auto& [id, rec] : nodes_) {
+    const NodeInfo& n = rec.info;
+    bool ok = n.alive && spec.selector.matches(n);
     for (std::size_t l = from_level; ok && l < spec.dms.size(); ++l) ok = spec.dms[l].selector.matches(n);
     if (ok) out.push_back(n);
   }

@@ -45,7 +45,7 @@ RpcResult Rpc::call(const NodeId& to, const std::string& service, std::string bo
   f.set_service(service);
   f.set_body(std::move(body));
   f.set_deadline(env_.now() + timeout);
-  env_.send(to, f.SerializeAsString());
+  env_.send(to, wire::serialize(f));
 
   const bool answered = done->wait_until(env_.now() + timeout);
   auto it = pending_.find(id);
@@ -78,7 +78,7 @@ void Rpc::cast(const NodeId& to, const std::string& service, std::string body) {
   f.set_call_id(0);
   f.set_service(service);
   f.set_body(std::move(body));
-  env_.send(to, f.SerializeAsString());
+  env_.send(to, wire::serialize(f));
 }
 
 void Rpc::cast_value(const NodeId& to, const std::string& service, const Value& body) {
@@ -149,7 +149,7 @@ void Rpc::send_reply(const NodeId& to, std::uint64_t call_id, const RpcResult& r
   f.set_is_reply(true);
   wire::to_proto(r.status, f.mutable_status());
   f.set_body(r.body);
-  env_.send(to, f.SerializeAsString());
+  env_.send(to, wire::serialize(f));
 }
 
 void Rpc::on_peer_down(const NodeId& peer) {

@@ -24,7 +24,7 @@ enum class Code {
   kPlacement,         // no node satisfies the placement constraints
   kOverloaded,        // per-object concurrency gate full
   kBadFrame,          // malformed wire frame
-  kNotLeader,         // replicated DMs: ask someone else (value carries a hint)
+  kNotLeader,         // replicated DMs: ask someone else (the message may carry a hint)
   kUnavailable,       // the DM cannot serve right now (no lease, no quorum ...)
   kAborted,           // a DM or the runtime gave up on this call
   kInternal,

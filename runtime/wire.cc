@@ -52,6 +52,16 @@ amino::Value from_proto(const amino::pb::Value& p) {
   return {};
 }
 
+std::string serialize(const google::protobuf::MessageLite& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream sos(&out);
+  google::protobuf::io::CodedOutputStream cos(&sos);
+  cos.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&cos);
+  cos.Trim();
+  return out;
+}
+
 std::string encode_value(const amino::Value& v) {
   amino::pb::Value p;
   to_proto(v, &p);

@@ -18,6 +18,10 @@ std::string encode_value(const Value& v);
 // Throws SystemError(kBadFrame) on malformed bytes.
 Value decode_value(std::string_view bytes);
 
+// Protobuf maps have no fixed order; frames are serialized deterministically so that the same run
+// produces the same bytes (and trace hashes) in every process.
+std::string serialize(const google::protobuf::MessageLite& m);
+
 void to_proto(const Status& s, amino::pb::Status* out);
 Status from_proto(const amino::pb::Status& p);
 

@@ -57,6 +57,9 @@ std::vector<std::string> PlatformSpec::validate() const {
   std::vector<std::string> errors;
   validate_hosts(*this, errors);
   validate_links(*this, errors);
+  if (topology == Topology::kStar && !links.empty()) {
+    errors.push_back("a star topology has uplinks only: explicit links need the full topology");
+  }
   if (network_model != "CM02" && network_model != "LV08") {
     errors.push_back("network model '" + network_model + "' is not supported (use CM02 or LV08)");
   }
@@ -71,18 +74,27 @@ void PlatformSpec::check() const {
   throw std::invalid_argument(msg);
 }
 
-void build_platform(const PlatformSpec& spec) {
-  spec.check();
+namespace {
+
+sg::Host* create_host(sg::NetZone* zone, const HostSpec& h) {
+  sg::Host* host = zone->create_host(h.name, h.speed);
+  host->set_property("region", h.region);
+  for (const auto& [k, v] : h.labels) host->set_property("label:" + k, v);
+  return host;
+}
+
+sg::Link* create_uplink(sg::NetZone* zone, const HostSpec& h) {
+  return zone->create_link(uplink_name(h.name), h.uplink_bandwidth)->set_latency(to_seconds(h.uplink_latency));
+}
+
+// Every pair gets its route: [uplink(a), uplink(b)], or the explicit link joining them.
+void build_full(const PlatformSpec& spec) {
   auto* zone = sg::create_full_zone("amino");
   std::map<std::string, sg::Host*> hosts;
   std::map<std::string, sg::Link*> uplinks;
   for (const auto& h : spec.hosts) {
-    sg::Host* host = zone->create_host(h.name, h.speed);
-    host->set_property("region", h.region);
-    for (const auto& [k, v] : h.labels) host->set_property("label:" + k, v);
-    hosts[h.name] = host;
-    uplinks[h.name] =
-        zone->create_link(uplink_name(h.name), h.uplink_bandwidth)->set_latency(to_seconds(h.uplink_latency));
+    hosts[h.name] = create_host(zone, h);
+    uplinks[h.name] = create_uplink(zone, h);
   }
   std::map<std::pair<std::string, std::string>, sg::Link*> direct;
   for (const auto& l : spec.links) {
@@ -105,6 +117,29 @@ void build_platform(const PlatformSpec& spec) {
   // A host for the fault controller: it never communicates, so it needs no route.
   zone->create_host("__controller", 1e9);
   zone->seal();
+}
+
+// A Star zone route from a to b is a's "up" links then b's "down" links; a symmetrical route from
+// a host to the centre makes its uplink both, so a->b is [uplink(a), uplink(b)] as in build_full.
+void build_star(const PlatformSpec& spec) {
+  auto* zone = sg::create_star_zone("amino");
+  for (const auto& h : spec.hosts) {
+    sg::Host* host = create_host(zone, h);
+    zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {sg::LinkInRoute(create_uplink(zone, h))}, true);
+  }
+  zone->create_host("__controller", 1e9);  // never communicates: no uplink
+  zone->seal();
+}
+
+}  // namespace
+
+void build_platform(const PlatformSpec& spec) {
+  spec.check();
+  if (spec.topology == Topology::kStar) {
+    build_star(spec);
+  } else {
+    build_full(spec);
+  }
 }
 
 void to_json(nlohmann::json& j, const HostSpec& h) {
@@ -138,12 +173,17 @@ void from_json(const nlohmann::json& j, LinkSpec& l) {
 
 void to_json(nlohmann::json& j, const PlatformSpec& p) {
   j = {{"hosts", p.hosts}, {"links", p.links}, {"network_model", p.network_model}};
+  // Written only when not the default, so existing platform files and hashes stay as they were.
+  if (p.topology == Topology::kStar) j["topology"] = "star";
 }
 
 void from_json(const nlohmann::json& j, PlatformSpec& p) {
   p.hosts = j.value("hosts", std::vector<HostSpec>{});
   p.links = j.value("links", std::vector<LinkSpec>{});
   p.network_model = j.value("network_model", std::string("CM02"));
+  const std::string topology = j.value("topology", std::string("full"));
+  if (topology != "full" && topology != "star") throw std::invalid_argument("unknown topology '" + topology + "'");
+  p.topology = topology == "star" ? Topology::kStar : Topology::kFull;
 }
 
 }  // namespace amino::sim

@@ -6,6 +6,10 @@
 // joins them, which then replaces that route entirely. One-way latency on a star route is therefore
 // uplink_latency(a) + uplink_latency(b); bandwidth is the smaller uplink, shared max-min by the
 // flows crossing each uplink. A Full zone stores one route per pair: fine up to a few hundred hosts.
+//
+// Topology kStar builds the same star (same routes, latencies and sharing) as a SimGrid Star zone,
+// which stores one uplink per host instead of one route per pair: for thousands of hosts. It cannot
+// express explicit LinkSpecs (validate() says so).
 #pragma once
 
 #include <cstdint>
@@ -35,9 +39,15 @@ struct LinkSpec {
   double bandwidth = 1.25e9;  // bytes/s
 };
 
+enum class Topology {
+  kFull,  // one SimGrid Full zone: explicit links allowed, O(hosts^2) routes
+  kStar,  // one SimGrid Star zone: uplinks only, O(hosts) memory
+};
+
 struct PlatformSpec {
   std::vector<HostSpec> hosts;
   std::vector<LinkSpec> links;
+  Topology topology = Topology::kFull;
   // "CM02": latencies and bandwidths mean what they say. "LV08" (SimGrid's default) multiplies
   // latency by 13.01 and bandwidth by 0.97 to mimic TCP slow start (TOOLCHAIN.md §9).
   std::string network_model = "CM02";

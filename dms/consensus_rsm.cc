@@ -1,0 +1,420 @@
+#include "dms/consensus_rsm.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "dms/raft/raft_node.h"
+
+namespace amino::dms {
+
+namespace {
+
+std::int64_t config_int(const DmConfig& c, const char* key, std::int64_t fallback) {
+  auto it = c.find(key);
+  return it == c.end() || !it->second.is<std::int64_t>() ? fallback : it->second.as_int();
+}
+
+Duration config_ms(const DmConfig& c, const char* key, std::int64_t fallback_ms) {
+  return config_int(c, key, fallback_ms) * kMillisecond;
+}
+
+raft::Options raft_options(const DmConfig& c) {
+  raft::Options o;
+  o.election_min = config_ms(c, "electionTimeoutMinMs", 300);
+  o.election_max = std::max(o.election_min, config_ms(c, "electionTimeoutMaxMs", 600));
+  o.heartbeat = config_ms(c, "heartbeatMs", 50);
+  o.rpc_timeout = config_ms(c, "rpcTimeoutMs", 100);
+  o.snapshot_every = std::max<std::int64_t>(1, config_int(c, "snapshotEvery", 100));
+  o.max_batch = std::max<std::int64_t>(1, config_int(c, "maxBatch", 64));
+  o.dedup_ttl = config_ms(c, "dedupTtlMs", 60000);
+  o.membership_poll = config_ms(c, "membershipPollMs", 1000);
+  return o;
+}
+
+// ---- Client ---------------------------------------------------------------------------------------
+
+// Follows the leader: starts at the group's idea of the leader, follows kNotLeader hints, and
+// after a timeout or a broken connection avoids that replica for an election timeout (its hints
+// may name a leader that is gone) while trying the others, until the call's deadline.
+class ConsensusClient : public ClientDM {
+ public:
+  void on_create(ClientContext& ctx) override {
+    attempt_timeout_ = config_ms(ctx.config(), "attemptTimeoutMs", 400);
+    avoid_for_ = config_ms(ctx.config(), "electionTimeoutMaxMs", 600);
+  }
+
+  Reply on_rpc(Invocation& inv, ClientContext& ctx) override {
+    Env& env = ctx.env();
+    Reply last = Reply::error(Code::kTimeout, "no replica answered");
+    Duration backoff = 5 * kMillisecond;
+    while (env.now() < inv.deadline) {
+      const ReplicaRef to = pick(ctx);
+      if (!to.valid()) {
+        pause(env, inv.deadline, backoff);
+        continue;
+      }
+      Invocation attempt = inv;
+      attempt.deadline = std::min(inv.deadline, env.now() + attempt_timeout_);
+      const Time sent_at = env.now();
+      Reply r = ctx.forward(to, attempt);
+      if (r.ok() || !is_retryable(r.status.code)) {
+        if (r.ok()) leader_ = to;
+        return r;
+      }
+      last = r;
+      // A failure that took no time (a reset connection, a refused replica) must not turn into a
+      // busy loop: back off before the next attempt, whatever it is.
+      if (env.now() == sent_at) pause(env, inv.deadline, backoff);
+      if (r.status.code == Code::kNotLeader) {
+        if (!follow_hint(r.status.message, to, ctx)) pause(env, inv.deadline, backoff);  // electing
+        continue;
+      }
+      const Code c = r.status.code;
+      if (c == Code::kTimeout || c == Code::kUnreachable || c == Code::kNoSuchObject) {
+        avoid_until_[to.rid] = env.now() + avoid_for_;
+      } else {
+        pause(env, inv.deadline, backoff);  // migrating, overloaded, unavailable: retry shortly
+      }
+      if (leader_.rid == to.rid) leader_ = {};
+      ++cursor_;
+    }
+    return Reply::error(Code::kTimeout, inv.method + ": deadline passed (outcome unknown); last error: " +
+                                            last.status.to_string());
+  }
+
+ private:
+  static void pause(Env& env, Time deadline, Duration& backoff) {
+    env.sleep_for(std::max<Duration>(0, std::min(backoff, deadline - env.now())));
+    backoff = std::min<Duration>(backoff * 2, 100 * kMillisecond);
+  }
+
+  bool avoided(const std::string& rid, Time now) const {
+    auto it = avoid_until_.find(rid);
+    return it != avoid_until_.end() && now < it->second;
+  }
+
+  ReplicaRef pick(ClientContext& ctx) {
+    const Time now = ctx.env().now();
+    if (leader_.valid() && !avoided(leader_.rid, now)) return leader_;
+    if (members_.empty()) {
+      leader_ = ctx.ref_request();  // the group names the leader it last heard of
+      refresh(ctx);
+      if (leader_.valid() && !avoided(leader_.rid, now)) return leader_;
+    }
+    if (members_.empty()) return {};
+    if (const ReplicaRef* r = next_unavoided(now)) return *r;
+    // Everyone we know is suspect: the group may have replaced them. Re-read it (not too often).
+    if (now - refreshed_at_ > avoid_for_ / 2) {
+      refresh(ctx);
+      if (const ReplicaRef* r = next_unavoided(now)) return *r;
+    }
+    return members_[cursor_++ % members_.size()];  // keep trying anyway
+  }
+
+  const ReplicaRef* next_unavoided(Time now) {
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      const ReplicaRef& r = members_[(cursor_ + i) % members_.size()];
+      if (!avoided(r.rid, now)) {
+        cursor_ += i;
+        return &r;
+      }
+    }
+    return nullptr;
+  }
+
+  void refresh(ClientContext& ctx) {
+    std::vector<ReplicaRef> fresh = ctx.replicas();
+    if (!fresh.empty()) members_ = std::move(fresh);
+    refreshed_at_ = ctx.env().now();
+  }
+
+  // kNotLeader messages end with "leader=<rid>" (empty when the replica knows no leader).
+  bool follow_hint(const std::string& message, const ReplicaRef& from, ClientContext& ctx) {
+    const auto at = message.rfind("leader=");
+    if (at == std::string::npos) return false;
+    const std::string rid = message.substr(at + 7);
+    if (rid.empty() || rid == from.rid || avoided(rid, ctx.env().now())) {
+      leader_ = {};
+      ++cursor_;
+      return false;
+    }
+    auto find = [&] {
+      return std::find_if(members_.begin(), members_.end(), [&](const ReplicaRef& r) { return r.rid == rid; });
+    };
+    auto it = find();
+    if (it == members_.end() && ctx.env().now() - refreshed_at_ > 50 * kMillisecond) {
+      refresh(ctx);  // a replica we have not heard of yet (the group rebuilt one)
+      it = find();
+    }
+    if (it == members_.end()) {
+      leader_ = {};
+      ++cursor_;
+      return false;
+    }
+    leader_ = *it;
+    return true;
+  }
+
+  Duration attempt_timeout_ = 400 * kMillisecond;
+  Duration avoid_for_ = 600 * kMillisecond;
+  ReplicaRef leader_;
+  std::vector<ReplicaRef> members_;
+  std::size_t cursor_ = 0;
+  std::map<std::string, Time> avoid_until_;
+  Time refreshed_at_ = -kForever;
+};
+
+// ---- Server ---------------------------------------------------------------------------------------
+
+// Glue between the kernel's ServerContext and the Raft node. The node outlives this object only
+// inside its own loops, which stop touching the Host once on_destroy has run.
+class ConsensusServer : public ServerDM, private raft::Host {
+ public:
+  void on_create(ServerContext& ctx) override {
+    ctx_ = &ctx;
+    raft::Host& host = *this;
+    node_ = std::make_shared<raft::RaftNode>(ctx.env(), host, raft_options(ctx.config()), "raft/" + ctx.self().rid + "/");
+    node_->start(migrated_.is_null() ? nullptr : &migrated_);
+    migrated_ = {};
+  }
+
+  void on_destroy(ServerContext&) override {
+    if (node_) node_->stop();
+  }
+
+  Reply on_rpc(Invocation& inv, ServerContext& ctx) override {
+    if (!node_) return Reply::error(Code::kUnavailable, "replica starting");
+    // Duplicate suppression keys on (caller, call id): the kernel keeps both stable across a DM's
+    // retries and unique across a client's restarts (call ids start at a seeded random point).
+    raft::CallMeta meta;
+    meta.caller = inv.caller;
+    meta.call_id = inv.call_id;
+    // Answer a little before the caller's deadline, so that the answer (often kTimeout: "outcome
+    // unknown") arrives while the caller still listens.
+    const Duration budget = std::min<Duration>(inv.deadline - ctx.env().now(), 5 * kSecond);
+    const Time deadline = ctx.env().now() + budget - budget / 10;
+    return node_->submit(inv, meta, deadline);
+  }
+
+  void on_membership_change(ServerContext&, const std::vector<ReplicaRef>& members) override {
+    if (node_) node_->members_changed(members);
+  }
+
+  Value on_notification(ServerContext&, const Value& msg) override {
+    if (!node_) return ValueMap{{"error", "replica starting"}};
+    const Value* op = msg.find("op");
+    if (op != nullptr && op->as_string() == "bootstrap") {
+      Reply r = node_->bootstrap();
+      return ValueMap{{"ok", r.ok()}, {"error", r.status.message}};
+    }
+    return node_->status();
+  }
+
+  Reply on_message(ServerContext&, const ReplicaRef& from, const Value& msg) override {
+    if (!node_) return Reply::error(Code::kUnavailable, "replica starting");
+    return node_->handle(from, msg);
+  }
+
+  Value snapshot() const override { return node_ ? node_->export_state() : Value(); }
+  void restore(const Value& state) override { migrated_ = state; }
+
+ private:
+  // raft::Host. Each reads ctx_ before blocking and touches nothing of this object afterwards.
+  ReplicaRef self() const override { return ctx_->self(); }
+  Reply send(const ReplicaRef& to, const Value& msg, Duration timeout) override {
+    return ctx_->send_to_peer(to, msg, timeout);
+  }
+  Reply apply(Invocation& inv) override { return ctx_->next(inv); }
+  Value snapshot_object() override { return ctx_->snapshot_object(); }
+  void restore_object(const Value& state) override { ctx_->restore_object(state); }
+  std::vector<ReplicaRef> live_members() override { return ctx_->replicas(); }
+  void tell_group(const Value& msg) override { (void)ctx_->notify_group(msg); }
+
+  ServerContext* ctx_ = nullptr;
+  std::shared_ptr<raft::RaftNode> node_;
+  Value migrated_;
+};
+
+// ---- Group ----------------------------------------------------------------------------------------
+
+class ConsensusGroup : public GroupDM {
+ public:
+  explicit ConsensusGroup(RsmPlacement placement) : placement_(placement) {}
+
+  void on_create(GroupContext& ctx, const ReplicaRef& first) override {
+    for (const auto& n : ctx.nodes({})) {
+      if (n.id == first.node) home_region_ = n.region;
+    }
+    callers_.push_back(ctx.creator());
+    Reply r = ctx.notify_server(first, ValueMap{{"op", "bootstrap"}});
+    if (!r.ok()) ctx.env().log(LogLevel::kError, "ConsensusRSM: bootstrap of " + first.rid + " failed: " + r.status.to_string());
+    top_up(ctx);
+  }
+
+  ReplicaRef on_ref_request(GroupContext& ctx, const NodeId& client) override {
+    if (std::find(callers_.begin(), callers_.end(), client) == callers_.end() && callers_.size() < 256) {
+      callers_.push_back(client);
+    }
+    for (const auto& r : ctx.replicas()) {
+      if (r.rid == leader_rid_) return r;
+    }
+    return GroupDM::on_ref_request(ctx, client);
+  }
+
+  void on_failure(GroupContext& ctx, const ReplicaRef& dead) override {
+    if (dead.rid == leader_rid_) leader_rid_.clear();
+    top_up(ctx);
+  }
+
+  Value on_notification(GroupContext&, const Value& msg) override {
+    const Value* op = msg.find("op");
+    if (op != nullptr && op->as_string() == "leader" && msg.at("term").as_int() >= leader_term_) {
+      leader_rid_ = msg.at("rid").as_string();
+      leader_term_ = msg.at("term").as_int();
+    }
+    return ValueMap{{"leader", leader_rid_}};
+  }
+
+ private:
+  // Back to the configured number of replicas: each new one copies nothing but the chain (Raft
+  // ignores the copied object state and sends the joiner a snapshot) and joins as a learner.
+  void top_up(GroupContext& ctx) {
+    const auto want = static_cast<std::size_t>(config_int(ctx.config(), "replicas", 3));
+    for (std::size_t attempts = 0; attempts < 2 * want; ++attempts) {
+      std::vector<ReplicaRef> live = ctx.replicas();
+      if (live.size() >= want || live.empty()) return;
+      const NodeId where = choose_node(ctx, live);
+      if (where.empty()) {
+        ctx.env().log(LogLevel::kWarn, "ConsensusRSM: no node for replica " + std::to_string(live.size() + 1) +
+                                           " of " + std::to_string(want) + " in group " + ctx.group_id());
+        return;
+      }
+      // Any live replica will do as the source of the chain; prefer the leader (surely reachable).
+      std::stable_partition(live.begin(), live.end(), [&](const ReplicaRef& r) { return r.rid == leader_rid_; });
+      bool made = false;
+      for (const auto& from : live) {
+        if (ctx.replicate(from, where).valid()) {
+          made = true;
+          break;
+        }
+      }
+      if (!made) return;
+    }
+  }
+
+  NodeId choose_node(GroupContext& ctx, const std::vector<ReplicaRef>& live) {
+    std::set<NodeId> used;
+    for (const auto& r : live) used.insert(r.node);
+    std::vector<NodeInfo> candidates;
+    for (auto& n : ctx.nodes(ctx.selector())) {
+      if (used.count(n.id) == 0 && fits(ctx, n)) candidates.push_back(std::move(n));
+    }
+    if (placement_ == RsmPlacement::kGeo) candidates = least_used_regions(ctx, live, std::move(candidates));
+    if (candidates.empty()) return {};
+    if (placement_ == RsmPlacement::kP2P) {
+      for (const auto& caller : callers_) {
+        for (const auto& n : candidates) {
+          if (n.id == caller) return n.id;
+        }
+      }
+    }
+    const auto i = ctx.env().rng().uniform_int(0, static_cast<std::int64_t>(candidates.size()) - 1);
+    return candidates[static_cast<std::size_t>(i)].id;
+  }
+
+  bool fits(GroupContext& ctx, const NodeInfo& n) const {
+    switch (placement_) {
+      case RsmPlacement::kCluster:
+        return n.region == home_region_;
+      case RsmPlacement::kP2P: {
+        const DmConfig& c = ctx.config();
+        auto it = c.find("deviceLabel");
+        const std::string label = it != c.end() && it->second.is<std::string>() ? it->second.as_string() : "role=client";
+        const auto eq = label.find('=');
+        const std::string key = label.substr(0, eq);
+        const std::string* value = n.label(key);
+        return value != nullptr && (eq == std::string::npos || *value == label.substr(eq + 1));
+      }
+      case RsmPlacement::kAny:
+      case RsmPlacement::kGeo:
+        return true;
+    }
+    return true;
+  }
+
+  // Geo: only the candidates in the regions that hold the fewest live replicas.
+  static std::vector<NodeInfo> least_used_regions(GroupContext& ctx, const std::vector<ReplicaRef>& live,
+                                                  std::vector<NodeInfo> candidates) {
+    std::map<std::string, std::string> region_of;
+    for (const auto& n : ctx.nodes({})) region_of[n.id] = n.region;
+    std::map<std::string, int> count;
+    for (const auto& n : candidates) count.emplace(n.region, 0);
+    for (const auto& r : live) {
+      auto it = count.find(region_of[r.node]);
+      if (it != count.end()) ++it->second;
+    }
+    int fewest = 1 << 30;
+    for (const auto& [region, k] : count) fewest = std::min(fewest, k);
+    std::vector<NodeInfo> out;
+    for (auto& n : candidates) {
+      if (count[n.region] == fewest) out.push_back(std::move(n));
+    }
+    return out;
+  }
+
+  RsmPlacement placement_;
+  std::string home_region_;
+  std::string leader_rid_;
+  std::int64_t leader_term_ = 0;
+  std::vector<NodeId> callers_;  // creator first, then clients in order of first request
+};
+
+std::vector<ConfigKey> config_schema(RsmPlacement placement) {
+  using K = Value::Kind;
+  std::vector<ConfigKey> keys = {
+      {"replicas", K::kInt, Value(3), "number of replicas (2f+1 tolerates f failures)"},
+      {"electionTimeoutMinMs", K::kInt, Value(300), "randomized election timeout: lower bound"},
+      {"electionTimeoutMaxMs", K::kInt, Value(600), "randomized election timeout: upper bound"},
+      {"heartbeatMs", K::kInt, Value(50), "leader heartbeat period"},
+      {"rpcTimeoutMs", K::kInt, Value(100), "timeout of one Raft message between replicas"},
+      {"snapshotEvery", K::kInt, Value(100), "applied entries between snapshots (log compaction)"},
+      {"maxBatch", K::kInt, Value(64), "log entries per AppendEntries"},
+      {"attemptTimeoutMs", K::kInt, Value(400), "client: wait on one replica before trying another"},
+      {"dedupTtlMs", K::kInt, Value(60000), "how long replies are kept to answer retried calls"},
+      {"membershipPollMs", K::kInt, Value(1000), "leader re-reads the group's members this often"},
+  };
+  if (placement == RsmPlacement::kP2P) {
+    keys.push_back({"deviceLabel", K::kString, Value("role=client"), "label (key=value or key) of device nodes"});
+  }
+  return keys;
+}
+
+const char* dm_name(RsmPlacement placement) {
+  switch (placement) {
+    case RsmPlacement::kAny: return "ConsensusRSM";
+    case RsmPlacement::kCluster: return "ConsensusRSM-Cluster";
+    case RsmPlacement::kGeo: return "ConsensusRSM-Geo";
+    case RsmPlacement::kP2P: return "ConsensusRSM-P2P";
+  }
+  return "ConsensusRSM";
+}
+
+}  // namespace
+
+DmDescriptor consensus_rsm(RsmPlacement placement) {
+  DmDescriptor d;
+  d.name = dm_name(placement);
+  d.category = "replication";
+  d.summary = "linearizable replicated state machine on Raft (commit before reply)";
+  d.config = config_schema(placement);
+  d.make_client = [] { return std::make_unique<ConsensusClient>(); };
+  d.make_server = [] { return std::make_unique<ConsensusServer>(); };
+  d.make_group = [placement] { return std::make_unique<ConsensusGroup>(placement); };
+  d.durable = true;
+  return d;
+}
+
+}  // namespace amino::dms
