@@ -19,6 +19,7 @@ Kernel::Kernel(Env& env, const ClassRegistry& classes, const DmRegistry& dms, Ke
   // Call ids start at a seeded random point so that (caller, call_id) stays unique when a node
   // restarts: DMs that suppress duplicates must not take a new call for one made before the crash.
   next_call_id_ = (env_.rng().next() >> 1) | 1;
+  incarnation_ = static_cast<std::int64_t>(env_.rng().next() >> 1);
 }
 
 Kernel::~Kernel() {
@@ -208,7 +209,9 @@ Value Kernel::local_state_report() {
   me.id = env_.self();
   me.region = options_.region;
   me.labels = options_.labels;
-  return node_info_to_value(me);
+  Value v = node_info_to_value(me);
+  v["incarnation"] = incarnation_;
+  return v;
 }
 
 void Kernel::heartbeat_loop() {

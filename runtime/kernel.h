@@ -102,6 +102,7 @@ class Kernel : public ObjectRuntime {
   bool running_ = false;
   bool registered_ = false;
   std::uint64_t next_call_id_ = 1;
+  std::int64_t incarnation_ = 0;  // this boot of the node: the OMS notices restarts by it
   std::map<std::uint64_t, std::unique_ptr<KernelObject>> objects_;
   std::vector<std::unique_ptr<KernelObject>> undrained_;  // dropped, but calls never left them
   std::map<std::string, std::shared_ptr<ClientChain>> chains_;  // by microservice id

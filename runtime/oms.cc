@@ -80,24 +80,16 @@ Reply Oms::group_call(const Value& body, const std::function<Reply(GroupRec&)>& 
 }
 
 void Oms::serve() {
-  auto upsert_node = [this](const Value& info) {
-    NodeInfo n = node_info_from_value(info);
-    NodeRec& rec = nodes_[n.id];
-    if (rec.info.id.empty()) record("kernel server " + n.id + " registered (region " + n.region + ")");
-    if (!rec.info.alive && !rec.info.id.empty()) record("kernel server " + n.id + " is back");
-    rec.info = n;
-    rec.info.alive = true;
-    rec.last_heartbeat = env_.now();
-  };
-  rpc_.serve_value(svc::kRegister, [upsert_node](const NodeId&, const Value& b) {
-    upsert_node(b);
+  rpc_.serve_value(svc::kRegister, [this](const NodeId&, const Value& b) {
+    on_node_report(b, nullptr);
     return Reply::ok({});
   });
-  rpc_.on_cast(svc::kHeartbeat, [this, upsert_node](const NodeId& from, std::string body) {
+  rpc_.on_cast(svc::kHeartbeat, [this](const NodeId& from, std::string body) {
     try {
       Value hb = wire::decode_value(body);
-      upsert_node(hb.at("node"));
-      if (const Value* oids = hb.find("oids")) revive_stacks(from, *oids);
+      const Value* oids = hb.find("oids");
+      on_node_report(hb.at("node"), oids);
+      if (oids != nullptr) revive_stacks(from, *oids);
     } catch (const std::exception& e) {
       env_.log(LogLevel::kWarn, "bad heartbeat from " + from + ": " + e.what());
     }
@@ -521,6 +513,39 @@ void Oms::fail_replica(const std::string& rid) {
   g->dm->on_failure(*g->ctx, ref);
   // A logical replica whose inner group lost every member is lost too: tell the outer group.
   if (replicas(ref.gid).empty() && !g->parent_rid.empty()) fail_replica(g->parent_rid);
+}
+
+// Registration or heartbeat. A node that comes back with a new incarnation restarted, possibly
+// faster than the heartbeat timeout: the replicas it had and no longer reports are lost.
+void Oms::on_node_report(const Value& info, const Value* oids) {
+  NodeInfo n = node_info_from_value(info);
+  NodeRec& rec = nodes_[n.id];
+  const Value* inc = info.find("incarnation");
+  const std::int64_t incarnation = inc != nullptr ? inc->as_int() : 0;
+  if (rec.info.id.empty()) record("kernel server " + n.id + " registered (region " + n.region + ")");
+  if (!rec.info.alive && !rec.info.id.empty()) record("kernel server " + n.id + " is back");
+  const bool restarted = !rec.info.id.empty() && rec.incarnation != incarnation;
+  rec.info = n;
+  rec.info.alive = true;
+  rec.last_heartbeat = env_.now();
+  rec.incarnation = incarnation;
+  if (!restarted) return;
+  std::vector<std::uint64_t> reported;
+  if (oids != nullptr) {
+    for (const auto& v : oids->as_list()) reported.push_back(static_cast<std::uint64_t>(v.as_int()));
+  }
+  std::vector<std::string> lost;
+  for (auto& [oid, s] : stacks_) {
+    if (s.alive && s.node == n.id && std::find(reported.begin(), reported.end(), oid) == reported.end()) {
+      s.alive = false;
+      lost.push_back(s.spec.levels.back().rid);
+    }
+  }
+  if (lost.empty()) return;
+  record("kernel server " + n.id + " restarted and lost " + std::to_string(lost.size()) + " replica(s)");
+  env_.spawn("on_failure", [this, lost] {
+    for (const auto& rid : lost) fail_replica(rid);
+  });
 }
 
 // A kernel server that restarted with its durable storage re-created some replicas (durable DMs):

@@ -57,6 +57,7 @@ class Oms {
   struct NodeRec {
     NodeInfo info;
     Time last_heartbeat = 0;
+    std::int64_t incarnation = 0;  // the node's boot; a new one means it restarted
   };
   struct StackRec {
     StackSpec spec;
@@ -97,6 +98,7 @@ class Oms {
   void on_node_dead(const NodeId& node);
   void fail_replica(const std::string& rid);
   void revive_stacks(const NodeId& node, const Value& oids);
+  void on_node_report(const Value& info, const Value* oids);
   void notify_membership(const std::string& gid);
 
   Reply create(const Value& body);

@@ -177,6 +177,22 @@ TEST(Chain, DurableReplicasComeBackAfterARestartWithStorage) {
   EXPECT_EQ(r.value.as_string(), "ks1");
 }
 
+TEST(Chain, AQuickRestartWithoutStateStillDeliversOnFailure) {
+  ClusterOptions o;
+  o.oms.heartbeat_timeout = 5 * kSecond;  // the node is back long before it would be declared dead
+  InProcCluster c(o);
+  std::string ms;
+  ASSERT_TRUE(c.run("client", [&] {
+    ms = c.client().create("class: Counter\nargs: [5]\ndmList: [{name: TraceA}]\n"
+                           "nodeSelector: [{key: region, operator: =, values: [region-1]}]\n").id();
+  }));
+  trace_log().clear();
+  c.restart_kernel("ks1", /*keep_storage=*/false);
+  c.world().run_for(2 * kSecond);
+  EXPECT_NE(std::find(trace_log().begin(), trace_log().end(), "TraceA.group.on_failure@ks1"), trace_log().end());
+  EXPECT_TRUE(c.oms().replicas(c.oms().root_group(ms)).empty());
+}
+
 TEST(Chain, NonDurableReplicasStayLostAfterARestartWithoutStorage) {
   ClusterOptions o;
   o.oms.heartbeat_timeout = 1 * kSecond;
