@@ -217,7 +217,12 @@ Value Kernel::local_state_report() {
 void Kernel::heartbeat_loop() {
   while (running_) {
     if (!registered_) {
-      Reply r = rpc_.call_value(options_.oms, svc::kRegister, local_state_report(), options_.control_timeout);
+      // With the replicas recovered from storage, so that the OMS does not count them as lost.
+      Value report = local_state_report();
+      ValueList oids;
+      for (const auto& [oid, o] : objects_) oids.push_back(as_i64(oid));
+      report["oids"] = std::move(oids);
+      Reply r = rpc_.call_value(options_.oms, svc::kRegister, report, options_.control_timeout);
       registered_ = r.ok();
       if (!registered_) env_.log(LogLevel::kWarn, "OMS registration failed: " + r.status.to_string());
     } else {

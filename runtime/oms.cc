@@ -80,8 +80,10 @@ Reply Oms::group_call(const Value& body, const std::function<Reply(GroupRec&)>& 
 }
 
 void Oms::serve() {
-  rpc_.serve_value(svc::kRegister, [this](const NodeId&, const Value& b) {
-    on_node_report(b, nullptr);
+  rpc_.serve_value(svc::kRegister, [this](const NodeId& from, const Value& b) {
+    const Value* oids = b.find("oids");
+    on_node_report(b, oids);
+    if (oids != nullptr) revive_stacks(from, *oids);
     return Reply::ok({});
   });
   rpc_.on_cast(svc::kHeartbeat, [this](const NodeId& from, std::string body) {
