@@ -14,6 +14,7 @@ class DmSimFaults : public ::testing::Test {
   void SetUp() override {
     classes_.add<Counter>("Counter");
     classes_.add<SlowTally>("SlowTally");
+    classes_.add<Workpad>("Workpad");
     dms::register_all(dms_);
     sim::PlatformSpec p;
     p.hosts.push_back(sim::HostSpec{"oms", 1e9, "control", {}});
@@ -21,6 +22,8 @@ class DmSimFaults : public ::testing::Test {
     p.hosts.push_back(sim::HostSpec{"cloud1", 1e9, "cloud", {{"tier", "cloud"}}});
     p.hosts.push_back(sim::HostSpec{"client", 1e9, "edge", {{"role", "client"}}});
     p.hosts.push_back(sim::HostSpec{"client2", 1e9, "edge", {{"role", "client"}}});
+    // A device far from everything (20 ms one-way uplink): placement DMs should bring objects to it.
+    p.hosts.push_back(sim::HostSpec{"phone", 1e9, "mobile", {{"role", "client"}}, 20 * kMillisecond});
     sim::SimOptions so;
     so.seed = 5;
     so.platform = p;
@@ -46,6 +49,12 @@ class DmSimFaults : public ::testing::Test {
     return r;
   }
 
+  void start_on_ks1(const Stub& s) {
+    Status moved;
+    ASSERT_TRUE(cluster_->run_on("oms", [&] { moved = cluster_->oms().migrate(s.id(), "ks1"); }, 10 * kSecond));
+    ASSERT_TRUE(moved.ok()) << moved.to_string();
+  }
+
   void partition(std::vector<std::vector<NodeId>> groups) { world_->apply(sim::PartitionFault{std::move(groups)}); }
   void heal_at(Time t) { world_->schedule(t, sim::HealFault{}); }
 
@@ -56,10 +65,12 @@ class DmSimFaults : public ::testing::Test {
 };
 
 const std::string kOnKs1 = "nodeSelector: [{key: name, operator: =, values: [ks1]}]\n";
+// For the placement DMs: the phone is allowed, but the object starts on ks1 (start_on_ks1).
+const std::string kKs1OrPhone = "nodeSelector: [{key: name, operator: in, values: [ks1, phone]}]\n";
 
 TEST_F(DmSimFaults, AtLeastOnceRpcRidesOutAPartition) {
   Stub s = create("class: Counter\nargs: [0]\ndmList: [{name: AtLeastOnceRPC, config: {timeoutMs: 8000}}]\n" + kOnKs1);
-  partition({{"client"}, {"ks1", "ks2", "ks3", "cloud1", "oms", "client2"}});
+  partition({{"client"}, {"ks1", "ks2", "ks3", "cloud1", "oms", "client2", "phone"}});
   heal_at(world_->now() + 3 * kSecond);
   const Time start = world_->now();
   Reply r = call("client", s, "add", {Value(1)});
@@ -70,7 +81,7 @@ TEST_F(DmSimFaults, AtLeastOnceRpcRidesOutAPartition) {
 
 TEST_F(DmSimFaults, WithoutAtLeastOnceThePartitionIsAnError) {
   Stub s = create("class: Counter\nargs: [0]\n" + kOnKs1);
-  partition({{"client"}, {"ks1", "ks2", "ks3", "cloud1", "oms", "client2"}});
+  partition({{"client"}, {"ks1", "ks2", "ks3", "cloud1", "oms", "client2", "phone"}});
   heal_at(world_->now() + 3 * kSecond);
   Reply r = Reply::error(Code::kInternal, "did not finish");
   cluster_->run_on("client", [&] { r = s.invoke("add", {Value(1)}, 1 * kSecond); }, 30 * kSecond);
@@ -97,7 +108,7 @@ TEST_F(DmSimFaults, LeaseCachingSurvivesACrashedLeaseHolder) {
 TEST_F(DmSimFaults, WriteThroughCachingServesReadsDuringAPartition) {
   Stub s = create("class: Counter\nargs: [3]\ndmList: [{name: WriteThroughCaching, config: {refreshMs: 100000}}]\n" + kOnKs1);
   ASSERT_TRUE(call("client", s, "add", {Value(4)}).ok());  // write at the server, copy refreshed
-  partition({{"client"}, {"ks1", "ks2", "ks3", "cloud1", "oms", "client2"}});
+  partition({{"client"}, {"ks1", "ks2", "ks3", "cloud1", "oms", "client2", "phone"}});
   Reply r = call("client", s, "get", {});
   ASSERT_TRUE(r.ok()) << r.status.to_string();
   EXPECT_EQ(r.value.as_int(), 7);
@@ -122,6 +133,95 @@ TEST_F(DmSimFaults, SerializableRpcUnderDuplicationAndReordering) {
   Reply overlap = call("client", s, "max_overlap", {});
   ASSERT_TRUE(overlap.ok());
   EXPECT_EQ(overlap.value.as_int(), 1);  // never two calls inside the method at once
+}
+
+// Calls `method` `n` times from `from`, each `gap` apart (simulated time); returns the outcomes.
+std::vector<Reply> calls(sim::SimCluster& cluster, const NodeId& from, const Stub& s, const std::string& method,
+                         ValueList args, int n, Duration gap) {
+  std::vector<Reply> out;
+  cluster.run_on(from, [&] {
+    for (int i = 0; i < n; ++i) {
+      out.push_back(s.invoke(method, args, 2 * kSecond));
+      cluster.kernel(from).env().sleep_for(gap);
+    }
+  }, n * (gap + 3 * kSecond));
+  return out;
+}
+
+// Where the object runs, asked through a stub that `from`'s kernel acquires.
+std::string where(sim::SimCluster& cluster, const Stub& s, const NodeId& from = "client") {
+  Reply r = Reply::error(Code::kInternal, "did not finish");
+  cluster.run_on(from, [&] { r = cluster.kernel(from).acquire(s.id()).invoke("where", {}, 5 * kSecond); }, 10 * kSecond);
+  return r.ok() ? r.value.as_string() : r.status.to_string();
+}
+
+TEST_F(DmSimFaults, ImmutableServesReadsAfterItsServerCrashed) {
+  Stub s = create("class: Counter\nargs: [7]\ndmList: [{name: Immutable}]\n" + kOnKs1);
+  ASSERT_EQ(call("client", s, "get", {}).value.as_int(), 7);  // fetches the state once
+  world_->apply(sim::CrashFault{"ks1"});
+  Reply r = call("client", s, "get", {});
+  ASSERT_TRUE(r.ok()) << r.status.to_string();
+  EXPECT_EQ(r.value.as_int(), 7);
+  EXPECT_EQ(call("client", s, "add", {Value(1)}).status.code, Code::kAborted);
+}
+
+TEST_F(DmSimFaults, KeepInCloudPlacesAndKeepsTheObjectOnTheCloudUnderLoss) {
+  world_->apply(sim::MessageFaultsFault{"*", "*", netfault::LinkFaults{0.05, 0, 0, 0, 0, 0}});
+  Stub s = create("class: Workpad\ndmList: [{name: AtLeastOnceRPC}, {name: KeepInCloud}]\n");
+  EXPECT_EQ(where(*cluster_, s), "cloud1");
+}
+
+TEST_F(DmSimFaults, ExplicitMigrationMovesTheObjectUnderDuplicationAndReordering) {
+  // The selector admits ks1..ks3; migrateTo must respect it.
+  Stub s = create("class: Workpad\ndmList: [{name: ExplicitMigration}]\n"
+                  "nodeSelector: [{key: name, operator: in, values: [ks1, ks2, ks3]}]\n");
+  ASSERT_TRUE(call("client", s, "add", {Value(5)}).ok());
+  const std::string target = where(*cluster_, s) == "ks2" ? "ks3" : "ks2";
+  world_->apply(sim::MessageFaultsFault{"*", "*", netfault::LinkFaults{0, 0.2, 0.3, 5 * kMillisecond, 0, 0}});
+  Reply moved = call("client", s, "migrateTo", {Value(target)});
+  ASSERT_TRUE(moved.ok()) << moved.status.to_string();
+  EXPECT_EQ(where(*cluster_, s), target);
+  EXPECT_EQ(call("client", s, "migrateTo", {Value("cloud1")}).status.code, Code::kPlacement);  // outside the selector
+  Reply total = call("client", s, "total", {});
+  ASSERT_TRUE(total.ok()) << total.status.to_string();
+  EXPECT_EQ(total.value.as_int(), 5);
+}
+
+TEST_F(DmSimFaults, DynamicMigrationMovesTowardAFarCallerOnce) {
+  // A stub belongs to the kernel that acquired it: the phone's calls go through the phone's stub.
+  Stub s = create("class: Workpad\ndmList: [{name: DynamicMigration, config: {periodMs: 1000, reportEvery: 5, minDwellMs: 3000}}]\n" + kKs1OrPhone, "phone");
+  start_on_ks1(s);
+  const auto before = calls(*cluster_, "phone", s, "total", {}, 60, 100 * kMillisecond);
+  const auto after = calls(*cluster_, "phone", s, "total", {}, 20, 100 * kMillisecond);
+  ASSERT_TRUE(after.back().ok()) << after.back().status.to_string();
+  EXPECT_EQ(where(*cluster_, s), "phone");  // 20 ms uplink: co-location removes ~40 ms per call
+  (void)before;
+}
+
+TEST_F(DmSimFaults, KeepOnDeviceFollowsTheMostActiveCaller) {
+  Stub s = create("class: Workpad\ndmList: [{name: KeepOnDevice, config: {periodMs: 500, stablePeriods: 2, minDwellMs: 1000}}]\n" + kKs1OrPhone, "phone");
+  start_on_ks1(s);
+  const auto r = calls(*cluster_, "phone", s, "add", {Value(1)}, 80, 50 * kMillisecond);
+  ASSERT_TRUE(r.back().ok()) << r.back().status.to_string();
+  EXPECT_EQ(where(*cluster_, s), "phone");
+  Reply total = call("phone", s, "total", {});
+  ASSERT_TRUE(total.ok()) << total.status.to_string();
+  EXPECT_EQ(total.value.as_int(), 80);  // no call lost across the move
+}
+
+TEST_F(DmSimFaults, CodeOffloadingFallsBackToTheDeviceWhenTheCloudIsCutOff) {
+  Stub s = create("class: Workpad\ndmList: [{name: ExplicitCodeOffloading, config: {offloadMethods: [crunch]}}]\n", "phone");
+  ASSERT_EQ(calls(*cluster_, "phone", s, "crunch", {Value(1e6)}, 1, 0).at(0).value.as_string(), "cloud1");
+  partition({{"cloud1"}, {"ks1", "ks2", "ks3", "oms", "client", "client2", "phone"}});
+  const auto cut = calls(*cluster_, "phone", s, "crunch", {Value(1e6)}, 3, 100 * kMillisecond);
+  for (const auto& r : cut) {
+    ASSERT_TRUE(r.ok()) << r.status.to_string();
+    EXPECT_EQ(r.value.as_string(), "phone");
+  }
+  Reply total = Reply::error(Code::kInternal, "");
+  cluster_->run_on("phone", [&] { total = s.invoke("total", {}, 5 * kSecond); }, 10 * kSecond);
+  ASSERT_TRUE(total.ok()) << total.status.to_string();
+  EXPECT_EQ(total.value.as_int(), 4);  // the cloud's effect came back with its reply; none lost
 }
 
 }  // namespace
