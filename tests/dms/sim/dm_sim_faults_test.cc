@@ -23,7 +23,7 @@ class DmSimFaults : public ::testing::Test {
     p.hosts.push_back(sim::HostSpec{"client", 1e9, "edge", {{"role", "client"}}});
     p.hosts.push_back(sim::HostSpec{"client2", 1e9, "edge", {{"role", "client"}}});
     // A device far from everything (20 ms one-way uplink): placement DMs should bring objects to it.
-    p.hosts.push_back(sim::HostSpec{"phone", 1e9, "mobile", {{"role", "client"}}, 20 * kMillisecond});
+    p.hosts.push_back(sim::HostSpec{"phone", 1e8, "mobile", {{"role", "client"}}, 20 * kMillisecond});  // 10x slower CPU
     sim::SimOptions so;
     so.seed = 5;
     so.platform = p;
@@ -137,21 +137,22 @@ TEST_F(DmSimFaults, SerializableRpcUnderDuplicationAndReordering) {
 
 // Calls `method` `n` times from `from`, each `gap` apart (simulated time); returns the outcomes.
 std::vector<Reply> calls(sim::SimCluster& cluster, const NodeId& from, const Stub& s, const std::string& method,
-                         ValueList args, int n, Duration gap) {
+                         ValueList args, int n, Duration gap, Duration timeout = 2 * kSecond) {
   std::vector<Reply> out;
   cluster.run_on(from, [&] {
     for (int i = 0; i < n; ++i) {
-      out.push_back(s.invoke(method, args, 2 * kSecond));
+      out.push_back(s.invoke(method, args, timeout));
       cluster.kernel(from).env().sleep_for(gap);
     }
-  }, n * (gap + 3 * kSecond));
+  }, n * (gap + timeout + kSecond));
   return out;
 }
 
 // Where the object runs, asked through a stub that `from`'s kernel acquires.
 std::string where(sim::SimCluster& cluster, const Stub& s, const NodeId& from = "client") {
   Reply r = Reply::error(Code::kInternal, "did not finish");
-  cluster.run_on(from, [&] { r = cluster.kernel(from).acquire(s.id()).invoke("where", {}, 5 * kSecond); }, 10 * kSecond);
+  // 20 s: under message loss a lost control-plane request (e.g. to the OMS) costs its 5 s deadline.
+  cluster.run_on(from, [&] { r = cluster.kernel(from).acquire(s.id()).invoke("where", {}, 20 * kSecond); }, 30 * kSecond);
   return r.ok() ? r.value.as_string() : r.status.to_string();
 }
 
@@ -222,6 +223,31 @@ TEST_F(DmSimFaults, CodeOffloadingFallsBackToTheDeviceWhenTheCloudIsCutOff) {
   cluster_->run_on("phone", [&] { total = s.invoke("total", {}, 5 * kSecond); }, 10 * kSecond);
   ASSERT_TRUE(total.ok()) << total.status.to_string();
   EXPECT_EQ(total.value.as_int(), 4);  // the cloud's effect came back with its reply; none lost
+}
+
+TEST_F(DmSimFaults, KeepInPlaceKeepsTheObjectOnItsCreatorUnderLoss) {
+  world_->apply(sim::MessageFaultsFault{"*", "*", netfault::LinkFaults{0.05, 0, 0, 0, 0, 0}});
+  Stub s = create("class: Workpad\ndmList: [{name: AtLeastOnceRPC}, {name: KeepInPlace}]\n", "phone");
+  EXPECT_EQ(where(*cluster_, s, "phone"), "phone");
+}
+
+TEST_F(DmSimFaults, CodeOffloadingPicksTheFasterSideAndSurvivesLosingTheCloud) {
+  // 5e7 operations: 0.5 s on the phone's CPU, 50 ms on the cloud plus a 40 ms round trip.
+  Stub s = create("class: Workpad\ndmList: [{name: CodeOffloading}]\n", "phone");
+  int on_cloud = 0;
+  for (const auto& r : calls(*cluster_, "phone", s, "crunch", {Value(5e7)}, 20, 0, 10 * kSecond)) {
+    ASSERT_TRUE(r.ok()) << r.status.to_string();
+    on_cloud += r.value.as_string() == "cloud1" ? 1 : 0;
+  }
+  EXPECT_GE(on_cloud, 15);
+  world_->apply(sim::CrashFault{"cloud1"});
+  for (const auto& r : calls(*cluster_, "phone", s, "crunch", {Value(5e7)}, 3, 0, 10 * kSecond)) {
+    ASSERT_TRUE(r.ok()) << r.status.to_string();
+    EXPECT_EQ(r.value.as_string(), "phone");
+  }
+  Reply total = call("phone", s, "total", {});
+  ASSERT_TRUE(total.ok()) << total.status.to_string();
+  EXPECT_EQ(total.value.as_int(), 23);  // every acknowledged call counted once on the device
 }
 
 }  // namespace
