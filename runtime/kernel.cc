@@ -211,37 +211,31 @@ Value Kernel::local_state_report() {
   me.labels = options_.labels;
   Value v = node_info_to_value(me);
   v["incarnation"] = incarnation_;
+  // The replicas hosted here (including those recovered from storage): the OMS revives or fails
+  // replicas by this list.
+  ValueList oids;
+  for (const auto& [oid, o] : objects_) oids.push_back(as_i64(oid));
+  v["oids"] = std::move(oids);
   return v;
 }
 
 void Kernel::heartbeat_loop() {
   while (running_) {
     if (!registered_) {
-      // With the replicas recovered from storage, so that the OMS does not count them as lost.
-      Value report = local_state_report();
-      ValueList oids;
-      for (const auto& [oid, o] : objects_) oids.push_back(as_i64(oid));
-      report["oids"] = std::move(oids);
-      Reply r = rpc_.call_value(options_.oms, svc::kRegister, report, options_.control_timeout);
+      Reply r = rpc_.call_value(options_.oms, svc::kRegister, local_state_report(), options_.control_timeout);
       registered_ = r.ok();
       if (!registered_) env_.log(LogLevel::kWarn, "OMS registration failed: " + r.status.to_string());
     } else {
-      ValueList oids;
-      for (const auto& [oid, o] : objects_) oids.push_back(as_i64(oid));
-      ValueMap hb{{"node", local_state_report()}, {"oids", std::move(oids)}};
+      Value report = local_state_report();
       if (options_.memory_limit_bytes > 0) {
         std::size_t bytes = 0;
         for (auto& [oid, o] : objects_) bytes += wire::encode_value(o->object().snapshot()).size();
         if (bytes > options_.memory_limit_bytes) {
-          ValueList oids;
-          for (auto& [oid, o] : objects_) {
-            o->low_memory();
-            oids.push_back(as_i64(oid));
-          }
-          rpc_.cast_value(options_.oms, svc::kLowMemory, ValueMap{{"node", env_.self()}, {"oids", oids}});
+          for (auto& [oid, o] : objects_) o->low_memory();
+          rpc_.cast_value(options_.oms, svc::kLowMemory, ValueMap{{"node", env_.self()}, {"oids", report.at("oids")}});
         }
       }
-      rpc_.cast_value(options_.oms, svc::kHeartbeat, hb);
+      rpc_.cast_value(options_.oms, svc::kHeartbeat, ValueMap{{"node", std::move(report)}});
     }
     env_.sleep_for(options_.heartbeat_period);
   }

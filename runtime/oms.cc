@@ -80,18 +80,13 @@ Reply Oms::group_call(const Value& body, const std::function<Reply(GroupRec&)>& 
 }
 
 void Oms::serve() {
-  rpc_.serve_value(svc::kRegister, [this](const NodeId& from, const Value& b) {
-    const Value* oids = b.find("oids");
-    on_node_report(b, oids);
-    if (oids != nullptr) revive_stacks(from, *oids);
+  rpc_.serve_value(svc::kRegister, [this](const NodeId&, const Value& b) {
+    on_node_report(b);
     return Reply::ok({});
   });
   rpc_.on_cast(svc::kHeartbeat, [this](const NodeId& from, std::string body) {
     try {
-      Value hb = wire::decode_value(body);
-      const Value* oids = hb.find("oids");
-      on_node_report(hb.at("node"), oids);
-      if (oids != nullptr) revive_stacks(from, *oids);
+      on_node_report(wire::decode_value(body).at("node"));
     } catch (const std::exception& e) {
       env_.log(LogLevel::kWarn, "bad heartbeat from " + from + ": " + e.what());
     }
@@ -518,8 +513,16 @@ void Oms::fail_replica(const std::string& rid) {
 }
 
 // Registration or heartbeat. A node that comes back with a new incarnation restarted, possibly
-// faster than the heartbeat timeout: the replicas it had and no longer reports are lost.
-void Oms::on_node_report(const Value& info, const Value* oids) {
+// faster than the heartbeat timeout: the replicas it had and no longer reports are lost; those it
+// reports (recovered from storage) are revived.
+void Oms::on_node_report(const Value& info) {
+  const Value* oids = info.find("oids");
+  update_node(info, oids);
+  if (oids != nullptr) revive_stacks(info.at("id").as_string(), *oids);
+}
+
+// Records the node and, when it restarted, fails the replicas it no longer reports.
+void Oms::update_node(const Value& info, const Value* oids) {
   NodeInfo n = node_info_from_value(info);
   NodeRec& rec = nodes_[n.id];
   const Value* inc = info.find("incarnation");

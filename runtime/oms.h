@@ -98,7 +98,8 @@ class Oms {
   void on_node_dead(const NodeId& node);
   void fail_replica(const std::string& rid);
   void revive_stacks(const NodeId& node, const Value& oids);
-  void on_node_report(const Value& info, const Value* oids);
+  void on_node_report(const Value& info);
+  void update_node(const Value& info, const Value* oids);
   void notify_membership(const std::string& gid);
 
   Reply create(const Value& body);

@@ -153,14 +153,15 @@ TEST(Chain, LowMemoryReachesServersAndGroup) {
   EXPECT_FALSE(matching("TraceA.group.on_low_memory").empty());
 }
 
+const char* kDurableOnKs1 = "class: Counter\nargs: [5]\ndmList: [{name: TraceDurable}]\n"
+                            "nodeSelector: [{key: region, operator: =, values: [region-1]}]\n";
+
 TEST(Chain, DurableReplicasComeBackAfterARestartWithStorage) {
   ClusterOptions o;
   o.oms.heartbeat_timeout = 1 * kSecond;
   InProcCluster c(o);
   std::string ms;
-  const char* spec = "class: Counter\nargs: [5]\ndmList: [{name: TraceDurable}]\n"
-                     "nodeSelector: [{key: region, operator: =, values: [region-1]}]\n";
-  ASSERT_TRUE(c.run("client", [&] { ms = c.client().create(spec).id(); }));
+  ASSERT_TRUE(c.run("client", [&] { ms = c.client().create(kDurableOnKs1).id(); }));
   const std::string gid = c.oms().root_group(ms);
   c.world().crash("ks1");
   c.world().run_for(3 * kSecond);
@@ -198,9 +199,7 @@ TEST(Chain, NonDurableReplicasStayLostAfterARestartWithoutStorage) {
   o.oms.heartbeat_timeout = 1 * kSecond;
   InProcCluster c(o);
   std::string ms;
-  const char* spec = "class: Counter\nargs: [5]\ndmList: [{name: TraceDurable}]\n"
-                     "nodeSelector: [{key: region, operator: =, values: [region-1]}]\n";
-  ASSERT_TRUE(c.run("client", [&] { ms = c.client().create(spec).id(); }));
+  ASSERT_TRUE(c.run("client", [&] { ms = c.client().create(kDurableOnKs1).id(); }));
   c.world().crash("ks1");
   c.world().run_for(3 * kSecond);
   c.restart_kernel("ks1", /*keep_storage=*/false);
