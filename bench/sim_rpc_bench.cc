@@ -53,8 +53,9 @@ std::string run_rpc_child(std::uint64_t calls, bool small_stacks) {
   so.platform = rpc_platform();
   so.keep_trace_events = false;  // the trace hash is still computed, as in any long run
   if (small_stacks) {
-    // Every request runs in a fresh actor; its stack is the main per-RPC cost: 64 KiB instead of
-    // 512, allocated from the heap instead of mmap + mprotect (guard page) + munmap per actor.
+    // Execution contexts run on pooled worker actors (sim_env.cc), so stacks are no longer made per
+    // request; smaller stacks (64 KiB instead of 512, heap instead of mmap + guard page) still
+    // touch less memory per context switch. User code with deep recursion needs the default.
     so.stack_kib = 64;
     so.simgrid_args = {"--cfg=contexts/guard-size:0"};
   }

@@ -46,6 +46,15 @@ template <class F> void locked(Incarnation& inc, F&& body) {
   inc.lock->unlock();
 }
 
+// What a deadlock report calls the waiting context: the task a pooled worker runs, else the actor.
+std::string current_context_name(const Incarnation& inc) {
+  auto it = inc.context_of.find(sg::this_actor::get_pid());
+  return it != inc.context_of.end() ? it->second : sg::this_actor::get_name();
+}
+
+// Idle workers kept per incarnation beyond which a worker with nothing to do exits.
+constexpr int kMaxIdleWorkers = 8;
+
 class SimSignal : public Signal {
  public:
   SimSignal(SimEnv& env, Incarnation* inc, std::uint64_t* next_waiter)
@@ -64,7 +73,7 @@ class SimSignal : public Signal {
     const Time due = forever ? kForever : env_.true_time_of(deadline);
     if (!forever && due <= SimWorld::true_now()) return false;
     const std::uint64_t me = ++*next_waiter_;
-    if (forever) inc_->forever_waiters[me] = sg::this_actor::get_name();
+    if (forever) inc_->forever_waiters[me] = current_context_name(*inc_);
     with_adopted_lock(*inc_, [&](NodeLock& lk) {
       while (!notified_) {
         if (forever) {
@@ -215,11 +224,41 @@ void SimEnv::spawn(std::string name, Task fn) {
   if (stale_caller()) return;
   Incarnation* inc = inc_;
   ++inc->live_contexts;
-  sg::ActorPtr a = sg::Actor::init(name, host_);
-  a->set_data(inc);
-  a->start([this, inc, name, fn = std::move(fn)] {
-    run_node_code(name, [&] { locked(*inc, fn); });
-    --inc->live_contexts;
+  inc->ready.emplace_back(std::move(name), std::move(fn));
+  if (inc->idle_workers > 0) {
+    --inc->idle_workers;  // reserved: the next spawn must not count on the same worker
+    inc->work_cv->notify_one();
+  } else {
+    start_worker(inc);
+  }
+}
+
+void SimEnv::start_worker(Incarnation* inc) {
+  sg::ActorPtr w = sg::Actor::init("context", host_);
+  w->set_data(inc);
+  w->start([this, inc] {
+    guarded([this](const std::string& e) { world_.record_error(e); }, id_ + ":context", [&] { worker_loop(inc); });
+  });
+}
+
+// Runs spawned tasks one after another, holding the node lock except while waiting for work or
+// inside a task's blocking seam calls. Tasks run in spawn order (FIFO queue).
+void SimEnv::worker_loop(Incarnation* inc) {
+  const aid_t pid = sg::this_actor::get_pid();
+  locked(*inc, [&] {
+    for (;;) {
+      while (inc->ready.empty()) {
+        if (inc->idle_workers >= kMaxIdleWorkers) return;
+        ++inc->idle_workers;
+        with_adopted_lock(*inc, [&](NodeLock& lk) { inc->work_cv->wait(lk); return true; });
+      }
+      auto [name, fn] = std::move(inc->ready.front());
+      inc->ready.pop_front();
+      inc->context_of[pid] = name;
+      run_node_code(name, fn);
+      inc->context_of.erase(pid);
+      --inc->live_contexts;
+    }
   });
 }
 
@@ -261,6 +300,7 @@ void SimEnv::begin_incarnation() {
   inc->number = incarnations_.size();
   inc->lock = sg::Mutex::create();
   inc->timer_cv = sg::ConditionVariable::create();
+  inc->work_cv = sg::ConditionVariable::create();
   inc_ = inc;
   sg::ActorPtr timers = sg::Actor::init("timers", host_);
   timers->set_data(inc);

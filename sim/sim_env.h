@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -48,8 +49,14 @@ struct Incarnation {
   std::map<TimerId, Time> deadline_of;
   std::set<NodeId> senders;  // senders that already have a receive actor here
   Inbox inbox;
-  int live_contexts = 0;
+  int live_contexts = 0;                                  // spawned tasks not yet finished
   std::map<std::uint64_t, std::string> forever_waiters;  // contexts waiting with no deadline
+  // Execution contexts run on a pool of worker actors (creating an actor per task cost most of
+  // a simulated RPC): spawn() queues the task and wakes an idle worker or starts a new one.
+  std::deque<std::pair<std::string, Task>> ready;  // spawned tasks no worker has taken yet
+  simgrid::s4u::ConditionVariablePtr work_cv;       // idle workers wait here
+  int idle_workers = 0;                             // waiting on work_cv and not yet woken
+  std::map<aid_t, std::string> context_of;          // worker pid -> name of the task it runs
   std::uint64_t in_flight = 0;                           // frames travelling to this incarnation
   simgrid::s4u::SemaphorePtr resume;                      // set while paused
   bool paused = false;
@@ -107,6 +114,8 @@ class SimEnv : public Env {
   void begin_incarnation();
   void timer_loop(Incarnation* inc);
   void receive_loop(Incarnation* inc, simgrid::s4u::Mailbox* mb);
+  void worker_loop(Incarnation* inc);
+  void start_worker(Incarnation* inc);
   TimerId add_timer(Duration after, Task fn, bool traced);
   bool stale_caller() const;
   void run_node_code(const std::string& what, const Task& fn);
