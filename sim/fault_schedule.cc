@@ -293,4 +293,76 @@ std::vector<std::string> validate(const FaultSchedule& s, const PlatformSpec& p)
   return errors;
 }
 
+bool is_message_fault(const Fault& f) {
+  return std::holds_alternative<PartitionFault>(f) || std::holds_alternative<OneWayPartitionFault>(f) ||
+         std::holds_alternative<BridgePartitionFault>(f) || std::holds_alternative<MajoritiesRingFault>(f) ||
+         std::holds_alternative<HealFault>(f) || std::holds_alternative<MessageFaultsFault>(f) ||
+         std::holds_alternative<ClearMessageFaultsFault>(f);
+}
+
+namespace {
+
+std::vector<NodeId> ids(const std::vector<NodeId>& names, const std::function<NodeId(const NodeId&)>& id_of) {
+  std::vector<NodeId> out;
+  out.reserve(names.size());
+  for (const auto& n : names) out.push_back(id_of(n));
+  return out;
+}
+
+void set_message_faults(const MessageFaultsFault& m, netfault::FaultState& state, const std::vector<NodeId>& all_nodes,
+                        const std::function<NodeId(const NodeId&)>& id_of) {
+  if (m.from == "*" && m.to == "*") {
+    state.set_default(m.faults);
+  } else if (m.from == "*") {
+    state.set_for_destination(id_of(m.to), m.faults);
+  } else if (m.to != "*") {
+    state.set_for_pair(id_of(m.from), id_of(m.to), m.faults);
+  } else {
+    for (const auto& n : all_nodes) {
+      if (n != m.from) state.set_for_pair(id_of(m.from), id_of(n), m.faults);
+    }
+  }
+}
+
+}  // namespace
+
+bool apply_message_fault(const Fault& f, netfault::FaultState& state, const std::vector<NodeId>& all_nodes,
+                         const std::function<NodeId(const NodeId&)>& id_of) {
+  if (!is_message_fault(f)) return false;
+  std::visit(
+      Overloaded{
+          [&](const PartitionFault& p) {
+            std::vector<std::vector<NodeId>> groups;
+            for (const auto& g : p.groups) groups.push_back(ids(g, id_of));
+            state.block_all(netfault::full_partition(groups), p.mode);
+          },
+          [&](const OneWayPartitionFault& p) {
+            state.block_all(netfault::one_way_partition(ids(p.from, id_of), ids(p.to, id_of)), p.mode);
+          },
+          [&](const BridgePartitionFault& p) { state.block_all(netfault::bridge_partition(ids(p.nodes, id_of)), p.mode); },
+          [&](const MajoritiesRingFault& p) {
+            state.block_all(netfault::majorities_ring_partition(ids(p.nodes, id_of)), p.mode);
+          },
+          [&](const HealFault&) { state.heal(); },
+          [&](const MessageFaultsFault& m) { set_message_faults(m, state, all_nodes, id_of); },
+          [&](const ClearMessageFaultsFault&) { state.clear_message_faults(); },
+          [&](const auto&) {},
+      },
+      f);
+  return true;
+}
+
+std::string sockets_unsupported(const Fault& f) {
+  if (is_message_fault(f) || std::holds_alternative<CrashFault>(f) || std::holds_alternative<RestartFault>(f)) return "";
+  if (std::holds_alternative<LinkChangeFault>(f)) {
+    return "'link' changes SimGrid links; on sockets use message_faults delay_ns/jitter_ns instead";
+  }
+  if (std::holds_alternative<PauseFault>(f) || std::holds_alternative<ResumeFault>(f)) {
+    return "pause/resume is SIGSTOP/SIGCONT of a kernel-server process; a LoopbackCluster runs every node in one "
+           "process and cannot pause one of them";
+  }
+  if (std::holds_alternative<ClockFault>(f)) return "'clock' needs simulated clocks; real clocks cannot be skewed per node";
+  return "'torn_write' needs the simulated disk";
+}
+
 }  // namespace amino::sim

@@ -4,6 +4,7 @@
 // with readable errors. docs/faults.md gives each fault's exact semantics.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -88,6 +89,18 @@ std::string describe(const Fault& f);
 std::vector<std::string> validate(const Fault& f, const PlatformSpec& platform);
 // Also checks the order of crash/restart/pause/resume per node (all nodes start up and running).
 std::vector<std::string> validate(const FaultSchedule& s, const PlatformSpec& platform);
+
+// Message-layer faults (partitions, heal, message_faults, clear_message_faults) act on a FaultState
+// the same way on every backend. This applies one, naming nodes through `id_of` (identity in
+// simulation; host name -> "127.0.0.1:port" on sockets); `all_nodes` are the names that
+// from=X, to="*" expands to. Returns false, doing nothing, for the other (platform) faults.
+bool is_message_fault(const Fault& f);
+bool apply_message_fault(const Fault& f, netfault::FaultState& state, const std::vector<NodeId>& all_nodes,
+                         const std::function<NodeId(const NodeId&)>& id_of);
+
+// Empty when the sockets backend can apply `f` (message-layer faults, crash, restart), otherwise
+// why not (docs/faults.md, "Sockets backend" column).
+std::string sockets_unsupported(const Fault& f);
 
 nlohmann::json fault_to_json(const Fault& f);
 Fault fault_from_json(const nlohmann::json& j);  // throws std::invalid_argument on unknown types

@@ -58,12 +58,16 @@ struct PlatformSpec {
   void check() const;
   const HostSpec* find_host(const std::string& name) const;
   bool has_host(const std::string& name) const { return find_host(name) != nullptr; }
+  // One-way propagation latency between two hosts as the platform routes it: the explicit link
+  // joining them, else uplink(a) + uplink(b). The sockets backend emulates it in the message layer.
+  Duration path_latency(const std::string& a, const std::string& b) const;
 };
 
 std::string uplink_name(const std::string& host);
 std::string link_name(const LinkSpec& l);
 
 // Builds hosts, links and routes into the current SimGrid Engine (which must exist, unsealed).
+// Defined in platform_build.cc, the only SimGrid-dependent part (library amino_sim).
 void build_platform(const PlatformSpec& spec);
 
 void to_json(nlohmann::json& j, const HostSpec& h);

@@ -228,48 +228,33 @@ void SimWorld::controller_loop() {
   }
 }
 
-void SimWorld::block(const std::vector<netfault::DirectedPair>& pairs, BlockMode mode, const Fault& f) {
-  fault_state_->block_all(pairs, mode);
+void SimWorld::open_partition(const Fault& f) {
   open_partitions_.push_back(describe(f));
   record({now(), "*", "fault_begin", "", 0, 0, 0, open_partitions_.back()});
 }
 
-void SimWorld::heal() {
-  fault_state_->heal();
+void SimWorld::close_partitions() {
   for (const auto& p : open_partitions_) record({now(), "*", "fault_end", "", 0, 0, 0, p});
   open_partitions_.clear();
 }
 
-void SimWorld::apply_message_faults(const MessageFaultsFault& m) {
-  if (m.from == "*" && m.to == "*") {
-    fault_state_->set_default(m.faults);
-  } else if (m.from == "*") {
-    fault_state_->set_for_destination(m.to, m.faults);
-  } else if (m.to != "*") {
-    fault_state_->set_for_pair(m.from, m.to, m.faults);
-  } else {
-    for (const auto& n : nodes()) {
-      if (n != m.from) fault_state_->set_for_pair(m.from, n, m.faults);
-    }
-  }
-}
-
 void SimWorld::apply_now(const Fault& fault) {
   record({now(), "*", "fault", "", 0, 0, 0, describe(fault)});
+  if (std::holds_alternative<HealFault>(fault)) close_partitions();
+  if (apply_message_fault(fault, *fault_state_, nodes(), [](const NodeId& n) { return n; })) {
+    if (!std::holds_alternative<HealFault>(fault) && !std::holds_alternative<MessageFaultsFault>(fault) &&
+        !std::holds_alternative<ClearMessageFaultsFault>(fault)) {
+      open_partition(fault);
+    }
+    return;
+  }
   std::visit(
       Overloaded{
-          [&](const PartitionFault& p) { block(netfault::full_partition(p.groups), p.mode, fault); },
-          [&](const OneWayPartitionFault& p) { block(netfault::one_way_partition(p.from, p.to), p.mode, fault); },
-          [&](const BridgePartitionFault& p) { block(netfault::bridge_partition(p.nodes), p.mode, fault); },
-          [&](const MajoritiesRingFault& p) { block(netfault::majorities_ring_partition(p.nodes), p.mode, fault); },
-          [&](const HealFault&) { heal(); },
           [&](const LinkChangeFault& l) {
             sg::Link* link = sg::Link::by_name(l.link);
             if (l.latency) link->set_latency(to_seconds(*l.latency));
             if (l.bandwidth) link->set_bandwidth(*l.bandwidth);
           },
-          [&](const MessageFaultsFault& m) { apply_message_faults(m); },
-          [&](const ClearMessageFaultsFault&) { fault_state_->clear_message_faults(); },
           [&](const CrashFault& c) {
             const std::string lost = node(c.node).sim->crash(c.wipe_storage);
             record({now(), c.node, "fault_begin", "", 0, 0, 0, "down"});
@@ -289,6 +274,7 @@ void SimWorld::apply_now(const Fault& fault) {
           },
           [&](const ClockFault& c) { node(c.node).sim->set_clock(c.offset, c.drift); },
           [&](const TornWriteFault& t) { node(t.node).sim->sim_storage().arm_torn_write(); },
+          [&](const auto&) {},  // message-layer faults: applied above
       },
       fault);
 }

@@ -103,9 +103,8 @@ class SimWorld {
   void create_nodes();
   Node& node(const NodeId& id);
   void apply_now(const Fault& fault);
-  void apply_message_faults(const MessageFaultsFault& m);
-  void block(const std::vector<netfault::DirectedPair>& pairs, BlockMode mode, const Fault& f);
-  void heal();
+  void open_partition(const Fault& f);  // trace span of a partition, until the next heal
+  void close_partitions();
   void controller_loop();
   void check_deadlock();
 

@@ -77,4 +77,19 @@ std::optional<BlockMode> FaultState::blocked(const NodeId& from, const NodeId& t
   return it->second;
 }
 
+void FaultState::set_path_delay(const NodeId& from, const NodeId& to, Duration d) {
+  if (d <= 0) {
+    path_delay_.erase({from, to});
+  } else {
+    path_delay_[{from, to}] = d;
+  }
+  ++version_;
+}
+
+Duration FaultState::path_delay(const NodeId& from, const NodeId& to) const {
+  if (path_delay_.empty()) return 0;
+  auto it = path_delay_.find({from, to});
+  return it == path_delay_.end() ? 0 : it->second;
+}
+
 }  // namespace amino::netfault

@@ -57,6 +57,12 @@ class FaultState {
   std::optional<BlockMode> blocked(const NodeId& from, const NodeId& to) const;
   const std::map<DirectedPair, BlockMode>& blocked_pairs() const { return blocked_; }
 
+  // Emulated propagation delay of a directed path (not a fault: it survives clear_message_faults
+  // and heal). The sockets backend sets it from the platform's link latencies so a loopback run
+  // shows the round trips of the WiFi/3G/cloud platform it stands for; simulation leaves it 0.
+  void set_path_delay(const NodeId& from, const NodeId& to, Duration d);
+  Duration path_delay(const NodeId& from, const NodeId& to) const;
+
   // Bumped on every change, so observers can tell that the fault picture moved.
   std::uint64_t version() const { return version_; }
 
@@ -65,6 +71,7 @@ class FaultState {
   std::map<NodeId, LinkFaults> by_dest_;
   std::map<DirectedPair, LinkFaults> by_pair_;
   std::map<DirectedPair, BlockMode> blocked_;  // ordered: iteration reaches traces
+  std::map<DirectedPair, Duration> path_delay_;
   std::uint64_t version_ = 0;
 };
 

@@ -40,7 +40,8 @@ void FaultyEnv::send(const NodeId& to, std::string frame) {
     return;
   }
   const LinkFaults& f = state_->faults_for(self(), to);
-  if (!f.any()) {
+  const Duration path = state_->path_delay(self(), to);
+  if (!f.any() && path == 0) {
     inner_.send(to, std::move(frame));
     return;
   }
@@ -52,21 +53,24 @@ void FaultyEnv::send(const NodeId& to, std::string frame) {
   if (f.duplicate > 0 && rng_.chance(f.duplicate)) {
     ++stats_.duplicated;
     note(FaultEvent::Kind::kDuplicated, self(), to);
-    send_copy(to, frame, f);
+    send_copy(to, frame, f, path);
   }
-  send_copy(to, std::move(frame), f);
+  send_copy(to, std::move(frame), f, path);
 }
 
-void FaultyEnv::send_copy(const NodeId& to, std::string frame, const LinkFaults& f) {
+void FaultyEnv::send_copy(const NodeId& to, std::string frame, const LinkFaults& f, Duration path_delay) {
   Duration delay = f.delay;
   if (f.jitter > 0) delay += rng_.uniform_int(0, f.jitter);
   if (f.reorder > 0 && rng_.chance(f.reorder)) delay += rng_.uniform_int(0, f.reorder_window);
+  if (delay > 0) {
+    ++stats_.delayed;
+    note(FaultEvent::Kind::kDelayed, self(), to, delay);
+  }
+  delay += path_delay;
   if (delay == 0) {
     inner_.send(to, std::move(frame));
     return;
   }
-  ++stats_.delayed;
-  note(FaultEvent::Kind::kDelayed, self(), to, delay);
   inner_.arm_timer(delay, [this, to, frame = std::move(frame)]() mutable { inner_.send(to, std::move(frame)); });
 }
 

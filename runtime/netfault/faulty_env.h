@@ -2,7 +2,8 @@
 // one fault vocabulary works on every backend. It wraps a node's Env, forwards everything, and on
 // the way out (send) and in (the inbox) consults the shared FaultState:
 //   - blocked pair: drop silently, or "reset" (the noticing endpoint gets Inbox::on_peer_down);
-//   - per-message loss, duplication, fixed delay, jitter and reordering (random extra delay).
+//   - per-message loss, duplication, fixed delay, jitter and reordering (random extra delay);
+//   - an emulated path delay (FaultState::set_path_delay), used by the sockets backend only.
 // Every random draw comes from this decorator's own seeded Rng (forked from the node's), and delays
 // use the wrapped Env's timers: no clocks, threads or global randomness, hence deterministic in sim
 // and usable unchanged on sockets. Draws happen only when a fault is configured, so a run with an
@@ -59,7 +60,7 @@ class FaultyEnv : public Env {
   const FaultyStats& stats() const { return stats_; }
 
  private:
-  void send_copy(const NodeId& to, std::string frame, const LinkFaults& f);
+  void send_copy(const NodeId& to, std::string frame, const LinkFaults& f, Duration path_delay);
   void on_frame(const NodeId& from, std::string frame);
   void report_peer_down(const NodeId& peer);
   void note(FaultEvent::Kind kind, const NodeId& from, const NodeId& to, Duration delay = 0, bool on_receive = false);

@@ -212,9 +212,19 @@ void SocketsEnv::close() {
   outbound_.clear();
 }
 
+void SocketsEnv::kill() {
+  close();
+  killed_ = true;
+  timers_.clear();
+  // Every queued handler, timer and signal wake-up of this node holds a weak pointer to alive_:
+  // replacing it expires them all, so suspended contexts stay suspended for good.
+  alive_ = std::make_shared<char>();
+}
+
 // ---- Timers, tasks, execution contexts -----------------------------------------------------------
 
 TimerId SocketsEnv::arm_timer(Duration after, Task fn) {
+  if (killed_) return 0;
   const TimerId id = next_timer_id_++;
   auto timer = std::make_unique<asio::steady_timer>(loop_.io());
   timer->expires_after(std::chrono::nanoseconds(std::max<Duration>(after, 0)));
@@ -232,10 +242,12 @@ TimerId SocketsEnv::arm_timer(Duration after, Task fn) {
 void SocketsEnv::cancel_timer(TimerId id) { timers_.erase(id); }  // destroying the timer cancels it
 
 void SocketsEnv::post(Task fn) {
+  if (killed_) return;
   asio::post(loop_.io(), while_alive(alive_, [this, fn = std::move(fn)] { run_guarded("posted task", fn); }));
 }
 
 void SocketsEnv::spawn(std::string name, Task fn) {
+  if (killed_) return;
   fiber::Fiber* const context = loop_.fibers().spawn(std::move(name), std::move(fn));
   // Started from a loop task: resume() may not be called from inside another fiber. If this Env is
   // destroyed first, the context never starts (nor resumes, see SocketsSignal): its code refers to us.

@@ -75,6 +75,12 @@ class SocketsEnv : public Env {
   // Stops accepting and closes every connection without reporting on_peer_down (we are the one
   // leaving); later sends are dropped. Timers, posted tasks and fibers are unaffected.
   void close();
+  // A crash of this node inside a shared process (LoopbackCluster): close(), then nothing of this
+  // node ever runs again — armed timers, queued tasks and handlers are dropped and its suspended
+  // execution contexts are never resumed (as if the process had been killed). Later sends, timers,
+  // posts and spawns are ignored. The object must still outlive the loop's queued handlers.
+  void kill();
+  bool killed() const { return killed_; }
 
   // Open TCP connections, both directions, including inbound ones still waiting for their Hello.
   std::size_t open_connections() const { return connections_.size(); }
@@ -114,6 +120,7 @@ class SocketsEnv : public Env {
   TimerId next_timer_id_ = 1;
   std::unique_ptr<FileStorage> storage_;  // created on first use
   bool closed_ = false;
+  bool killed_ = false;
 };
 
 }  // namespace amino::sockets

@@ -1,0 +1,121 @@
+// LoopbackCluster: a whole deployment on the sockets backend inside one process — the OMS and one
+// kernel server per platform host, each a SocketsEnv on 127.0.0.1 (real TCP, real time) wrapped in a
+// FaultyEnv that shares one FaultState. It is the sockets counterpart of sim::SimCluster, so the
+// Python scenario runner and tests can run the same platform, specs and fault schedule on either.
+//
+// Names. Nodes are named after the platform's hosts; on the wire a node is its address
+// ("127.0.0.1:port"), so address(name) translates. Kernel servers carry the label name=<host>, their
+// host's region and labels, exactly as in simulation.
+//
+// What the platform means here (docs/faults.md, "Sockets backend"):
+//   - each host pair's one-way latency (PlatformSpec::path_latency) is emulated in the message layer
+//     as a fixed extra delay (FaultState::set_path_delay), so loopback shows the WiFi/3G round trips;
+//     bandwidth and CPU speed are not emulated (Env::compute is a no-op on sockets);
+//   - message-layer faults act on the shared FaultState, as in simulation;
+//   - crash = SocketsEnv::kill (connections reset, nothing of the node runs again; with
+//     wipe_storage its storage directory is deleted); restart = a fresh SocketsEnv on the same port
+//     and storage directory, booted again;
+//   - link, pause/resume, clock and torn_write are rejected before the run (sim::sockets_unsupported).
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/kernel.h"
+#include "runtime/netfault/faulty_env.h"
+#include "runtime/oms.h"
+#include "runtime/sockets/sockets_env.h"
+#include "sim/fault_schedule.h"
+#include "sim/platform.h"
+
+namespace amino::sockets {
+
+struct LoopbackClusterOptions {
+  sim::PlatformSpec platform;
+  NodeId oms_host;         // this host runs the OMS only
+  KernelOptions kernel;    // defaults for every kernel server (oms, region, labels are set here)
+  OmsOptions oms;
+  std::uint64_t seed = 1;  // each node's Env::rng and FaultyEnv Rng are forked from it
+  bool emulate_latency = true;
+  std::filesystem::path storage_root;  // empty: a fresh directory under the system temp dir
+  LogLevel log_level = LogLevel::kError;
+};
+
+// Every reason the schedule cannot run on a LoopbackCluster (plus sim::validate's problems).
+std::vector<std::string> validate_for_sockets(const sim::FaultSchedule& schedule, const sim::PlatformSpec& platform);
+
+class LoopbackCluster {
+ public:
+  // Binds every node and starts the OMS and the kernel servers (they register asynchronously).
+  LoopbackCluster(const ClassRegistry& classes, const DmRegistry& dms, LoopbackClusterOptions options);
+  ~LoopbackCluster();
+  LoopbackCluster(const LoopbackCluster&) = delete;
+  LoopbackCluster& operator=(const LoopbackCluster&) = delete;
+
+  // Runs the loop until every kernel server has registered with the OMS, or `limit` of real time.
+  bool wait_registered(Duration limit);
+  // Runs fn in an execution context on `node` and the loop until fn returns or `limit` passes.
+  bool run_on(const NodeId& node, std::function<void()> fn, Duration limit);
+  void run_for(Duration d) { loop_.run_for(d); }
+  Time now() const { return loop_.now(); }
+
+  // Faults by host name. apply() acts now; schedule() `after` from now. Both throw
+  // std::invalid_argument for faults this backend cannot apply or that name unknown hosts.
+  void apply(const sim::Fault& fault);
+  void schedule(Duration after, sim::Fault fault);
+  // Faults that failed when their time came (e.g. a restart of a node that is up).
+  const std::vector<std::string>& errors() const { return errors_; }
+
+  Kernel& kernel(const NodeId& node);  // the current incarnation
+  Oms& oms();
+  Env& env(const NodeId& node);        // the FaultyEnv over the node's SocketsEnv
+  const NodeId& address(const NodeId& node) const;
+  std::vector<NodeId> nodes() const;   // host names, in platform order
+  bool up(const NodeId& node) const;
+  netfault::FaultState& fault_state() { return *fault_state_; }
+  netfault::FaultyStats message_stats() const;  // summed over every incarnation of every node
+  SocketsLoop& loop() { return loop_; }
+
+ private:
+  struct Incarnation {
+    std::unique_ptr<SocketsEnv> sockets;
+    std::unique_ptr<netfault::FaultyEnv> faulty;
+    std::unique_ptr<Rpc> oms_rpc;  // OMS host only
+    std::unique_ptr<Oms> oms;      // OMS host only
+    std::unique_ptr<Kernel> kernel;
+  };
+  struct Node {
+    const sim::HostSpec* host = nullptr;
+    std::uint16_t port = 0;
+    NodeId address;
+    std::filesystem::path storage_dir;
+    Rng rng{1};
+    Incarnation* current = nullptr;
+    // Every incarnation, never freed before the cluster: killed contexts stay suspended in them.
+    std::vector<std::unique_ptr<Incarnation>> lives;
+  };
+
+  void boot(Node& node);
+  void crash(Node& node, bool wipe_storage);
+  Node& node(const NodeId& name);
+  const Node& node(const NodeId& name) const;
+  void set_path_delays();
+
+  const ClassRegistry& classes_;
+  const DmRegistry& dms_;
+  LoopbackClusterOptions options_;
+  SocketsLoop loop_;
+  std::shared_ptr<netfault::FaultState> fault_state_ = std::make_shared<netfault::FaultState>();
+  std::map<NodeId, Node> nodes_;
+  std::vector<std::unique_ptr<boost::asio::steady_timer>> fault_timers_;
+  std::vector<std::string> errors_;
+  bool own_storage_root_ = false;
+};
+
+}  // namespace amino::sockets

@@ -1,0 +1,81 @@
+// Builds a PlatformSpec as SimGrid zones, hosts and links (the only part of the platform code that
+// needs SimGrid; the spec itself is plain data in platform.cc).
+#include <map>
+
+#include <simgrid/s4u.hpp>
+
+#include "sim/platform.h"
+
+namespace amino::sim {
+
+namespace sg = simgrid::s4u;
+
+namespace {
+
+sg::Host* create_host(sg::NetZone* zone, const HostSpec& h) {
+  sg::Host* host = zone->create_host(h.name, h.speed);
+  host->set_property("region", h.region);
+  for (const auto& [k, v] : h.labels) host->set_property("label:" + k, v);
+  return host;
+}
+
+sg::Link* create_uplink(sg::NetZone* zone, const HostSpec& h) {
+  return zone->create_link(uplink_name(h.name), h.uplink_bandwidth)->set_latency(to_seconds(h.uplink_latency));
+}
+
+// Every pair gets its route: [uplink(a), uplink(b)], or the explicit link joining them.
+void build_full(const PlatformSpec& spec) {
+  auto* zone = sg::create_full_zone("amino");
+  std::map<std::string, sg::Host*> hosts;
+  std::map<std::string, sg::Link*> uplinks;
+  for (const auto& h : spec.hosts) {
+    hosts[h.name] = create_host(zone, h);
+    uplinks[h.name] = create_uplink(zone, h);
+  }
+  std::map<std::pair<std::string, std::string>, sg::Link*> direct;
+  for (const auto& l : spec.links) {
+    sg::Link* link = zone->create_link(link_name(l), l.bandwidth)->set_latency(to_seconds(l.latency));
+    direct[{l.a, l.b}] = link;
+    direct[{l.b, l.a}] = link;
+  }
+  for (auto a = hosts.begin(); a != hosts.end(); ++a) {
+    for (auto b = std::next(a); b != hosts.end(); ++b) {
+      std::vector<sg::LinkInRoute> route;
+      if (auto d = direct.find({a->first, b->first}); d != direct.end()) {
+        route.emplace_back(d->second);
+      } else {
+        route.emplace_back(uplinks[a->first]);
+        route.emplace_back(uplinks[b->first]);
+      }
+      zone->add_route(a->second->get_netpoint(), b->second->get_netpoint(), nullptr, nullptr, route, true);
+    }
+  }
+  // A host for the fault controller: it never communicates, so it needs no route.
+  zone->create_host("__controller", 1e9);
+  zone->seal();
+}
+
+// A Star zone route from a to b is a's "up" links then b's "down" links; a symmetrical route from
+// a host to the centre makes its uplink both, so a->b is [uplink(a), uplink(b)] as in build_full.
+void build_star(const PlatformSpec& spec) {
+  auto* zone = sg::create_star_zone("amino");
+  for (const auto& h : spec.hosts) {
+    sg::Host* host = create_host(zone, h);
+    zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {sg::LinkInRoute(create_uplink(zone, h))}, true);
+  }
+  zone->create_host("__controller", 1e9);  // never communicates: no uplink
+  zone->seal();
+}
+
+}  // namespace
+
+void build_platform(const PlatformSpec& spec) {
+  spec.check();
+  if (spec.topology == Topology::kStar) {
+    build_star(spec);
+  } else {
+    build_full(spec);
+  }
+}
+
+}  // namespace amino::sim
