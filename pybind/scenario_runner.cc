@@ -18,8 +18,7 @@
 #include "scenarios/registry.h"
 #include "sim/fault_schedule.h"
 #include "sim/presets.h"
-#include "sim/sim_cluster.h"
-#include "sim/sim_world.h"
+#include "pybind/experiment_backend.h"
 
 namespace amino::pyrun {
 
@@ -59,6 +58,7 @@ struct Scenario {
   std::size_t max_value_chars = 160;
   std::string chrome_trace, jsonl_trace;
   std::string log_level = "error";
+  std::string backend = "sim";  // "sim" (SimGrid) or "sockets" (LoopbackCluster, real time)
 };
 
 Duration secs(double s) { return from_seconds(s); }
@@ -119,6 +119,7 @@ Scenario parse_scenario_unchecked(const std::string& text) {
   s.chrome_trace = j.value("chrome_trace", std::string());
   s.jsonl_trace = j.value("jsonl_trace", std::string());
   s.log_level = j.value("log_level", std::string("error"));
+  s.backend = j.value("backend", std::string("sim"));
   return s;
 }
 
@@ -304,7 +305,19 @@ std::vector<std::string> validate_scenario(const Scenario& s) {
   if (s.platform.hosts.empty()) return errors;
   const auto deployed = check_deployments(s, errors);
   check_workloads(s, deployed, errors);
+  if (s.backend != "sim" && s.backend != "sockets") {
+    errors.push_back("unknown backend '" + s.backend + "' (use sim or sockets)");
+  }
   for (const auto& e : sim::validate(s.faults, s.platform)) errors.push_back("fault schedule: " + e);
+  if (s.backend == "sockets") {
+    for (const auto& f : s.faults.faults) {
+      const std::string why = sim::sockets_unsupported(f.fault);
+      if (!why.empty()) errors.push_back("fault schedule: " + sim::describe(f.fault) + ": not on the sockets backend: " + why);
+    }
+    if (!s.chrome_trace.empty() || !s.jsonl_trace.empty()) {
+      errors.push_back("traces are recorded by the sim backend only (the sockets backend runs in real time)");
+    }
+  }
   for (const auto& f : s.faults.faults) {
     if (f.at > secs(s.duration)) {
       errors.push_back(std::string("fault schedule: ") + sim::describe(f.fault) + " at " + std::to_string(to_seconds(f.at)) +
@@ -339,7 +352,7 @@ class Experiment {
   json run();
 
  private:
-  sim::SimOptions world_options() const;
+  std::unique_ptr<ExperimentBackend> make_backend() const;
   bool create_deployments(json& errors);
   void start_workload(const WorkloadSpec& w, Rng rng);
   void closed_loop(const WorkloadSpec& w);
@@ -347,11 +360,9 @@ class Experiment {
   void one_call(const WorkloadSpec& w, Kernel& k, const CallSpec& c);
   json summarize_value(const Value& v) const;
   json records_json() const;
-  void write_traces(json& errors) const;
 
   Scenario s_;
-  std::unique_ptr<sim::SimWorld> world_;
-  std::unique_ptr<sim::SimCluster> cluster_;
+  std::unique_ptr<ExperimentBackend> cluster_;
   Time t0_ = 0;
   Time end_ = 0;
   std::vector<Record> records_;
@@ -365,14 +376,15 @@ LogLevel level_from(const std::string& s) {
   return LogLevel::kError;
 }
 
-sim::SimOptions Experiment::world_options() const {
-  sim::SimOptions o;
+std::unique_ptr<ExperimentBackend> Experiment::make_backend() const {
+  BackendOptions o;
   o.seed = s_.seed;
   o.platform = s_.platform;
+  o.oms_host = s_.oms_host;
   o.log_level = level_from(s_.log_level);
   o.keep_trace_events = !s_.chrome_trace.empty() || !s_.jsonl_trace.empty();
-  o.simgrid_args = {"--log=root.thres:critical"};
-  return o;
+  if (s_.backend == "sockets") return make_sockets_backend(classes(), dms::builtin(), o);
+  return make_sim_backend(classes(), dms::builtin(), o);
 }
 
 bool Experiment::create_deployments(json& errors) {
@@ -392,7 +404,7 @@ bool Experiment::create_deployments(json& errors) {
         failure = e.what();
       }
     }, 60 * kSecond);
-    if (!done) failure = "creation did not finish within 60 s of simulated time";
+    if (!done) failure = "creation did not finish within 60 s";
     if (!failure.empty()) {
       errors.push_back("deployment '" + d.name + "' on " + d.node + ": " + failure);
       return false;
@@ -455,7 +467,7 @@ void Experiment::open_loop(const WorkloadSpec& w, Rng rng) {
 }
 
 void Experiment::start_workload(const WorkloadSpec& w, Rng rng) {
-  Env& env = world_->env(w.node);
+  Env& env = cluster_->env(w.node);
   if (w.rate > 0) {
     env.spawn("open:" + w.client, [this, &w, rng]() mutable { open_loop(w, rng); });
   } else {
@@ -473,48 +485,25 @@ json Experiment::records_json() const {
   return out;
 }
 
-void Experiment::write_traces(json& errors) const {
-  auto write = [&](const std::string& path, const std::string& text) {
-    if (path.empty()) return;
-    std::ofstream f(path);
-    f << text;
-    if (!f) errors.push_back("could not write trace file " + path);
-  };
-  write(s_.chrome_trace, world_->chrome_trace());
-  write(s_.jsonl_trace, world_->trace().to_jsonl());
-}
-
 json Experiment::run() {
   json errors = json::array();
-  world_ = std::make_unique<sim::SimWorld>(world_options());
-  sim::SimClusterOptions co;
-  co.oms_host = s_.oms_host;
-  cluster_ = std::make_unique<sim::SimCluster>(*world_, classes(), dms::builtin(), co);
+  cluster_ = make_backend();
   bool ok = cluster_->wait_registered(30 * kSecond);
-  if (!ok) errors.push_back("not every kernel server registered with the OMS within 30 s of simulated time");
+  if (!ok) errors.push_back("not every kernel server registered with the OMS within 30 s");
   ok = ok && create_deployments(errors);
-  t0_ = world_->now();
+  t0_ = cluster_->now();
   end_ = t0_ + secs(s_.duration);
   if (ok) {
-    for (const auto& f : s_.faults.faults) world_->schedule(t0_ + f.at, f.fault);
+    for (const auto& f : s_.faults.faults) cluster_->schedule(f.at, f.fault);
     Rng workload_rng(s_.seed ^ 0xA5A5A5A5DEADBEEFULL);
     for (const auto& w : s_.workloads) start_workload(w, workload_rng.fork());
-    world_->run_until(end_);
+    cluster_->run_until(end_);
   }
-  const sim::RunReport& rep = world_->report();
-  for (const auto& e : rep.errors) errors.push_back("simulation: " + e);
-  write_traces(errors);
-  std::ostringstream hash;
-  hash << std::hex << world_->trace_hash();
-  return json{{"ok", ok && errors.empty()},
-              {"errors", errors},
-              {"records", records_json()},
-              {"trace_hash", hash.str()},
-              {"t0", to_seconds(t0_)},
-              {"sim_end", to_seconds(world_->now())},
-              {"unfinished_calls", in_flight_},
-              {"frames", {{"sent", rep.frames_sent}, {"delivered", rep.frames_delivered}, {"lost", rep.frames_lost}}},
-              {"deadlock", rep.deadlock}};
+  json out{{"backend", s_.backend}, {"records", records_json()}, {"t0", to_seconds(t0_)}, {"unfinished_calls", in_flight_}};
+  cluster_->finish(s_.chrome_trace, s_.jsonl_trace, out, errors);
+  out["ok"] = ok && errors.empty();
+  out["errors"] = errors;
+  return out;
 }
 
 }  // namespace

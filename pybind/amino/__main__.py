@@ -24,7 +24,10 @@ def _report(res, out):
     print(res.summary_text())
     for e in res.errors:
         print("error:", e, file=sys.stderr)
-    print(f"trace hash: {res.trace_hash}")
+    if res.trace_hash:
+        print(f"trace hash: {res.trace_hash}")
+    else:
+        print("trace hash: none (sockets backend: real time, not deterministic)")
     if out:
         print(f"results in {out}/ (records.csv, summary.csv, result.json, scenario.json)")
     print(f"replay: {res.replay_command}")
@@ -42,12 +45,15 @@ def cmd_list(_args):
 
 def cmd_run(args):
     scenario = catalog.build(args.scenario, seed=args.seed, **dict(args.param or []))
+    scenario.backend = args.backend
     return _report(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args.out)
 
 
 def cmd_replay(args):
     with open(args.file) as f:
         scenario = Scenario.from_json(f.read())
+    if args.backend:
+        scenario.backend = args.backend
     return _report(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args.out)
 
 
@@ -62,7 +68,7 @@ def cmd_reproduce(args):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python3 -m amino", description="Amino++ simulated experiments")
+    p = argparse.ArgumentParser(prog="python3 -m amino", description="Amino++ experiments (SimGrid or loopback sockets)")
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list", help="scenarios and their parameters").set_defaults(fn=cmd_list)
     for name, fn in (("run", cmd_run), ("replay", cmd_replay)):
@@ -71,6 +77,9 @@ def main(argv=None):
         if name == "run":
             r.add_argument("--seed", type=int, default=1)
             r.add_argument("--param", type=_param, action="append", metavar="KEY=VALUE")
+        r.add_argument("--backend", choices=("sim", "sockets"), default="sim" if name == "run" else None,
+                       help="sim: SimGrid, simulated time (default); sockets: real TCP on 127.0.0.1, real time"
+                            + ("" if name == "run" else " (default: the saved scenario's)"))
         r.add_argument("--out", help="directory for records.csv, summary.csv, result.json, scenario.json")
         r.add_argument("--trace", help="Chrome/Perfetto trace output file")
         r.add_argument("--jsonl", help="JSON-lines trace output file")

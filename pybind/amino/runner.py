@@ -33,7 +33,21 @@ class ScenarioError(ValueError):
 
 def validate(scenario):
     """Problems with a scenario (empty list when it can run). Never starts a simulation."""
-    return list(native.validate_json(_as_scenario(scenario).to_json()))
+    sc = _as_scenario(scenario)
+    return _module_problems(sc.to_dict()) + list(native.validate_json(sc.to_json()))
+
+
+def _module_problems(d):
+    """A scenario module may declare BACKENDS (e.g. code offloading needs simulated CPUs)."""
+    origin = d.get("origin") or {}
+    if not origin.get("name"):
+        return []
+    from . import catalog
+    supported = getattr(catalog.load(origin["name"]), "BACKENDS", ("sim", "sockets"))
+    backend = d.get("backend", "sim")
+    if backend in supported:
+        return []
+    return [f"scenario {origin['name']!r} runs on the {', '.join(supported)} backend(s), not {backend!r}"]
 
 
 def _as_scenario(s):
@@ -66,7 +80,9 @@ def replay_command(scenario_dict, saved_path=None):
     pre = f"cd {shlex.quote(REPO)} && {python_path_prefix()} /usr/bin/python3 -m amino"
     if origin and origin.get("name"):
         params = " ".join(f"--param {shlex.quote(f'{k}={json.dumps(v)}')}" for k, v in sorted(origin["params"].items()))
-        return f"{pre} run {origin['name']} --seed {scenario_dict['seed']} {params}".rstrip()
+        backend = scenario_dict.get("backend", "sim")
+        on = f" --backend {backend}" if backend != "sim" else ""
+        return f"{pre} run {origin['name']} --seed {scenario_dict['seed']}{on} {params}".rstrip()
     return f"{pre} replay {shlex.quote(saved_path)}"
 
 
@@ -90,7 +106,7 @@ class _Launched:
                                      jsonl_trace=os.path.abspath(jsonl) if jsonl else "")
         self.params = params
         text = json.dumps(self.dict)
-        problems = native.validate_json(text)
+        problems = _module_problems(self.dict) + list(native.validate_json(text))
         if problems:
             raise ScenarioError(problems)
         self.rx, tx = _CTX.Pipe(duplex=False)

@@ -1,4 +1,4 @@
-"""A simulated experiment as plain data.
+"""An experiment as plain data.
 
 `Scenario` holds hosts, links, deployments, client workloads, a fault schedule, a duration and a
 seed; `to_json()` is exactly what the C++ runner reads (pybind/scenario_runner.h), and
@@ -6,6 +6,11 @@ seed; `to_json()` is exactly what the C++ runner reads (pybind/scenario_runner.h
 
 Time 0 (for workload `start`, fault `at` and record start times) is the moment every deployment
 has been created and initialised; booting and creation are not measured.
+
+`backend` is "sim" (SimGrid: simulated time, deterministic, traces) or "sockets" (every node a real
+TCP endpoint on 127.0.0.1 in the run's child process, real time; each host pair's platform latency
+is added in the message layer; CPU speed, bandwidth, pause, clock and storage faults are not
+emulated and are rejected before the run). The same script runs on either.
 """
 import copy
 import json
@@ -54,8 +59,11 @@ def _jsonable(v):
 class Scenario:
     """Builder for one run. Every method returns self, so definitions read as a list of facts."""
 
-    def __init__(self, seed=1, duration=10.0, oms_host="oms", name=None, params=None):
+    BACKENDS = ("sim", "sockets")
+
+    def __init__(self, seed=1, duration=10.0, oms_host="oms", name=None, params=None, backend="sim"):
         self.seed = int(seed)
+        self.backend = backend
         self.duration = float(duration)
         self.oms_host = oms_host
         self.hosts, self.links, self.deployments, self.workloads, self.faults = [], [], [], [], []
@@ -140,14 +148,16 @@ class Scenario:
                 "platform": {"hosts": self.hosts, "links": self.links, "network_model": self.network_model},
                 "deployments": self.deployments, "workloads": self.workloads, "faults": self.faults,
                 "max_value_chars": self.max_value_chars, "log_level": self.log_level,
-                "chrome_trace": chrome_trace, "jsonl_trace": jsonl_trace, "origin": self.origin}
+                "chrome_trace": chrome_trace, "jsonl_trace": jsonl_trace, "origin": self.origin,
+                "backend": self.backend}
 
     def to_json(self, **traces):
         return json.dumps(self.to_dict(**traces), indent=1, sort_keys=True)
 
     @classmethod
     def from_dict(cls, d):
-        s = cls(seed=d.get("seed", 1), duration=d.get("duration", 10), oms_host=d.get("oms_host", "oms"))
+        s = cls(seed=d.get("seed", 1), duration=d.get("duration", 10), oms_host=d.get("oms_host", "oms"),
+                backend=d.get("backend", "sim"))
         platform = d.get("platform", {})
         s.hosts = copy.deepcopy(platform.get("hosts", []))
         s.links = copy.deepcopy(platform.get("links", []))
@@ -162,6 +172,11 @@ class Scenario:
     @classmethod
     def from_json(cls, text):
         return cls.from_dict(json.loads(text))
+
+    def on(self, backend):
+        """Selects the backend ("sim" or "sockets"); returns self."""
+        self.backend = backend
+        return self
 
     def with_seed(self, seed):
         """A copy with another seed (the origin's seed follows)."""
