@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "dms/raft/raft_node.h"
@@ -15,6 +16,11 @@ namespace {
 std::int64_t config_int(const DmConfig& c, const char* key, std::int64_t fallback) {
   auto it = c.find(key);
   return it == c.end() || !it->second.is<std::int64_t>() ? fallback : it->second.as_int();
+}
+
+bool config_bool(const DmConfig& c, const char* key, bool fallback) {
+  auto it = c.find(key);
+  return it == c.end() || !it->second.is<bool>() ? fallback : it->second.as_bool();
 }
 
 Duration config_ms(const DmConfig& c, const char* key, std::int64_t fallback_ms) {
@@ -44,9 +50,13 @@ class ConsensusClient : public ClientDM {
   void on_create(ClientContext& ctx) override {
     attempt_timeout_ = config_ms(ctx.config(), "attemptTimeoutMs", 400);
     avoid_for_ = config_ms(ctx.config(), "electionTimeoutMaxMs", 600);
+    local_reads_ = config_bool(ctx.config(), "localReads", false);
   }
 
   Reply on_rpc(Invocation& inv, ClientContext& ctx) override {
+    if (local_reads_ && inv.read_only) {
+      if (auto r = read_locally(inv, ctx)) return *r;
+    }
     Env& env = ctx.env();
     Reply last = Reply::error(Code::kTimeout, "no replica answered");
     Duration backoff = 5 * kMillisecond;
@@ -86,6 +96,19 @@ class ConsensusClient : public ClientDM {
   }
 
  private:
+  // localReads: a read-only call goes to the replica on the caller's own node, if there is one,
+  // which answers from its applied state (no log round). Failing that, the normal path.
+  std::optional<Reply> read_locally(Invocation& inv, ClientContext& ctx) {
+    if (members_.empty() || ctx.env().now() - refreshed_at_ > avoid_for_) refresh(ctx);
+    for (const auto& r : members_) {
+      if (r.node != ctx.env().self()) continue;
+      Reply reply = ctx.forward(r, inv);
+      if (reply.ok() || !is_retryable(reply.status.code)) return reply;
+      return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
   static void pause(Env& env, Time deadline, Duration& backoff) {
     env.sleep_for(std::max<Duration>(0, std::min(backoff, deadline - env.now())));
     backoff = std::min<Duration>(backoff * 2, 100 * kMillisecond);
@@ -160,6 +183,7 @@ class ConsensusClient : public ClientDM {
 
   Duration attempt_timeout_ = 400 * kMillisecond;
   Duration avoid_for_ = 600 * kMillisecond;
+  bool local_reads_ = false;
   ReplicaRef leader_;
   std::vector<ReplicaRef> members_;
   std::size_t cursor_ = 0;
@@ -179,6 +203,7 @@ class ConsensusServer : public ServerDM, private raft::Host {
     node_ = std::make_shared<raft::RaftNode>(ctx.env(), host, raft_options(ctx.config()), "raft/" + ctx.self().rid + "/");
     node_->start(migrated_.is_null() ? nullptr : &migrated_);
     migrated_ = {};
+    local_reads_ = config_bool(ctx.config(), "localReads", false);
   }
 
   void on_destroy(ServerContext&) override {
@@ -187,6 +212,8 @@ class ConsensusServer : public ServerDM, private raft::Host {
 
   Reply on_rpc(Invocation& inv, ServerContext& ctx) override {
     if (!node_) return Reply::error(Code::kUnavailable, "replica starting");
+    // localReads: any replica answers a read from the state it has applied so far (possibly stale).
+    if (local_reads_ && inv.read_only) return ctx.next(inv);
     // Duplicate suppression keys on (caller, call id): the kernel keeps both stable across a DM's
     // retries and unique across a client's restarts (call ids start at a seeded random point).
     raft::CallMeta meta;
@@ -234,6 +261,7 @@ class ConsensusServer : public ServerDM, private raft::Host {
   void tell_group(const Value& msg) override { (void)ctx_->notify_group(msg); }
 
   ServerContext* ctx_ = nullptr;
+  bool local_reads_ = false;
   std::shared_ptr<raft::RaftNode> node_;
   Value migrated_;
 };
@@ -385,6 +413,9 @@ std::vector<ConfigKey> config_schema(RsmPlacement placement) {
       {"attemptTimeoutMs", K::kInt, Value(400), "client: wait on one replica before trying another"},
       {"dedupTtlMs", K::kInt, Value(60000), "how long replies are kept to answer retried calls"},
       {"membershipPollMs", K::kInt, Value(1000), "leader re-reads the group's members this often"},
+      {"localReads", K::kBool, Value(false),
+       "read-only methods answered by the caller's local replica from its applied state: no log round, "
+       "but possibly stale (not linearizable)"},
   };
   if (placement == RsmPlacement::kP2P) {
     keys.push_back({"deviceLabel", K::kString, Value("role=client"), "label (key=value or key) of device nodes"});

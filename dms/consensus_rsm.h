@@ -11,6 +11,10 @@
 //   every applied call is kept in replicated state (in snapshots, rebuilt by replay) for
 //   `dedupTtlMs` of log time, and a duplicate answers with the first execution's reply.
 //   A call whose deadline passes returns kTimeout: its outcome is unknown (it may still commit).
+//   Option localReads (off by default) trades that for speed: a read-only call is answered by the
+//   replica on the caller's own node (when there is one) from the state it has applied so far —
+//   no log round, so reads are local but may be stale (sequential per replica, not linearizable;
+//   a client may not see its own latest write until its replica applied it). Writes are unchanged.
 // Faults tolerated: crash of any minority of replicas (with or without their storage); restart with
 //   storage (term, vote, log and snapshot are synced to Env::storage() before votes and
 //   acknowledgements; the replica recovers and catches up); message loss, duplication, reordering,
@@ -33,6 +37,7 @@
 //   rpcTimeoutMs (100: one peer message)  snapshotEvery (100 entries)  maxBatch (64 entries)
 //   attemptTimeoutMs (400: the client's wait on one replica before trying another)
 //   dedupTtlMs (60000)  membershipPollMs (1000)  deviceLabel (P2P only, string, "role=client")
+//   localReads (bool, false)
 //   Defaults give failover after a leader crash well under 1 s: a follower notices the silence
 //   after 300-600 ms, one pre-vote and one vote round follow.
 // Call identity: duplicates are recognised by (Invocation::caller, Invocation::call_id), which the

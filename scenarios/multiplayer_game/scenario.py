@@ -5,11 +5,16 @@ Deployments differ ONLY in the DM specs:
 
   cloud       every microservice KeepInCloud (on the server labelled tier=cloud)
   phone       every microservice KeepInPlace, created by phone1: the game lives on player 1's phone
-  replicated  Board under WriteThroughCaching (outer) + KeepInCloud: each phone reads a local copy
-              (refreshed when older than refreshMs); writes go to the server copy. ConsensusRSM-P2P
-              exists but routes reads through the Raft log too (linearizable reads, one replication
-              round per read: dms/consensus_rsm.h), so it cannot show "reads near zero"; WTC can.
-              GameLogic and Scores stay KeepInCloud.
+  replicated  Board under ConsensusRSM-P2P with 2 replicas, one on each phone, and localReads: a
+              player's reads are answered by the replica on its own phone (no log round, possibly
+              stale); every write (GameLogic.move in the cloud -> Board.place) is committed by
+              Raft on BOTH phones before it returns, so writes pay the phone-phone round trip on
+              top of the trip to the cloud. Raft timings are stretched for the 220 ms phone-phone
+              RTT (RSM_WAN below). GameLogic and Scores stay KeepInCloud. Under a phone-phone
+              partition reads stay local and writes stall until the heal (no quorum of 2).
+  cached      Board under WriteThroughCaching (outer) + KeepInCloud: each phone reads a local copy
+              (refreshed when older than refreshMs, so reads are local but up to refreshMs stale);
+              writes go through to the server copy only.
   dynamic     Board under DynamicMigration (created in the cloud); GameLogic/Scores KeepInCloud.
               Player 1 reads 3x as often as player 2, so the board's callers are unbalanced and the
               DM may move it toward player 1 (dms/dynamic_migration.h).
@@ -28,14 +33,18 @@ import statistics
 import amino
 from amino import report
 
-DESCRIPTION = "two phones (WiFi, 3G) + cloud; board in cloud / on a phone / replicated / dynamic"
+DESCRIPTION = "two phones (WiFi, 3G) + cloud; board in cloud / on a phone / replicated on both / cached / dynamic"
 PARAMS = {"deployment": "cloud", "partition": False, "duration": 30.0, "refresh_ms": 1000}
-DEPLOYMENTS = ("cloud", "phone", "replicated", "dynamic")
+DEPLOYMENTS = ("cloud", "phone", "replicated", "cached", "dynamic")
 BOARD_SIZE = 16
 PLAYERS = {"player1": "phone1", "player2": "phone2"}
 READ_THINK = {"player1": 0.1, "player2": 0.3}   # s between reads (player 1 is the busier one)
 MOVE_THINK = 0.5                                  # s between moves
 PARTITION = (10.0, 20.0)
+# Raft over a 220 ms phone-phone RTT: one peer message may take a round trip plus queueing, and
+# elections must not fire between heartbeats (defaults assume a data centre: dms/consensus_rsm.h).
+RSM_WAN = {"rpcTimeoutMs": 600, "heartbeatMs": 150, "electionTimeoutMinMs": 1500, "electionTimeoutMaxMs": 3000,
+           "attemptTimeoutMs": 1500}
 
 
 def platform(sc):
@@ -46,13 +55,17 @@ def platform(sc):
 
 
 def dm_specs(deployment, refresh_ms):
-    """(creator host, {microservice: dmList}) of one deployment: the only thing that changes."""
+    """(creator host, {microservice: dmList}) of one deployment: the only thing that changes (plus,
+    for the P2P replicas, the board's node selector: its replicas live on client devices)."""
     cloud = ["KeepInCloud"]
     if deployment == "cloud":
         return "cloud", {"board": cloud, "scores": cloud, "logic": cloud}
     if deployment == "phone":
         return "phone1", {"board": ["KeepInPlace"], "scores": ["KeepInPlace"], "logic": ["KeepInPlace"]}
     if deployment == "replicated":
+        p2p = [("ConsensusRSM-P2P", {"replicas": 2, "localReads": True, **RSM_WAN})]
+        return "phone1", {"board": p2p, "scores": cloud, "logic": cloud}
+    if deployment == "cached":
         wtc = [("WriteThroughCaching", {"refreshMs": int(refresh_ms)}), "KeepInCloud"]
         return "cloud", {"board": wtc, "scores": cloud, "logic": cloud}
     if deployment == "dynamic":
@@ -70,7 +83,8 @@ def moves(player_index, n):
 def build(seed=1, deployment="cloud", partition=False, duration=30.0, refresh_ms=1000):
     sc = platform(amino.Scenario(seed=seed, duration=duration))
     creator, dms = dm_specs(deployment, refresh_ms)
-    sc.deploy("board", on=creator, cls="Board", args=[BOARD_SIZE], dms=dms["board"])
+    on_devices = amino.selector(role="client") if deployment == "replicated" else None
+    sc.deploy("board", on=creator, cls="Board", args=[BOARD_SIZE], dms=dms["board"], selector=on_devices)
     sc.deploy("scores", on=creator, cls="Scores", dms=dms["scores"])
     sc.deploy("logic", on=creator, cls="GameLogic", dms=dms["logic"], init=[("setup", "board", "scores")])
     max_moves = BOARD_SIZE * BOARD_SIZE // 2

@@ -1,6 +1,7 @@
 """The multiplayer game reproduces the paper's SHAPE (no absolute timings asserted):
 cloud: both players pay their own RTT; on phone1: player 1 ~0, player 2 pays the phone-phone RTT;
-replicated: reads ~0 for both, writes still pay the RTT to the server."""
+replicated on both phones: reads ~0 for both, every write must update both copies (slower than in
+the cloud); cached (WriteThroughCaching): reads ~0, writes one RTT to the server."""
 import pytest
 
 import amino
@@ -11,7 +12,7 @@ P1, P2 = "player1", "player2"
 
 @pytest.fixture(scope="module")
 def runs():
-    names = ("cloud", "phone", "replicated")
+    names = ("cloud", "phone", "replicated", "cached")
     res = amino.sweep(lambda seed, deployment: catalog.build("multiplayer_game", seed=seed, deployment=deployment,
                                                              duration=15.0),
                       seeds=(1,), params={"deployment": list(names)}, progress=False)
@@ -39,18 +40,31 @@ def test_board_on_a_phone_is_local_for_its_owner_only(runs):
     assert med(r, P1, "read") < 0.2 * med(cloud, P1, "read")
 
 
-def test_replicated_reads_are_local_writes_are_not(runs):
-    r = runs["replicated"]
+@pytest.mark.parametrize("deployment", ["replicated", "cached"])
+def test_local_copies_make_reads_local_but_not_writes(runs, deployment):
+    r = runs[deployment]
     for p in (P1, P2):
         assert med(r, p, "read") < 0.2 * med(r, p, "write")
         assert med(r, p, "read") < 0.2 * med(runs["cloud"], p, "read")
 
 
+def test_replicated_writes_update_both_phones_so_they_cost_more_than_in_the_cloud(runs):
+    # A write commits on both phones: the phone-phone round trip comes on top of the trip to the cloud.
+    for p in (P1, P2):
+        assert med(runs["replicated"], p, "write") > med(runs["cloud"], p, "write") + 100
+
+
 def test_partition_between_phones_hurts_only_the_phone_deployment():
     res = {d: amino.run(catalog.build("multiplayer_game", deployment=d, partition=True, duration=25.0))
-           for d in ("cloud", "phone")}
+           for d in ("cloud", "phone", "replicated")}
     def failed_during(r):
         return [x for x in r.select(client=P2) if 11 <= x["start"] < 19 and x["outcome"] != "OK"]
     assert not failed_during(res["cloud"])
     assert failed_during(res["phone"])
     assert all(x["outcome"] == "OK" for x in res["phone"].select(client=P2) if x["start"] >= 22)
+    # Replicated on both phones: reads stay local and available; writes need both copies, so they
+    # stall while the phones cannot talk, and work again after the heal.
+    rep = res["replicated"]
+    assert all(x["outcome"] == "OK" for x in rep.select(client=P2, method="read"))
+    assert [x for x in rep.select(method="move") if 11 <= x["start"] < 19 and x["outcome"] != "OK"]
+    assert all(x["outcome"] == "OK" for x in rep.select(method="move") if x["start"] >= 22)

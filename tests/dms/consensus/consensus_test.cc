@@ -317,3 +317,29 @@ TEST(ConsensusRsm, P2PPlacementPutsReplicasOnDevices) {
 
 }  // namespace
 }  // namespace amino::testing
+
+namespace amino::testing {
+namespace {
+
+// localReads: a read-only call is served by the replica on the caller's node from its applied
+// state, without a log entry; cut off from the majority, that replica still answers reads (stale
+// by design) while writes cannot commit.
+TEST(ConsensusRsm, LocalReadsAreServedByTheCallersReplicaWithoutTheLog) {
+  RsmCluster rc;
+  rc.add_server("phone1", "edge", {{"role", "client"}});
+  rc.add_server("phone2", "edge", {{"role", "client"}});
+  Stub s = rc.create("ConsensusRSM-P2P", "{localReads: true}", 3, "[{key: role, operator: =, values: [client]}]");
+  ASSERT_TRUE(rc.converged(3));
+  ASSERT_TRUE(rc.call(s, "put", {Value("k"), Value("v1")}).ok());
+  ASSERT_TRUE(rc.wait_converged(3, kSecond));  // the client's replica applied v1
+  const std::int64_t last_before = rc.leader()->last;
+  EXPECT_EQ(str(rc.call(s, "get", {Value("k")}).value), "v1");
+  EXPECT_EQ(rc.leader()->last, last_before);  // no log entry for the read
+  for (const NodeId& other : {"phone1", "phone2"}) rc.world().cut("client", other);
+  EXPECT_EQ(str(rc.call(s, "get", {Value("k")}).value), "v1");  // still answered, locally
+  const Reply write = rc.call(s, "put", {Value("k"), Value("v2")});
+  EXPECT_FALSE(write.ok());  // the client's side holds one replica of three: no quorum
+}
+
+}  // namespace
+}  // namespace amino::testing
