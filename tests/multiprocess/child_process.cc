@@ -47,6 +47,20 @@ void ChildProcess::kill_hard() {
   pid_ = -1;
 }
 
+int ChildProcess::wait_exit(int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    if (std::chrono::steady_clock::now() >= end) return -1;
+    usleep(20 * 1000);
+  }
+}
+
 std::string ChildProcess::wait_for_line(const std::string& needle, int timeout_ms) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {

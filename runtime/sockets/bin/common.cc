@@ -31,11 +31,43 @@ SocketsEnvOptions node_options(const po::variables_map& vm) {
   return o;
 }
 
+void add_fault_flags(po::options_description& d) {
+  d.add_options()
+      ("fault-schedule", po::value<std::string>(), "a fault schedule (JSON, docs/faults.md) to apply to this process")
+      ("name", po::value<std::string>(), "this process's node name in the fault schedule")
+      ("peer", po::value<std::vector<std::string>>()->composing(),
+       "NAME=HOST:PORT of another node the schedule names (repeatable)")
+      ("fault-epoch-unix-ms", po::value<std::int64_t>(),
+       "the schedule's time 0 as Unix time in ms; give every process the same (default: now)");
+}
+
+NodeFaults start_node_faults(const po::variables_map& vm, SocketsLoop& loop, SocketsEnv& env) {
+  NodeFaults out;
+  if (!vm.count("fault-schedule")) return out;
+  if (!vm.count("name")) throw std::invalid_argument("--fault-schedule needs --name (this node's name in it)");
+  ProcessFaultOptions o;
+  o.self_name = vm["name"].as<std::string>();
+  o.addresses[o.self_name] = env.self();
+  if (vm.count("peer")) {
+    for (const auto& [name, address] : parse_labels(vm["peer"].as<std::vector<std::string>>())) o.addresses[name] = address;
+  }
+  o.epoch = vm.count("fault-epoch-unix-ms")
+                ? std::chrono::system_clock::time_point(std::chrono::milliseconds(vm["fault-epoch-unix-ms"].as<std::int64_t>()))
+                : std::chrono::system_clock::now();
+  o.storage_dir = env.options().storage_dir;
+  out.state = std::make_shared<netfault::FaultState>();
+  out.env = std::make_unique<netfault::FaultyEnv>(env, out.state, Rng(env.options().seed ^ 0x5eedfa17ULL));
+  out.driver = std::make_unique<ProcessFaultDriver>(loop, *out.state, load_schedule_file(vm["fault-schedule"].as<std::string>()),
+                                                    std::move(o));
+  out.driver->start();
+  return out;
+}
+
 std::map<std::string, std::string> parse_labels(const std::vector<std::string>& kv) {
   std::map<std::string, std::string> out;
   for (const auto& s : kv) {
     const auto eq = s.find('=');
-    if (eq == std::string::npos || eq == 0) throw std::invalid_argument("--label wants key=value, got '" + s + "'");
+    if (eq == std::string::npos || eq == 0) throw std::invalid_argument("expected key=value, got '" + s + "'");
     out[s.substr(0, eq)] = s.substr(eq + 1);
   }
   return out;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/netfault/faulty_env.h"
+#include "runtime/sockets/process_faults.h"
 #include "runtime/sockets/sockets_env.h"
 
 namespace amino::sockets::bin {
@@ -17,6 +19,19 @@ namespace po = boost::program_options;
 // --listen, --port, --seed, --storage-dir, --log-level
 void add_node_flags(po::options_description& d, std::uint16_t default_port);
 SocketsEnvOptions node_options(const po::variables_map& vm);
+// --name, --peer NAME=HOST:PORT, --fault-schedule FILE, --fault-epoch-unix-ms (docs/faults.md)
+void add_fault_flags(po::options_description& d);
+
+// With --fault-schedule: the node's Env wrapped in a FaultyEnv, and the driver that applies the
+// schedule to it (started). Without: all empty, use the SocketsEnv itself. Throws
+// std::invalid_argument for a bad schedule, name table or epoch.
+struct NodeFaults {
+  std::shared_ptr<netfault::FaultState> state;
+  std::unique_ptr<netfault::FaultyEnv> env;
+  std::unique_ptr<ProcessFaultDriver> driver;
+};
+NodeFaults start_node_faults(const po::variables_map& vm, SocketsLoop& loop, SocketsEnv& env);
+
 // "k=v" strings -> map; throws std::invalid_argument naming the bad one.
 std::map<std::string, std::string> parse_labels(const std::vector<std::string>& kv);
 // Parses argv; prints --help or a usage error and returns false when the program should exit.

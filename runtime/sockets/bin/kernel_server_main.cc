@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
       ("heartbeat-ms", bin::po::value<int>()->default_value(500), "heartbeat period to the OMS")
       ("call-timeout-ms", bin::po::value<int>()->default_value(5000), "default deadline of a call");
   bin::add_node_flags(d, 0);
+  bin::add_fault_flags(d);
   bin::po::variables_map vm;
   int code = 0;
   if (!bin::parse(argc, argv, d, vm, code,
@@ -31,13 +32,15 @@ int main(int argc, char** argv) {
     scenarios::register_all(classes);
     SocketsLoop loop;
     SocketsEnv env(loop, bin::node_options(vm));
+    bin::NodeFaults faults = bin::start_node_faults(vm, loop, env);
+    Env& node_env = faults.env ? static_cast<Env&>(*faults.env) : env;
     KernelOptions ko;
     ko.oms = vm["oms"].as<std::string>();
     ko.region = vm["region"].as<std::string>();
     if (vm.count("label")) ko.labels = bin::parse_labels(vm["label"].as<std::vector<std::string>>());
     ko.heartbeat_period = vm["heartbeat-ms"].as<int>() * kMillisecond;
     ko.call_timeout = vm["call-timeout-ms"].as<int>() * kMillisecond;
-    Kernel kernel(env, classes, dms::builtin(), ko);
+    Kernel kernel(node_env, classes, dms::builtin(), ko);
     kernel.start();
     std::cout << "amino-kernel-server " << env.self() << " (region " << ko.region << ") using OMS " << ko.oms
               << std::endl;

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
       ("heartbeat-timeout-ms", bin::po::value<int>()->default_value(2000),
        "a kernel server silent this long is declared dead and its groups get onFailure");
   bin::add_node_flags(d, 7400);
+  bin::add_fault_flags(d);
   bin::po::variables_map vm;
   int code = 0;
   if (!bin::parse(argc, argv, d, vm, code,
@@ -24,7 +25,9 @@ int main(int argc, char** argv) {
   try {
     SocketsLoop loop;
     SocketsEnv env(loop, bin::node_options(vm));
-    Rpc rpc(env);
+    bin::NodeFaults faults = bin::start_node_faults(vm, loop, env);
+    Env& node_env = faults.env ? static_cast<Env&>(*faults.env) : env;
+    Rpc rpc(node_env);
     OmsOptions oo;
     oo.heartbeat_timeout = vm["heartbeat-timeout-ms"].as<int>() * kMillisecond;
     Oms oms(rpc, dms::builtin(), oo);

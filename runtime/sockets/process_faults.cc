@@ -1,0 +1,109 @@
+#include "runtime/sockets/process_faults.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+namespace amino::sockets {
+
+namespace {
+
+std::vector<NodeId> names_of(const ProcessFaultOptions& o) {
+  std::vector<NodeId> out;
+  for (const auto& [name, address] : o.addresses) out.push_back(name);
+  return out;
+}
+
+// The schedule's validation needs a platform only for its node names.
+sim::PlatformSpec names_as_platform(const ProcessFaultOptions& o) {
+  sim::PlatformSpec p;
+  for (const auto& name : names_of(o)) p.hosts.push_back(sim::HostSpec{name, 1e9, "", {}});
+  return p;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& e : v) out += (out.empty() ? "" : "; ") + e;
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> validate_process_schedule(const sim::FaultSchedule& schedule, const ProcessFaultOptions& o) {
+  std::vector<std::string> errors;
+  if (o.addresses.count(o.self_name) == 0) {
+    errors.push_back("this process's name '" + o.self_name + "' has no address in the node table");
+  }
+  for (const auto& e : sim::validate(schedule, names_as_platform(o))) errors.push_back(e);
+  for (const auto& f : schedule.faults) {
+    const bool crash = std::holds_alternative<sim::CrashFault>(f.fault);
+    if (sim::is_message_fault(f.fault) || crash) continue;
+    const std::string why = std::holds_alternative<sim::RestartFault>(f.fault) ||
+                                    std::holds_alternative<sim::PauseFault>(f.fault) ||
+                                    std::holds_alternative<sim::ResumeFault>(f.fault)
+                                ? "a process cannot do this to itself: the launcher restarts processes and "
+                                  "sends SIGSTOP/SIGCONT"
+                                : sim::sockets_unsupported(f.fault);
+    errors.push_back(sim::describe(f.fault) + ": not in a process's schedule: " + why);
+  }
+  return errors;
+}
+
+sim::FaultSchedule load_schedule_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("cannot read the fault schedule " + path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return sim::schedule_from_json(nlohmann::json::parse(text.str()));
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument("fault schedule " + path.string() + ": " + e.what());
+  }
+}
+
+ProcessFaultDriver::ProcessFaultDriver(SocketsLoop& loop, netfault::FaultState& state, sim::FaultSchedule schedule,
+                                       ProcessFaultOptions options)
+    : loop_(loop), state_(state), schedule_(std::move(schedule)), options_(std::move(options)) {
+  const auto problems = validate_process_schedule(schedule_, options_);
+  if (!problems.empty()) throw std::invalid_argument("fault schedule: " + join(problems));
+  on_crash_self = [this](bool wipe) {
+    std::cout << "crashing now (fault schedule)" << std::endl;
+    if (wipe && !options_.storage_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(options_.storage_dir, ec);
+    }
+    std::_Exit(137);  // like SIGKILL: no destructors, no goodbye to peers
+  };
+}
+
+void ProcessFaultDriver::start() {
+  // One timer per distinct time, applying that time's faults in schedule order (Asio does not
+  // promise an order between timers that expire together).
+  std::map<Time, std::vector<sim::Fault>> by_time;
+  for (const auto& sf : schedule_.faults) by_time[sf.at].push_back(sf.fault);
+  const auto now = std::chrono::system_clock::now();
+  for (auto& [at, faults] : by_time) {
+    const auto due = options_.epoch + std::chrono::nanoseconds(at);
+    auto timer = std::make_unique<boost::asio::steady_timer>(loop_.io());
+    timer->expires_after(std::max(std::chrono::nanoseconds(0),
+                                  std::chrono::duration_cast<std::chrono::nanoseconds>(due - now)));
+    timer->async_wait([this, faults = std::move(faults)](const boost::system::error_code& ec) {
+      if (ec) return;
+      for (const auto& f : faults) apply(f);
+    });
+    timers_.push_back(std::move(timer));
+  }
+}
+
+void ProcessFaultDriver::apply(const sim::Fault& f) {
+  const auto address_of = [this](const NodeId& name) { return options_.addresses.at(name); };
+  if (sim::apply_message_fault(f, state_, names_of(options_), address_of)) return;
+  if (const auto* c = std::get_if<sim::CrashFault>(&f); c != nullptr && c->node == options_.self_name) {
+    on_crash_self(c->wipe_storage);
+  }
+}
+
+}  // namespace amino::sockets
