@@ -13,7 +13,20 @@ using nlohmann::json;
 
 namespace {
 
-class SimBackend : public ExperimentBackend {
+// What both backends do the same way: their cluster classes share these names.
+template <class Cluster> class ClusterBackend : public ExperimentBackend {
+ public:
+  bool wait_registered(Duration limit) override { return cluster_->wait_registered(limit); }
+  bool run_on(const NodeId& node, std::function<void()> fn, Duration limit) override {
+    return cluster_->run_on(node, std::move(fn), limit);
+  }
+  Kernel& kernel(const NodeId& node) override { return cluster_->kernel(node); }
+
+ protected:
+  std::unique_ptr<Cluster> cluster_;
+};
+
+class SimBackend : public ClusterBackend<sim::SimCluster> {
  public:
   SimBackend(const ClassRegistry& classes, const DmRegistry& dms, const BackendOptions& o) {
     sim::SimOptions so;
@@ -27,12 +40,8 @@ class SimBackend : public ExperimentBackend {
     co.oms_host = o.oms_host;
     cluster_ = std::make_unique<sim::SimCluster>(*world_, classes, dms, co);
   }
+  ~SimBackend() override { cluster_.reset(); }  // before world_: kernels hold the world's Envs
 
-  bool wait_registered(Duration limit) override { return cluster_->wait_registered(limit); }
-  bool run_on(const NodeId& node, std::function<void()> fn, Duration limit) override {
-    return cluster_->run_on(node, std::move(fn), limit);
-  }
-  Kernel& kernel(const NodeId& node) override { return cluster_->kernel(node); }
   Env& env(const NodeId& node) override { return world_->env(node); }
   Time now() const override { return world_->now(); }
   void schedule(Duration after, const sim::Fault& fault) override { world_->schedule(world_->now() + after, fault); }
@@ -60,10 +69,9 @@ class SimBackend : public ExperimentBackend {
   }
 
   std::unique_ptr<sim::SimWorld> world_;
-  std::unique_ptr<sim::SimCluster> cluster_;
 };
 
-class SocketsBackend : public ExperimentBackend {
+class SocketsBackend : public ClusterBackend<sockets::LoopbackCluster> {
  public:
   SocketsBackend(const ClassRegistry& classes, const DmRegistry& dms, const BackendOptions& o) {
     sockets::LoopbackClusterOptions lo;
@@ -74,11 +82,6 @@ class SocketsBackend : public ExperimentBackend {
     cluster_ = std::make_unique<sockets::LoopbackCluster>(classes, dms, lo);
   }
 
-  bool wait_registered(Duration limit) override { return cluster_->wait_registered(limit); }
-  bool run_on(const NodeId& node, std::function<void()> fn, Duration limit) override {
-    return cluster_->run_on(node, std::move(fn), limit);
-  }
-  Kernel& kernel(const NodeId& node) override { return cluster_->kernel(node); }
   Env& env(const NodeId& node) override { return cluster_->env(node); }
   Time now() const override { return cluster_->now(); }
   void schedule(Duration after, const sim::Fault& fault) override { cluster_->schedule(after, fault); }
@@ -92,9 +95,6 @@ class SocketsBackend : public ExperimentBackend {
     out["frames"] = {{"sent", s.sent}, {"dropped", s.dropped + s.blocked}, {"duplicated", s.duplicated}};
     out["deadlock"] = false;
   }
-
- private:
-  std::unique_ptr<sockets::LoopbackCluster> cluster_;
 };
 
 }  // namespace

@@ -137,12 +137,16 @@ bool LoopbackCluster::run_on(const NodeId& name, std::function<void()> fn, Durat
   return loop_.run_until([done] { return *done; }, limit);
 }
 
-void LoopbackCluster::apply(const sim::Fault& fault) {
+void LoopbackCluster::check(const sim::Fault& fault) const {
   std::vector<std::string> problems = sim::validate(fault, options_.platform);
   if (const std::string why = sim::sockets_unsupported(fault); !why.empty()) {
     problems.push_back("not on the sockets backend: " + why);
   }
   if (!problems.empty()) throw std::invalid_argument(sim::describe(fault) + ": " + join(problems));
+}
+
+void LoopbackCluster::apply(const sim::Fault& fault) {
+  check(fault);
   const auto address_of = [this](const NodeId& name) { return node(name).address; };
   if (sim::apply_message_fault(fault, *fault_state_, nodes(), address_of)) return;
   std::visit(Overloaded{
@@ -158,11 +162,7 @@ void LoopbackCluster::apply(const sim::Fault& fault) {
 }
 
 void LoopbackCluster::schedule(Duration after, sim::Fault fault) {
-  std::vector<std::string> problems = sim::validate(fault, options_.platform);
-  if (const std::string why = sim::sockets_unsupported(fault); !why.empty()) {
-    problems.push_back("not on the sockets backend: " + why);
-  }
-  if (!problems.empty()) throw std::invalid_argument(sim::describe(fault) + ": " + join(problems));
+  check(fault);
   auto timer = std::make_unique<boost::asio::steady_timer>(loop_.io());
   timer->expires_after(std::chrono::nanoseconds(std::max<Duration>(after, 0)));
   timer->async_wait([this, fault = std::move(fault)](const boost::system::error_code& ec) {

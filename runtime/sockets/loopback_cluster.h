@@ -101,6 +101,7 @@ class LoopbackCluster {
     std::vector<std::unique_ptr<Incarnation>> lives;
   };
 
+  void check(const sim::Fault& fault) const;  // throws std::invalid_argument
   void boot(Node& node);
   void crash(Node& node, bool wipe_storage);
   Node& node(const NodeId& name);
