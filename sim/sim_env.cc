@@ -132,10 +132,9 @@ TimerId SimEnv::add_timer(Duration after, Task fn, bool traced) {
   const Duration real_after = static_cast<Duration>(std::ceil(static_cast<double>(std::max<Duration>(after, 0)) / rate_));
   const Time due = SimWorld::true_now() + real_after;
   const TimerId id = ++next_timer_;
-  const bool earliest = inc_->timers.empty() || std::make_pair(due, id) < inc_->timers.begin()->first;
   inc_->timers.emplace(std::make_pair(due, id), TimerEntry{std::move(fn), traced});
   inc_->deadline_of[id] = due;
-  if (earliest) inc_->timer_cv->notify_all();
+  if (due < inc_->timer_sleeps_until) inc_->timer_cv->notify_all();
   return id;
 }
 
@@ -160,14 +159,18 @@ void SimEnv::timer_loop(Incarnation* inc) {
     Time woke_for = -1;  // a deadline whose wait timed out: due even if float rounding disagrees
     for (;;) {
       if (inc->timers.empty()) {
+        inc->timer_sleeps_until = kForever;
         with_adopted_lock(*inc, [&](NodeLock& lk) { inc->timer_cv->wait(lk); return true; });
+        inc->timer_sleeps_until = -1;
         continue;
       }
       auto it = inc->timers.begin();
       const Time due = it->first.first;
       const TimerId id = it->first.second;
       if (due > SimWorld::true_now() && due > woke_for) {
+        inc->timer_sleeps_until = due;
         const auto st = with_adopted_lock(*inc, [&](NodeLock& lk) { return inc->timer_cv->wait_until(lk, seconds(due)); });
+        inc->timer_sleeps_until = -1;
         if (st == std::cv_status::timeout) woke_for = due;
         continue;
       }

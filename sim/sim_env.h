@@ -47,6 +47,11 @@ struct Incarnation {
   simgrid::s4u::ConditionVariablePtr timer_cv;
   std::map<std::pair<Time, TimerId>, TimerEntry> timers;  // by true-time deadline, then id
   std::map<TimerId, Time> deadline_of;
+  // When the timer actor's current wait ends: kForever (no timers), a deadline, or -1 while it runs
+  // (it re-reads `timers` before waiting again). A new timer wakes it only if due before this: most
+  // timers (call deadlines) are cancelled long before they fall due, and waking the actor for each
+  // cost a context switch per RPC.
+  Time timer_sleeps_until = -1;
   std::set<NodeId> senders;  // senders that already have a receive actor here
   Inbox inbox;
   int live_contexts = 0;                                  // spawned tasks not yet finished
