@@ -16,34 +16,43 @@ namespace {
 
 double seconds(Time t) { return static_cast<double>(t) / kSecond; }
 
-// The node lock is held by whoever runs node code. These helpers wrap SimGrid waits that release
-// and re-take it; on a forceful kill the lock is left alone (it dies with its incarnation).
-using NodeLock = std::unique_lock<sg::Mutex>;
-
-template <class F> auto with_adopted_lock(Incarnation& inc, F&& wait) {
-  NodeLock lk(*inc.lock, std::adopt_lock);
+// The node lock is held by whoever runs node code. unlocked() releases it around a blocking SimGrid
+// wait and takes it back; after a forceful kill it is left alone (it dies with its incarnation).
+template <class F> auto unlocked(Incarnation& inc, F&& wait) {
+  inc.lock.unlock();
   try {
-    auto r = wait(lk);
-    lk.release();
+    auto r = wait();
+    inc.lock.lock();
     return r;
+  } catch (const simgrid::ForcefulKillException&) {
+    throw;
   } catch (...) {
-    lk.release();
+    inc.lock.lock();
     throw;
   }
 }
 
 // Runs node code holding the node lock; ordinary exceptions release it, a kill does not.
 template <class F> void locked(Incarnation& inc, F&& body) {
-  inc.lock->lock();
+  inc.lock.lock();
   try {
     body();
   } catch (const simgrid::ForcefulKillException&) {
     throw;
   } catch (...) {
-    inc.lock->unlock();
+    inc.lock.unlock();
     throw;
   }
-  inc.lock->unlock();
+  inc.lock.unlock();
+}
+
+// Blocks on `sem` until released or until true time `due` (kForever: no deadline). True if released.
+bool acquire_until(const sg::SemaphorePtr& sem, Time due) {
+  if (due >= kForever) {
+    sem->acquire();
+    return true;
+  }
+  return !sem->acquire_timeout(std::max(0.0, seconds(due) - sg::Engine::get_clock()));  // true = timed out
 }
 
 // What a deadlock report calls the waiting context: the task a pooled worker runs, else the actor.
@@ -55,15 +64,16 @@ std::string current_context_name(const Incarnation& inc) {
 // Idle workers kept per incarnation beyond which a worker with nothing to do exits.
 constexpr int kMaxIdleWorkers = 8;
 
+// A Signal is a semaphore released once per waiter when notified; notified_ answers later waits.
 class SimSignal : public Signal {
  public:
   SimSignal(SimEnv& env, Incarnation* inc, std::uint64_t* next_waiter)
-      : env_(env), inc_(inc), next_waiter_(next_waiter), cv_(sg::ConditionVariable::create()) {}
+      : env_(env), inc_(inc), next_waiter_(next_waiter), sem_(sg::Semaphore::create(0)) {}
 
   void notify() override {
     if (notified_) return;
     notified_ = true;
-    cv_->notify_all();
+    for (int i = 0; i < waiters_; ++i) inc_->lock.release_after_unlock(sem_);
   }
   bool notified() const override { return notified_; }
 
@@ -74,16 +84,9 @@ class SimSignal : public Signal {
     if (!forever && due <= SimWorld::true_now()) return false;
     const std::uint64_t me = ++*next_waiter_;
     if (forever) inc_->forever_waiters[me] = current_context_name(*inc_);
-    with_adopted_lock(*inc_, [&](NodeLock& lk) {
-      while (!notified_) {
-        if (forever) {
-          cv_->wait(lk);
-        } else if (cv_->wait_until(lk, seconds(due)) == std::cv_status::timeout) {
-          break;
-        }
-      }
-      return true;
-    });
+    ++waiters_;  // before unlocking: a notify while the lock changes hands must release us
+    unlocked(*inc_, [&] { return acquire_until(sem_, due); });
+    --waiters_;
     inc_->forever_waiters.erase(me);
     return notified_;
   }
@@ -92,7 +95,8 @@ class SimSignal : public Signal {
   SimEnv& env_;
   Incarnation* inc_;
   std::uint64_t* next_waiter_;
-  sg::ConditionVariablePtr cv_;
+  sg::SemaphorePtr sem_;
+  int waiters_ = 0;
   bool notified_ = false;
 };
 
@@ -134,7 +138,10 @@ TimerId SimEnv::add_timer(Duration after, Task fn, bool traced) {
   const TimerId id = ++next_timer_;
   inc_->timers.emplace(std::make_pair(due, id), TimerEntry{std::move(fn), traced});
   inc_->deadline_of[id] = due;
-  if (due < inc_->timer_sleeps_until) inc_->timer_cv->notify_all();
+  if (due < inc_->timer_sleeps_until && !inc_->timer_wake_pending) {
+    inc_->timer_wake_pending = true;
+    inc_->lock.release_after_unlock(inc_->timer_wake);
+  }
   return id;
 }
 
@@ -158,22 +165,17 @@ void SimEnv::timer_loop(Incarnation* inc) {
   locked(*inc, [&] {
     Time woke_for = -1;  // a deadline whose wait timed out: due even if float rounding disagrees
     for (;;) {
-      if (inc->timers.empty()) {
-        inc->timer_sleeps_until = kForever;
-        with_adopted_lock(*inc, [&](NodeLock& lk) { inc->timer_cv->wait(lk); return true; });
+      const Time due = inc->timers.empty() ? kForever : inc->timers.begin()->first.first;
+      if (due > SimWorld::true_now() && due > woke_for) {
+        inc->timer_sleeps_until = due;
+        const bool woken = unlocked(*inc, [&] { return acquire_until(inc->timer_wake, due); });
         inc->timer_sleeps_until = -1;
+        inc->timer_wake_pending = false;
+        if (!woken) woke_for = due;
         continue;
       }
       auto it = inc->timers.begin();
-      const Time due = it->first.first;
       const TimerId id = it->first.second;
-      if (due > SimWorld::true_now() && due > woke_for) {
-        inc->timer_sleeps_until = due;
-        const auto st = with_adopted_lock(*inc, [&](NodeLock& lk) { return inc->timer_cv->wait_until(lk, seconds(due)); });
-        inc->timer_sleeps_until = -1;
-        if (st == std::cv_status::timeout) woke_for = due;
-        continue;
-      }
       TimerEntry entry = std::move(it->second);
       inc->timers.erase(it);
       inc->deadline_of.erase(id);
@@ -230,7 +232,7 @@ void SimEnv::spawn(std::string name, Task fn) {
   inc->ready.emplace_back(std::move(name), std::move(fn));
   if (inc->idle_workers > 0) {
     --inc->idle_workers;  // reserved: the next spawn must not count on the same worker
-    inc->work_cv->notify_one();
+    inc->lock.release_after_unlock(inc->work_ready);
   } else {
     start_worker(inc);
   }
@@ -253,7 +255,7 @@ void SimEnv::worker_loop(Incarnation* inc) {
       while (inc->ready.empty()) {
         if (inc->idle_workers >= kMaxIdleWorkers) return;
         ++inc->idle_workers;
-        with_adopted_lock(*inc, [&](NodeLock& lk) { inc->work_cv->wait(lk); return true; });
+        unlocked(*inc, [&] { return acquire_until(inc->work_ready, kForever); });
       }
       auto [name, fn] = std::move(inc->ready.front());
       inc->ready.pop_front();
@@ -273,16 +275,10 @@ void SimEnv::compute(double ops) {
   if (ops <= 0 || inc_ == nullptr) return;
   Incarnation* inc = inc_;
   // Computing is blocking: other code of this node may run meanwhile, sharing the host's CPU.
-  inc->lock->unlock();
-  try {
+  unlocked(*inc, [&] {
     sg::this_actor::execute(ops);
-  } catch (const simgrid::ForcefulKillException&) {
-    throw;
-  } catch (...) {
-    inc->lock->lock();
-    throw;
-  }
-  inc->lock->lock();
+    return true;
+  });
 }
 
 void SimEnv::log(LogLevel level, std::string_view message) {
@@ -301,9 +297,8 @@ void SimEnv::begin_incarnation() {
   incarnations_.push_back(std::make_unique<Incarnation>());
   Incarnation* inc = incarnations_.back().get();
   inc->number = incarnations_.size();
-  inc->lock = sg::Mutex::create();
-  inc->timer_cv = sg::ConditionVariable::create();
-  inc->work_cv = sg::ConditionVariable::create();
+  inc->timer_wake = sg::Semaphore::create(0);
+  inc->work_ready = sg::Semaphore::create(0);
   inc_ = inc;
   sg::ActorPtr timers = sg::Actor::init("timers", host_);
   timers->set_data(inc);
@@ -341,9 +336,9 @@ void SimEnv::pause() {
   p->set_data(inc);
   p->start([this, inc] {
     guarded([this](const std::string& e) { world_.record_error(e); }, id_ + ":pause", [&] {
-      inc->lock->lock();
+      inc->lock.lock();
       inc->resume->acquire();
-      inc->lock->unlock();
+      inc->lock.unlock();
     });
   });
 }

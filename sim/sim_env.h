@@ -2,9 +2,9 @@
 //
 // Execution model. SimGrid runs one actor at a time, but any simcall (send, notify, lock ...) may let
 // another actor run before the caller resumes. The seam promises that all code of one node runs on
-// one logical thread, so each node incarnation has a lock (an s4u::Mutex): every actor that runs node
-// code — per-sender receive actors, the timer actor, execution contexts — holds it, and releases it
-// only inside the seam's blocking calls (Signal::wait_until, sleep_for, compute). Different nodes
+// one logical thread, so each node incarnation has a lock (a NodeLock, free when uncontended): every
+// actor that runs node code — per-sender receive actors, the timer actor, execution contexts — holds
+// it, and releases it only inside the seam's blocking calls (Signal::wait_until, sleep_for, compute). Different nodes
 // run independently, as on real machines.
 //
 // Messages. send() is fire-and-forget: a detached SimGrid comm carries the frame (its size charged to
@@ -29,6 +29,7 @@
 #include <simgrid/s4u.hpp>
 
 #include "runtime/env.h"
+#include "sim/node_lock.h"
 #include "sim/sim_storage.h"
 
 namespace amino::sim {
@@ -43,8 +44,9 @@ struct TimerEntry {
 // One life of a node, between boot and crash.
 struct Incarnation {
   std::uint64_t number = 0;
-  simgrid::s4u::MutexPtr lock;  // the node's logical thread
-  simgrid::s4u::ConditionVariablePtr timer_cv;
+  NodeLock lock;                          // the node's logical thread
+  simgrid::s4u::SemaphorePtr timer_wake;  // released to wake the timer actor early
+  bool timer_wake_pending = false;        // released and not yet consumed
   std::map<std::pair<Time, TimerId>, TimerEntry> timers;  // by true-time deadline, then id
   std::map<TimerId, Time> deadline_of;
   // When the timer actor's current wait ends: kForever (no timers), a deadline, or -1 while it runs
@@ -59,8 +61,8 @@ struct Incarnation {
   // Execution contexts run on a pool of worker actors (creating an actor per task cost most of
   // a simulated RPC): spawn() queues the task and wakes an idle worker or starts a new one.
   std::deque<std::pair<std::string, Task>> ready;  // spawned tasks no worker has taken yet
-  simgrid::s4u::ConditionVariablePtr work_cv;       // idle workers wait here
-  int idle_workers = 0;                             // waiting on work_cv and not yet woken
+  simgrid::s4u::SemaphorePtr work_ready;            // idle workers wait here
+  int idle_workers = 0;                             // waiting on work_ready and not yet woken
   std::map<aid_t, std::string> context_of;          // worker pid -> name of the task it runs
   std::uint64_t in_flight = 0;                           // frames travelling to this incarnation
   simgrid::s4u::SemaphorePtr resume;                      // set while paused

@@ -159,7 +159,7 @@ void SimWorld::check_deadlock() {
 void SimWorld::transmit(SimEnv& from, const NodeId& to, std::string frame) {
   const std::uint64_t id = ++next_message_;
   ++report_.frames_sent;
-  record({true_now(), from.self(), "send", to, id, frame.size(), fnv1a64(frame), ""});
+  record({true_now(), from.self(), "send", to, id, frame.size(), frame_digest(frame), ""});
   auto it = nodes_.find(to);
   if (it == nodes_.end() || !it->second.sim->up()) {
     // A powered-off host answers nothing: the frame vanishes (the sender's deadline will tell).

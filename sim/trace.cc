@@ -3,26 +3,21 @@
 #include <cstdio>
 #include <map>
 
+#include <boost/container_hash/hash.hpp>
 #include <nlohmann/json.hpp>
 
 namespace amino::sim {
 
 namespace {
 
-// Canonical encoding: fields in a fixed order, numbers in decimal, unit/record separators.
-std::string canonical(const TraceEvent& e) {
-  std::string s;
-  s.reserve(64 + e.node.size() + e.peer.size() + e.detail.size());
-  for (const std::string* f : {&e.node, &e.kind, &e.peer, &e.detail}) {
-    s += *f;
-    s += '\x1f';
-  }
-  for (std::uint64_t v : {static_cast<std::uint64_t>(e.time), e.id, e.bytes, e.digest}) {
-    s += std::to_string(v);
-    s += '\x1f';
-  }
-  s += '\x1e';
-  return s;
+// Canonical encoding, hashed as it is produced: the four text fields and the four numbers in a
+// fixed order, folded with boost::hash_combine (8 bytes per step; a byte-wise FNV over every event
+// was a few per cent of a simulated RPC). Stable for a given binary.
+std::uint64_t hash_event(const TraceEvent& e, std::uint64_t h) {
+  std::size_t seed = h;
+  for (const std::string* f : {&e.node, &e.kind, &e.peer, &e.detail}) boost::hash_combine(seed, *f);
+  for (std::uint64_t v : {static_cast<std::uint64_t>(e.time), e.id, e.bytes, e.digest}) boost::hash_combine(seed, v);
+  return seed;
 }
 
 nlohmann::json event_json(const TraceEvent& e) {
@@ -105,7 +100,7 @@ std::uint64_t fnv1a64(const void* data, std::size_t n, std::uint64_t h) {
 }
 
 void Trace::record(TraceEvent e) {
-  hash_ = fnv1a64(canonical(e), hash_);
+  hash_ = hash_event(e, hash_);
   ++count_;
   if (keep_) events_.push_back(std::move(e));
 }
