@@ -213,15 +213,15 @@ void SimEnv::deliver(Envelope& e) {
 
 sg::Mailbox* SimEnv::mailbox_from(const NodeId& from) {
   Incarnation* inc = inc_;
+  if (auto it = inc->mailbox_from.find(from); it != inc->mailbox_from.end()) return it->second;
   sg::Mailbox* mb = sg::Mailbox::by_name("m/" + from + "/" + id_ + "/" + std::to_string(inc->number));
-  if (inc->senders.insert(from).second) {
-    sg::ActorPtr rx = sg::Actor::init("rx:" + from, host_);
-    rx->set_data(inc);
-    rx->start([this, inc, mb] {
-      guarded([this](const std::string& e) { world_.record_error(e); }, id_ + ":receive", [&] { receive_loop(inc, mb); });
-    });
-    mb->set_receiver(rx);
-  }
+  inc->mailbox_from.emplace(from, mb);
+  sg::ActorPtr rx = sg::Actor::init("rx:" + from, host_);
+  rx->set_data(inc);
+  rx->start([this, inc, mb] {
+    guarded([this](const std::string& e) { world_.record_error(e); }, id_ + ":receive", [&] { receive_loop(inc, mb); });
+  });
+  mb->set_receiver(rx);
   return mb;
 }
 

@@ -54,7 +54,7 @@ struct Incarnation {
   // timers (call deadlines) are cancelled long before they fall due, and waking the actor for each
   // cost a context switch per RPC.
   Time timer_sleeps_until = -1;
-  std::set<NodeId> senders;  // senders that already have a receive actor here
+  std::map<NodeId, simgrid::s4u::Mailbox*> mailbox_from;  // senders that have a receive actor here
   Inbox inbox;
   int live_contexts = 0;                                  // spawned tasks not yet finished
   std::map<std::uint64_t, std::string> forever_waiters;  // contexts waiting with no deadline
