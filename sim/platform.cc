@@ -1,5 +1,6 @@
 #include "sim/platform.h"
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -57,6 +58,16 @@ Duration PlatformSpec::path_latency(const std::string& a, const std::string& b) 
   const HostSpec* ha = find_host(a);
   const HostSpec* hb = find_host(b);
   return (ha != nullptr ? ha->uplink_latency : 0) + (hb != nullptr ? hb->uplink_latency : 0);
+}
+
+double PlatformSpec::path_bandwidth(const std::string& a, const std::string& b) const {
+  for (const auto& l : links) {
+    if ((l.a == a && l.b == b) || (l.a == b && l.b == a)) return l.bandwidth;
+  }
+  const HostSpec* ha = find_host(a);
+  const HostSpec* hb = find_host(b);
+  if (ha == nullptr || hb == nullptr) return 0;
+  return std::min(ha->uplink_bandwidth, hb->uplink_bandwidth);
 }
 
 std::vector<std::string> PlatformSpec::validate() const {

@@ -61,6 +61,8 @@ struct PlatformSpec {
   // One-way propagation latency between two hosts as the platform routes it: the explicit link
   // joining them, else uplink(a) + uplink(b). The sockets backend emulates it in the message layer.
   Duration path_latency(const std::string& a, const std::string& b) const;
+  // The bottleneck bandwidth (bytes/s) of that route: the joining link's, else the smaller uplink.
+  double path_bandwidth(const std::string& a, const std::string& b) const;
 };
 
 std::string uplink_name(const std::string& host);

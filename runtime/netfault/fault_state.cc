@@ -77,19 +77,20 @@ std::optional<BlockMode> FaultState::blocked(const NodeId& from, const NodeId& t
   return it->second;
 }
 
-void FaultState::set_path_delay(const NodeId& from, const NodeId& to, Duration d) {
-  if (d <= 0) {
-    path_delay_.erase({from, to});
+void FaultState::set_path(const NodeId& from, const NodeId& to, const PathModel& p) {
+  if (p.any()) {
+    paths_[{from, to}] = p;
   } else {
-    path_delay_[{from, to}] = d;
+    paths_.erase({from, to});
   }
   ++version_;
 }
 
-Duration FaultState::path_delay(const NodeId& from, const NodeId& to) const {
-  if (path_delay_.empty()) return 0;
-  auto it = path_delay_.find({from, to});
-  return it == path_delay_.end() ? 0 : it->second;
+const PathModel& FaultState::path(const NodeId& from, const NodeId& to) const {
+  static const PathModel kNone;
+  if (paths_.empty()) return kNone;
+  auto it = paths_.find({from, to});
+  return it == paths_.end() ? kNone : it->second;
 }
 
 }  // namespace amino::netfault

@@ -14,6 +14,15 @@
 
 namespace amino::netfault {
 
+// How the sockets backend emulates a platform path (not a fault): every frame waits for the frames
+// sent before it on the path, takes size / bandwidth to serialize, then `latency` to arrive.
+struct PathModel {
+  Duration latency = 0;
+  double bandwidth = 0;  // bytes/s; 0 = unlimited
+  bool any() const { return latency > 0 || bandwidth > 0; }
+  bool operator==(const PathModel&) const = default;
+};
+
 // Per-message faults on a directed path. Probabilities are in [0, 1]; durations are >= 0.
 struct LinkFaults {
   double drop = 0;              // lose the frame
@@ -57,11 +66,12 @@ class FaultState {
   std::optional<BlockMode> blocked(const NodeId& from, const NodeId& to) const;
   const std::map<DirectedPair, BlockMode>& blocked_pairs() const { return blocked_; }
 
-  // Emulated propagation delay of a directed path (not a fault: it survives clear_message_faults
-  // and heal). The sockets backend sets it from the platform's link latencies so a loopback run
-  // shows the round trips of the WiFi/3G/cloud platform it stands for; simulation leaves it 0.
-  void set_path_delay(const NodeId& from, const NodeId& to, Duration d);
-  Duration path_delay(const NodeId& from, const NodeId& to) const;
+  // Emulated latency and bandwidth of a directed path (not a fault: it survives
+  // clear_message_faults and heal). The sockets backend sets it from the platform so a loopback run
+  // shows the round trips and transfer times of the WiFi/3G/cloud platform it stands for;
+  // simulation leaves it unset (SimGrid models the network itself).
+  void set_path(const NodeId& from, const NodeId& to, const PathModel& p);
+  const PathModel& path(const NodeId& from, const NodeId& to) const;
 
   // Bumped on every change, so observers can tell that the fault picture moved.
   std::uint64_t version() const { return version_; }
@@ -71,7 +81,7 @@ class FaultState {
   std::map<NodeId, LinkFaults> by_dest_;
   std::map<DirectedPair, LinkFaults> by_pair_;
   std::map<DirectedPair, BlockMode> blocked_;  // ordered: iteration reaches traces
-  std::map<DirectedPair, Duration> path_delay_;
+  std::map<DirectedPair, PathModel> paths_;
   std::uint64_t version_ = 0;
 };
 

@@ -40,8 +40,8 @@ void FaultyEnv::send(const NodeId& to, std::string frame) {
     return;
   }
   const LinkFaults& f = state_->faults_for(self(), to);
-  const Duration path = state_->path_delay(self(), to);
-  if (!f.any() && path == 0) {
+  const PathModel& path = state_->path(self(), to);
+  if (!f.any() && !path.any()) {
     inner_.send(to, std::move(frame));
     return;
   }
@@ -58,7 +58,20 @@ void FaultyEnv::send(const NodeId& to, std::string frame) {
   send_copy(to, std::move(frame), f, path);
 }
 
-void FaultyEnv::send_copy(const NodeId& to, std::string frame, const LinkFaults& f, Duration path_delay) {
+// Serialization behind the frames already on the path (FIFO, like one TCP connection), then latency.
+Duration FaultyEnv::path_delay(const NodeId& to, std::size_t bytes, const PathModel& path) {
+  const Time now = inner_.now();
+  Time departs = now;
+  if (path.bandwidth > 0) {
+    Time& free_at = path_free_at_[to];
+    departs = std::max(now, free_at) +
+              static_cast<Duration>(static_cast<double>(bytes) * static_cast<double>(kSecond) / path.bandwidth);
+    free_at = departs;
+  }
+  return departs - now + path.latency;
+}
+
+void FaultyEnv::send_copy(const NodeId& to, std::string frame, const LinkFaults& f, const PathModel& path) {
   Duration delay = f.delay;
   if (f.jitter > 0) delay += rng_.uniform_int(0, f.jitter);
   if (f.reorder > 0 && rng_.chance(f.reorder)) delay += rng_.uniform_int(0, f.reorder_window);
@@ -66,7 +79,7 @@ void FaultyEnv::send_copy(const NodeId& to, std::string frame, const LinkFaults&
     ++stats_.delayed;
     note(FaultEvent::Kind::kDelayed, self(), to, delay);
   }
-  delay += path_delay;
+  if (path.any()) delay += path_delay(to, frame.size(), path);
   if (delay == 0) {
     inner_.send(to, std::move(frame));
     return;

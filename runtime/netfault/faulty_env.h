@@ -3,7 +3,8 @@
 // the way out (send) and in (the inbox) consults the shared FaultState:
 //   - blocked pair: drop silently, or "reset" (the noticing endpoint gets Inbox::on_peer_down);
 //   - per-message loss, duplication, fixed delay, jitter and reordering (random extra delay);
-//   - an emulated path delay (FaultState::set_path_delay), used by the sockets backend only.
+//   - an emulated path (FaultState::set_path: latency + size / bandwidth, frames of one path in
+//     order), used by the sockets backend only.
 // Every random draw comes from this decorator's own seeded Rng (forked from the node's), and delays
 // use the wrapped Env's timers: no clocks, threads or global randomness, hence deterministic in sim
 // and usable unchanged on sockets. Draws happen only when a fault is configured, so a run with an
@@ -12,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 
 #include "runtime/env.h"
@@ -60,7 +62,8 @@ class FaultyEnv : public Env {
   const FaultyStats& stats() const { return stats_; }
 
  private:
-  void send_copy(const NodeId& to, std::string frame, const LinkFaults& f, Duration path_delay);
+  void send_copy(const NodeId& to, std::string frame, const LinkFaults& f, const PathModel& path);
+  Duration path_delay(const NodeId& to, std::size_t bytes, const PathModel& path);
   void on_frame(const NodeId& from, std::string frame);
   void report_peer_down(const NodeId& peer);
   void note(FaultEvent::Kind kind, const NodeId& from, const NodeId& to, Duration delay = 0, bool on_receive = false);
@@ -71,6 +74,7 @@ class FaultyEnv : public Env {
   Inbox app_inbox_;
   std::function<void(const FaultEvent&)> observer_;
   FaultyStats stats_;
+  std::map<NodeId, Time> path_free_at_;  // when each emulated path finishes serializing
 };
 
 }  // namespace amino::netfault

@@ -57,7 +57,7 @@ LoopbackCluster::LoopbackCluster(const ClassRegistry& classes, const DmRegistry&
   for (auto& [name, n] : nodes_) {
     if (name != options_.oms_host) boot(n);
   }
-  set_path_delays();
+  set_paths();
 }
 
 LoopbackCluster::~LoopbackCluster() {
@@ -109,11 +109,12 @@ void LoopbackCluster::crash(Node& n, bool wipe_storage) {
   }
 }
 
-void LoopbackCluster::set_path_delays() {
-  if (!options_.emulate_latency) return;
+void LoopbackCluster::set_paths() {
+  if (!options_.emulate_network) return;
+  const auto& p = options_.platform;
   for (const auto& [a, na] : nodes_) {
     for (const auto& [b, nb] : nodes_) {
-      if (a != b) fault_state_->set_path_delay(na.address, nb.address, options_.platform.path_latency(a, b));
+      if (a != b) fault_state_->set_path(na.address, nb.address, {p.path_latency(a, b), p.path_bandwidth(a, b)});
     }
   }
 }

@@ -8,9 +8,11 @@
 // host's region and labels, exactly as in simulation.
 //
 // What the platform means here (docs/faults.md, "Sockets backend"):
-//   - each host pair's one-way latency (PlatformSpec::path_latency) is emulated in the message layer
-//     as a fixed extra delay (FaultState::set_path_delay), so loopback shows the WiFi/3G round trips;
-//     bandwidth and CPU speed are not emulated (Env::compute is a no-op on sockets);
+//   - each host pair's route is emulated in the message layer (FaultState::set_path): frames of a
+//     pair queue FIFO, take size / bottleneck bandwidth to serialize, then the route's one-way
+//     latency (PlatformSpec::path_latency, path_bandwidth), so loopback shows the WiFi/3G round
+//     trips and transfer times; unlike SimGrid, pairs do not share an uplink's bandwidth, and CPU
+//     speed is not emulated (Env::compute is a no-op on sockets);
 //   - message-layer faults act on the shared FaultState, as in simulation;
 //   - crash = SocketsEnv::kill (connections reset, nothing of the node runs again; with
 //     wipe_storage its storage directory is deleted); restart = a fresh SocketsEnv on the same port
@@ -42,7 +44,7 @@ struct LoopbackClusterOptions {
   KernelOptions kernel;    // defaults for every kernel server (oms, region, labels are set here)
   OmsOptions oms;
   std::uint64_t seed = 1;  // each node's Env::rng and FaultyEnv Rng are forked from it
-  bool emulate_latency = true;
+  bool emulate_network = true;  // the platform's latencies and bandwidths, per host pair
   std::filesystem::path storage_root;  // empty: a fresh directory under the system temp dir
   LogLevel log_level = LogLevel::kError;
 };
@@ -106,7 +108,7 @@ class LoopbackCluster {
   void crash(Node& node, bool wipe_storage);
   Node& node(const NodeId& name);
   const Node& node(const NodeId& name) const;
-  void set_path_delays();
+  void set_paths();
 
   const ClassRegistry& classes_;
   const DmRegistry& dms_;

@@ -69,14 +69,15 @@ TEST(LoopbackCluster, KernelServersRegisterUnderTheirHostNames) {
   EXPECT_EQ(where, f.cluster->address("ks1"));
 }
 
-TEST(LoopbackCluster, PlatformLatencyIsEmulatedPerPath) {
+TEST(LoopbackCluster, PlatformLatencyAndBandwidthAreEmulatedPerPath) {
   Fixture f;
   const auto& state = f.cluster->fault_state();
-  const Duration expected = platform().path_latency("client", "ks1");
-  EXPECT_GT(expected, 10 * kMillisecond);  // WiFi uplink + cloud uplink
-  EXPECT_EQ(state.path_delay(f.cluster->address("client"), f.cluster->address("ks1")), expected);
-  EXPECT_EQ(state.path_delay(f.cluster->address("ks1"), f.cluster->address("client")), expected);
-  EXPECT_EQ(state.path_delay(f.cluster->address("ks1"), f.cluster->address("ks2")), platform().path_latency("ks1", "ks2"));
+  const netfault::PathModel expected{platform().path_latency("client", "ks1"), platform().path_bandwidth("client", "ks1")};
+  EXPECT_GT(expected.latency, 10 * kMillisecond);     // WiFi uplink + cloud uplink
+  EXPECT_EQ(expected.bandwidth, 20e6 / 8);            // the phone's WiFi uplink is the bottleneck
+  EXPECT_EQ(state.path(f.cluster->address("client"), f.cluster->address("ks1")), expected);
+  EXPECT_EQ(state.path(f.cluster->address("ks1"), f.cluster->address("client")), expected);
+  EXPECT_EQ(state.path(f.cluster->address("ks1"), f.cluster->address("ks2")).latency, platform().path_latency("ks1", "ks2"));
 }
 
 TEST(LoopbackCluster, JsonPartitionScheduleCutsAndHealsRealConnections) {
