@@ -9,8 +9,8 @@ has been created and initialised; booting and creation are not measured.
 
 `backend` is "sim" (SimGrid: simulated time, deterministic, traces) or "sockets" (every node a real
 TCP endpoint on 127.0.0.1 in the run's child process, real time; each host pair's platform latency
-is added in the message layer; CPU speed, bandwidth, pause, clock and storage faults are not
-emulated and are rejected before the run). The same script runs on either.
+and bottleneck bandwidth are emulated in the message layer; CPU speed is not; pause, clock, link and
+storage faults are rejected before the run). The same script runs on either.
 """
 import copy
 import json
