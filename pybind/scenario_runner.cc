@@ -1,7 +1,6 @@
 #include "pybind/scenario_runner.h"
 
 #include <cmath>
-#include <fstream>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -10,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dms/all.h"
+#include "pybind/experiment_backend.h"
 #include "runtime/codec.h"
 #include "runtime/spec.h"
 #include "runtime/value_json.h"
@@ -18,7 +18,6 @@
 #include "scenarios/registry.h"
 #include "sim/fault_schedule.h"
 #include "sim/presets.h"
-#include "pybind/experiment_backend.h"
 
 namespace amino::pyrun {
 
@@ -362,7 +361,7 @@ class Experiment {
   json records_json() const;
 
   Scenario s_;
-  std::unique_ptr<ExperimentBackend> cluster_;
+  std::unique_ptr<ExperimentBackend> backend_;
   Time t0_ = 0;
   Time end_ = 0;
   std::vector<Record> records_;
@@ -390,11 +389,11 @@ std::unique_ptr<ExperimentBackend> Experiment::make_backend() const {
 bool Experiment::create_deployments(json& errors) {
   for (const auto& d : s_.deployments) {
     std::string failure;
-    bool done = cluster_->run_on(d.node, [&] {
+    bool done = backend_->run_on(d.node, [&] {
       try {
         MicroServiceSpec spec = parse_spec(d.spec_yaml, dms::builtin());
         spec.name = d.name;
-        Kernel& k = cluster_->kernel(d.node);
+        Kernel& k = backend_->kernel(d.node);
         Stub stub = k.create(spec);
         for (const auto& c : d.init) {
           Reply r = stub.invoke(c.method, c.args);
@@ -442,7 +441,7 @@ void Experiment::one_call(const WorkloadSpec& w, Kernel& k, const CallSpec& c) {
 }
 
 void Experiment::closed_loop(const WorkloadSpec& w) {
-  Kernel& k = cluster_->kernel(w.node);
+  Kernel& k = backend_->kernel(w.node);
   Env& env = k.env();
   env.sleep_for(secs(w.start));
   for (long long i = 0; (w.count == 0 || i < w.count) && env.now() < end_; ++i) {
@@ -454,7 +453,7 @@ void Experiment::closed_loop(const WorkloadSpec& w) {
 // Poisson arrivals from the workload's own seeded stream; every call runs in its own context, so a
 // slow reply does not hold back the next arrival.
 void Experiment::open_loop(const WorkloadSpec& w, Rng rng) {
-  Kernel& k = cluster_->kernel(w.node);
+  Kernel& k = backend_->kernel(w.node);
   Env& env = k.env();
   env.sleep_for(secs(w.start));
   for (long long i = 0; (w.count == 0 || i < w.count); ++i) {
@@ -467,7 +466,7 @@ void Experiment::open_loop(const WorkloadSpec& w, Rng rng) {
 }
 
 void Experiment::start_workload(const WorkloadSpec& w, Rng rng) {
-  Env& env = cluster_->env(w.node);
+  Env& env = backend_->env(w.node);
   if (w.rate > 0) {
     env.spawn("open:" + w.client, [this, &w, rng]() mutable { open_loop(w, rng); });
   } else {
@@ -487,20 +486,20 @@ json Experiment::records_json() const {
 
 json Experiment::run() {
   json errors = json::array();
-  cluster_ = make_backend();
-  bool ok = cluster_->wait_registered(30 * kSecond);
+  backend_ = make_backend();
+  bool ok = backend_->wait_registered(30 * kSecond);
   if (!ok) errors.push_back("not every kernel server registered with the OMS within 30 s");
   ok = ok && create_deployments(errors);
-  t0_ = cluster_->now();
+  t0_ = backend_->now();
   end_ = t0_ + secs(s_.duration);
   if (ok) {
-    for (const auto& f : s_.faults.faults) cluster_->schedule(f.at, f.fault);
+    for (const auto& f : s_.faults.faults) backend_->schedule(f.at, f.fault);
     Rng workload_rng(s_.seed ^ 0xA5A5A5A5DEADBEEFULL);
     for (const auto& w : s_.workloads) start_workload(w, workload_rng.fork());
-    cluster_->run_until(end_);
+    backend_->run_until(end_);
   }
   json out{{"backend", s_.backend}, {"records", records_json()}, {"t0", to_seconds(t0_)}, {"unfinished_calls", in_flight_}};
-  cluster_->finish(s_.chrome_trace, s_.jsonl_trace, out, errors);
+  backend_->finish(s_.chrome_trace, s_.jsonl_trace, out, errors);
   out["ok"] = ok && errors.empty();
   out["errors"] = errors;
   return out;
