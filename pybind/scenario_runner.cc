@@ -11,6 +11,7 @@
 #include "dms/all.h"
 #include "pybind/experiment_backend.h"
 #include "runtime/codec.h"
+#include "runtime/sockets/loopback_cluster.h"
 #include "runtime/spec.h"
 #include "runtime/value_json.h"
 #include "scenarios/code_offloading/calibration.h"
@@ -307,12 +308,11 @@ std::vector<std::string> validate_scenario(const Scenario& s) {
   if (s.backend != "sim" && s.backend != "sockets") {
     errors.push_back("unknown backend '" + s.backend + "' (use sim or sockets)");
   }
-  for (const auto& e : sim::validate(s.faults, s.platform)) errors.push_back("fault schedule: " + e);
-  if (s.backend == "sockets") {
-    for (const auto& f : s.faults.faults) {
-      const std::string why = sim::sockets_unsupported(f.fault);
-      if (!why.empty()) errors.push_back("fault schedule: " + sim::describe(f.fault) + ": not on the sockets backend: " + why);
-    }
+  const bool sockets = s.backend == "sockets";
+  for (const auto& e : sockets ? sockets::validate_for_sockets(s.faults, s.platform) : sim::validate(s.faults, s.platform)) {
+    errors.push_back("fault schedule: " + e);
+  }
+  if (sockets) {
     if (!s.chrome_trace.empty() || !s.jsonl_trace.empty()) {
       errors.push_back("traces are recorded by the sim backend only (the sockets backend runs in real time)");
     }

@@ -34,6 +34,11 @@ const char* fault_event_name(FaultEvent::Kind k);
 
 struct FaultyStats {
   std::uint64_t sent = 0, dropped = 0, duplicated = 0, delayed = 0, blocked = 0, resets = 0;
+  FaultyStats& operator+=(const FaultyStats& o) {
+    sent += o.sent, dropped += o.dropped, duplicated += o.duplicated;
+    delayed += o.delayed, blocked += o.blocked, resets += o.resets;
+    return *this;
+  }
 };
 
 class FaultyEnv : public Env {

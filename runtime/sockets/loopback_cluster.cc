@@ -164,17 +164,15 @@ void LoopbackCluster::apply(const sim::Fault& fault) {
 
 void LoopbackCluster::schedule(Duration after, sim::Fault fault) {
   check(fault);
-  auto timer = std::make_unique<boost::asio::steady_timer>(loop_.io());
-  timer->expires_after(std::chrono::nanoseconds(std::max<Duration>(after, 0)));
-  timer->async_wait([this, fault = std::move(fault)](const boost::system::error_code& ec) {
-    if (ec) return;
-    try {
-      apply(fault);
-    } catch (const std::exception& e) {
-      errors_.push_back("fault " + sim::describe(fault) + ": " + e.what());
-    }
-  });
-  fault_timers_.push_back(std::move(timer));
+  timeline_.add(loop_.now() + std::max<Duration>(after, 0), std::move(fault));
+}
+
+void LoopbackCluster::apply_scheduled(const sim::Fault& fault) {
+  try {
+    apply(fault);
+  } catch (const std::exception& e) {
+    errors_.push_back("fault " + sim::describe(fault) + ": " + e.what());
+  }
 }
 
 LoopbackCluster::Node& LoopbackCluster::node(const NodeId& name) {
@@ -220,15 +218,7 @@ std::vector<NodeId> LoopbackCluster::nodes() const {
 netfault::FaultyStats LoopbackCluster::message_stats() const {
   netfault::FaultyStats sum;
   for (const auto& [name, n] : nodes_) {
-    for (const auto& life : n.lives) {
-      const auto& s = life->faulty->stats();
-      sum.sent += s.sent;
-      sum.dropped += s.dropped;
-      sum.duplicated += s.duplicated;
-      sum.delayed += s.delayed;
-      sum.blocked += s.blocked;
-      sum.resets += s.resets;
-    }
+    for (const auto& life : n.lives) sum += life->faulty->stats();
   }
   return sum;
 }

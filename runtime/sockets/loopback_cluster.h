@@ -20,8 +20,6 @@
 //   - link, pause/resume, clock and torn_write are rejected before the run (sim::sockets_unsupported).
 #pragma once
 
-#include <boost/asio/steady_timer.hpp>
-
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -32,6 +30,7 @@
 #include "runtime/kernel.h"
 #include "runtime/netfault/faulty_env.h"
 #include "runtime/oms.h"
+#include "runtime/sockets/fault_timeline.h"
 #include "runtime/sockets/sockets_env.h"
 #include "sim/fault_schedule.h"
 #include "sim/platform.h"
@@ -104,6 +103,7 @@ class LoopbackCluster {
   };
 
   void check(const sim::Fault& fault) const;  // throws std::invalid_argument
+  void apply_scheduled(const sim::Fault& fault);  // a failure goes to errors_
   void boot(Node& node);
   void crash(Node& node, bool wipe_storage);
   Node& node(const NodeId& name);
@@ -116,8 +116,8 @@ class LoopbackCluster {
   SocketsLoop loop_;
   std::shared_ptr<netfault::FaultState> fault_state_ = std::make_shared<netfault::FaultState>();
   std::map<NodeId, Node> nodes_;
-  std::vector<std::unique_ptr<boost::asio::steady_timer>> fault_timers_;
   std::vector<std::string> errors_;
+  FaultTimeline timeline_{loop_, [this](const sim::Fault& f) { apply_scheduled(f); }};
   bool own_storage_root_ = false;
 };
 

@@ -80,22 +80,11 @@ ProcessFaultDriver::ProcessFaultDriver(SocketsLoop& loop, netfault::FaultState& 
 }
 
 void ProcessFaultDriver::start() {
-  // One timer per distinct time, applying that time's faults in schedule order (Asio does not
-  // promise an order between timers that expire together).
-  std::map<Time, std::vector<sim::Fault>> by_time;
-  for (const auto& sf : schedule_.faults) by_time[sf.at].push_back(sf.fault);
-  const auto now = std::chrono::system_clock::now();
-  for (auto& [at, faults] : by_time) {
-    const auto due = options_.epoch + std::chrono::nanoseconds(at);
-    auto timer = std::make_unique<boost::asio::steady_timer>(loop_.io());
-    timer->expires_after(std::max(std::chrono::nanoseconds(0),
-                                  std::chrono::duration_cast<std::chrono::nanoseconds>(due - now)));
-    timer->async_wait([this, faults = std::move(faults)](const boost::system::error_code& ec) {
-      if (ec) return;
-      for (const auto& f : faults) apply(f);
-    });
-    timers_.push_back(std::move(timer));
-  }
+  // Epoch + at on the system clock, translated once to the loop's monotonic clock.
+  const Time loop_now = loop_.now();
+  const auto since_epoch = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now() -
+                                                                                options_.epoch);
+  for (const auto& sf : schedule_.faults) timeline_.add(loop_now + sf.at - since_epoch.count(), sf.fault);
 }
 
 void ProcessFaultDriver::apply(const sim::Fault& f) {

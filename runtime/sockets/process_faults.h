@@ -9,8 +9,6 @@
 // launcher (a test, a script) restarts processes and sends SIGSTOP/SIGCONT.
 #pragma once
 
-#include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -20,6 +18,7 @@
 #include <vector>
 
 #include "runtime/netfault/fault_state.h"
+#include "runtime/sockets/fault_timeline.h"
 #include "runtime/sockets/sockets_loop.h"
 #include "sim/fault_schedule.h"
 
@@ -55,7 +54,7 @@ class ProcessFaultDriver {
   netfault::FaultState& state_;
   sim::FaultSchedule schedule_;
   ProcessFaultOptions options_;
-  std::vector<std::unique_ptr<boost::asio::steady_timer>> timers_;
+  FaultTimeline timeline_{loop_, [this](const sim::Fault& f) { apply(f); }};
 };
 
 }  // namespace amino::sockets
