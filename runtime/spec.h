@@ -58,7 +58,8 @@ class SpecError : public std::runtime_error {
 };
 
 // Parses and validates a spec: unknown top-level fields, unknown DMs, unknown or mistyped config
-// keys, bad selectors and rejected DM combinations (DmRegistry::check_chain) all throw SpecError.
+// keys, bad selectors, rejected DM combinations (DmRegistry::check_chain) and the input limits of
+// runtime/limits.h (size, alias expansion, nesting, encoded arguments) all throw SpecError.
 MicroServiceSpec parse_spec(std::string_view yaml, const DmRegistry& dms);
 MicroServiceSpec load_spec_file(const std::string& path, const DmRegistry& dms);
 
