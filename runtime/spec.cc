@@ -410,7 +410,9 @@ DmConfig parse_config(const YAML::Node& node, const std::string& path, const DmD
              "unknown config key '" + e.key + "' for DM " + dm.name +
                  " (known: " + (known.empty() ? "none" : known) + ")");
       }
-      config.emplace(e.key, typed_field(e.value, map.path(e), key->kind));
+      Value value = typed_field(e.value, map.path(e), key->kind);
+      if (auto why = config_value_problem(dm.name, *key, value)) fail(e.value, map.path(e), *why);
+      config.emplace(e.key, std::move(value));
     }
   }
   for (const auto& k : dm.config) config.emplace(k.name, k.default_value);  // no-op for keys given
@@ -579,6 +581,14 @@ MicroServiceSpec parse_spec(std::string_view yaml, const DmRegistry& dms) {
   if (docs.size() > 1) fail(docs[1], "", "expected one YAML document, got " + std::to_string(docs.size()));
   ExpansionCheck().visit(docs.front(), 1);
   return parse_document(docs.front(), dms);
+}
+
+std::optional<std::string> spec_problem(const MicroServiceSpec& spec, const DmRegistry& dms) {
+  if (auto why = dms.check_chain(spec.dm_names())) return why;
+  for (const auto& dm : spec.dms) {
+    if (auto why = config_problem(*dms.find(dm.name), dm.config)) return why;  // check_chain: all known
+  }
+  return args_problem(spec.args);
 }
 
 MicroServiceSpec load_spec_file(const std::string& path, const DmRegistry& dms) {
