@@ -70,11 +70,11 @@ DmDescriptor at_least_once_rpc() {
   d.name = "AtLeastOnceRPC";
   d.summary = "retries retryable system errors with capped exponential backoff within a budget";
   d.config = {
-      ConfigKey{"timeoutMs", Value::Kind::kInt, Value(20000), "total retry budget per call"},
-      ConfigKey{"initialDelayMs", Value::Kind::kInt, Value(20), "first backoff delay"},
-      ConfigKey{"maxDelayMs", Value::Kind::kInt, Value(1000), "cap on the backoff delay"},
-      ConfigKey{"multiplier", Value::Kind::kDouble, Value(2.0), "backoff growth per retry"},
-      ConfigKey{"attemptTimeoutMs", Value::Kind::kInt, Value(1000), "deadline of one attempt"},
+      ConfigKey{"timeoutMs", Value::Kind::kInt, Value(20000), "total retry budget per call", Value(1), Value(kMaxTimeoutMs)},
+      ConfigKey{"initialDelayMs", Value::Kind::kInt, Value(20), "first backoff delay", Value(1), Value(kMaxTimeoutMs)},
+      ConfigKey{"maxDelayMs", Value::Kind::kInt, Value(1000), "cap on the backoff delay", Value(1), Value(kMaxTimeoutMs)},
+      ConfigKey{"multiplier", Value::Kind::kDouble, Value(2.0), "backoff growth per retry", Value(1.0), Value(100.0)},
+      ConfigKey{"attemptTimeoutMs", Value::Kind::kInt, Value(1000), "deadline of one attempt", Value(1), Value(kMaxTimeoutMs)},
   };
   d.make_client = [] { return std::make_unique<AtLeastOnceClient>(); };
   d.make_server = [] { return std::make_unique<ServerDM>(); };

@@ -151,8 +151,8 @@ class OffloadGroup : public GroupDM {
 std::vector<ConfigKey> common_config() {
   return {ConfigKey{"cloudLabelKey", Value::Kind::kString, Value("tier"), "node label marking cloud servers"},
           ConfigKey{"cloudLabelValue", Value::Kind::kString, Value("cloud"), "value of that label"},
-          ConfigKey{"cloudRetryMs", Value::Kind::kInt, Value(5000), "how long a failed cloud replica is avoided"},
-          ConfigKey{"syncTimeoutMs", Value::Kind::kInt, Value(2000), "deadline of one state push to the cloud replica"}};
+          ConfigKey{"cloudRetryMs", Value::Kind::kInt, Value(5000), "how long a failed cloud replica is avoided", Value(0), Value(kMaxTimeoutMs)},
+          ConfigKey{"syncTimeoutMs", Value::Kind::kInt, Value(2000), "deadline of one state push to the cloud replica", Value(1), Value(kMaxTimeoutMs)}};
 }
 
 std::unique_ptr<ServerDM> make_server() { return std::make_unique<OffloadServer>(); }
@@ -295,9 +295,9 @@ DmDescriptor code_offloading() {
   d.category = "placement";
   d.summary = "runs each call on the device or a cloud replica, whichever measured faster";
   d.config = offloading::common_config();
-  d.config.push_back(ConfigKey{"ewmaAlpha", Value::Kind::kDouble, Value(0.3), "weight of the newest sample"});
-  d.config.push_back(ConfigKey{"probeEvery", Value::Kind::kInt, Value(10), "probe the slower side every N calls"});
-  d.config.push_back(ConfigKey{"probeIntervalMs", Value::Kind::kInt, Value(5000), "or when unused this long"});
+  d.config.push_back(ConfigKey{"ewmaAlpha", Value::Kind::kDouble, Value(0.3), "weight of the newest sample", Value(0.0), Value(1.0)});
+  d.config.push_back(ConfigKey{"probeEvery", Value::Kind::kInt, Value(10), "probe the slower side every N calls (0: never)", Value(0), Value(1000000)});
+  d.config.push_back(ConfigKey{"probeIntervalMs", Value::Kind::kInt, Value(5000), "or when unused this long (0: never)", Value(0), Value(kMaxTimeoutMs)});
   d.make_client = [] { return std::make_unique<CodeOffloadingClient>(); };
   d.make_server = offloading::make_server;
   d.make_group = offloading::make_group;

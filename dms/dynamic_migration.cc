@@ -165,10 +165,10 @@ DmDescriptor dynamic_migration() {
   d.name = "DynamicMigration";
   d.category = "placement";
   d.summary = "moves the object where its callers' measured latency is lowest, with hysteresis";
-  d.config = {ConfigKey{"periodMs", Value::Kind::kInt, Value(2000), "decision period"},
-              ConfigKey{"reportEvery", Value::Kind::kInt, Value(10), "calls between two client reports"},
-              ConfigKey{"minGain", Value::Kind::kDouble, Value(0.2), "minimum relative cost reduction"},
-              ConfigKey{"minDwellMs", Value::Kind::kInt, Value(10000), "minimum time between two moves"}};
+  d.config = {ConfigKey{"periodMs", Value::Kind::kInt, Value(2000), "decision period", Value(1), Value(kMaxTimeoutMs)},
+              ConfigKey{"reportEvery", Value::Kind::kInt, Value(10), "calls between two client reports", Value(1), Value(1000000)},
+              ConfigKey{"minGain", Value::Kind::kDouble, Value(0.2), "minimum relative cost reduction", Value(0.0), Value(1.0)},
+              ConfigKey{"minDwellMs", Value::Kind::kInt, Value(10000), "minimum time between two moves", Value(0), Value(kMaxTimeoutMs)}};
   d.make_client = [] { return std::make_unique<DynamicMigrationClient>(); };
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<DynamicMigrationGroup>(); };

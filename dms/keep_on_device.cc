@@ -123,10 +123,10 @@ DmDescriptor keep_on_device() {
   d.name = "KeepOnDevice";
   d.category = "placement";
   d.summary = "follows its most active caller's node, with hysteresis";
-  d.config = {ConfigKey{"periodMs", Value::Kind::kInt, Value(1000), "how often the group reads metrics"},
-              ConfigKey{"minCalls", Value::Kind::kInt, Value(5), "calls per period to count as active"},
-              ConfigKey{"stablePeriods", Value::Kind::kInt, Value(3), "periods the same caller must lead"},
-              ConfigKey{"minDwellMs", Value::Kind::kInt, Value(10000), "minimum time between two moves"}};
+  d.config = {ConfigKey{"periodMs", Value::Kind::kInt, Value(1000), "how often the group reads metrics", Value(1), Value(kMaxTimeoutMs)},
+              ConfigKey{"minCalls", Value::Kind::kInt, Value(5), "calls per period to count as active", Value(0), Value(1000000000)},
+              ConfigKey{"stablePeriods", Value::Kind::kInt, Value(3), "periods the same caller must lead", Value(1), Value(1000000)},
+              ConfigKey{"minDwellMs", Value::Kind::kInt, Value(10000), "minimum time between two moves", Value(0), Value(kMaxTimeoutMs)}};
   d.make_client = default_dm().make_client;
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<KeepOnDeviceGroup>(); };

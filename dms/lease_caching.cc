@@ -228,10 +228,10 @@ DmDescriptor lease_caching() {
   d.name = "LeaseCaching";
   d.category = "caching";
   d.summary = "the exclusive lease holder runs calls on a local copy and writes it back";
-  d.config = {ConfigKey{"leaseMs", Value::Kind::kInt, Value(2000), "lease duration"},
-              ConfigKey{"renewMarginMs", Value::Kind::kInt, Value(300), "renew when less than this is left"},
-              ConfigKey{"idleReleaseMs", Value::Kind::kInt, Value(500), "release when unused this long"},
-              ConfigKey{"maxWaitMs", Value::Kind::kInt, Value(5000), "how long a call waits for a lease"}};
+  d.config = {ConfigKey{"leaseMs", Value::Kind::kInt, Value(2000), "lease duration", Value(1), Value(kMaxTimeoutMs)},
+              ConfigKey{"renewMarginMs", Value::Kind::kInt, Value(300), "renew when less than this is left", Value(0), Value(kMaxTimeoutMs)},
+              ConfigKey{"idleReleaseMs", Value::Kind::kInt, Value(500), "release when unused this long", Value(0), Value(kMaxTimeoutMs)},
+              ConfigKey{"maxWaitMs", Value::Kind::kInt, Value(5000), "how long a call waits for a lease", Value(0), Value(kMaxTimeoutMs)}};
   d.make_client = [] { return std::make_unique<LeaseClient>(); };
   d.make_server = [] { return std::make_unique<LeaseServer>(); };
   d.make_group = [] { return std::make_unique<GroupDM>(); };

@@ -56,7 +56,7 @@ DmDescriptor serializable_rpc() {
   DmDescriptor d;
   d.name = "SerializableRPC";
   d.summary = "a per-replica FIFO lock held for the whole of each call serializes RPCs";
-  d.config = {ConfigKey{"lockTimeoutMs", Value::Kind::kInt, Value(10000), "longest a call waits for the lock"}};
+  d.config = {ConfigKey{"lockTimeoutMs", Value::Kind::kInt, Value(10000), "longest a call waits for the lock", Value(0), Value(kMaxTimeoutMs)}};
   d.make_client = default_dm().make_client;  // calls are forwarded unchanged
   d.make_server = [] { return std::make_unique<SerializableServer>(); };
   d.make_group = [] { return std::make_unique<GroupDM>(); };

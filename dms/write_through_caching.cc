@@ -70,7 +70,7 @@ DmDescriptor write_through_caching() {
   d.name = "WriteThroughCaching";
   d.category = "caching";
   d.summary = "writes go to the server and refresh the copy; reads use the copy while it is fresh";
-  d.config = {ConfigKey{"refreshMs", Value::Kind::kInt, Value(1000), "maximum age of the copy serving reads"}};
+  d.config = {ConfigKey{"refreshMs", Value::Kind::kInt, Value(1000), "maximum age of the copy serving reads (0: always fetch)", Value(0), Value(kMaxTimeoutMs)}};
   d.make_client = [] { return std::make_unique<WriteThroughClient>(); };
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<GroupDM>(); };
