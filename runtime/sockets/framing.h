@@ -13,7 +13,8 @@
 
 namespace amino::sockets {
 
-inline constexpr std::uint32_t kProtocolVersion = 1;
+// 2: the handshake of handshake.h (a reply from the accepting node; cluster-key proofs).
+inline constexpr std::uint32_t kProtocolVersion = 2;
 inline constexpr std::size_t kFrameHeaderBytes = 4;
 // The largest frame the length prefix can describe.
 inline constexpr std::size_t kMaxEncodableFrameBytes = UINT32_MAX;
