@@ -31,7 +31,9 @@ int main(int argc, char** argv) {
     ClassRegistry classes;
     scenarios::register_all(classes);
     SocketsLoop loop;
-    SocketsEnv env(loop, bin::node_options(vm));
+    const auto node = bin::make_node_env(loop, vm, "amino-kernel-server");
+    if (!node) return 2;
+    SocketsEnv& env = *node;
     bin::NodeFaults faults = bin::start_node_faults(vm, loop, env);
     Env& node_env = faults.env ? static_cast<Env&>(*faults.env) : env;
     KernelOptions ko;

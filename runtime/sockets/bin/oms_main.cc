@@ -24,7 +24,9 @@ int main(int argc, char** argv) {
   }
   try {
     SocketsLoop loop;
-    SocketsEnv env(loop, bin::node_options(vm));
+    const auto node = bin::make_node_env(loop, vm, "amino-oms");
+    if (!node) return 2;
+    SocketsEnv& env = *node;
     bin::NodeFaults faults = bin::start_node_faults(vm, loop, env);
     Env& node_env = faults.env ? static_cast<Env&>(*faults.env) : env;
     Rpc rpc(node_env);
