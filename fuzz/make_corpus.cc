@@ -6,7 +6,9 @@
 //     arguments of ks.invoke requests; value_json: the same Values as JSON text (to_json);
 //   - spec_yaml: the specs the deployment created (each one parsed, placed and called);
 //   - fault_schedule: schedules covering every fault type, through schedule_to_json, each valid
-//     on fuzz/fault_platform.h.
+//     on fuzz/fault_platform.h;
+//   - handshake_frames (fuzz/handshake_input.h): real handshakes (runtime/sockets/handshake.h)
+//     followed by the recorded frames of one connection, length-prefixed; relay scripts.
 // Usage: make_fuzz_corpus OUT_DIR (fuzz/README.md). Deterministic: same binary, same files.
 #include <cstdlib>
 #include <filesystem>
@@ -21,10 +23,13 @@
 #include "amino.pb.h"
 #include "dms/all.h"
 #include "fuzz/fault_platform.h"
+#include "fuzz/handshake_input.h"
 #include "runtime/inproc/inproc_world.h"
 #include "runtime/kernel.h"
 #include "runtime/oms.h"
 #include "runtime/protocol.h"
+#include "runtime/sockets/framing.h"
+#include "runtime/sockets/handshake.h"
 #include "runtime/value_json.h"
 #include "runtime/wire.h"
 #include "scenarios/registry.h"
@@ -228,10 +233,61 @@ std::vector<std::pair<std::string, sim::FaultSchedule>> schedules() {
   return {{"every_type", every}, {"partition_heal", partition}, {"nemesis_step", nemesis}};
 }
 
+std::string length_prefixed(const std::string& frame) {
+  const auto header = sockets::encode_frame_header(static_cast<std::uint32_t>(frame.size()));
+  return std::string(header.begin(), header.end()) + frame;
+}
+
+// The frames an initiator holding `key` sends to a responder holding the same key (Hello, then
+// Proof when keyed), from a real exchange between two Handshakes.
+std::vector<std::string> initiator_frames(const std::string& key) {
+  using namespace handshake_input;
+  const std::string init_nonce = key.empty() ? "" : nonce('S');
+  const std::string resp_nonce = key.empty() ? "" : kResponderNonce;
+  sockets::Handshake initiator({sockets::HandshakeRole::kInitiator, kInitiatorId, kResponderId, key, init_nonce});
+  sockets::Handshake responder({sockets::HandshakeRole::kResponder, kResponderId, "", key, resp_nonce});
+  responder.start();
+  std::vector<std::string> sent = initiator.start().send;
+  const auto reply = responder.on_frame(sent.front());
+  for (const auto& f : reply.send) {
+    for (auto& p : initiator.on_frame(f).send) sent.push_back(std::move(p));
+  }
+  if (!initiator.done()) die("the seed handshake did not complete");
+  return sent;
+}
+
+std::map<std::string, std::string> handshake_seeds(const std::vector<SentFrame>& sent) {
+  using namespace handshake_input;
+  // A connection's data: the frames phone1 sent the cloud server, in order, up to ~3 KiB.
+  std::string data;
+  for (const SentFrame& s : sent) {
+    if (s.from == "phone1" && s.to == "cloud" && data.size() + s.bytes.size() < 3000) data += length_prefixed(s.bytes);
+  }
+  std::string unkeyed_hello;
+  for (const auto& f : initiator_frames("")) unkeyed_hello += length_prefixed(f);
+  std::string stranger;  // a complete keyed exchange, but under another key than the target's
+  for (const auto& f : initiator_frames(kStrangerKey)) stranger += length_prefixed(f);
+  const std::string forged_hello = initiator_frames("").front();  // unkeyed: refused by a keyed node
+  auto script = [](std::initializer_list<std::uint8_t> ops) { return std::string(ops.begin(), ops.end()); };
+  const std::uint8_t to_r = op_byte(kDeliver, false), to_i = op_byte(kDeliver, true);
+  return {
+      {"stranger_unkeyed_connection", std::string(1, '\0') + unkeyed_hello + data},
+      {"stranger_unkeyed_connection_reads_of_36", std::string(1, static_cast<char>(5 << 2)) + unkeyed_hello + data},
+      {"stranger_other_key", std::string(1, static_cast<char>(kKeyed)) + stranger},
+      {"relay_keyed", script({kRelay | kKeyed, to_r, to_i, to_r})},
+      {"relay_unkeyed", script({kRelay, to_r, to_i})},
+      {"relay_keyed_replayed_hello", script({kRelay | kKeyed, to_r, to_i, op_byte(kReplay, false), 0, to_r})},
+      {"relay_keyed_flipped_reply", script({kRelay | kKeyed, to_r, op_byte(kFlipBit, true), 40, 3, to_r})},
+      {"relay_keyed_injected_hello",
+       script({kRelay | kKeyed, op_byte(kInject, false), static_cast<std::uint8_t>(forged_hello.size())}) + forged_hello},
+  };
+}
+
 int run(const fs::path& out) {
   for (const auto& [name, yaml] : specs()) write_file(out / "spec_yaml" / (name + ".yaml"), yaml);
 
-  const auto values = values_of(record_traffic());
+  const auto traffic = record_traffic();
+  const auto values = values_of(traffic);
   if (values.size() < 10) die("too few distinct frame bodies recorded: " + std::to_string(values.size()));
   for (const auto& [name, v] : values) {
     write_file(out / "value_codec" / file_name(name), wire::encode_value(v));
@@ -243,8 +299,10 @@ int run(const fs::path& out) {
     if (!problems.empty()) die("schedule " + name + " is invalid: " + problems.front());
     write_file(out / "fault_schedule" / (name + ".json"), sim::schedule_to_json(s).dump(1) + "\n");
   }
+  const auto handshakes = handshake_seeds(traffic);
+  for (const auto& [name, bytes] : handshakes) write_file(out / "handshake_frames" / name, bytes);
   std::cout << "make_fuzz_corpus: " << specs().size() << " specs, " << values.size() << " frame Values, "
-            << schedules().size() << " schedules in " << out.string() << "\n";
+            << schedules().size() << " schedules, " << handshakes.size() << " connections in " << out.string() << "\n";
   return 0;
 }
 

@@ -1,6 +1,7 @@
 // Fuzz target: MicroService specs (runtime/spec.h parse_spec) against the built-in DM registry.
 // Any text must give a spec or SpecError; an accepted spec crosses the wire (to_value, Protobuf,
-// from_value) unchanged, as it does from a kernel server to the OMS.
+// from_value) unchanged, as it does from a kernel server to the OMS, and passes the OMS's own check
+// (spec_problem).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -32,5 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const amino::MicroServiceSpec back = amino::MicroServiceSpec::from_value(received);
   check(encode_value(back.to_value()) == bytes, "from_value(to_value(spec)) == spec", spec.to_value().to_string());
   check(!back.dms.empty(), "a parsed spec has a DM chain");
+  // The OMS re-checks a received spec with spec_problem: what parse_spec accepts, it must accept.
+  const auto problem = amino::spec_problem(back, amino::dms::builtin());
+  check(!problem, "spec_problem accepts what parse_spec accepted", problem.value_or(""));
   return 0;
 }

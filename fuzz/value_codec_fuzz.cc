@@ -10,6 +10,7 @@
 
 #include <google/protobuf/stubs/logging.h>
 
+#include "dms/all.h"
 #include "fuzz/fuzz_check.h"
 #include "runtime/dm.h"
 #include "runtime/protocol.h"
@@ -61,6 +62,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   record_round_trip(v, "MicroServiceSpec", amino::MicroServiceSpec::from_value,
                     [](const amino::MicroServiceSpec& s) { return s.to_value(); });
+  // The OMS checks a spec it receives (oms.create) before placing anything: a verdict, never a throw.
+  try {
+    (void)amino::spec_problem(amino::MicroServiceSpec::from_value(v), amino::dms::builtin());
+  } catch (const SystemError& e) {
+    check(e.code() == Code::kBadArguments, "MicroServiceSpec::from_value rejects with kBadArguments", e.what());
+  }
   record_round_trip(v, "StackSpec", amino::StackSpec::from_value, [](const amino::StackSpec& s) { return s.to_value(); });
   record_round_trip(v, "StackState", amino::StackState::from_value,
                     [](const amino::StackState& s) { return s.to_value(); });
