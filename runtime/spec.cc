@@ -66,6 +66,44 @@ const char* yaml_kind(const YAML::Node& node) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Characters
+
+// Offset of the first byte that does not start a well-formed UTF-8 character (Unicode table 3-7: no
+// overlong forms, surrogates or code points past U+10FFFF) of YAML 1.2's c-printable set (no
+// control characters but tab, line breaks and NEL; no U+FFFE/U+FFFF), or npos. yaml-cpp checks
+// the characters its escapes produce, but not the stream's own.
+std::size_t first_unprintable(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    int len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (b < 0x80) len = 1;
+    else if (b >= 0xC2 && b <= 0xDF) len = 2;
+    else if (b == 0xE0) len = 3, lo = 0xA0;
+    else if (b >= 0xE1 && b <= 0xEC) len = 3;
+    else if (b == 0xED) len = 3, hi = 0x9F;
+    else if (b >= 0xEE && b <= 0xEF) len = 3;
+    else if (b == 0xF0) len = 4, lo = 0x90;
+    else if (b >= 0xF1 && b <= 0xF3) len = 4;
+    else if (b == 0xF4) len = 4, hi = 0x8F;
+    else return i;
+    if (i + static_cast<std::size_t>(len) > s.size()) return i;
+    char32_t cp = len == 1 ? b : (b & (0x7F >> len));
+    for (int k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+      if (k == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xBF)) return i;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    const bool printable = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0x7E) || cp == 0x85 ||
+                           (cp >= 0xA0 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000;
+    if (!printable) return i;
+    i += static_cast<std::size_t>(len);
+  }
+  return std::string_view::npos;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Scalars (YAML 1.2 core schema)
 
 bool is_null_text(const std::string& s) {
@@ -543,40 +581,15 @@ void check_documents_advance(const std::string& text) {
   }
 }
 
-// Offset of the first byte that is not part of well-formed UTF-8 (Unicode 15, table 3-7: no
-// overlong forms, surrogates or code points past U+10FFFF), or npos.
-std::size_t invalid_utf8_at(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    int len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b < 0x80) len = 1;
-    else if (b >= 0xC2 && b <= 0xDF) len = 2;
-    else if (b == 0xE0) len = 3, lo = 0xA0;
-    else if (b >= 0xE1 && b <= 0xEC) len = 3;
-    else if (b == 0xED) len = 3, hi = 0x9F;
-    else if (b >= 0xEE && b <= 0xEF) len = 3;
-    else if (b == 0xF0) len = 4, lo = 0x90;
-    else if (b >= 0xF1 && b <= 0xF3) len = 4;
-    else if (b == 0xF4) len = 4, hi = 0x8F;
-    else return i;
-    if (i + len > s.size()) return i;
-    for (int k = 1; k < len; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if (k == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xBF)) return i;
-    }
-    i += static_cast<std::size_t>(len);
-  }
-  return std::string_view::npos;
-}
-
 std::vector<YAML::Node> load_documents(std::string_view yaml) {
-  // Every string of a spec goes on the wire as a Protobuf string, which must be UTF-8: the OMS
-  // would reject the create as a malformed frame (found by fuzz/spec_yaml_fuzz).
-  if (const auto bad = invalid_utf8_at(yaml); bad != std::string_view::npos) {
+  // yaml-cpp does not check the stream's characters: it passes bytes that are not UTF-8 through to
+  // strings (which the OMS then cannot decode from the wire) and turns a raw NUL into other bytes,
+  // a silently wrong string (both found by fuzz/spec_yaml_fuzz).
+  if (const auto bad = first_unprintable(yaml); bad != std::string_view::npos) {
     const auto line = 1 + std::count(yaml.begin(), yaml.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
-    throw SpecError(static_cast<int>(line), "", "a spec must be UTF-8 text (bad byte at offset " + std::to_string(bad) + ")");
+    throw SpecError(static_cast<int>(line), "",
+                    "a spec must be UTF-8 text of printable characters (YAML 1.2 c-printable; tab and line "
+                    "breaks allowed): bad byte at offset " + std::to_string(bad));
   }
   try {
     const std::string text(yaml);

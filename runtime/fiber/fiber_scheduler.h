@@ -20,6 +20,9 @@ class FiberScheduler {
   // on_error reports an exception that escaped a fiber's function (the fiber then ends).
   explicit FiberScheduler(std::size_t stack_bytes = 256 * 1024,
                           std::function<void(const std::string&)> on_error = {});
+  // Fibers still suspended (or never resumed) are parked, not unwound: their frames may refer to
+  // objects destroyed before the scheduler (a kernel, an Env), which unwinding would touch. Parked
+  // fibers keep their memory, reachable, for the rest of the process (LeakSanitizer stays quiet).
   ~FiberScheduler();
   FiberScheduler(const FiberScheduler&) = delete;
   FiberScheduler& operator=(const FiberScheduler&) = delete;
@@ -39,6 +42,11 @@ class FiberScheduler {
   std::function<void(const std::string&)> on_error_;
   Fiber* current_ = nullptr;
   std::size_t live_ = 0;
+  Fiber* first_ = nullptr;  // every live fiber, through Fiber::prev_/next_
+  // The stack resume() runs on (the event loop's), as AddressSanitizer reported it on the first
+  // switch into a fiber; only used under ASan (fiber_scheduler.cc).
+  const void* loop_stack_bottom_ = nullptr;
+  std::size_t loop_stack_size_ = 0;
 };
 
 class Fiber {
@@ -51,6 +59,12 @@ class Fiber {
   boost::context::fiber self_;  // continuation into the fiber while it is suspended
   boost::context::fiber back_;  // continuation to the resumer while the fiber runs
   bool done_ = false;
+  Fiber* prev_ = nullptr;  // the scheduler's list of live fibers
+  Fiber* next_ = nullptr;
+  // For AddressSanitizer's stack switching annotations (fiber_scheduler.cc).
+  const void* stack_bottom_ = nullptr;
+  std::size_t stack_size_ = 0;
+  void* fake_stack_ = nullptr;
 };
 
 }  // namespace amino::fiber
