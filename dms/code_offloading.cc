@@ -110,6 +110,11 @@ class OffloadGroup : public GroupDM {
     if (dead.rid == cloud_rid_) add_cloud_replica(ctx);
   }
 
+  // A suspected cloud replica that on_failure already replaced stays out: one cloud copy at a time.
+  bool on_rejoin(GroupContext&, const ReplicaRef& returned) override {
+    return returned.rid == device_rid_ || returned.rid == cloud_rid_;
+  }
+
   ReplicaRef on_ref_request(GroupContext& ctx, const NodeId&) override { return find(ctx, device_rid_); }
 
   Value on_notification(GroupContext& ctx, const Value&) override {
@@ -217,7 +222,7 @@ Reply Client::run_on_cloud(Invocation& inv, ClientContext& ctx) {
   Reply wrapped = ctx.forward(cloud_, offloaded);
   if (failed_system(wrapped)) return wrapped;
   const Value& w = wrapped.value;
-  Reply r{Status{static_cast<Code>(w.at("code").as_int()), w.at("message").as_string(), w.at("app_type").as_string()},
+  Reply r{Status{code_from_int(w.at("code").as_int()), w.at("message").as_string(), w.at("app_type").as_string()},
           w.at("value")};
   if (inv.read_only) return r;
   // The device replica is on this node (or near it): adopting the state is a local call.

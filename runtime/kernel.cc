@@ -16,8 +16,9 @@ std::uint64_t oid_of(const Value& body) { return static_cast<std::uint64_t>(body
 
 Kernel::Kernel(Env& env, const ClassRegistry& classes, const DmRegistry& dms, KernelOptions options)
     : env_(env), rpc_(env), classes_(classes), dms_(dms), options_(std::move(options)) {
-  // Call ids start at a seeded random point so that (caller, call_id) stays unique when a node
-  // restarts: DMs that suppress duplicates must not take a new call for one made before the crash.
+  // Duplicate suppression keys on (session, call id); the session is new at every boot, so call ids
+  // only need to be unique within it. They start at a seeded random point all the same, so that a
+  // stale reply or a mixed-up session can never match a small, common id.
   next_call_id_ = (env_.rng().next() >> 1) | 1;
   incarnation_ = static_cast<std::int64_t>(env_.rng().next() >> 1);
 }
@@ -129,6 +130,7 @@ Reply Kernel::handle_invoke(const NodeId&, const std::string& body, std::string*
   inv.args.reserve(req.args_size());
   for (const auto& a : req.args()) inv.args.push_back(wire::from_proto(a));
   inv.caller = req.caller();
+  inv.session = req.session();
   inv.call_id = req.call_id();
   // The caller's deadline in our clock (clocks of different nodes are not comparable).
   inv.deadline = req.timeout_ns() > 0 ? env_.now() + req.timeout_ns() : kForever;
@@ -318,6 +320,7 @@ Reply Kernel::invoke_remote(const ReplicaRef& to, const std::string& gid, Invoca
   req.set_method(inv.method);
   for (const auto& a : inv.args) wire::to_proto(a, req.add_args());
   req.set_caller(inv.caller);
+  req.set_session(inv.session);
   req.set_call_id(inv.call_id);
 
   Duration backoff = kMillisecond;

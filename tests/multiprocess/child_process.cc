@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <utility>
 
 extern char** environ;
 
@@ -59,6 +60,21 @@ int ChildProcess::wait_exit(int timeout_ms) {
     if (std::chrono::steady_clock::now() >= end) return -1;
     usleep(20 * 1000);
   }
+}
+
+std::string ChildProcess::read_all(int timeout_ms) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
+    if (left <= 0) break;
+    pollfd p{stdout_fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = read(stdout_fd_, buf, sizeof buf);
+    if (n <= 0) break;  // EOF: the child closed stdout
+    buffered_.append(buf, static_cast<std::size_t>(n));
+  }
+  return std::exchange(buffered_, {});
 }
 
 std::string ChildProcess::wait_for_line(const std::string& needle, int timeout_ms) {

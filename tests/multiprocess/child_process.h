@@ -16,6 +16,8 @@ class ChildProcess {
 
   // Reads stdout until a line containing `needle` (returned) or `timeout_ms` passes ("" then).
   std::string wait_for_line(const std::string& needle, int timeout_ms);
+  // Reads stdout until the child closes it or `timeout_ms` passes: everything not yet returned.
+  std::string read_all(int timeout_ms);
   void kill_hard();
   // Waits up to timeout_ms for the child to exit; its exit code, 128 + signal, or -1 if still running.
   int wait_exit(int timeout_ms);
