@@ -50,7 +50,7 @@ class OffloadServer : public ServerDM {
 
  private:
   Duration sync_timeout(ServerContext& ctx) const {
-    return ctx.config().at("syncTimeoutMs").as_int() * kMillisecond;
+    return millis(ctx.config().at("syncTimeoutMs").as_int());
   }
 
   Reply push(const ReplicaRef& cloud, ServerContext& ctx) {
@@ -187,7 +187,7 @@ bool Client::learn_sides(ClientContext& ctx) {
   const Value& cloud = r.value.at("cloud");
   cloud_ = cloud.is_null() ? ReplicaRef{} : ReplicaRef::from_value(cloud);
   // No cloud replica right now: ask the group again only after a retry period.
-  if (!cloud_.valid()) cloud_down_until_ = ctx.env().now() + ctx.config().at("cloudRetryMs").as_int() * kMillisecond;
+  if (!cloud_.valid()) cloud_down_until_ = deadline_after(ctx.env().now(), millis(ctx.config().at("cloudRetryMs").as_int()));
   sides_known_ = true;
   return true;
 }
@@ -202,7 +202,7 @@ void Client::cloud_failed(ClientContext& ctx, const Status& why) {
   ctx.env().log(LogLevel::kInfo, "offloading: cloud replica " + cloud_.rid + " failed (" + why.to_string() +
                                      "); running on the device");
   cloud_ = {};
-  cloud_down_until_ = ctx.env().now() + ctx.config().at("cloudRetryMs").as_int() * kMillisecond;
+  cloud_down_until_ = deadline_after(ctx.env().now(), millis(ctx.config().at("cloudRetryMs").as_int()));
 }
 
 Reply Client::run_on_cloud(Invocation& inv, ClientContext& ctx) {
@@ -279,7 +279,7 @@ class CodeOffloadingClient : public offloading::Client {
  private:
   static bool probe_due(const MethodStats& s, Side other, ClientContext& ctx) {
     const std::int64_t every = ctx.config().at("probeEvery").as_int();
-    const Duration interval = ctx.config().at("probeIntervalMs").as_int() * kMillisecond;
+    const Duration interval = millis(ctx.config().at("probeIntervalMs").as_int());
     const Time last = s.last_run[static_cast<std::size_t>(other)];
     return (every > 0 && s.calls % every == 0) || (interval > 0 && ctx.env().now() - last >= interval);
   }
