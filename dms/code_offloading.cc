@@ -50,7 +50,7 @@ class OffloadServer : public ServerDM {
 
  private:
   Duration sync_timeout(ServerContext& ctx) const {
-    return ctx.config().at("syncTimeoutMs").as_int() * kMillisecond;
+    return millis(ctx.config().at("syncTimeoutMs").as_int());
   }
 
   Reply push(const ReplicaRef& cloud, ServerContext& ctx) {
@@ -156,8 +156,8 @@ class OffloadGroup : public GroupDM {
 std::vector<ConfigKey> common_config() {
   return {ConfigKey{"cloudLabelKey", Value::Kind::kString, Value("tier"), "node label marking cloud servers"},
           ConfigKey{"cloudLabelValue", Value::Kind::kString, Value("cloud"), "value of that label"},
-          ConfigKey{"cloudRetryMs", Value::Kind::kInt, Value(5000), "how long a failed cloud replica is avoided"},
-          ConfigKey{"syncTimeoutMs", Value::Kind::kInt, Value(2000), "deadline of one state push to the cloud replica"}};
+          ConfigKey{"cloudRetryMs", Value::Kind::kInt, Value(5000), "how long a failed cloud replica is avoided", Value(0), Value(kMaxTimeoutMs)},
+          ConfigKey{"syncTimeoutMs", Value::Kind::kInt, Value(2000), "deadline of one state push to the cloud replica", Value(1), Value(kMaxTimeoutMs)}};
 }
 
 std::unique_ptr<ServerDM> make_server() { return std::make_unique<OffloadServer>(); }
@@ -192,7 +192,7 @@ bool Client::learn_sides(ClientContext& ctx) {
   const Value& cloud = r.value.at("cloud");
   cloud_ = cloud.is_null() ? ReplicaRef{} : ReplicaRef::from_value(cloud);
   // No cloud replica right now: ask the group again only after a retry period.
-  if (!cloud_.valid()) cloud_down_until_ = ctx.env().now() + ctx.config().at("cloudRetryMs").as_int() * kMillisecond;
+  if (!cloud_.valid()) cloud_down_until_ = deadline_after(ctx.env().now(), millis(ctx.config().at("cloudRetryMs").as_int()));
   sides_known_ = true;
   return true;
 }
@@ -207,7 +207,7 @@ void Client::cloud_failed(ClientContext& ctx, const Status& why) {
   ctx.env().log(LogLevel::kInfo, "offloading: cloud replica " + cloud_.rid + " failed (" + why.to_string() +
                                      "); running on the device");
   cloud_ = {};
-  cloud_down_until_ = ctx.env().now() + ctx.config().at("cloudRetryMs").as_int() * kMillisecond;
+  cloud_down_until_ = deadline_after(ctx.env().now(), millis(ctx.config().at("cloudRetryMs").as_int()));
 }
 
 Reply Client::run_on_cloud(Invocation& inv, ClientContext& ctx) {
@@ -284,7 +284,7 @@ class CodeOffloadingClient : public offloading::Client {
  private:
   static bool probe_due(const MethodStats& s, Side other, ClientContext& ctx) {
     const std::int64_t every = ctx.config().at("probeEvery").as_int();
-    const Duration interval = ctx.config().at("probeIntervalMs").as_int() * kMillisecond;
+    const Duration interval = millis(ctx.config().at("probeIntervalMs").as_int());
     const Time last = s.last_run[static_cast<std::size_t>(other)];
     return (every > 0 && s.calls % every == 0) || (interval > 0 && ctx.env().now() - last >= interval);
   }
@@ -300,9 +300,9 @@ DmDescriptor code_offloading() {
   d.category = "placement";
   d.summary = "runs each call on the device or a cloud replica, whichever measured faster";
   d.config = offloading::common_config();
-  d.config.push_back(ConfigKey{"ewmaAlpha", Value::Kind::kDouble, Value(0.3), "weight of the newest sample"});
-  d.config.push_back(ConfigKey{"probeEvery", Value::Kind::kInt, Value(10), "probe the slower side every N calls"});
-  d.config.push_back(ConfigKey{"probeIntervalMs", Value::Kind::kInt, Value(5000), "or when unused this long"});
+  d.config.push_back(ConfigKey{"ewmaAlpha", Value::Kind::kDouble, Value(0.3), "weight of the newest sample", Value(0.0), Value(1.0)});
+  d.config.push_back(ConfigKey{"probeEvery", Value::Kind::kInt, Value(10), "probe the slower side every N calls (0: never)", Value(0), Value(1000000)});
+  d.config.push_back(ConfigKey{"probeIntervalMs", Value::Kind::kInt, Value(5000), "or when unused this long (0: never)", Value(0), Value(kMaxTimeoutMs)});
   d.make_client = [] { return std::make_unique<CodeOffloadingClient>(); };
   d.make_server = offloading::make_server;
   d.make_group = offloading::make_group;

@@ -409,16 +409,16 @@ class ConsensusGroup : public GroupDM {
 std::vector<ConfigKey> config_schema(RsmPlacement placement) {
   using K = Value::Kind;
   std::vector<ConfigKey> keys = {
-      {"replicas", K::kInt, Value(3), "number of replicas (2f+1 tolerates f failures)"},
-      {"electionTimeoutMinMs", K::kInt, Value(300), "randomized election timeout: lower bound"},
-      {"electionTimeoutMaxMs", K::kInt, Value(600), "randomized election timeout: upper bound"},
-      {"heartbeatMs", K::kInt, Value(50), "leader heartbeat period"},
-      {"rpcTimeoutMs", K::kInt, Value(100), "timeout of one Raft message between replicas"},
-      {"snapshotEvery", K::kInt, Value(100), "applied entries between snapshots (log compaction)"},
-      {"maxBatch", K::kInt, Value(64), "log entries per AppendEntries"},
-      {"attemptTimeoutMs", K::kInt, Value(400), "client: wait on one replica before trying another"},
-      {"dedupTtlMs", K::kInt, Value(60000), "how long replies are kept to answer retried calls"},
-      {"membershipPollMs", K::kInt, Value(1000), "leader re-reads the group's members this often"},
+      {"replicas", K::kInt, Value(3), "number of replicas (2f+1 tolerates f failures)", Value(1), Value(64)},
+      {"electionTimeoutMinMs", K::kInt, Value(300), "randomized election timeout: lower bound", Value(1), Value(kMaxTimeoutMs)},
+      {"electionTimeoutMaxMs", K::kInt, Value(600), "randomized election timeout: upper bound", Value(1), Value(kMaxTimeoutMs)},
+      {"heartbeatMs", K::kInt, Value(50), "leader heartbeat period", Value(1), Value(kMaxTimeoutMs)},
+      {"rpcTimeoutMs", K::kInt, Value(100), "timeout of one Raft message between replicas", Value(1), Value(kMaxTimeoutMs)},
+      {"snapshotEvery", K::kInt, Value(100), "applied entries between snapshots (log compaction)", Value(1), Value(1000000000)},
+      {"maxBatch", K::kInt, Value(64), "log entries per AppendEntries", Value(1), Value(100000)},
+      {"attemptTimeoutMs", K::kInt, Value(400), "client: wait on one replica before trying another", Value(1), Value(kMaxTimeoutMs)},
+      {"dedupTtlMs", K::kInt, Value(60000), "how long replies are kept to answer retried calls", Value(1), Value(kMaxTimeoutMs)},
+      {"membershipPollMs", K::kInt, Value(1000), "leader re-reads the group's members this often", Value(1), Value(kMaxTimeoutMs)},
       {"localReads", K::kBool, Value(false),
        "read-only methods answered by the caller's local replica from its applied state: no log round, "
        "but possibly stale (not linearizable)"},

@@ -62,7 +62,7 @@ class DynamicMigrationGroup : public GroupDM {
  public:
   void on_create(GroupContext& ctx, const ReplicaRef& first) override {
     host_ = first.node;
-    ticker_.start(ctx.env(), ctx.config().at("periodMs").as_int() * kMillisecond, [this, &ctx] { tick(ctx); });
+    ticker_.start(ctx.env(), millis(ctx.config().at("periodMs").as_int()), [this, &ctx] { tick(ctx); });
   }
   void on_destroy(GroupContext&) override { ticker_.stop(); }
 
@@ -96,7 +96,7 @@ class DynamicMigrationGroup : public GroupDM {
       c.window_calls = 0;
     }
     const Time now = ctx.env().now();
-    if (moved_once_ && now - last_move_ < ctx.config().at("minDwellMs").as_int() * kMillisecond) return;
+    if (moved_once_ && now - last_move_ < millis(ctx.config().at("minDwellMs").as_int())) return;
     const std::vector<ReplicaRef> live = ctx.replicas();
     if (live.empty()) return;
     const NodeId best = cheapest(ctx);
@@ -165,10 +165,10 @@ DmDescriptor dynamic_migration() {
   d.name = "DynamicMigration";
   d.category = "placement";
   d.summary = "moves the object where its callers' measured latency is lowest, with hysteresis";
-  d.config = {ConfigKey{"periodMs", Value::Kind::kInt, Value(2000), "decision period"},
-              ConfigKey{"reportEvery", Value::Kind::kInt, Value(10), "calls between two client reports"},
-              ConfigKey{"minGain", Value::Kind::kDouble, Value(0.2), "minimum relative cost reduction"},
-              ConfigKey{"minDwellMs", Value::Kind::kInt, Value(10000), "minimum time between two moves"}};
+  d.config = {ConfigKey{"periodMs", Value::Kind::kInt, Value(2000), "decision period", Value(1), Value(kMaxTimeoutMs)},
+              ConfigKey{"reportEvery", Value::Kind::kInt, Value(10), "calls between two client reports", Value(1), Value(1000000)},
+              ConfigKey{"minGain", Value::Kind::kDouble, Value(0.2), "minimum relative cost reduction", Value(0.0), Value(1.0)},
+              ConfigKey{"minDwellMs", Value::Kind::kInt, Value(10000), "minimum time between two moves", Value(0), Value(kMaxTimeoutMs)}};
   d.make_client = [] { return std::make_unique<DynamicMigrationClient>(); };
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<DynamicMigrationGroup>(); };

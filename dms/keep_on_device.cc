@@ -41,7 +41,7 @@ class KeepOnDeviceGroup : public GroupDM {
  public:
   void on_create(GroupContext& ctx, const ReplicaRef&) override {
     config_ = &ctx.config();
-    ticker_.start(ctx.env(), ctx.config().at("periodMs").as_int() * kMillisecond, [this, &ctx] { tick(ctx); });
+    ticker_.start(ctx.env(), millis(ctx.config().at("periodMs").as_int()), [this, &ctx] { tick(ctx); });
   }
   void on_destroy(GroupContext&) override { ticker_.stop(); }
 
@@ -91,7 +91,7 @@ class KeepOnDeviceGroup : public GroupDM {
 
   bool ready_to_move(GroupContext& ctx) const {
     const bool stable = streak_ >= config_int("stablePeriods");
-    const bool dwelled = !moved_once_ || ctx.env().now() - last_move_ >= config_int("minDwellMs") * kMillisecond;
+    const bool dwelled = !moved_once_ || ctx.env().now() - last_move_ >= millis(config_int("minDwellMs"));
     return stable && dwelled;
   }
 
@@ -123,10 +123,10 @@ DmDescriptor keep_on_device() {
   d.name = "KeepOnDevice";
   d.category = "placement";
   d.summary = "follows its most active caller's node, with hysteresis";
-  d.config = {ConfigKey{"periodMs", Value::Kind::kInt, Value(1000), "how often the group reads metrics"},
-              ConfigKey{"minCalls", Value::Kind::kInt, Value(5), "calls per period to count as active"},
-              ConfigKey{"stablePeriods", Value::Kind::kInt, Value(3), "periods the same caller must lead"},
-              ConfigKey{"minDwellMs", Value::Kind::kInt, Value(10000), "minimum time between two moves"}};
+  d.config = {ConfigKey{"periodMs", Value::Kind::kInt, Value(1000), "how often the group reads metrics", Value(1), Value(kMaxTimeoutMs)},
+              ConfigKey{"minCalls", Value::Kind::kInt, Value(5), "calls per period to count as active", Value(0), Value(1000000000)},
+              ConfigKey{"stablePeriods", Value::Kind::kInt, Value(3), "periods the same caller must lead", Value(1), Value(1000000)},
+              ConfigKey{"minDwellMs", Value::Kind::kInt, Value(10000), "minimum time between two moves", Value(0), Value(kMaxTimeoutMs)}};
   d.make_client = default_dm().make_client;
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<KeepOnDeviceGroup>(); };

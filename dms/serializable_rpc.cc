@@ -36,8 +36,8 @@ namespace {
 class SerializableServer : public ServerDM {
  public:
   Reply on_rpc(Invocation& inv, ServerContext& ctx) override {
-    const Duration wait = ctx.config().at("lockTimeoutMs").as_int() * kMillisecond;
-    if (!lock_.acquire(ctx.env(), std::min(inv.deadline, ctx.env().now() + wait))) {
+    const Duration wait = millis(ctx.config().at("lockTimeoutMs").as_int());
+    if (!lock_.acquire(ctx.env(), std::min(inv.deadline, deadline_after(ctx.env().now(), wait)))) {
       return Reply::error(Code::kUnavailable, "SerializableRPC: " + inv.method + " waited " +
                                                   std::to_string(wait / kMillisecond) +
                                                   " ms for the object's lock (re-entrant call?)");
@@ -56,7 +56,7 @@ DmDescriptor serializable_rpc() {
   DmDescriptor d;
   d.name = "SerializableRPC";
   d.summary = "a per-replica FIFO lock held for the whole of each call serializes RPCs";
-  d.config = {ConfigKey{"lockTimeoutMs", Value::Kind::kInt, Value(10000), "longest a call waits for the lock"}};
+  d.config = {ConfigKey{"lockTimeoutMs", Value::Kind::kInt, Value(10000), "longest a call waits for the lock", Value(0), Value(kMaxTimeoutMs)}};
   d.make_client = default_dm().make_client;  // calls are forwarded unchanged
   d.make_server = [] { return std::make_unique<SerializableServer>(); };
   d.make_group = [] { return std::make_unique<GroupDM>(); };

@@ -33,7 +33,7 @@ class WriteThroughClient : public ClientDM {
   }
 
   bool stale(ClientContext& ctx) const {
-    const Duration max_age = ctx.config().at("refreshMs").as_int() * kMillisecond;
+    const Duration max_age = millis(ctx.config().at("refreshMs").as_int());
     return max_age > 0 && ctx.env().now() - fetched_at_ >= max_age;
   }
 
@@ -70,7 +70,7 @@ DmDescriptor write_through_caching() {
   d.name = "WriteThroughCaching";
   d.category = "caching";
   d.summary = "writes go to the server and refresh the copy; reads use the copy while it is fresh";
-  d.config = {ConfigKey{"refreshMs", Value::Kind::kInt, Value(1000), "maximum age of the copy serving reads"}};
+  d.config = {ConfigKey{"refreshMs", Value::Kind::kInt, Value(1000), "maximum age of the copy serving reads (0: always fetch)", Value(0), Value(kMaxTimeoutMs)}};
   d.make_client = [] { return std::make_unique<WriteThroughClient>(); };
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<GroupDM>(); };

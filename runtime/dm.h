@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "runtime/env.h"
+#include "runtime/limits.h"  // kMaxTimeoutMs, the usual upper bound of a ConfigKey in ms
 #include "runtime/node_info.h"
 #include "runtime/status.h"
 #include "runtime/value.h"
@@ -184,6 +185,10 @@ struct ConfigKey {
   Value::Kind kind = Value::Kind::kInt;
   Value default_value;
   std::string doc;
+  // Inclusive range of a kInt or kDouble key (null: unbounded on that side), given in the key's
+  // kind. A kDouble key must also be finite: NaN and infinities are always rejected.
+  Value min;
+  Value max;
 };
 
 struct DmDescriptor {
@@ -198,6 +203,15 @@ struct DmDescriptor {
   // storage re-creates such replicas and runs on_create, which recovers them (e.g. Raft's log).
   bool durable = false;
 };
+
+// Why `value` does not fit `key` of DM `dm` (wrong kind, NaN or infinite, outside [min, max]), as a
+// sentence naming the DM, key, value and allowed range; nullopt when it fits. Ints are accepted
+// for kDouble keys.
+std::optional<std::string> config_value_problem(const std::string& dm, const ConfigKey& key, const Value& value);
+// The first problem of a whole config against dm's schema (unknown or missing key, or a value as
+// above), or nullopt. parse_spec reports the same problems with a line; this checks configs that
+// did not come from YAML (built in C++, or received by the OMS).
+std::optional<std::string> config_problem(const DmDescriptor& dm, const DmConfig& config);
 
 // Known DMs and the compatibility table consulted when a spec is loaded.
 class DmRegistry {

@@ -1,6 +1,8 @@
 // DmRegistry: known DMs and the chain compatibility table, plus the Value encodings of the small
 // DM-facing records (ReplicaRef, Metrics) that cross the wire between kernel servers and the OMS.
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <utility>
 
@@ -15,6 +17,16 @@ void DmRegistry::add(DmDescriptor d) {
   if (d.name.empty()) throw std::invalid_argument("DmRegistry::add: a DM needs a name");
   // Silently replacing a DM would make a spec's meaning depend on registration order.
   if (dms_.contains(d.name)) throw std::invalid_argument("DM '" + d.name + "' is already registered");
+  // A schema whose own default breaks its range, or whose bounds are of another kind, is a bug in
+  // the descriptor: refuse it at registration, not when a spec first relies on the default.
+  for (const auto& key : d.config) {
+    for (const Value* bound : {&key.min, &key.max}) {
+      if (!bound->is_null() && bound->kind() != key.kind)
+        throw std::invalid_argument("DM '" + d.name + "' config " + key.name + ": range bound of the wrong kind");
+    }
+    if (auto why = config_value_problem(d.name, key, key.default_value))
+      throw std::invalid_argument("default of " + *why);
+  }
   std::string name = d.name;
   dms_.emplace(std::move(name), std::move(d));
 }
@@ -70,6 +82,64 @@ std::optional<std::string> DmRegistry::check_chain(const std::vector<std::string
         }
       }
     }
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config values
+
+namespace {
+
+// A number as a user wrote it: ints as ints, doubles without %.17g noise (0.1, not 0.10000000000000001).
+std::string number_text(const Value& v) {
+  if (!v.is<double>()) return v.to_string();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v.as<double>());
+  return buf;
+}
+
+std::string bound_text(const Value& b, const char* unbounded) { return b.is_null() ? unbounded : number_text(b); }
+
+bool below(const Value& v, const Value& bound) {
+  if (bound.is_null()) return false;
+  if (v.is<std::int64_t>() && bound.is<std::int64_t>()) return v.as_int() < bound.as_int();
+  return v.as_double() < bound.as_double();
+}
+
+bool above(const Value& v, const Value& bound) {
+  if (bound.is_null()) return false;
+  if (v.is<std::int64_t>() && bound.is<std::int64_t>()) return v.as_int() > bound.as_int();
+  return v.as_double() > bound.as_double();
+}
+
+}  // namespace
+
+std::optional<std::string> config_value_problem(const std::string& dm, const ConfigKey& key, const Value& value) {
+  const std::string where = dm + " config " + key.name;
+  const bool widened = key.kind == Value::Kind::kDouble && value.kind() == Value::Kind::kInt;
+  if (value.kind() != key.kind && !widened) {
+    return where + ": expected " + kind_name(key.kind) + ", got " + kind_name(value.kind());
+  }
+  if (key.kind != Value::Kind::kInt && key.kind != Value::Kind::kDouble) return std::nullopt;
+  const std::string range = bound_text(key.min, "-inf") + " .. " + bound_text(key.max, "+inf");
+  if (key.kind == Value::Kind::kDouble && !std::isfinite(value.as_double())) {
+    return where + " = " + number_text(value) + " is not a finite number (allowed: " + range + ")";
+  }
+  if (below(value, key.min) || above(value, key.max)) {
+    return where + " = " + number_text(value) + " is out of range (allowed: " + range + ")";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> config_problem(const DmDescriptor& dm, const DmConfig& config) {
+  for (const auto& [name, value] : config) {
+    auto key = std::find_if(dm.config.begin(), dm.config.end(), [&](const ConfigKey& k) { return k.name == name; });
+    if (key == dm.config.end()) return dm.name + " has no config key '" + name + "'";
+    if (auto why = config_value_problem(dm.name, *key, value)) return why;
+  }
+  for (const auto& key : dm.config) {
+    if (!config.contains(key.name)) return dm.name + " config " + key.name + " is missing";
   }
   return std::nullopt;
 }

@@ -53,10 +53,11 @@ RpcResult Rpc::call(const NodeId& to, const std::string& service, std::string bo
   f.set_call_id(id);
   f.set_service(service);
   f.set_body(std::move(body));
-  f.set_deadline(env_.now() + timeout);
+  const Time deadline = deadline_after(env_.now(), timeout);
+  f.set_deadline(deadline);
   env_.send(to, wire::serialize(f));
 
-  const bool answered = done->wait_until(env_.now() + timeout);
+  const bool answered = done->wait_until(deadline);
   auto it = pending_.find(id);
   RpcResult result;
   if (answered && it != pending_.end()) {

@@ -15,12 +15,14 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <regex>
 #include <set>
-#include <sstream>
 
+#include "runtime/limits.h"
 #include "runtime/protocol.h"
+#include "runtime/wire.h"
 
 namespace amino {
 
@@ -143,10 +145,8 @@ class MapReader {
   }
 
   const Entry* find(const std::string& key) const {
-    for (const auto& e : entries_) {
-      if (e.key == key) return &e;
-    }
-    return nullptr;
+    auto it = index_.find(key);
+    return it == index_.end() ? nullptr : &entries_[it->second];
   }
 
   const Entry& require(const std::string& key) const {
@@ -172,13 +172,91 @@ class MapReader {
     if (!key.IsScalar()) fail(key, path_, "map keys must be scalars, got " + std::string(yaml_kind(key)));
     const std::string& name = key.Scalar();
     // yaml-cpp keeps both copies of a repeated key; which one wins would be an accident.
-    if (find(name) != nullptr) fail(key, member(path_, name), "duplicate field '" + name + "'");
+    if (!index_.emplace(name, entries_.size()).second) fail(key, member(path_, name), "duplicate field '" + name + "'");
     entries_.push_back(Entry{name, key, value});
   }
 
   YAML::Node map_;
   std::string path_;
   std::vector<Entry> entries_;
+  std::map<std::string, std::size_t> index_;  // a linear scan per key would make wide maps quadratic
+};
+
+// ---------------------------------------------------------------------------------------------
+// Input limits (runtime/limits.h)
+
+// Walks the whole document once, aliases expanded as the conversion below will expand them, and
+// stops at the first limit exceeded. yaml-cpp keeps an aliased node shared, so loading a 361-byte
+// alias bomb is cheap; walking it is not (27 s and 3 GB, then bad_alloc, before this check). Every
+// later pass visits each node a bounded number of times, so after this check the whole parse is
+// bounded by kMaxSpecNodes nodes and kMaxSpecScalarBytes bytes. Recursion depth is bounded by
+// kMaxSpecDepth (a self-referencing alias is stopped there too).
+class ExpansionCheck {
+ public:
+  void visit(const YAML::Node& node, int depth) {
+    if (++nodes_ > kMaxSpecNodes) {
+      exceeded(node, "the spec expands to more than " + std::to_string(kMaxSpecNodes) +
+                         " YAML nodes (an aliased node counts once per use)",
+               "kMaxSpecNodes", kMaxSpecNodes);
+    }
+    if (depth > kMaxSpecDepth) {
+      exceeded(node, "the spec is nested deeper than " + std::to_string(kMaxSpecDepth) + " levels", "kMaxSpecDepth",
+               kMaxSpecDepth);
+    }
+    switch (node.Type()) {
+      case YAML::NodeType::Scalar: add_scalar(node); break;
+      case YAML::NodeType::Sequence: {
+        std::size_t i = 0;
+        for (auto it = node.begin(); it != node.end(); ++it, ++i) {
+          path_.push_back(Segment{nullptr, i});
+          visit(*it, depth + 1);
+          path_.pop_back();
+        }
+        break;
+      }
+      case YAML::NodeType::Map:
+        for (auto it = node.begin(); it != node.end(); ++it) {
+          const bool scalar_key = it->first.IsScalar();
+          if (scalar_key && it->first.Scalar().size() > kMaxSpecKeyBytes) {
+            exceeded(it->first, "a map key of " + std::to_string(it->first.Scalar().size()) + " bytes",
+                     "kMaxSpecKeyBytes", kMaxSpecKeyBytes);
+          }
+          visit(it->first, depth + 1);  // keys count too; MapReader rejects non-scalar ones later
+          path_.push_back(Segment{scalar_key ? &it->first.Scalar() : nullptr, 0});
+          visit(it->second, depth + 1);
+          path_.pop_back();
+        }
+        break;
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined: break;
+    }
+  }
+
+ private:
+  struct Segment {
+    const std::string* key;  // a map member, or (nullptr) list element `index`
+    std::size_t index;
+  };
+
+  void add_scalar(const YAML::Node& node) {
+    scalar_bytes_ += node.Scalar().size();
+    if (scalar_bytes_ > kMaxSpecScalarBytes) {
+      exceeded(node, "the spec's scalars add up to more than " + std::to_string(kMaxSpecScalarBytes) +
+                         " bytes (an aliased scalar counts once per use)",
+               "kMaxSpecScalarBytes", kMaxSpecScalarBytes);
+    }
+  }
+
+  // The path is rendered only here: building one string per node would cost depth x nodes.
+  [[noreturn]] void exceeded(const YAML::Node& at, const std::string& what, const char* limit, std::size_t value) {
+    std::string field;
+    for (const auto& s : path_) field = s.key != nullptr ? member(field, *s.key) : element(field, s.index);
+    throw SpecError(line_of(at), field, LimitExceeded(what, limit, static_cast<long long>(value)).what());
+  }
+
+  std::size_t nodes_ = 0;
+  std::size_t scalar_bytes_ = 0;
+  std::vector<Segment> path_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -332,7 +410,9 @@ DmConfig parse_config(const YAML::Node& node, const std::string& path, const DmD
              "unknown config key '" + e.key + "' for DM " + dm.name +
                  " (known: " + (known.empty() ? "none" : known) + ")");
       }
-      config.emplace(e.key, typed_field(e.value, map.path(e), key->kind));
+      Value value = typed_field(e.value, map.path(e), key->kind);
+      if (auto why = config_value_problem(dm.name, *key, value)) fail(e.value, map.path(e), *why);
+      config.emplace(e.key, std::move(value));
     }
   }
   for (const auto& k : dm.config) config.emplace(k.name, k.default_value);  // no-op for keys given
@@ -396,9 +476,20 @@ std::vector<DmSpec> parse_dm_list(const Entry* entry, const YAML::Node& top, con
 // ---------------------------------------------------------------------------------------------
 // Top level
 
+// The OMS receives a create's arguments whole and forwards them to the first replica.
+std::optional<std::string> args_problem(const ValueList& args) {
+  const std::size_t bytes = wire::encode_value(args).size();
+  if (bytes <= kMaxCreateArgsBytes) return std::nullopt;
+  return LimitExceeded("constructor arguments encode to " + std::to_string(bytes) + " bytes", "kMaxCreateArgsBytes",
+                       static_cast<long long>(kMaxCreateArgsBytes))
+      .what();
+}
+
 ValueList parse_args(const Entry& e) {
   require_kind(e.value, YAML::NodeType::Sequence, "args", "a list of constructor arguments");
-  return yaml_to_value(e.value, "args").as_list();
+  ValueList args = yaml_to_value(e.value, "args").as_list();
+  if (auto why = args_problem(args)) fail(e.value, "args", *why);
+  return args;
 }
 
 MicroServiceSpec parse_document(const YAML::Node& doc, const DmRegistry& registry) {
@@ -480,10 +571,24 @@ MicroServiceSpec MicroServiceSpec::from_value(const Value& v) {
 }
 
 MicroServiceSpec parse_spec(std::string_view yaml, const DmRegistry& dms) {
+  if (yaml.size() > kMaxSpecBytes) {
+    throw SpecError(1, "", LimitExceeded("the spec text is " + std::to_string(yaml.size()) + " bytes", "kMaxSpecBytes",
+                                         static_cast<long long>(kMaxSpecBytes))
+                               .what());
+  }
   std::vector<YAML::Node> docs = load_documents(yaml);
   if (docs.empty()) throw SpecError(1, "", "the spec is empty");
   if (docs.size() > 1) fail(docs[1], "", "expected one YAML document, got " + std::to_string(docs.size()));
+  ExpansionCheck().visit(docs.front(), 1);
   return parse_document(docs.front(), dms);
+}
+
+std::optional<std::string> spec_problem(const MicroServiceSpec& spec, const DmRegistry& dms) {
+  if (auto why = dms.check_chain(spec.dm_names())) return why;
+  for (const auto& dm : spec.dms) {
+    if (auto why = config_problem(*dms.find(dm.name), dm.config)) return why;  // check_chain: all known
+  }
+  return args_problem(spec.args);
 }
 
 MicroServiceSpec load_spec_file(const std::string& path, const DmRegistry& dms) {
@@ -492,9 +597,17 @@ MicroServiceSpec load_spec_file(const std::string& path, const DmRegistry& dms) 
   if (!in || std::filesystem::is_directory(path)) {
     throw SpecError(0, "file", "cannot read spec file '" + path + "'");
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_spec(text.str(), dms);
+  // Reads one byte past the limit, so parse_spec reports an oversized file without it all in memory.
+  std::string text(kMaxSpecBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxSpecBytes) {
+    throw SpecError(0, "file", LimitExceeded("spec file '" + path + "' is larger than " + std::to_string(kMaxSpecBytes) +
+                                                 " bytes",
+                                             "kMaxSpecBytes", static_cast<long long>(kMaxSpecBytes))
+                                   .what());
+  }
+  return parse_spec(text, dms);
 }
 
 }  // namespace amino

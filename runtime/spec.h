@@ -14,6 +14,7 @@
 //       nodeSelector: [{key: tier, operator: exists}]   # per-DM placement (single term form)
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -57,9 +58,14 @@ class SpecError : public std::runtime_error {
   std::string field_;
 };
 
-// Parses and validates a spec: unknown top-level fields, unknown DMs, unknown or mistyped config
-// keys, bad selectors and rejected DM combinations (DmRegistry::check_chain) all throw SpecError.
+// Parses and validates a spec: unknown top-level fields, unknown DMs, unknown, mistyped or
+// out-of-range config keys (ConfigKey::min/max, NaN), bad selectors, rejected DM combinations
+// (DmRegistry::check_chain) and the input limits of runtime/limits.h all throw SpecError.
 MicroServiceSpec parse_spec(std::string_view yaml, const DmRegistry& dms);
 MicroServiceSpec load_spec_file(const std::string& path, const DmRegistry& dms);
+// The same checks for a spec that did not come from parse_spec (built in C++, or received by the
+// OMS from a client): the chain, every DM config against its schema (kinds and ranges) and the
+// encoded size of the arguments (kMaxCreateArgsBytes). The first problem, or nullopt.
+std::optional<std::string> spec_problem(const MicroServiceSpec& spec, const DmRegistry& dms);
 
 }  // namespace amino

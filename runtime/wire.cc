@@ -3,6 +3,10 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <limits>
+
+#include "runtime/limits.h"
+
 namespace amino::wire {
 
 void to_proto(const amino::Value& v, amino::pb::Value* out) {
@@ -27,8 +31,17 @@ void to_proto(const amino::Value& v, amino::pb::Value* out) {
   }
 }
 
-amino::Value from_proto(const amino::pb::Value& p) {
+namespace {
+
+// `depth`: containers enclosing p. Protobuf's recursion limit (decode_value) already bounds what
+// can arrive; this bounds Values built by other means and names the limit.
+amino::Value from_proto_at(const amino::pb::Value& p, int depth) {
   using P = amino::pb::Value;
+  const bool container = p.kind_case() == P::kListValue || p.kind_case() == P::kMapValue;
+  if (container && depth >= kMaxWireValueDepth) {
+    throw SystemError(Code::kBadFrame, "Value nested deeper than " + std::to_string(kMaxWireValueDepth) +
+                                           " levels (limit kMaxWireValueDepth)");
+  }
   switch (p.kind_case()) {
     case P::kNullValue:
     case P::KIND_NOT_SET: return {};
@@ -40,16 +53,28 @@ amino::Value from_proto(const amino::pb::Value& p) {
     case P::kListValue: {
       ValueList l;
       l.reserve(p.list_value().items_size());
-      for (const auto& x : p.list_value().items()) l.push_back(from_proto(x));
+      for (const auto& x : p.list_value().items()) l.push_back(from_proto_at(x, depth + 1));
       return l;
     }
     case P::kMapValue: {
       ValueMap m;
-      for (const auto& [k, x] : p.map_value().entries()) m.emplace(k, from_proto(x));
+      for (const auto& [k, x] : p.map_value().entries()) m.emplace(k, from_proto_at(x, depth + 1));
       return m;
     }
   }
   return {};
+}
+
+}  // namespace
+
+amino::Value from_proto(const amino::pb::Value& p) { return from_proto_at(p, 0); }
+
+bool parse_bounded(google::protobuf::MessageLite& m, std::string_view bytes) {
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) return false;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  in.SetRecursionLimit(kMaxWireMessageDepth);
+  return m.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
 }
 
 std::string serialize(const google::protobuf::MessageLite& m) {
@@ -76,8 +101,9 @@ std::string encode_value(const amino::Value& v) {
 
 amino::Value decode_value(std::string_view bytes) {
   amino::pb::Value p;
-  if (!p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    throw SystemError(Code::kBadFrame, "malformed Value encoding");
+  if (!parse_bounded(p, bytes)) {
+    throw SystemError(Code::kBadFrame, "malformed Value encoding (or nested deeper than " +
+                                           std::to_string(kMaxWireValueDepth) + " levels, limit kMaxWireValueDepth)");
   }
   return from_proto(p);
 }

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "amino.pb.h"
+#include "runtime/limits.h"
 #include "runtime/status.h"
 #include "runtime/value.h"
 
@@ -13,9 +14,16 @@ namespace amino::wire {
 void to_proto(const Value& v, amino::pb::Value* out);
 Value from_proto(const amino::pb::Value& p);
 
+// Protobuf nesting that admits a Value kMaxWireValueDepth containers deep (runtime/limits.h): a map
+// level costs three messages (Value, ValueMap, the map entry), plus one for an enclosing request.
+inline constexpr int kMaxWireMessageDepth = 3 * kMaxWireValueDepth + 2;
+// ParseFromArray with the recursion limit above instead of Protobuf's default of 100 (which admits
+// only ~33 levels of maps). False for malformed or over-deep bytes.
+bool parse_bounded(google::protobuf::MessageLite& m, std::string_view bytes);
+
 // Deterministic encoding of a Value (map keys are emitted in order).
 std::string encode_value(const Value& v);
-// Throws SystemError(kBadFrame) on malformed bytes.
+// Throws SystemError(kBadFrame) on malformed bytes and on nesting beyond kMaxWireValueDepth.
 Value decode_value(std::string_view bytes);
 
 // Protobuf maps have no fixed order; frames are serialized deterministically so that the same run
