@@ -24,7 +24,7 @@ bool config_bool(const DmConfig& c, const char* key, bool fallback) {
 }
 
 Duration config_ms(const DmConfig& c, const char* key, std::int64_t fallback_ms) {
-  return config_int(c, key, fallback_ms) * kMillisecond;
+  return millis(config_int(c, key, fallback_ms));
 }
 
 raft::Options raft_options(const DmConfig& c) {
@@ -67,7 +67,7 @@ class ConsensusClient : public ClientDM {
         continue;
       }
       Invocation attempt = inv;
-      attempt.deadline = std::min(inv.deadline, env.now() + attempt_timeout_);
+      attempt.deadline = std::min(inv.deadline, deadline_after(env.now(), attempt_timeout_));
       const Time sent_at = env.now();
       Reply r = ctx.forward(to, attempt);
       if (r.ok() || !is_retryable(r.status.code)) {
@@ -84,7 +84,7 @@ class ConsensusClient : public ClientDM {
       }
       const Code c = r.status.code;
       if (c == Code::kTimeout || c == Code::kUnreachable || c == Code::kNoSuchObject) {
-        avoid_until_[to.rid] = env.now() + avoid_for_;
+        avoid_until_[to.rid] = deadline_after(env.now(), avoid_for_);
       } else {
         pause(env, inv.deadline, backoff);  // migrating, overloaded, unavailable: retry shortly
       }

@@ -69,7 +69,7 @@ void Kernel::serve() {
     // on_destroy wakes calls blocked in DMs; they must leave before the object is freed. Refuse
     // new ones (quiesce) and wait, bounded; an object whose calls never drain is kept, not freed.
     obj->destroy();
-    if (!obj->quiesce(env_.now() + options_.control_timeout)) {
+    if (!obj->quiesce(deadline_after(env_.now(), options_.control_timeout))) {
       env_.log(LogLevel::kWarn, "object " + std::to_string(obj->oid()) + " dropped with calls still in flight");
       undrained_.push_back(std::move(obj));
     }
@@ -120,7 +120,7 @@ Reply Kernel::with_object(const Value& body, const std::function<Reply(KernelObj
 
 Reply Kernel::handle_invoke(const NodeId&, const std::string& body, std::string* reply_body) {
   pb::InvokeRequest req;
-  if (!req.ParseFromString(body)) return Reply::error(Code::kBadFrame, "malformed InvokeRequest");
+  if (!wire::parse_bounded(req, body)) return Reply::error(Code::kBadFrame, "malformed InvokeRequest");
   auto it = objects_.find(req.oid());
   if (it == objects_.end()) {
     return Reply::error(Code::kNoSuchObject, "no object " + std::to_string(req.oid()) + " on " + env_.self());
@@ -133,7 +133,7 @@ Reply Kernel::handle_invoke(const NodeId&, const std::string& body, std::string*
   inv.session = req.session();
   inv.call_id = req.call_id();
   // The caller's deadline in our clock (clocks of different nodes are not comparable).
-  inv.deadline = req.timeout_ns() > 0 ? env_.now() + req.timeout_ns() : kForever;
+  inv.deadline = req.timeout_ns() > 0 ? deadline_after(env_.now(), req.timeout_ns()) : kForever;
   Reply r = it->second->invoke(inv, body.size());
   if (r.ok()) *reply_body = wire::encode_value(r.value);
   return r;
@@ -195,7 +195,7 @@ void Kernel::recover_durable_stacks() {
 
 Reply Kernel::handle_quiesce(const Value& body) {
   return with_object(body, [&](KernelObject& o) {
-    const Time deadline = env_.now() + body.at("timeout_ns").as_int();
+    const Time deadline = deadline_after(env_.now(), body.at("timeout_ns").as_int());
     if (!o.quiesce(deadline)) {
       o.resume_calls();
       return Reply::error(Code::kTimeout, "calls in flight did not drain on " + env_.self());

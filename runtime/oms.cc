@@ -193,7 +193,8 @@ Reply Oms::create(const NodeId& from, const Value& body) {
   } catch (const std::exception& e) {
     return fail(Code::kBadSpec, std::string("unreadable spec: ") + e.what());
   }
-  if (auto why = dms_.check_chain(spec.dm_names())) return fail(Code::kBadSpec, *why);
+  // The same checks as parse_spec: a client may bypass it and send any spec over the wire.
+  if (auto why = spec_problem(spec, dms_)) return fail(Code::kBadSpec, *why);
   if (!spec.name.empty() && names_.count(spec.name) != 0) return fail(Code::kBadArguments, "name taken: " + spec.name);
 
   std::vector<NodeInfo> where = candidates(spec, 0);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "runtime/dm.h"
+#include "runtime/limits.h"
 #include "runtime/protocol.h"
 #include "runtime/rpc.h"
 #include "runtime/spec.h"
@@ -24,9 +25,7 @@ struct OmsOptions {
   Duration check_period = 250 * kMillisecond;
   Duration control_timeout = 5 * kSecond;     // deadline of calls to kernel servers
   Duration drain_timeout = 2 * kSecond;       // how long migration waits for calls in flight
-  // A create carries the spec and the constructor arguments; larger ones are refused before they
-  // are decoded, so that no single request can keep the OMS from hearing heartbeats.
-  std::size_t max_create_bytes = 1 << 20;
+  std::size_t max_create_bytes = kMaxCreateRequestBytes;  // runtime/limits.h
 };
 
 class Oms {
