@@ -176,6 +176,19 @@ INSTANTIATE_TEST_SUITE_P(Deployments, ClusterKeyAttacks, ::testing::Values(true,
                            return std::string(info.param ? "WithKey" : "KeylessControl");
                          });
 
+// amino-ctl as a child process; its exit code and everything it printed (stdout and stderr).
+struct CtlResult {
+  int code;
+  std::string output;
+};
+CtlResult ctl(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
+  std::vector<std::string> argv = {kBin + "/amino-ctl"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ChildProcess p(argv, ChildOptions{true, env});
+  const int code = p.wait_exit(20000);
+  return {code, p.drain()};
+}
+
 TEST(ClusterKey, AKernelServerWithTheWrongKeyCannotRegisterOrHostObjects) {
   DeploymentOptions o;
   o.key = kKey;
@@ -191,6 +204,10 @@ TEST(ClusterKey, AKernelServerWithTheWrongKeyCannotRegisterOrHostObjects) {
   EXPECT_FALSE(d.oms().wait_for_line("rejected inbound connection", 10000).empty());
   d.loop().run_for(1 * kSecond);
   EXPECT_EQ(d.live_nodes(), std::vector<NodeId>{d.ks_addr(1)});
+  const CtlResult nodes = ctl({"--oms", d.oms_addr(), "--cluster-key-file", d.key_file(), "nodes"});
+  EXPECT_EQ(nodes.code, 0) << nodes.output;
+  EXPECT_EQ(nodes.output.find("name=fake"), std::string::npos) << nodes.output;
+  EXPECT_NE(nodes.output.find(d.ks_addr(1)), std::string::npos) << nodes.output;
   // Objects can never be placed on it: a selector naming it matches no kernel server.
   bool refused = false;
   ASSERT_TRUE(d.run([&] {
@@ -201,19 +218,6 @@ TEST(ClusterKey, AKernelServerWithTheWrongKeyCannotRegisterOrHostObjects) {
     }
   }));
   EXPECT_TRUE(refused);
-}
-
-// amino-ctl as a child process; its exit code and everything it printed (stdout and stderr).
-struct CtlResult {
-  int code;
-  std::string output;
-};
-CtlResult ctl(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
-  std::vector<std::string> argv = {kBin + "/amino-ctl"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  ChildProcess p(argv, ChildOptions{true, env});
-  const int code = p.wait_exit(20000);
-  return {code, p.drain()};
 }
 
 TEST(ClusterKey, AKeyedDeploymentWorksEndToEndThroughAminoCtl) {
