@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libsimgrid-dev libboost-dev libboost-program-options-dev libboost-context-dev
   protobuf-compiler libprotobuf-dev libyaml-cpp-dev nlohmann-json3-dev
+  libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev
   python3-matplotlib python3-numpy python3-pytest python3-tqdm

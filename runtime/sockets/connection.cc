@@ -1,9 +1,10 @@
 #include "runtime/sockets/connection.h"
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/read.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include <array>
 #include <exception>
 #include <vector>
 
@@ -17,9 +18,23 @@ namespace {
 // Gathering several queued frames into one write saves syscalls under load without delaying a
 // lone frame; the cap bounds the buffer-sequence vector.
 constexpr std::size_t kMaxFramesPerWrite = 64;
+// Reads per readiness event before yielding to other connections (fairness under a busy peer).
+constexpr int kMaxReadsPerWakeup = 16;
+
+// Every connection of a loop thread reads into this one buffer and hands the bytes to its
+// FrameReader at once, so an idle connection owns no read buffer: a thousand idle or stalled
+// connections cost no more than their (tiny) reassembly state.
+std::array<char, 64 * 1024>& shared_read_buffer() {
+  thread_local std::array<char, 64 * 1024> buffer;
+  return buffer;
+}
 
 std::string describe(const tcp::endpoint& endpoint) {
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+std::string describe(std::chrono::nanoseconds d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
 }
 
 }  // namespace
@@ -33,13 +48,23 @@ void Connection::guarded(Body&& body) {
   }
 }
 
-Connection::Connection(tcp::socket socket, Direction direction, std::size_t max_frame_bytes,
+Connection::Connection(tcp::socket socket, Direction direction, HandshakeConfig handshake, Limits limits,
                        Callbacks callbacks)
     : socket_(std::move(socket)),
-      connect_timer_(socket_.get_executor()),
+      deadline_(socket_.get_executor()),
       direction_(direction),
-      max_frame_bytes_(max_frame_bytes),
-      callbacks_(std::move(callbacks)) {}
+      limits_(limits),
+      callbacks_(std::move(callbacks)),
+      handshake_(std::move(handshake)) {
+  if (direction_ == Direction::kOutbound) peer_ = handshake_.dialed();
+}
+
+void Connection::arm_deadline(std::chrono::nanoseconds after, std::string why) {
+  deadline_.expires_after(after);  // cancels the previous wait, whose handler then sees an error
+  deadline_.async_wait([self = shared_from_this(), why = std::move(why)](const boost::system::error_code& ec) {
+    if (!ec && !self->closed_ && !self->authenticated()) self->guarded([&] { self->close(why); });
+  });
+}
 
 void Connection::start() {
   if (closed_) return;
@@ -47,16 +72,18 @@ void Connection::start() {
   remote_endpoint_ = describe(socket_.remote_endpoint(ec));
   // Frames are whole messages: waiting for more bytes (Nagle) only adds latency to every call.
   socket_.set_option(tcp::no_delay(true), ec);
+  // Reads are attempted directly and only wait for readiness when nothing is there (read_available).
+  socket_.non_blocking(true, ec);
+  if (ec) return fail("cannot make the socket non-blocking", ec);
   started_ = true;
-  read_header();
-  if (!queue_.empty()) write_queued();
+  arm_deadline(limits_.handshake_timeout, "handshake not completed within " + describe(limits_.handshake_timeout));
+  if (!on_handshake_step(handshake_.start())) return;
+  if (!queue_.empty() && frames_in_flight_ == 0) write_queued();
+  read_available();
 }
 
 void Connection::connect(const NodeAddress& address, std::chrono::nanoseconds timeout) {
-  connect_timer_.expires_after(timeout);
-  connect_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (!ec && !self->started_) self->guarded([&] { self->close("connect timed out"); });
-  });
+  arm_deadline(timeout, "connect timed out");
   boost::system::error_code not_numeric;
   const auto ip = asio::ip::make_address(address.host, not_numeric);
   if (!not_numeric) {
@@ -83,69 +110,111 @@ void Connection::connect_to(const Endpoints& endpoints) {
                       [self = shared_from_this()](const boost::system::error_code& ec, const tcp::endpoint&) {
                         self->guarded([&] {
                           if (self->closed_) return;
-                          self->connect_timer_.cancel();
                           if (ec) return self->fail("connect failed", ec);
                           self->start();
                         });
                       });
 }
 
+// ---- Reading -------------------------------------------------------------------------------------
+
+void Connection::read_available() {
+  auto& buffer = shared_read_buffer();
+  for (int i = 0; i < kMaxReadsPerWakeup; ++i) {
+    if (closed_ || reads_stopped_) return;
+    boost::system::error_code ec;
+    const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
+    if (ec) return fail("read failed", ec);
+    if (!consume(std::string_view(buffer.data(), n))) return;
+  }
+  // More may be waiting: continue from a fresh handler, after the other connections' turn.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->guarded([&] { self->read_available(); }); });
+}
+
+void Connection::wait_readable() {
+  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+    self->guarded([&] {
+      if (self->closed_) return;
+      if (ec) return self->fail("read failed", ec);
+      self->read_available();
+    });
+  });
+}
+
+// Hands `bytes` (in the shared buffer) to the reader. Handshake frames are processed at once (pure,
+// no user code), so that the frame limit is raised before the next header is read; data frames are
+// collected and delivered only after the shared buffer is consumed, since delivering runs the
+// owner's code. Returns false once the connection is closed or stops reading.
+bool Connection::consume(std::string_view bytes) {
+  std::vector<std::string> frames;
+  const auto too_long = reader_.feed(bytes, [&](std::string frame) {
+    if (authenticated()) {
+      frames.push_back(std::move(frame));
+      return true;
+    }
+    return on_handshake_step(handshake_.on_frame(frame));
+  });
+  for (auto& frame : frames) {
+    if (closed_ || !callbacks_.on_frame) break;
+    callbacks_.on_frame(*this, std::move(frame));
+  }
+  if (too_long && !closed_) close(too_long->message());
+  return !closed_ && !reads_stopped_;
+}
+
+// Sends what the handshake produced; false if it failed (the connection then closes).
+bool Connection::on_handshake_step(Handshake::Step step) {
+  for (auto& frame : step.send) enqueue(std::move(frame));
+  if (step.failure) {
+    close_after_flush(std::string("handshake failed (") + to_string(step.failure->error) + "): " + step.failure->detail);
+    return false;
+  }
+  if (handshake_.done()) on_handshake_done();
+  return true;
+}
+
+void Connection::on_handshake_done() {
+  deadline_.cancel();
+  peer_ = handshake_.peer();
+  reader_.set_max_frame_bytes(limits_.max_frame_bytes);
+  // Held data frames go out after the handshake's last frame, in the order they were sent.
+  while (!held_.empty()) {
+    std::string frame = std::move(held_.front());
+    held_.pop_front();
+    queued_bytes_ -= frame.size() + kFrameHeaderBytes;
+    enqueue(std::move(frame));
+  }
+  if (callbacks_.on_authenticated) callbacks_.on_authenticated(*this);
+}
+
+// ---- Writing -------------------------------------------------------------------------------------
+
 void Connection::send(std::string frame) {
-  if (closed_) return;
+  if (closed_ || overflowed_ || close_when_flushed_) return;
+  const std::size_t cost = frame.size() + kFrameHeaderBytes;
+  if (queued_bytes_ + cost > limits_.max_send_queue_bytes) {
+    overflowed_ = true;
+    // Closed from a fresh handler: the sender may be in the middle of its own bookkeeping, and the
+    // close reports the peer down to it.
+    const std::string why = "send queue would exceed " + std::to_string(limits_.max_send_queue_bytes) +
+                            " bytes (" + std::to_string(queued_bytes_) + " queued; the peer is not reading)";
+    asio::post(socket_.get_executor(), [self = shared_from_this(), why] { self->guarded([&] { self->close(why); }); });
+    return;
+  }
+  if (!authenticated()) {
+    queued_bytes_ += cost;
+    held_.push_back(std::move(frame));
+    return;
+  }
+  enqueue(std::move(frame));
+}
+
+void Connection::enqueue(std::string frame) {
   const auto length = static_cast<std::uint32_t>(frame.size());
+  queued_bytes_ += frame.size() + kFrameHeaderBytes;
   queue_.push_back(QueuedFrame{encode_frame_header(length), std::move(frame)});
-  if (started_ && frames_in_flight_ == 0) write_queued();
-}
-
-void Connection::close(const std::string& why) {
-  if (closed_) return;
-  closed_ = true;
-  auto keep_alive = shared_from_this();  // on_closed may drop the owner's last reference
-  boost::system::error_code ignored;
-  connect_timer_.cancel();
-  socket_.close(ignored);
-  // A write in flight still refers to the front of the queue; on_written clears it instead.
-  if (frames_in_flight_ == 0) queue_.clear();
-  auto on_closed = std::move(callbacks_.on_closed);
-  callbacks_ = {};
-  if (on_closed) on_closed(*this, why);
-}
-
-void Connection::read_header() {
-  asio::async_read(socket_, asio::buffer(header_in_),
-                   [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                     self->guarded([&] { self->on_header(ec); });
-                   });
-}
-
-void Connection::on_header(const boost::system::error_code& ec) {
-  if (closed_) return;
-  if (ec) return fail("read failed", ec);
-  const std::size_t length = decode_frame_header(header_in_);
-  if (length > max_frame_bytes_) {
-    close("incoming frame of " + std::to_string(length) + " bytes exceeds the limit of " +
-          std::to_string(max_frame_bytes_));
-    return;
-  }
-  try {
-    body_in_.resize(length);
-  } catch (const std::exception& e) {
-    close(std::string("cannot buffer incoming frame: ") + e.what());
-    return;
-  }
-  asio::async_read(socket_, asio::buffer(body_in_),
-                   [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                     self->guarded([&] { self->on_body(ec); });
-                   });
-}
-
-void Connection::on_body(const boost::system::error_code& ec) {
-  if (closed_) return;
-  if (ec) return fail("read failed", ec);
-  std::string frame = std::move(body_in_);
-  body_in_ = std::string();
-  if (callbacks_.on_frame) callbacks_.on_frame(*this, std::move(frame));
-  if (!closed_) read_header();
+  if (started_ && frames_in_flight_ == 0 && !closed_) write_queued();
 }
 
 void Connection::write_queued() {
@@ -170,11 +239,46 @@ void Connection::on_written(const boost::system::error_code& ec) {
     return;
   }
   if (ec) return fail("write failed", ec);
+  for (std::size_t i = 0; i < written; ++i) queued_bytes_ -= queue_[i].body.size() + kFrameHeaderBytes;
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(written));
-  if (!queue_.empty()) write_queued();
+  if (!queue_.empty()) return write_queued();
+  if (close_when_flushed_) close(*close_when_flushed_);
+}
+
+// ---- Closing -------------------------------------------------------------------------------------
+
+void Connection::close_after_flush(const std::string& why) {
+  if (closed_ || close_when_flushed_) return;
+  reads_stopped_ = true;
+  for (const auto& frame : held_) queued_bytes_ -= frame.size() + kFrameHeaderBytes;
+  held_.clear();
+  if (!started_ || (queue_.empty() && frames_in_flight_ == 0)) return close(why);
+  close_when_flushed_ = why;  // the deadline still bounds how long the flush may take
+}
+
+void Connection::close(const std::string& why) {
+  if (closed_) return;
+  closed_ = true;
+  // A connection closing after a refusal closes for that reason, whatever ends the flush.
+  const std::string reason = close_when_flushed_ ? *close_when_flushed_ : why;
+  auto keep_alive = shared_from_this();  // on_closed may drop the owner's last reference
+  boost::system::error_code ignored;
+  deadline_.cancel();
+  socket_.close(ignored);
+  held_.clear();
+  // A write in flight still refers to the front of the queue; on_written clears it instead.
+  if (frames_in_flight_ == 0) queue_.clear();
+  queued_bytes_ = 0;
+  auto on_closed = std::move(callbacks_.on_closed);
+  callbacks_ = {};
+  if (on_closed) on_closed(*this, reason);
 }
 
 void Connection::fail(const std::string& what, const boost::system::error_code& ec) {
+  if (ec == asio::error::eof && started_ && !authenticated()) {
+    // The usual way a handshake ends when the peer refused ours (e.g. it holds another key).
+    return close("the peer closed the connection during the handshake (did it refuse our key or lack of one?)");
+  }
   close(what + ": " + ec.message());
 }
 

@@ -2,8 +2,6 @@
 
 #include <charconv>
 
-#include "amino.pb.h"
-
 namespace amino::sockets {
 
 FrameHeader encode_frame_header(std::uint32_t length) {
@@ -14,22 +12,6 @@ FrameHeader encode_frame_header(std::uint32_t length) {
 std::uint32_t decode_frame_header(const FrameHeader& header) {
   return (std::uint32_t{header[0]} << 24) | (std::uint32_t{header[1]} << 16) |
          (std::uint32_t{header[2]} << 8) | std::uint32_t{header[3]};
-}
-
-std::string encode_hello(const NodeId& self) {
-  pb::Hello hello;
-  hello.set_node_id(self);
-  hello.set_protocol_version(kProtocolVersion);
-  return hello.SerializeAsString();
-}
-
-std::optional<NodeId> parse_hello(const std::string& frame) {
-  pb::Hello hello;
-  if (!hello.ParseFromString(frame)) return std::nullopt;
-  if (hello.protocol_version() != kProtocolVersion) return std::nullopt;
-  // The id must be routable, because replies may be sent to it over a new connection.
-  if (!parse_node_address(hello.node_id())) return std::nullopt;
-  return hello.node_id();
 }
 
 std::optional<NodeAddress> parse_node_address(const NodeId& id) {

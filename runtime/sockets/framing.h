@@ -1,6 +1,6 @@
-// Byte-level conventions of the sockets backend: the 4-byte big-endian length prefix, the Hello that
-// opens every outbound connection, and NodeId <-> "host:port" conversion (a NodeId IS the listen
-// address, so no directory service is needed).
+// Byte-level conventions of the sockets backend: the protocol version, the 4-byte big-endian length
+// prefix, and NodeId <-> "host:port" conversion (a NodeId IS the listen address, so no directory
+// service is needed). The handshake that opens every connection is in handshake.h.
 #pragma once
 
 #include <array>
@@ -13,7 +13,8 @@
 
 namespace amino::sockets {
 
-inline constexpr std::uint32_t kProtocolVersion = 1;
+// 2: the handshake of handshake.h (a reply from the accepting node; cluster-key proofs).
+inline constexpr std::uint32_t kProtocolVersion = 2;
 inline constexpr std::size_t kFrameHeaderBytes = 4;
 // The largest frame the length prefix can describe.
 inline constexpr std::size_t kMaxEncodableFrameBytes = UINT32_MAX;
@@ -22,11 +23,6 @@ using FrameHeader = std::array<std::uint8_t, kFrameHeaderBytes>;
 
 FrameHeader encode_frame_header(std::uint32_t length);
 std::uint32_t decode_frame_header(const FrameHeader& header);
-
-// A serialized amino::pb::Hello naming `self` at kProtocolVersion.
-std::string encode_hello(const NodeId& self);
-// The sender's NodeId if `frame` is a Hello of our protocol version naming a node; nullopt otherwise.
-std::optional<NodeId> parse_hello(const std::string& frame);
 
 struct NodeAddress {
   std::string host;  // without IPv6 brackets

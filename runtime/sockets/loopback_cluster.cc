@@ -78,6 +78,7 @@ void LoopbackCluster::boot(Node& n) {
   so.storage_dir = n.storage_dir;
   so.seed = n.rng.next();
   so.min_log_level = options_.log_level;
+  so.cluster_key = options_.cluster_key;
   life->sockets = std::make_unique<SocketsEnv>(loop_, so);
   n.port = life->sockets->port();
   n.address = life->sockets->self();

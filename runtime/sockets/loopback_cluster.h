@@ -46,6 +46,8 @@ struct LoopbackClusterOptions {
   bool emulate_network = true;  // the platform's latencies and bandwidths, per host pair
   std::filesystem::path storage_root;  // empty: a fresh directory under the system temp dir
   LogLevel log_level = LogLevel::kError;
+  // Every node's SocketsEnvOptions::cluster_key (empty: none; the cluster is on loopback anyway).
+  std::string cluster_key;
 };
 
 // Every reason the schedule cannot run on a LoopbackCluster (plus sim::validate's problems).

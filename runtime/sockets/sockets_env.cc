@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
 #include <system_error>
 
+#include "runtime/sockets/cluster_key.h"
 #include "runtime/sockets/framing.h"
 #include "runtime/sockets/sockets_signal.h"
 
@@ -65,6 +67,27 @@ const char* level_name(LogLevel level) {
 
 }  // namespace
 
+void validate(const SocketsEnvOptions& o) {
+  check_cluster_key(o.cluster_key);
+  auto positive = [](bool ok, const char* what) {
+    if (!ok) throw std::invalid_argument(std::string(what) + " must be positive");
+  };
+  positive(o.max_frame_bytes > 0, "the frame size limit");
+  positive(o.max_send_queue_bytes > 0, "the send queue limit");
+  positive(o.connect_timeout > 0, "the connect timeout");
+  positive(o.handshake_timeout > 0, "the handshake timeout");
+  positive(o.max_connections > 0, "the connection limit");
+  if (o.max_frame_bytes > kMaxEncodableFrameBytes) {
+    throw std::invalid_argument("the frame size limit is over the " + std::to_string(kMaxEncodableFrameBytes) +
+                                " bytes a length prefix can describe");
+  }
+  if (o.max_send_queue_bytes < o.max_frame_bytes + kFrameHeaderBytes) {
+    throw std::invalid_argument("the send queue limit (" + std::to_string(o.max_send_queue_bytes) +
+                                " bytes) must hold one frame of the frame size limit (" +
+                                std::to_string(o.max_frame_bytes) + " bytes) plus its 4-byte prefix");
+  }
+}
+
 SocketsEnv::SocketsEnv(SocketsLoop& loop, SocketsEnvOptions options)
     : loop_(loop),
       options_(std::move(options)),
@@ -72,6 +95,7 @@ SocketsEnv::SocketsEnv(SocketsLoop& loop, SocketsEnvOptions options)
       session_(entropy_session_id()),
       acceptor_(loop.io()),
       accept_retry_timer_(loop.io()) {
+  validate(options_);
   listen();
   accept_next();
 }
@@ -84,6 +108,15 @@ SocketsEnv::~SocketsEnv() {
 
 void SocketsEnv::listen() {
   const tcp::endpoint endpoint = resolve_listen_endpoint(loop_.io(), options_.listen_host, options_.port);
+  // Without a key any process that reaches the port can join the deployment or command it; on
+  // loopback that is this host's processes only, anywhere else it is the network.
+  if (options_.cluster_key.empty() && !endpoint.address().is_loopback()) {
+    throw std::invalid_argument("refusing to listen on " + options_.listen_host + " (" +
+                                endpoint.address().to_string() +
+                                ", not a loopback address) without a cluster key: anyone who can reach it could "
+                                "join or command the deployment. Give every node the same key "
+                                "(--cluster-key-file FILE or AMINO_CLUSTER_KEY_FILE), or listen on 127.0.0.1");
+  }
   acceptor_.open(endpoint.protocol());
   // Lets a restarted node take its old port back while old connections sit in TIME_WAIT.
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
@@ -113,7 +146,16 @@ void SocketsEnv::on_accepted(const boost::system::error_code& ec, tcp::socket so
       }));
       return;
     }
-    track(std::move(socket), Connection::Direction::kInbound)->start();
+    if (inbound_connections_ >= options_.max_connections) {
+      boost::system::error_code ignored;
+      const auto from = socket.remote_endpoint(ignored);
+      socket.close(ignored);
+      log_unauthenticated("refused a connection from " + from.address().to_string() + ":" +
+                          std::to_string(from.port()) + ": " + std::to_string(inbound_connections_) +
+                          " inbound connections open, the limit (--max-connections)");
+    } else {
+      track(std::move(socket), Connection::Direction::kInbound)->start();
+    }
   } catch (const std::exception& e) {
     log(LogLevel::kError, std::string("accepting a connection: ") + e.what());
   }
@@ -152,56 +194,68 @@ std::shared_ptr<Connection> SocketsEnv::open_outbound(const NodeId& peer) {
     post([this, peer] { report_peer_down(peer); });
     return nullptr;
   }
-  auto connection = track(tcp::socket(loop_.io()), Connection::Direction::kOutbound);
-  connection->set_peer(peer);
+  auto connection = track(tcp::socket(loop_.io()), Connection::Direction::kOutbound, peer);
   outbound_[peer] = connection;
-  connection->send(encode_hello(self_));
   connection->connect(*address, std::chrono::nanoseconds(options_.connect_timeout));
   return connection;
 }
 
-std::shared_ptr<Connection> SocketsEnv::track(tcp::socket socket, Connection::Direction direction) {
-  Connection::Callbacks callbacks{
-      [this](Connection& c, std::string frame) { on_frame(c, std::move(frame)); },
-      [this](Connection& c, const std::string& why) { on_closed(c, why); }};
-  auto connection =
-      std::make_shared<Connection>(std::move(socket), direction, options_.max_frame_bytes, std::move(callbacks));
+std::shared_ptr<Connection> SocketsEnv::track(tcp::socket socket, Connection::Direction direction,
+                                              const NodeId& dialed) {
+  Connection::Callbacks callbacks{[this](Connection& c) { on_authenticated(c); },
+                                  [this](Connection& c, std::string frame) { deliver(c.peer(), std::move(frame)); },
+                                  [this](Connection& c, const std::string& why) { on_closed(c, why); }};
+  const bool inbound = direction == Connection::Direction::kInbound;
+  HandshakeConfig handshake{inbound ? HandshakeRole::kResponder : HandshakeRole::kInitiator, self_, dialed,
+                            options_.cluster_key, options_.cluster_key.empty() ? std::string() : random_nonce()};
+  Connection::Limits limits{options_.max_frame_bytes, options_.max_send_queue_bytes,
+                            std::chrono::nanoseconds(options_.handshake_timeout)};
+  auto connection = std::make_shared<Connection>(std::move(socket), direction, std::move(handshake), limits,
+                                                 std::move(callbacks));
   connections_.insert(connection);
+  if (inbound) ++inbound_connections_;
   return connection;
 }
 
-void SocketsEnv::on_frame(Connection& connection, std::string frame) {
-  if (!connection.identified()) {
-    on_hello(connection, frame);
-    return;
-  }
-  deliver(connection.peer(), std::move(frame));
-}
-
-void SocketsEnv::on_hello(Connection& connection, const std::string& frame) {
-  const auto peer = parse_hello(frame);
-  if (!peer) {
-    connection.close("first frame is not a valid Hello (protocol version " + std::to_string(kProtocolVersion) + ")");
-    return;
-  }
-  connection.set_peer(*peer);
+void SocketsEnv::on_authenticated(Connection& connection) {
+  if (connection.direction() == Connection::Direction::kOutbound) return;  // routed since it was opened
   // The newest connection from a peer wins: an older one belongs to an earlier incarnation of it.
-  inbound_[*peer] = connection.shared_from_this();
-  log(LogLevel::kDebug, "inbound connection from " + *peer + " (" + connection.remote_endpoint() + ")");
+  inbound_[connection.peer()] = connection.shared_from_this();
+  log(LogLevel::kDebug, "inbound connection from " + connection.peer() + " (" + connection.remote_endpoint() + ")");
 }
 
 void SocketsEnv::on_closed(Connection& connection, const std::string& why) {
   const auto keep_alive = connection.shared_from_this();
-  connections_.erase(keep_alive);
-  auto& routes = connection.direction() == Connection::Direction::kInbound ? inbound_ : outbound_;
+  const bool inbound = connection.direction() == Connection::Direction::kInbound;
+  if (connections_.erase(keep_alive) > 0 && inbound) --inbound_connections_;
+  auto& routes = inbound ? inbound_ : outbound_;
   if (auto it = routes.find(connection.peer()); it != routes.end() && it->second == keep_alive) routes.erase(it);
   if (!connection.identified()) {
-    log(LogLevel::kWarn, "closed unidentified inbound connection from " + connection.remote_endpoint() + ": " + why);
+    log_unauthenticated("rejected inbound connection from " + connection.remote_endpoint() +
+                        " (not authenticated): " + why);
     return;
   }
-  const char* direction = connection.direction() == Connection::Direction::kInbound ? "from" : "to";
-  log(LogLevel::kWarn, std::string("connection ") + direction + " " + connection.peer() + " closed: " + why);
+  const char* direction = inbound ? "from" : "to";
+  const std::string line = std::string("connection ") + direction + " " + connection.peer() + " closed: " + why;
+  // An outbound connection that never authenticated (wrong key, nobody there) is retried by every
+  // send: rate-limited like inbound rejections.
+  if (connection.authenticated()) {
+    log(LogLevel::kWarn, line);
+  } else {
+    log_unauthenticated(line);
+  }
   report_peer_down(connection.peer());
+}
+
+std::size_t SocketsEnv::queued_bytes() const {
+  std::size_t total = 0;
+  for (const auto& connection : connections_) total += connection->queued_bytes();
+  return total;
+}
+
+void SocketsEnv::log_unauthenticated(const std::string& line) {
+  const std::string admitted = unauthenticated_log_.admit(now(), line);
+  if (!admitted.empty()) log(LogLevel::kWarn, admitted);
 }
 
 void SocketsEnv::report_peer_down(const NodeId& peer) {
@@ -227,6 +281,7 @@ void SocketsEnv::close() {
     connection->close("node closing");
   }
   connections_.clear();
+  inbound_connections_ = 0;
   inbound_.clear();
   outbound_.clear();
 }

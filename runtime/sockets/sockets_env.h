@@ -2,13 +2,22 @@
 // SocketsLoop. Its NodeId is its listen address "host:port", so a node reaches another by id alone.
 //
 // Wire: one connection per peer pair, opened on demand; every frame is a 4-byte big-endian length
-// plus bytes; the first frame of every outbound connection is a pb::Hello naming the sender. A frame
-// to a peer goes over that peer's inbound connection when there is one (so a request and its reply
+// plus bytes. Every connection opens with the handshake of handshake.h: the connecting node names
+// itself, the accepting node answers, and with a cluster key both prove they hold it. A connection's
+// peer is the authenticated id; nothing reaches the inbox before the handshake completed. A frame to
+// a peer goes over that peer's inbound connection when there is one (so a request and its reply
 // share one connection), otherwise over our own outbound connection to it.
 //
-// Faults: a malformed Hello, an over-long frame, EOF, a refused, reset or timed-out connection close
-// the connection, drop its queued frames, log a line and (for an identified peer) report
-// Inbox::on_peer_down. Nothing here throws into Asio: every handler catches and logs.
+// Trust: with SocketsEnvOptions::cluster_key, only nodes holding the same key can connect (either
+// way); without one, any process that can reach the port can, so a node without a key refuses to
+// listen on anything but a loopback address.
+//
+// Faults and limits: a failed handshake, an over-long frame, EOF, a refused, reset or timed-out
+// connection, a handshake not done in time or a send queue over its bound close the connection, drop
+// its queued frames, log a line and (for an identified peer) report Inbox::on_peer_down. Inbound
+// connections beyond max_connections are closed on accept. Lines about unauthenticated connections
+// are rate-limited, so a flood cannot grow the log quickly. Nothing here throws into Asio: every
+// handler catches and logs.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -25,6 +34,7 @@
 #include "runtime/env.h"
 #include "runtime/sockets/connection.h"
 #include "runtime/sockets/file_storage.h"
+#include "runtime/sockets/log_rate_limiter.h"
 #include "runtime/sockets/sockets_loop.h"
 
 namespace amino::sockets {
@@ -38,15 +48,30 @@ struct SocketsEnvOptions {
   // Empty: <temp dir>/amino-<host>-<port>, created on first use of storage().
   std::filesystem::path storage_dir;
   std::uint64_t seed = 1;
+  // The shared secret of the deployment (at least kMinClusterKeyBytes); empty: no authentication,
+  // which is allowed on loopback addresses only. See load_cluster_key_file.
+  std::string cluster_key;
   std::size_t max_frame_bytes = 16 * 1024 * 1024;  // longer incoming frames close the connection
+  // Per connection: frames waiting to be written, including those held during the handshake. A
+  // send beyond it closes the connection (the peer is reported down). At least max_frame_bytes + 4.
+  std::size_t max_send_queue_bytes = 64 * 1024 * 1024;
   Duration connect_timeout = 5 * kSecond;
+  // From TCP connect to authenticated, both directions; then the connection is closed.
+  Duration handshake_timeout = 5 * kSecond;
+  // Inbound connections open at once (authenticated or not); more are closed as they are accepted.
+  // Keep it below the process's file-descriptor limit.
+  std::size_t max_connections = 512;
   LogLevel min_log_level = LogLevel::kInfo;
 };
 
+// Throws std::invalid_argument naming the first bad option (a zero limit, a short key, ...).
+void validate(const SocketsEnvOptions& options);
+
 class SocketsEnv : public Env {
  public:
-  // Binds and starts listening at once (throws boost::system::system_error if it cannot), so self()
-  // is known on return. `loop` must outlive this Env.
+  // Binds and starts listening at once, so self() is known on return. Throws std::invalid_argument
+  // for bad options or a non-loopback listen address without a cluster key, and
+  // boost::system::system_error if it cannot bind. `loop` must outlive this Env.
   explicit SocketsEnv(SocketsLoop& loop, SocketsEnvOptions options = {});
   ~SocketsEnv() override;
   SocketsEnv(const SocketsEnv&) = delete;
@@ -83,8 +108,11 @@ class SocketsEnv : public Env {
   void kill();
   bool killed() const { return killed_; }
 
-  // Open TCP connections, both directions, including inbound ones still waiting for their Hello.
+  // Open TCP connections, both directions, including those still in their handshake.
   std::size_t open_connections() const { return connections_.size(); }
+  std::size_t open_inbound_connections() const { return inbound_connections_; }
+  // Bytes waiting to be written, over every connection (each is bounded by max_send_queue_bytes).
+  std::size_t queued_bytes() const;
   std::uint16_t port() const { return port_; }
   const SocketsEnvOptions& options() const { return options_; }
 
@@ -94,10 +122,12 @@ class SocketsEnv : public Env {
   void on_accepted(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
   std::shared_ptr<Connection> route_to(const NodeId& peer);
   std::shared_ptr<Connection> open_outbound(const NodeId& peer);
-  std::shared_ptr<Connection> track(boost::asio::ip::tcp::socket socket, Connection::Direction direction);
-  void on_frame(Connection& connection, std::string frame);
-  void on_hello(Connection& connection, const std::string& frame);
+  std::shared_ptr<Connection> track(boost::asio::ip::tcp::socket socket, Connection::Direction direction,
+                                    const NodeId& dialed = {});
+  void on_authenticated(Connection& connection);
   void on_closed(Connection& connection, const std::string& why);
+  // Lines about connections that never authenticated: rate-limited (they are a flood's to write).
+  void log_unauthenticated(const std::string& line);
   void report_peer_down(const NodeId& peer);
   void deliver(const NodeId& from, std::string frame);
   void on_timer(TimerId id);
@@ -116,11 +146,13 @@ class SocketsEnv : public Env {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_timer_;
   std::set<std::shared_ptr<Connection>> connections_;
-  std::map<NodeId, std::shared_ptr<Connection>> inbound_;   // by the peer's Hello
+  std::map<NodeId, std::shared_ptr<Connection>> inbound_;   // by the peer's authenticated id
+  std::size_t inbound_connections_ = 0;                     // in connections_, handshaking or not
   std::map<NodeId, std::shared_ptr<Connection>> outbound_;  // by the target's id
   std::map<TimerId, std::unique_ptr<boost::asio::steady_timer>> timers_;
   TimerId next_timer_id_ = 1;
   std::unique_ptr<FileStorage> storage_;  // created on first use
+  LogRateLimiter unauthenticated_log_{20, kSecond};
   bool closed_ = false;
   bool killed_ = false;
 };

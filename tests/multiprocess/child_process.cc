@@ -15,17 +15,22 @@ extern char** environ;
 
 namespace amino::testing {
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildOptions& options) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  if (options.merge_stderr) posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  for (const auto& e : options.extra_env) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
+  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   close(fds[1]);
   if (rc != 0) {
@@ -95,6 +100,18 @@ std::string ChildProcess::wait_for_line(const std::string& needle, int timeout_m
     if (n <= 0) return "";  // the child closed stdout (exited)
     buffered_.append(buf, static_cast<std::size_t>(n));
   }
+}
+
+std::string ChildProcess::drain() {
+  char buf[4096];
+  for (int i = 0; i < 1024; ++i) {  // bounded: at most 4 MiB per call
+    const ssize_t n = read(stdout_fd_, buf, sizeof buf);
+    if (n <= 0) break;
+    buffered_.append(buf, static_cast<std::size_t>(n));
+  }
+  std::string out = std::move(buffered_);
+  buffered_.clear();
+  return out;
 }
 
 }  // namespace amino::testing

@@ -19,10 +19,16 @@ namespace {
 
 const char* kRsmSpec = "name: rsm\nclass: VisitCounter\ndmList:\n  - name: ConsensusRSM\n    config: {replicas: 3}\n";
 
+DeploymentOptions three_servers() {
+  DeploymentOptions o;
+  o.kernel_servers = 3;
+  return o;
+}
+
 TEST(ExactlyOnce, SeparateClientProcessesEachWriteOnce) {
-  Deployment d(3);
-  ASSERT_TRUE(d.wait_for_nodes(3));
-  const CtlResult created = d.ctl({"create", d.write_file("rsm.yaml", kRsmSpec)});
+  Deployment d(three_servers());
+  ASSERT_TRUE(d.ok());
+  const CtlResult created = d.ctl({"create", d.dir().write("rsm.yaml", kRsmSpec)});
   ASSERT_EQ(created.exit_code, 0) << created.out;
 
   constexpr int kClients = 40;
@@ -44,9 +50,9 @@ TEST(ExactlyOnce, SeparateClientProcessesEachWriteOnce) {
 // The deterministic form of the same bug: clients that come back on the same address with the same
 // seed (what an ephemeral port coming round did by chance) are still different sessions.
 TEST(ExactlyOnce, ClientsReusingOneAddressAndSeedAreDistinctSessions) {
-  Deployment d(3);
-  ASSERT_TRUE(d.wait_for_nodes(3));
-  ASSERT_EQ(d.ctl({"create", d.write_file("rsm.yaml", kRsmSpec)}).exit_code, 0);
+  Deployment d(three_servers());
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d.ctl({"create", d.dir().write("rsm.yaml", kRsmSpec)}).exit_code, 0);
   ClassRegistry classes;
   scenarios::register_all(classes);
   const std::uint16_t port = free_port();
@@ -62,7 +68,7 @@ TEST(ExactlyOnce, ClientsReusingOneAddressAndSeedAreDistinctSessions) {
     sockets::SocketsEnv env(loop, eo);
     sessions.insert(env.session());
     KernelOptions ko;
-    ko.oms = d.oms();
+    ko.oms = d.oms_addr();
     ko.client_only = true;
     Kernel client(env, classes, dms::builtin(), ko);
     client.start();

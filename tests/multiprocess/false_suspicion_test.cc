@@ -13,7 +13,7 @@
 namespace amino::testing {
 namespace {
 
-bool wait_for_event(const Deployment& d, const std::string& needle) {
+bool wait_for_event(Deployment& d, const std::string& needle) {
   for (int i = 0; i < 150; ++i) {
     const CtlResult r = d.ctl({"events"});
     if (r.exit_code == 0 && r.out.find(needle) != std::string::npos) return true;
@@ -23,7 +23,7 @@ bool wait_for_event(const Deployment& d, const std::string& needle) {
 }
 
 // Calls until one succeeds (bounded); the reply, or "" if none did.
-std::string call_until_ok(const Deployment& d, const std::vector<std::string>& call) {
+std::string call_until_ok(Deployment& d, const std::vector<std::string>& call) {
   for (int i = 0; i < 60; ++i) {
     const CtlResult r = d.ctl(call);
     if (r.exit_code == 0) return r.out;
@@ -33,11 +33,13 @@ std::string call_until_ok(const Deployment& d, const std::vector<std::string>& c
 }
 
 TEST(FalseSuspicionProcesses, StoppedKernelServerAnswersAgainAfterSigcont) {
-  Deployment d(DeploymentOptions{2, {}, {"--heartbeat-timeout-ms", "1000"}, {"--heartbeat-ms", "200"}});
-  ASSERT_TRUE(d.wait_for_nodes(2));
-  const std::string on_ks0 = "nodeSelector: [{key: name, operator: =, values: [ks0]}]\n";
-  ASSERT_EQ(d.ctl({"create", d.write_file("plain.yaml", "name: plain\nclass: VisitCounter\n" + on_ks0)}).exit_code, 0);
-  ASSERT_EQ(d.ctl({"create", d.write_file("rsm.yaml", "name: rsm\nclass: VisitCounter\ndmList:\n"
+  DeploymentOptions o;  // the OMS declares a server dead after 1.5 s of silence; heartbeats every 0.3 s
+  o.kernel_servers = 2;
+  Deployment d(o);
+  ASSERT_TRUE(d.ok());
+  const std::string on_ks1 = "nodeSelector: [{key: name, operator: =, values: [ks1]}]\n";
+  ASSERT_EQ(d.ctl({"create", d.dir().write("plain.yaml", "name: plain\nclass: VisitCounter\n" + on_ks1)}).exit_code, 0);
+  ASSERT_EQ(d.ctl({"create", d.dir().write("rsm.yaml", "name: rsm\nclass: VisitCounter\ndmList:\n"
                                                        "  - name: ConsensusRSM\n    config: {replicas: 2}\n")})
                 .exit_code,
             0);
@@ -45,9 +47,9 @@ TEST(FalseSuspicionProcesses, StoppedKernelServerAnswersAgainAfterSigcont) {
   int acked = 0;
   for (int i = 0; i < 3; ++i) acked += call_until_ok(d, {"call", "rsm", "visit"}).empty() ? 0 : 1;
 
-  ASSERT_EQ(::kill(d.server(0).pid(), SIGSTOP), 0);
+  ASSERT_EQ(::kill(d.ks(1).pid(), SIGSTOP), 0);
   const bool declared = wait_for_event(d, "missed its heartbeats: declared dead");
-  ASSERT_EQ(::kill(d.server(0).pid(), SIGCONT), 0);
+  ASSERT_EQ(::kill(d.ks(1).pid(), SIGCONT), 0);
   ASSERT_TRUE(declared) << d.ctl({"events"}).out;
   ASSERT_TRUE(wait_for_event(d, "is back")) << d.ctl({"events"}).out;
 

@@ -11,6 +11,7 @@
 
 #include "amino.pb.h"
 #include "runtime/sockets/framing.h"
+#include "runtime/sockets/handshake.h"
 #include "tests/sockets/test_support.h"
 
 namespace amino::sockets::testing {
@@ -110,7 +111,9 @@ INSTANTIATE_TEST_SUITE_P(
     Openings, SocketsBadHello,
     ::testing::Values(BadOpening{"GarbageInAFrame", length_prefixed("this is not a hello")},
                       BadOpening{"RawGarbageReadAsAHugeLength", "GARBAGE GARBAGE GARBAGE"},
-                      BadOpening{"WrongProtocolVersion", length_prefixed(hello_bytes("127.0.0.1:4000", 2))},
+                      BadOpening{"ProtocolVersion1", length_prefixed(hello_bytes("127.0.0.1:4000", 1))},
+                      BadOpening{"NextProtocolVersion", length_prefixed(hello_bytes("127.0.0.1:4000", kProtocolVersion + 1))},
+                      BadOpening{"OverTheHandshakeFrameLimit", length_prefixed(std::string(kMaxHandshakeFrameBytes + 1, 'x'))},
                       BadOpening{"UnroutableNodeId", length_prefixed(hello_bytes("nobody", kProtocolVersion))}),
     [](const ::testing::TestParamInfo<BadOpening>& info) { return std::string(info.param.name); });
 

@@ -1,7 +1,6 @@
-// Length prefix, Hello and NodeId parsing.
+// Length prefix and NodeId parsing (the handshake has its own tests).
 #include <gtest/gtest.h>
 
-#include "amino.pb.h"
 #include "runtime/sockets/framing.h"
 
 namespace amino::sockets {
@@ -13,22 +12,6 @@ TEST(SocketsFraming, LengthPrefixIsBigEndianAndRoundTrips) {
   for (std::uint32_t n : {0u, 1u, 255u, 256u, 16u * 1024 * 1024, UINT32_MAX}) {
     EXPECT_EQ(decode_frame_header(encode_frame_header(n)), n);
   }
-}
-
-TEST(SocketsFraming, HelloRoundTrips) {
-  EXPECT_EQ(parse_hello(encode_hello("127.0.0.1:9000")), "127.0.0.1:9000");
-  pb::Hello hello;
-  ASSERT_TRUE(hello.ParseFromString(encode_hello("10.0.0.1:1")));
-  EXPECT_EQ(hello.protocol_version(), kProtocolVersion);
-}
-
-TEST(SocketsFraming, BadHellosAreRejected) {
-  EXPECT_EQ(parse_hello("this is not a hello"), std::nullopt);
-  EXPECT_EQ(parse_hello(""), std::nullopt);  // no node id, version 0
-  pb::Hello old_version;
-  old_version.set_node_id("127.0.0.1:9000");
-  old_version.set_protocol_version(kProtocolVersion + 1);
-  EXPECT_EQ(parse_hello(old_version.SerializeAsString()), std::nullopt);
 }
 
 TEST(SocketsFraming, NodeIdsParseIntoHostAndPort) {

@@ -1,25 +1,60 @@
 #include "runtime/sockets/bin/common.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 
 #include "runtime/limits.h"
+#include "runtime/sockets/cluster_key.h"
 
 namespace amino::sockets::bin {
 
+void add_cluster_key_flag(po::options_description& d) {
+  d.add_options()("cluster-key-file", po::value<std::string>(),
+                  "file holding the deployment's shared secret (at least 16 bytes, e.g. from `openssl rand -hex 32`); "
+                  "every node must use the same. Default: $AMINO_CLUSTER_KEY_FILE. Without a key, nodes "
+                  "listen on loopback only");
+}
+
+std::string cluster_key(const po::variables_map& vm, const std::string& program) {
+  std::string file;
+  if (vm.count("cluster-key-file")) {
+    file = vm["cluster-key-file"].as<std::string>();
+    if (file.empty()) throw std::invalid_argument("--cluster-key-file is empty");
+  } else if (const char* env = std::getenv("AMINO_CLUSTER_KEY_FILE"); env != nullptr && *env != '\0') {
+    file = env;
+  } else {
+    return "";
+  }
+  LoadedClusterKey loaded = load_cluster_key_file(file);
+  if (!loaded.warning.empty()) std::cerr << program << ": warning: " << loaded.warning << std::endl;
+  return std::move(loaded.key);
+}
+
 void add_node_flags(po::options_description& d, std::uint16_t default_port) {
+  const SocketsEnvOptions defaults;
   d.add_options()
       ("listen", po::value<std::string>()->default_value("127.0.0.1"),
-       "address to listen on; servers bind loopback unless told otherwise")
+       "address to listen on; without a cluster key only a loopback address is allowed")
       ("port", po::value<std::int64_t>()->default_value(default_port), "TCP port, 0 .. 65535 (0: any free port)")
       ("seed", po::value<std::string>()->default_value("1"), "seed of this node's random choices, 0 .. 2^64-1")
       ("storage-dir", po::value<std::string>()->default_value(""),
        "durable storage directory (default: a per-port folder under the temp dir)")
-      ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error");
+      ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error")
+      ("handshake-timeout-ms", po::value<std::int64_t>()->default_value(defaults.handshake_timeout / kMillisecond),
+       "a connection not authenticated this long after connecting is closed")
+      ("max-connections", po::value<std::int64_t>()->default_value(static_cast<std::int64_t>(defaults.max_connections)),
+       "inbound connections open at once; more are closed as they arrive (keep below the fd limit)")
+      ("max-frame-bytes", po::value<std::int64_t>()->default_value(static_cast<std::int64_t>(defaults.max_frame_bytes)),
+       "longest frame accepted from an authenticated peer")
+      ("max-send-queue-bytes",
+       po::value<std::int64_t>()->default_value(static_cast<std::int64_t>(defaults.max_send_queue_bytes)),
+       "bytes queued for one peer before its connection is closed (it is not reading); >= max-frame-bytes + 4");
+  add_cluster_key_flag(d);
 }
 
-SocketsEnvOptions node_options(const po::variables_map& vm) {
+SocketsEnvOptions node_options(const po::variables_map& vm, const std::string& program) {
   SocketsEnvOptions o;
   o.listen_host = vm["listen"].as<std::string>();
   o.port = static_cast<std::uint16_t>(int_flag(vm, "port", 0, 65535));
@@ -31,7 +66,22 @@ SocketsEnvOptions node_options(const po::variables_map& vm) {
   else if (level == "warn") o.min_log_level = LogLevel::kWarn;
   else if (level == "error") o.min_log_level = LogLevel::kError;
   else throw std::invalid_argument("--log-level must be debug, info, warn or error, not " + level);
+  o.handshake_timeout = int_flag(vm, "handshake-timeout-ms", 1, 3600 * 1000) * kMillisecond;
+  o.max_connections = static_cast<std::size_t>(int_flag(vm, "max-connections", 1, 1 << 20));
+  o.max_frame_bytes = static_cast<std::size_t>(int_flag(vm, "max-frame-bytes", 1, kMaxEncodableFrameBytes));
+  o.max_send_queue_bytes = static_cast<std::size_t>(int_flag(vm, "max-send-queue-bytes", 1, std::int64_t{1} << 40));
+  o.cluster_key = cluster_key(vm, program);
+  validate(o);
   return o;
+}
+
+std::unique_ptr<SocketsEnv> make_node_env(SocketsLoop& loop, const SocketsEnvOptions& options, const std::string& program) {
+  try {
+    return std::make_unique<SocketsEnv>(loop, options);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << program << ": " << e.what() << std::endl;
+    return nullptr;
+  }
 }
 
 void add_fault_flags(po::options_description& d) {

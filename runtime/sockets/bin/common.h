@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,10 +17,20 @@ namespace amino::sockets::bin {
 
 namespace po = boost::program_options;
 
-// --listen, --port, --seed, --storage-dir, --log-level. node_options throws std::invalid_argument
-// for a bad value.
+// --cluster-key-file FILE (default: $AMINO_CLUSTER_KEY_FILE; the flag wins).
+void add_cluster_key_flag(po::options_description& d);
+// The key the flag or the environment names ("" if neither). Prints a warning to stderr when the
+// file is readable by others. Throws std::invalid_argument for an unreadable, empty or short key.
+std::string cluster_key(const po::variables_map& vm, const std::string& program);
+
+// --listen, --port, --seed, --storage-dir, --log-level, the cluster key, and the connection limits
+// (--handshake-timeout-ms, --max-connections, --max-frame-bytes, --max-send-queue-bytes).
 void add_node_flags(po::options_description& d, std::uint16_t default_port);
-SocketsEnvOptions node_options(const po::variables_map& vm);
+// Throws std::invalid_argument for a bad value.
+SocketsEnvOptions node_options(const po::variables_map& vm, const std::string& program);
+// The node's SocketsEnv, bound and listening. nullptr, after printing why to stderr, when the
+// configuration is refused (a non-loopback address without a key): the program then exits with 2.
+std::unique_ptr<SocketsEnv> make_node_env(SocketsLoop& loop, const SocketsEnvOptions& options, const std::string& program);
 // --name, --peer NAME=HOST:PORT, --fault-schedule FILE, --fault-epoch-unix-ms (docs/faults.md)
 void add_fault_flags(po::options_description& d);
 

@@ -1,5 +1,5 @@
 // amino-ctl: a command-line client of a running deployment (OMS + kernel servers).
-//   amino-ctl --oms HOST:PORT nodes | events | create SPEC.yaml | call ID METHOD [JSON...]
+//   amino-ctl --oms HOST:PORT [--cluster-key-file FILE] nodes | events | create SPEC.yaml | call ID METHOD [JSON...]
 //             | migrate ID NODE | hello
 #include <iostream>
 #include <optional>
@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
        "deadline of each call, 1 .. 86400000 (one day)")
       ("command", bin::po::value<std::string>()->required(), "nodes | events | create | call | migrate | hello")
       ("args", bin::po::value<std::vector<std::string>>()->default_value({}, ""), "command arguments");
+  bin::add_cluster_key_flag(d);
   bin::po::positional_options_description pos;
   pos.add("command", 1).add("args", -1);
   bin::po::variables_map vm;
@@ -157,7 +158,13 @@ int main(int argc, char** argv) {
   scenarios::register_all(classes);  // for read-only marks of known classes
   SocketsLoop loop;
   SocketsEnvOptions eo;
-  eo.min_log_level = LogLevel::kWarn;
+  eo.min_log_level = LogLevel::kWarn;  // a refused handshake (no key, wrong key) is a WARN line
+  try {
+    eo.cluster_key = bin::cluster_key(vm, "amino-ctl");
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "amino-ctl: " << e.what() << "\n";
+    return 2;
+  }
   SocketsEnv env(loop, eo);
   KernelOptions ko;
   ko.oms = vm["oms"].as<std::string>();

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   SocketsEnvOptions eo;
   KernelOptions ko;
   try {
-    eo = bin::node_options(vm);
+    eo = bin::node_options(vm, "amino-kernel-server");
     ko.oms = vm["oms"].as<std::string>();
     ko.region = vm["region"].as<std::string>();
     if (vm.count("label")) ko.labels = bin::parse_labels(vm["label"].as<std::vector<std::string>>());
@@ -44,7 +44,9 @@ int main(int argc, char** argv) {
     ClassRegistry classes;
     scenarios::register_all(classes);
     SocketsLoop loop;
-    SocketsEnv env(loop, eo);
+    const auto node = bin::make_node_env(loop, eo, "amino-kernel-server");
+    if (!node) return 2;
+    SocketsEnv& env = *node;
     bin::NodeFaults faults = bin::start_node_faults(vm, loop, env);
     Env& node_env = faults.env ? static_cast<Env&>(*faults.env) : env;
     Kernel kernel(node_env, classes, dms::builtin(), ko);

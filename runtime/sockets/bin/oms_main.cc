@@ -25,14 +25,16 @@ int main(int argc, char** argv) {
   SocketsEnvOptions eo;
   OmsOptions oo;
   try {
-    eo = bin::node_options(vm);
+    eo = bin::node_options(vm, "amino-oms");
     oo.heartbeat_timeout = bin::ms_flag(vm, "heartbeat-timeout-ms");
   } catch (const std::invalid_argument& e) {
     return bin::usage_error(argv[0], e);
   }
   try {
     SocketsLoop loop;
-    SocketsEnv env(loop, eo);
+    const auto node = bin::make_node_env(loop, eo, "amino-oms");
+    if (!node) return 2;
+    SocketsEnv& env = *node;
     bin::NodeFaults faults = bin::start_node_faults(vm, loop, env);
     Env& node_env = faults.env ? static_cast<Env&>(*faults.env) : env;
     Rpc rpc(node_env);
