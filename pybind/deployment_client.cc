@@ -2,9 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <iostream>
+
 #include "dms/all.h"
 #include "runtime/kernel.h"
 #include "runtime/protocol.h"
+#include "runtime/sockets/cluster_key.h"
 #include "runtime/sockets/sockets_env.h"
 #include "runtime/value_json.h"
 #include "scenarios/registry.h"
@@ -33,7 +36,12 @@ DeploymentClient::DeploymentClient(ClientOptions options) : state_(std::make_uni
   state_->options = std::move(options);
   scenarios::register_all(state_->classes);  // read-only marks of the known classes
   sockets::SocketsEnvOptions eo;
-  eo.min_log_level = LogLevel::kWarn;
+  eo.min_log_level = LogLevel::kWarn;  // a refused handshake (no key, wrong key) says why
+  if (!state_->options.cluster_key_file.empty()) {
+    sockets::LoadedClusterKey loaded = sockets::load_cluster_key_file(state_->options.cluster_key_file);
+    if (!loaded.warning.empty()) std::cerr << "amino: warning: " << loaded.warning << std::endl;
+    eo.cluster_key = std::move(loaded.key);
+  }
   state_->env = std::make_unique<sockets::SocketsEnv>(state_->loop, eo);
   KernelOptions ko;
   ko.oms = state_->options.oms;

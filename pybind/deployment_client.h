@@ -18,10 +18,12 @@ namespace amino::pyrun {
 struct ClientOptions {
   std::string oms = "127.0.0.1:7400";
   Duration timeout = 10 * kSecond;  // of each operation
+  std::string cluster_key_file;     // the deployment's cluster key; empty: none (loopback only)
 };
 
 class DeploymentClient {
  public:
+  // Throws std::invalid_argument for an unreadable or too short key file.
   explicit DeploymentClient(ClientOptions options);
   ~DeploymentClient();
   DeploymentClient(const DeploymentClient&) = delete;

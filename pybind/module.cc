@@ -45,13 +45,14 @@ PYBIND11_MODULE(_amino, m) {
     };
   };
   py::class_<DeploymentClient>(m, "DeploymentClient", "A client of a running deployment (use amino.connect).")
-      .def(py::init([](const std::string& oms, double timeout_s) {
+      .def(py::init([](const std::string& oms, double timeout_s, const std::string& cluster_key_file) {
              amino::pyrun::ClientOptions o;
              o.oms = oms;
-             o.timeout = static_cast<amino::Duration>(timeout_s * 1e9);
+             o.timeout = amino::from_seconds(timeout_s);
+             o.cluster_key_file = cluster_key_file;
              return std::make_unique<DeploymentClient>(o);
            }),
-           py::arg("oms"), py::arg("timeout_s"))
+           py::arg("oms"), py::arg("timeout_s"), py::arg("cluster_key_file") = "")
       .def("create",
            [](DeploymentClient& c, const std::string& spec) {
              py::gil_scoped_release release;

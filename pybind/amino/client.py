@@ -12,6 +12,7 @@ clients in one) are never confused by a DM's duplicate suppression. Calls block 
 application method raised).
 """
 import json
+import os
 
 from ._native import native as _native
 from .spec import to_yaml
@@ -46,12 +47,17 @@ def _unwrap(answer):
 
 
 class Client:
-    """Connected to the OMS at `oms` ("host:port"); see the module docstring."""
+    """Connected to the OMS at `oms` ("host:port"); see the module docstring.
 
-    def __init__(self, oms="127.0.0.1:7400", timeout=10.0):
+    cluster_key_file: the deployment's shared secret (as the programs' --cluster-key-file); default
+    $AMINO_CLUSTER_KEY_FILE; None and no variable: no key (a loopback deployment without one).
+    """
+
+    def __init__(self, oms="127.0.0.1:7400", timeout=10.0, cluster_key_file=None):
         if not isinstance(timeout, (int, float)) or not 0 < timeout <= 86400:
             raise ValueError(f"timeout must be a number of seconds in (0, 86400], not {timeout!r}")
-        self._c = _native.DeploymentClient(str(oms), float(timeout))
+        key = cluster_key_file if cluster_key_file is not None else os.environ.get("AMINO_CLUSTER_KEY_FILE", "")
+        self._c = _native.DeploymentClient(str(oms), float(timeout), str(key))
 
     @property
     def session(self):
@@ -85,6 +91,6 @@ class Client:
         self.close()
 
 
-def connect(oms="127.0.0.1:7400", timeout=10.0):
-    """A Client of the deployment whose OMS listens at `oms`."""
-    return Client(oms, timeout)
+def connect(oms="127.0.0.1:7400", timeout=10.0, cluster_key_file=None):
+    """A Client of the deployment whose OMS listens at `oms` (see Client)."""
+    return Client(oms, timeout, cluster_key_file)

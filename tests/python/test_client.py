@@ -78,3 +78,26 @@ def test_unreachable_oms_is_a_typed_error_not_a_hang():
         assert e.value.code in ("UNREACHABLE", "TIMEOUT")
     with pytest.raises(ValueError):
         amino.connect("127.0.0.1:1", timeout=-1)
+
+
+def test_a_keyed_deployment_needs_the_key(tmp_path, monkeypatch):
+    key = tmp_path / "cluster.key"
+    key.write_text("0123456789abcdef0123456789abcdef\n")
+    key.chmod(0o600)
+    with Deployment(servers=1, extra=("--cluster-key-file", str(key))) as d:
+        with amino.connect(d.oms, cluster_key_file=str(key)) as c:
+            assert d.wait_for_nodes(1, c)
+            ms = c.create({"class": "VisitCounter"})
+            assert c.call(ms, "visit") == 1
+        monkeypatch.setenv("AMINO_CLUSTER_KEY_FILE", str(key))
+        with amino.connect(d.oms) as c:  # from the environment, as the programs
+            assert c.call(ms, "visit") == 2
+        monkeypatch.delenv("AMINO_CLUSTER_KEY_FILE")
+        with amino.connect(d.oms, timeout=2.0) as c:  # no key: refused in the handshake
+            with pytest.raises(amino.RemoteError) as e:
+                c.call(ms, "visit")
+            assert e.value.code in ("UNREACHABLE", "TIMEOUT")
+    with pytest.raises(ValueError, match="16"):
+        short = tmp_path / "short.key"
+        short.write_text("short")
+        amino.connect("127.0.0.1:1", cluster_key_file=str(short))
