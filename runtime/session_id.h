@@ -25,10 +25,13 @@ inline SessionId format_session_id(std::uint64_t hi, std::uint64_t lo) {
   return out;
 }
 
-// For simulated backends: two draws of the node's seeded RNG.
-inline SessionId draw_session_id(Rng& rng) {
-  const std::uint64_t hi = rng.next();
-  return format_session_id(hi, rng.next());
+// For simulated backends: from the node's seeded RNG, through a forked copy, so that the node's own
+// stream of draws (and so every seeded run) is the same as without sessions.
+inline SessionId draw_session_id(const Rng& node_rng) {
+  Rng copy = node_rng;
+  Rng stream = copy.fork();
+  const std::uint64_t hi = stream.next();
+  return format_session_id(hi, stream.next());
 }
 
 }  // namespace amino

@@ -17,8 +17,9 @@ TEST(SessionIdTest, ThirtyTwoHexDigitsAndDistinct) {
   EXPECT_EQ(format_session_id(0x0123456789abcdefULL, 0xfedcba9876543210ULL), "0123456789abcdeffedcba9876543210");
   Rng a(7), b(7), c(8);
   EXPECT_EQ(draw_session_id(a), draw_session_id(b));  // seeded: deterministic
-  Rng d(7);
-  EXPECT_NE(draw_session_id(d), draw_session_id(c));
+  EXPECT_NE(draw_session_id(a), draw_session_id(c));
+  const std::uint64_t first = Rng(7).next();
+  EXPECT_EQ(a.next(), first);  // the node's own stream is untouched
 }
 
 TEST(SessionsTest, SameCallIdInTwoSessionsAreTwoCalls) {
