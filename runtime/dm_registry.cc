@@ -134,7 +134,8 @@ std::optional<std::string> config_value_problem(const std::string& dm, const Con
 
 std::optional<std::string> config_problem(const DmDescriptor& dm, const DmConfig& config) {
   for (const auto& [name, value] : config) {
-    auto key = std::find_if(dm.config.begin(), dm.config.end(), [&](const ConfigKey& k) { return k.name == name; });
+    // Captured by an init-capture: clang before 16 cannot capture a structured binding.
+    auto key = std::find_if(dm.config.begin(), dm.config.end(), [&name = name](const ConfigKey& k) { return k.name == name; });
     if (key == dm.config.end()) return dm.name + " has no config key '" + name + "'";
     if (auto why = config_value_problem(dm.name, *key, value)) return why;
   }

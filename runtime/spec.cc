@@ -8,6 +8,8 @@
 // always strings.
 #include "runtime/spec.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -509,9 +511,77 @@ MicroServiceSpec parse_document(const YAML::Node& doc, const DmRegistry& registr
   return spec;
 }
 
+// Records where each document starts and ignores everything else.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> marks;
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp 0.7's parser can report a document without consuming any input (a stream starting with
+// ',': yaml-cpp issue #1040), and YAML::LoadAll then loops forever, allocating a document per turn
+// (found by fuzz/spec_yaml_fuzz). So a first, event-only pass checks that every document starts
+// past the previous one before LoadAll builds the nodes.
+void check_documents_advance(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  while (parser.HandleNextDocument(starts)) {
+    const auto n = starts.marks.size();
+    if (n >= 2 && starts.marks[n - 1].pos == starts.marks[n - 2].pos) {
+      throw SpecError(starts.marks[n - 1].line + 1, "", "malformed YAML: unexpected token at column " +
+                                                            std::to_string(starts.marks[n - 1].column + 1));
+    }
+  }
+}
+
+// Offset of the first byte that is not part of well-formed UTF-8 (Unicode 15, table 3-7: no
+// overlong forms, surrogates or code points past U+10FFFF), or npos.
+std::size_t invalid_utf8_at(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    int len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (b < 0x80) len = 1;
+    else if (b >= 0xC2 && b <= 0xDF) len = 2;
+    else if (b == 0xE0) len = 3, lo = 0xA0;
+    else if (b >= 0xE1 && b <= 0xEC) len = 3;
+    else if (b == 0xED) len = 3, hi = 0x9F;
+    else if (b >= 0xEE && b <= 0xEF) len = 3;
+    else if (b == 0xF0) len = 4, lo = 0x90;
+    else if (b >= 0xF1 && b <= 0xF3) len = 4;
+    else if (b == 0xF4) len = 4, hi = 0x8F;
+    else return i;
+    if (i + len > s.size()) return i;
+    for (int k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xBF)) return i;
+    }
+    i += static_cast<std::size_t>(len);
+  }
+  return std::string_view::npos;
+}
+
 std::vector<YAML::Node> load_documents(std::string_view yaml) {
+  // Every string of a spec goes on the wire as a Protobuf string, which must be UTF-8: the OMS
+  // would reject the create as a malformed frame (found by fuzz/spec_yaml_fuzz).
+  if (const auto bad = invalid_utf8_at(yaml); bad != std::string_view::npos) {
+    const auto line = 1 + std::count(yaml.begin(), yaml.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
+    throw SpecError(static_cast<int>(line), "", "a spec must be UTF-8 text (bad byte at offset " + std::to_string(bad) + ")");
+  }
   try {
-    return YAML::LoadAll(std::string(yaml));
+    const std::string text(yaml);
+    check_documents_advance(text);
+    return YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     throw SpecError(e.mark.line + 1, "", "malformed YAML: " + e.msg);
   }

@@ -12,6 +12,7 @@ PACKAGES=(
   pybind11-dev python3-dev
   python3-matplotlib python3-numpy python3-pytest python3-tqdm
   jupyter-nbconvert python3-nbformat python3-ipykernel
+  clang libclang-rt-dev llvm
 )
 
 missing=()

@@ -1,6 +1,8 @@
 #include "sim/fault_schedule.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <stdexcept>
@@ -23,6 +25,21 @@ BlockMode mode_from(const json& j) {
   return *m;
 }
 
+// A time or duration field in nanoseconds (`fallback` when absent). nlohmann's get<std::int64_t>
+// casts any float, and a float past the int64 range (1e300) is undefined behaviour, so such values
+// are rejected here (found by fuzz/fault_schedule_fuzz). In-range floats still truncate as before.
+Duration nanoseconds(const json& j, const char* key, Duration fallback) {
+  if (!j.is_object() || !j.contains(key)) return fallback;
+  const json& v = j.at(key);
+  constexpr double kLimit = 9.2e18;  // just inside +-2^63
+  const bool fits = v.is_number_unsigned()  ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)
+                    : v.is_number_integer() ? true
+                    : v.is_number_float()   ? std::isfinite(v.get<double>()) && std::fabs(v.get<double>()) < kLimit
+                                            : false;
+  if (!fits) throw std::invalid_argument(std::string(key) + " must be a number of nanoseconds within int64, not " + v.dump());
+  return v.get<Duration>();
+}
+
 json link_faults_json(const LinkFaults& f) {
   return {{"drop", f.drop},       {"duplicate", f.duplicate}, {"reorder", f.reorder},
           {"reorder_window_ns", f.reorder_window}, {"delay_ns", f.delay}, {"jitter_ns", f.jitter}};
@@ -33,9 +50,9 @@ LinkFaults link_faults_from(const json& j) {
   f.drop = j.value("drop", 0.0);
   f.duplicate = j.value("duplicate", 0.0);
   f.reorder = j.value("reorder", 0.0);
-  f.reorder_window = j.value("reorder_window_ns", Duration{0});
-  f.delay = j.value("delay_ns", Duration{0});
-  f.jitter = j.value("jitter_ns", Duration{0});
+  f.reorder_window = nanoseconds(j, "reorder_window_ns", 0);
+  f.delay = nanoseconds(j, "delay_ns", 0);
+  f.jitter = nanoseconds(j, "jitter_ns", 0);
   return f;
 }
 
@@ -57,7 +74,7 @@ const std::map<std::string, Parser>& parsers() {
       {"heal", [](const json&) -> Fault { return HealFault{}; }},
       {"link", [](const json& j) -> Fault {
          LinkChangeFault f{j.at("link").get<std::string>(), std::nullopt, std::nullopt};
-         if (j.contains("latency_ns")) f.latency = j.at("latency_ns").get<Duration>();
+         if (j.contains("latency_ns")) f.latency = nanoseconds(j, "latency_ns", 0);
          if (j.contains("bandwidth")) f.bandwidth = j.at("bandwidth").get<double>();
          return f;
        }},
@@ -71,7 +88,7 @@ const std::map<std::string, Parser>& parsers() {
       {"pause", [](const json& j) -> Fault { return PauseFault{j.at("node").get<NodeId>()}; }},
       {"resume", [](const json& j) -> Fault { return ResumeFault{j.at("node").get<NodeId>()}; }},
       {"clock", [](const json& j) -> Fault {
-         return ClockFault{j.at("node").get<NodeId>(), j.value("offset_ns", Duration{0}), j.value("drift", 0.0)};
+         return ClockFault{j.at("node").get<NodeId>(), nanoseconds(j, "offset_ns", 0), j.value("drift", 0.0)};
        }},
       {"torn_write", [](const json& j) -> Fault { return TornWriteFault{j.at("node").get<NodeId>()}; }},
   };
@@ -218,7 +235,7 @@ json schedule_to_json(const FaultSchedule& s) {
 
 FaultSchedule schedule_from_json(const json& j) {
   FaultSchedule s;
-  for (const auto& f : j.at("faults")) s.faults.push_back({f.value("at_ns", Time{0}), fault_from_json(f)});
+  for (const auto& f : j.at("faults")) s.faults.push_back({nanoseconds(f, "at_ns", 0), fault_from_json(f)});
   return s;
 }
 

@@ -108,5 +108,27 @@ TEST(FaultSchedule, ValidationChecksNodeLifecycleOrder) {
   EXPECT_EQ(errors.size(), 4u);
 }
 
+// Found by fuzz/fault_schedule_fuzz: a time past the int64 range was cast to an integer (undefined
+// behaviour). Every nanosecond field now rejects such numbers; in-range floats still truncate.
+TEST(FaultSchedule, NanosecondFieldsOutOfRangeAreErrors) {
+  for (const char* text : {
+           R"({"faults": [{"at_ns": 1.9e97, "type": "heal"}]})",
+           R"({"faults": [{"at_ns": 18446744073709551615, "type": "heal"}]})",
+           R"({"faults": [{"at_ns": "soon", "type": "heal"}]})",
+           R"({"faults": [{"type": "link", "link": "n0/uplink", "latency_ns": -1e300}]})",
+           R"({"faults": [{"type": "clock", "node": "n1", "offset_ns": 1e19}]})",
+           R"({"faults": [{"type": "message_faults", "faults": {"delay_ns": 9.3e18}}]})",
+           R"({"faults": [{"type": "message_faults", "faults": {"jitter_ns": 1e40}}]})",
+           R"({"faults": [{"type": "message_faults", "faults": {"reorder_window_ns": -9.3e18}}]})",
+       }) {
+    EXPECT_THROW(schedule_from_json(nlohmann::json::parse(text)), std::invalid_argument) << text;
+  }
+  const FaultSchedule s = schedule_from_json(nlohmann::json::parse(
+      R"({"faults": [{"at_ns": 1500000000.7, "type": "clock", "node": "n1", "offset_ns": -2.0e9}]})"));
+  ASSERT_EQ(s.faults.size(), 1u);
+  EXPECT_EQ(s.faults[0].at, 1'500'000'000);
+  EXPECT_EQ(std::get<ClockFault>(s.faults[0].fault).offset, -2'000'000'000);
+}
+
 }  // namespace
 }  // namespace amino::sim

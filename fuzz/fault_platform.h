@@ -1,0 +1,18 @@
+// The platform fault_schedule_fuzz validates schedules against, shared with the seeds' generator
+// (make_corpus.cc) so that the seeds name its hosts: three cloud servers n0..n2 and a phone.
+#pragma once
+
+#include "sim/presets.h"
+
+namespace amino::fuzz {
+
+inline const sim::PlatformSpec& fault_platform() {
+  static const sim::PlatformSpec p = [] {
+    sim::PlatformSpec p = sim::presets::cloud_cluster(3, "n");
+    p.hosts.push_back(sim::presets::phone_wifi("phone"));
+    return p;
+  }();
+  return p;
+}
+
+}  // namespace amino::fuzz

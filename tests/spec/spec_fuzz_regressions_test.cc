@@ -1,0 +1,41 @@
+// Inputs fuzz/spec_yaml_fuzz found that once hung or crashed parse_spec; each must now be a prompt
+// SpecError.
+#include "runtime/wire.h"
+#include "tests/spec/test_registry.h"
+
+namespace amino {
+namespace {
+
+using testing::expect_spec_error;
+using testing::test_registry;
+
+// yaml-cpp 0.7's LoadAll looped forever, allocating, on a stream starting with ',' (issue #1040).
+TEST(SpecFuzzRegressions, LeadingCommaIsAnErrorNotAHang) {
+  for (const std::string_view yaml : {std::string_view(","), std::string_view(",\0", 2), std::string_view(", x"),
+                                      std::string_view(",\nclass: Counter\n")}) {
+    try {
+      parse_spec(yaml, test_registry());
+      FAIL() << "accepted '" << yaml << "'";
+    } catch (const SpecError& e) {
+      EXPECT_EQ(e.line(), 1) << e.what();
+      EXPECT_NE(std::string(e.what()).find("malformed YAML"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// A spec string that is not UTF-8 was accepted, and the OMS then failed to decode the create
+// (Protobuf strings must be UTF-8). Now the parser names the line.
+TEST(SpecFuzzRegressions, NonUtf8TextIsAnError) {
+  expect_spec_error("class: Counter\nname: b\xBBoard\n", 2, "", "must be UTF-8");
+  expect_spec_error("class: Counter\nargs: [\"\xED\xA0\x80\"]\n", 2, "", "must be UTF-8");  // a surrogate
+  expect_spec_error("class: Counter\nargs: [\"\xC0\xAF\"]\n", 2, "", "must be UTF-8");      // overlong '/'
+  expect_spec_error("class: Counter\nargs: [\"\xF4\x90\x80\x80\"]\n", 2, "", "must be UTF-8");  // > U+10FFFF
+  expect_spec_error("class: Counter\nargs: [\"\xE2\x82\"]\n", 2, "", "must be UTF-8");  // truncated
+  // Well-formed multi-byte text still parses, and its Value crosses the wire.
+  const MicroServiceSpec spec = parse_spec("class: Counter\nargs: [\"\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"]\n",
+                                           test_registry());
+  EXPECT_EQ(wire::decode_value(wire::encode_value(spec.to_value())), spec.to_value());
+}
+
+}  // namespace
+}  // namespace amino
