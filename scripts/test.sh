@@ -8,7 +8,7 @@ bash scripts/build.sh
 # fuzz/README.md. Before ctest, so that ctest's summary closes the output.
 fuzz_seconds="${AMINO_FUZZ_SECONDS:-20}"
 if [ "$fuzz_seconds" -gt 0 ]; then
-  bash scripts/fuzz.sh --seconds "$fuzz_seconds"
+  AMINO_FUZZ_SEED="${AMINO_FUZZ_SEED:-1}" bash scripts/fuzz.sh --seconds "$fuzz_seconds"
 fi
 # ConsensusRSM's SimGrid nemesis: 500 seeds (every partition kind, loss, duplication, reordering,
 # clock skew, crashes with and without storage), each history checked for linearizability.
