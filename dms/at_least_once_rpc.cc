@@ -14,12 +14,12 @@ struct RetryPolicy {
   Duration attempt_timeout;
 
   static RetryPolicy from(const DmConfig& c) {
-    return RetryPolicy{c.at("timeoutMs").as_int() * kMillisecond, c.at("initialDelayMs").as_int() * kMillisecond,
-                       c.at("maxDelayMs").as_int() * kMillisecond, c.at("multiplier").as_double(),
-                       c.at("attemptTimeoutMs").as_int() * kMillisecond};
+    return RetryPolicy{millis(c.at("timeoutMs").as_int()), millis(c.at("initialDelayMs").as_int()),
+                       millis(c.at("maxDelayMs").as_int()), c.at("multiplier").as_double(),
+                       millis(c.at("attemptTimeoutMs").as_int())};
   }
   Duration next_delay(Duration d) const {
-    return std::min<Duration>(max_delay, static_cast<Duration>(static_cast<double>(d) * multiplier));
+    return std::min<Duration>(max_delay, scaled(multiplier, d));
   }
 };
 
@@ -33,15 +33,15 @@ class AtLeastOnceClient : public ClientDM {
   Reply on_rpc(Invocation& inv, ClientContext& ctx) override {
     const RetryPolicy p = RetryPolicy::from(ctx.config());
     Env& env = ctx.env();
-    const Time give_up = std::min(inv.deadline, env.now() + p.budget);
+    const Time give_up = std::min(inv.deadline, deadline_after(env.now(), p.budget));
     Duration delay = p.initial_delay;
     int attempts = 0;
     for (;;) {
       ++attempts;
-      Reply r = attempt(inv, ctx, std::min(give_up, env.now() + p.attempt_timeout));
+      Reply r = attempt(inv, ctx, std::min(give_up, deadline_after(env.now(), p.attempt_timeout)));
       if (r.ok() || !is_retryable(r.status.code)) return r;
       if (replica_suspect(r.status.code)) server_ = {};
-      if (env.now() + delay >= give_up) {
+      if (deadline_after(env.now(), delay) >= give_up) {
         r.status.message += " (AtLeastOnceRPC gave up after " + std::to_string(attempts) + " attempts)";
         return r;
       }

@@ -50,7 +50,7 @@ class OffloadServer : public ServerDM {
 
  private:
   Duration sync_timeout(ServerContext& ctx) const {
-    return ctx.config().at("syncTimeoutMs").as_int() * kMillisecond;
+    return millis(ctx.config().at("syncTimeoutMs").as_int());
   }
 
   Reply push(const ReplicaRef& cloud, ServerContext& ctx) {
@@ -108,6 +108,11 @@ class OffloadGroup : public GroupDM {
 
   void on_failure(GroupContext& ctx, const ReplicaRef& dead) override {
     if (dead.rid == cloud_rid_) add_cloud_replica(ctx);
+  }
+
+  // A suspected cloud replica that on_failure already replaced stays out: one cloud copy at a time.
+  bool on_rejoin(GroupContext&, const ReplicaRef& returned) override {
+    return returned.rid == device_rid_ || returned.rid == cloud_rid_;
   }
 
   ReplicaRef on_ref_request(GroupContext& ctx, const NodeId&) override { return find(ctx, device_rid_); }
@@ -187,7 +192,7 @@ bool Client::learn_sides(ClientContext& ctx) {
   const Value& cloud = r.value.at("cloud");
   cloud_ = cloud.is_null() ? ReplicaRef{} : ReplicaRef::from_value(cloud);
   // No cloud replica right now: ask the group again only after a retry period.
-  if (!cloud_.valid()) cloud_down_until_ = ctx.env().now() + ctx.config().at("cloudRetryMs").as_int() * kMillisecond;
+  if (!cloud_.valid()) cloud_down_until_ = deadline_after(ctx.env().now(), millis(ctx.config().at("cloudRetryMs").as_int()));
   sides_known_ = true;
   return true;
 }
@@ -202,7 +207,7 @@ void Client::cloud_failed(ClientContext& ctx, const Status& why) {
   ctx.env().log(LogLevel::kInfo, "offloading: cloud replica " + cloud_.rid + " failed (" + why.to_string() +
                                      "); running on the device");
   cloud_ = {};
-  cloud_down_until_ = ctx.env().now() + ctx.config().at("cloudRetryMs").as_int() * kMillisecond;
+  cloud_down_until_ = deadline_after(ctx.env().now(), millis(ctx.config().at("cloudRetryMs").as_int()));
 }
 
 Reply Client::run_on_cloud(Invocation& inv, ClientContext& ctx) {
@@ -217,7 +222,7 @@ Reply Client::run_on_cloud(Invocation& inv, ClientContext& ctx) {
   Reply wrapped = ctx.forward(cloud_, offloaded);
   if (failed_system(wrapped)) return wrapped;
   const Value& w = wrapped.value;
-  Reply r{Status{static_cast<Code>(w.at("code").as_int()), w.at("message").as_string(), w.at("app_type").as_string()},
+  Reply r{Status{code_from_int(w.at("code").as_int()), w.at("message").as_string(), w.at("app_type").as_string()},
           w.at("value")};
   if (inv.read_only) return r;
   // The device replica is on this node (or near it): adopting the state is a local call.
@@ -279,7 +284,7 @@ class CodeOffloadingClient : public offloading::Client {
  private:
   static bool probe_due(const MethodStats& s, Side other, ClientContext& ctx) {
     const std::int64_t every = ctx.config().at("probeEvery").as_int();
-    const Duration interval = ctx.config().at("probeIntervalMs").as_int() * kMillisecond;
+    const Duration interval = millis(ctx.config().at("probeIntervalMs").as_int());
     const Time last = s.last_run[static_cast<std::size_t>(other)];
     return (every > 0 && s.calls % every == 0) || (interval > 0 && ctx.env().now() - last >= interval);
   }

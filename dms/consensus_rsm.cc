@@ -24,7 +24,7 @@ bool config_bool(const DmConfig& c, const char* key, bool fallback) {
 }
 
 Duration config_ms(const DmConfig& c, const char* key, std::int64_t fallback_ms) {
-  return config_int(c, key, fallback_ms) * kMillisecond;
+  return millis(config_int(c, key, fallback_ms));
 }
 
 raft::Options raft_options(const DmConfig& c) {
@@ -67,7 +67,7 @@ class ConsensusClient : public ClientDM {
         continue;
       }
       Invocation attempt = inv;
-      attempt.deadline = std::min(inv.deadline, env.now() + attempt_timeout_);
+      attempt.deadline = std::min(inv.deadline, deadline_after(env.now(), attempt_timeout_));
       const Time sent_at = env.now();
       Reply r = ctx.forward(to, attempt);
       if (r.ok() || !is_retryable(r.status.code)) {
@@ -84,7 +84,7 @@ class ConsensusClient : public ClientDM {
       }
       const Code c = r.status.code;
       if (c == Code::kTimeout || c == Code::kUnreachable || c == Code::kNoSuchObject) {
-        avoid_until_[to.rid] = env.now() + avoid_for_;
+        avoid_until_[to.rid] = deadline_after(env.now(), avoid_for_);
       } else {
         pause(env, inv.deadline, backoff);  // migrating, overloaded, unavailable: retry shortly
       }
@@ -214,10 +214,10 @@ class ConsensusServer : public ServerDM, private raft::Host {
     if (!node_) return Reply::error(Code::kUnavailable, "replica starting");
     // localReads: any replica answers a read from the state it has applied so far (possibly stale).
     if (local_reads_ && inv.read_only) return ctx.next(inv);
-    // Duplicate suppression keys on (caller, call id): the kernel keeps both stable across a DM's
-    // retries and unique across a client's restarts (call ids start at a seeded random point).
+    // Duplicate suppression keys on (session, call id): the kernel keeps both stable across a DM's
+    // retries, and a session is unique across processes, hosts and restarts.
     raft::CallMeta meta;
-    meta.caller = inv.caller;
+    meta.session = inv.session;
     meta.call_id = inv.call_id;
     // Answer a little before the caller's deadline, so that the answer (often kTimeout: "outcome
     // unknown") arrives while the caller still listens.
@@ -295,6 +295,12 @@ class ConsensusGroup : public GroupDM {
   void on_failure(GroupContext& ctx, const ReplicaRef& dead) override {
     if (dead.rid == leader_rid_) leader_rid_.clear();
     top_up(ctx);
+  }
+
+  // A suspected replica comes back with its log: re-admitted while the group is short of its
+  // configured size (it catches up through Raft), discarded once top_up has replaced it.
+  bool on_rejoin(GroupContext& ctx, const ReplicaRef&) override {
+    return ctx.replicas().size() < static_cast<std::size_t>(config_int(ctx.config(), "replicas", 3));
   }
 
   Value on_notification(GroupContext&, const Value& msg) override {

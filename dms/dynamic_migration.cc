@@ -62,7 +62,7 @@ class DynamicMigrationGroup : public GroupDM {
  public:
   void on_create(GroupContext& ctx, const ReplicaRef& first) override {
     host_ = first.node;
-    ticker_.start(ctx.env(), ctx.config().at("periodMs").as_int() * kMillisecond, [this, &ctx] { tick(ctx); });
+    ticker_.start(ctx.env(), millis(ctx.config().at("periodMs").as_int()), [this, &ctx] { tick(ctx); });
   }
   void on_destroy(GroupContext&) override { ticker_.stop(); }
 
@@ -96,7 +96,7 @@ class DynamicMigrationGroup : public GroupDM {
       c.window_calls = 0;
     }
     const Time now = ctx.env().now();
-    if (moved_once_ && now - last_move_ < ctx.config().at("minDwellMs").as_int() * kMillisecond) return;
+    if (moved_once_ && now - last_move_ < millis(ctx.config().at("minDwellMs").as_int())) return;
     const std::vector<ReplicaRef> live = ctx.replicas();
     if (live.empty()) return;
     const NodeId best = cheapest(ctx);

@@ -12,7 +12,7 @@ Value status_value(const Status& s) {
   return ValueMap{{"code", static_cast<std::int64_t>(s.code)}, {"message", s.message}};
 }
 Reply reply_from(const Value& v) {
-  const auto code = static_cast<Code>(v.at("code").as_int());
+  const auto code = code_from_int(v.at("code").as_int());
   return code == Code::kOk ? Reply::ok({}) : Reply::error(code, v.at("message").as_string());
 }
 

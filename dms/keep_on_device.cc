@@ -41,7 +41,7 @@ class KeepOnDeviceGroup : public GroupDM {
  public:
   void on_create(GroupContext& ctx, const ReplicaRef&) override {
     config_ = &ctx.config();
-    ticker_.start(ctx.env(), ctx.config().at("periodMs").as_int() * kMillisecond, [this, &ctx] { tick(ctx); });
+    ticker_.start(ctx.env(), millis(ctx.config().at("periodMs").as_int()), [this, &ctx] { tick(ctx); });
   }
   void on_destroy(GroupContext&) override { ticker_.stop(); }
 
@@ -91,7 +91,7 @@ class KeepOnDeviceGroup : public GroupDM {
 
   bool ready_to_move(GroupContext& ctx) const {
     const bool stable = streak_ >= config_int("stablePeriods");
-    const bool dwelled = !moved_once_ || ctx.env().now() - last_move_ >= config_int("minDwellMs") * kMillisecond;
+    const bool dwelled = !moved_once_ || ctx.env().now() - last_move_ >= millis(config_int("minDwellMs"));
     return stable && dwelled;
   }
 

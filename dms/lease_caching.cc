@@ -13,7 +13,7 @@ constexpr const char* kAcquire = "__amino.lease.acquire";  // [token, lease_ns] 
 constexpr const char* kRenew = "__amino.lease.renew";      // [token, lease_ns, state|null]
 constexpr const char* kRelease = "__amino.lease.release";  // [token, state|null]
 
-Duration ms_config(const DmConfig& c, const char* key) { return c.at(key).as_int() * kMillisecond; }
+Duration ms_config(const DmConfig& c, const char* key) { return millis(c.at(key).as_int()); }
 
 // The server side keeps the lease and the last written-back state (in the object itself).
 class LeaseServer : public ServerDM {
@@ -36,7 +36,7 @@ class LeaseServer : public ServerDM {
   }
   void on_create(ServerContext& ctx) override {
     clock_ = &ctx.env();
-    expiry_ = ctx.env().now() + pending_left_ns_;  // restore() runs before on_create
+    expiry_ = deadline_after(ctx.env().now(), pending_left_ns_);  // restore() runs before on_create
     pending_left_ns_ = 0;
   }
 
@@ -50,7 +50,7 @@ class LeaseServer : public ServerDM {
                                                   std::to_string((expiry_ - now) / kMillisecond) + " ms more");
     }
     holder_ = token;
-    expiry_ = now + a.at(1).as_int();
+    expiry_ = deadline_after(now, a.at(1).as_int());  // the lease length comes from a client
     return Reply::ok(ValueMap{{"state", ctx.snapshot_object()}, {"lease_ns", a.at(1).as_int()}});
   }
 
@@ -59,7 +59,7 @@ class LeaseServer : public ServerDM {
   Reply renew(const ValueList& a, ServerContext& ctx, Time now) {
     if (holder_ != a.at(0).as_string()) return lost(a.at(0).as_string());
     if (!a.at(2).is_null()) ctx.restore_object(a.at(2));
-    expiry_ = now + a.at(1).as_int();
+    expiry_ = deadline_after(now, a.at(1).as_int());  // the lease length comes from a client
     return Reply::ok({});
   }
 
@@ -111,7 +111,7 @@ class LeaseClient : public ClientDM {
   Reply ensure_lease(Time deadline, ClientContext& ctx) {
     const Time now = ctx.env().now();
     const Duration margin = ms_config(ctx.config(), "renewMarginMs");
-    if (copy_ && now + margin < expiry_) return Reply::ok({});
+    if (copy_ && deadline_after(now, margin) < expiry_) return Reply::ok({});
     if (copy_ && now < expiry_ && renew(ctx).ok()) return Reply::ok({});
     if (copy_ && ctx.env().now() >= expiry_) drop("it expired before it could be renewed", ctx);
     if (copy_) return Reply::ok({});  // renewal failed but the lease still runs: use it
@@ -120,7 +120,7 @@ class LeaseClient : public ClientDM {
 
   Reply acquire(Time deadline, ClientContext& ctx) {
     Env& env = ctx.env();
-    const Time give_up = std::min(deadline, env.now() + ms_config(ctx.config(), "maxWaitMs"));
+    const Time give_up = std::min(deadline, deadline_after(env.now(), ms_config(ctx.config(), "maxWaitMs")));
     const Duration lease = ms_config(ctx.config(), "leaseMs");
     Duration backoff = 10 * kMillisecond;
     for (;;) {
@@ -128,7 +128,7 @@ class LeaseClient : public ClientDM {
       Reply r = control(kAcquire, {Value(token_), Value(lease)}, deadline, ctx);
       if (r.ok()) {
         copy_ = ctx.make_local_copy(r.value.at("state"));
-        expiry_ = sent + r.value.at("lease_ns").as_int();
+        expiry_ = deadline_after(sent, r.value.at("lease_ns").as_int());
         dirty_ = false;
         schedule_maintenance(ctx);
         return r;

@@ -36,8 +36,8 @@ namespace {
 class SerializableServer : public ServerDM {
  public:
   Reply on_rpc(Invocation& inv, ServerContext& ctx) override {
-    const Duration wait = ctx.config().at("lockTimeoutMs").as_int() * kMillisecond;
-    if (!lock_.acquire(ctx.env(), std::min(inv.deadline, ctx.env().now() + wait))) {
+    const Duration wait = millis(ctx.config().at("lockTimeoutMs").as_int());
+    if (!lock_.acquire(ctx.env(), std::min(inv.deadline, deadline_after(ctx.env().now(), wait)))) {
       return Reply::error(Code::kUnavailable, "SerializableRPC: " + inv.method + " waited " +
                                                   std::to_string(wait / kMillisecond) +
                                                   " ms for the object's lock (re-entrant call?)");

@@ -33,7 +33,7 @@ class WriteThroughClient : public ClientDM {
   }
 
   bool stale(ClientContext& ctx) const {
-    const Duration max_age = ctx.config().at("refreshMs").as_int() * kMillisecond;
+    const Duration max_age = millis(ctx.config().at("refreshMs").as_int());
     return max_age > 0 && ctx.env().now() - fetched_at_ >= max_age;
   }
 

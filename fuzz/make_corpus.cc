@@ -55,6 +55,7 @@ class RecordingEnv : public Env {
  public:
   RecordingEnv(Env& inner, std::vector<SentFrame>& sent) : inner_(inner), sent_(sent) {}
   const NodeId& self() const override { return inner_.self(); }
+  const SessionId& session() const override { return inner_.session(); }
   Time now() const override { return inner_.now(); }
   Rng& rng() override { return inner_.rng(); }
   void send(const NodeId& to, std::string frame) override {

@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "pybind/deployment_client.h"
 #include "pybind/scenario_runner.h"
 
 namespace py = pybind11;
@@ -34,4 +35,36 @@ PYBIND11_MODULE(_amino, m) {
       },
       py::arg("workload"), py::arg("seed") = 1, "The encoded paper-size request of an offloading workload.");
   m.def("catalogue", &amino::pyrun::catalogue, "Registered DMs and classes (with method arity) as JSON.");
+
+  using amino::pyrun::DeploymentClient;
+  // Each operation runs the client's sockets loop in the calling thread, without the GIL.
+  auto released = [](std::string (DeploymentClient::*op)()) {
+    return [op](DeploymentClient& c) {
+      py::gil_scoped_release release;
+      return (c.*op)();
+    };
+  };
+  py::class_<DeploymentClient>(m, "DeploymentClient", "A client of a running deployment (use amino.connect).")
+      .def(py::init([](const std::string& oms, double timeout_s, const std::string& cluster_key_file) {
+             amino::pyrun::ClientOptions o;
+             o.oms = oms;
+             o.timeout = amino::from_seconds(timeout_s);
+             o.cluster_key_file = cluster_key_file;
+             return std::make_unique<DeploymentClient>(o);
+           }),
+           py::arg("oms"), py::arg("timeout_s"), py::arg("cluster_key_file") = "")
+      .def("create",
+           [](DeploymentClient& c, const std::string& spec) {
+             py::gil_scoped_release release;
+             return c.create(spec);
+           })
+      .def("call",
+           [](DeploymentClient& c, const std::string& ms, const std::string& method, const std::string& args) {
+             py::gil_scoped_release release;
+             return c.call(ms, method, args);
+           })
+      .def("nodes", released(&DeploymentClient::nodes))
+      .def("events", released(&DeploymentClient::events))
+      .def_property_readonly("session", &DeploymentClient::session)
+      .def_property_readonly("self", &DeploymentClient::self);
 }

@@ -1,6 +1,8 @@
 #include "pybind/scenario_runner.h"
 
 #include <cmath>
+#include <limits>
+#include <type_traits>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -63,6 +65,35 @@ struct Scenario {
 
 Duration secs(double s) { return from_seconds(s); }
 
+// The longest a run, a workload's start/think/timeout and its rate may be (11.6 days, or per second):
+// seconds become int64 nanoseconds, and duration=1e12 used to overflow that conversion.
+constexpr double kMaxScenarioSeconds = 1e6;
+
+std::string seconds_text(double s) {
+  std::ostringstream out;
+  out << s;
+  return out.str();
+}
+
+// An integer field that must fit T exactly: nlohmann's get<T> would static_cast a float or wrap a
+// negative number into an unsigned one.
+template <typename T>
+T int_field(const json& j, const char* key, T fallback, const std::string& where) {
+  if (!j.contains(key)) return fallback;
+  const json& v = j.at(key);
+  bool fits = false;  // a float (even 3.0) or a bool is not an integer here
+  if (v.is_number_unsigned()) {
+    fits = v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max());
+  } else if (v.is_number_integer()) {  // negative
+    fits = std::is_signed_v<T> && v.get<std::int64_t>() >= static_cast<std::int64_t>(std::numeric_limits<T>::min());
+  }
+  if (!fits) {
+    throw std::invalid_argument(where + ": " + key + " must be an integer in " + std::to_string(std::numeric_limits<T>::min()) +
+                                " .. " + std::to_string(std::numeric_limits<T>::max()) + ", got " + v.dump());
+  }
+  return v.get<T>();
+}
+
 std::vector<CallSpec> calls_from(const json& j, const std::string& where) {
   std::vector<CallSpec> out;
   if (!j.is_array()) throw std::invalid_argument(where + ": expected a list of {method, args}");
@@ -79,8 +110,15 @@ std::vector<CallSpec> calls_from(const json& j, const std::string& where) {
 // (or nlohmann's exceptions, turned into one by parse_scenario) on a malformed document.
 Scenario parse_scenario_unchecked(const std::string& text) {
   const json j = json::parse(text);
+  if (!j.is_object()) throw std::invalid_argument("a scenario is a JSON object");
   Scenario s;
-  s.seed = j.value("seed", std::uint64_t{1});
+  if (j.contains("seed")) {
+    // nlohmann would convert -1 to 2^64-1 and a float to anything: only an unsigned integer is a seed.
+    if (!j["seed"].is_number_unsigned()) {
+      throw std::invalid_argument("seed must be an integer in 0 .. 18446744073709551615, got " + j["seed"].dump());
+    }
+    s.seed = j["seed"].get<std::uint64_t>();
+  }
   s.duration = j.value("duration", 10.0);
   s.oms_host = j.value("oms_host", std::string("oms"));
   s.platform = j.at("platform").get<sim::PlatformSpec>();
@@ -98,7 +136,7 @@ Scenario parse_scenario_unchecked(const std::string& text) {
     ws.node = w.at("node").get<std::string>();
     ws.target = w.at("target").get<std::string>();
     ws.calls = calls_from(w.at("calls"), "workload " + ws.client);
-    ws.count = w.value("count", 0LL);
+    ws.count = int_field<long long>(w, "count", 0, "workload " + ws.client);
     ws.think = w.value("think", 0.0);
     ws.rate = w.value("rate", 0.0);
     ws.start = w.value("start", 0.0);
@@ -115,7 +153,7 @@ Scenario parse_scenario_unchecked(const std::string& text) {
     sched["faults"].push_back(f);
   }
   s.faults = sim::schedule_from_json(sched);
-  s.max_value_chars = j.value("max_value_chars", std::size_t{160});
+  s.max_value_chars = int_field<std::size_t>(j, "max_value_chars", 160, "scenario");
   s.chrome_trace = j.value("chrome_trace", std::string());
   s.jsonl_trace = j.value("jsonl_trace", std::string());
   s.log_level = j.value("log_level", std::string("error"));
@@ -284,6 +322,13 @@ void check_workloads(const Scenario& s, const std::map<std::string, const ClassI
     if (w.count < 0 || w.rate < 0 || w.think < 0 || w.start < 0 || w.timeout <= 0) {
       errors.push_back(where + ": count, rate, think and start must be >= 0 and timeout > 0");
     }
+    // Seconds become int64 nanoseconds: bounded, so the conversion cannot overflow.
+    for (const auto& [name, value] : {std::pair{"rate", w.rate}, {"think", w.think}, {"start", w.start}, {"timeout", w.timeout}}) {
+      if (!(value <= kMaxScenarioSeconds)) {
+        errors.push_back(where + ": " + name + " must be at most " + seconds_text(kMaxScenarioSeconds) + ", got " +
+                         seconds_text(value));
+      }
+    }
     if (w.count == 0 && w.rate == 0) errors.push_back(where + ": give a count (closed loop) or a rate (open loop)");
     auto it = deployed.find(w.target);
     if (it == deployed.end()) {
@@ -301,7 +346,10 @@ void check_workloads(const Scenario& s, const std::map<std::string, const ClassI
 std::vector<std::string> validate_scenario(const Scenario& s) {
   std::vector<std::string> errors = s.platform.validate();
   if (!s.platform.has_host(s.oms_host)) errors.push_back("the OMS host '" + s.oms_host + "' is not on the platform");
-  if (s.duration <= 0) errors.push_back("duration must be > 0 seconds");
+  if (!(s.duration > 0 && s.duration <= kMaxScenarioSeconds)) {
+    errors.push_back("duration must be in (0, " + seconds_text(kMaxScenarioSeconds) + "] seconds, got " +
+                     seconds_text(s.duration));
+  }
   if (s.platform.hosts.empty()) return errors;
   const auto deployed = check_deployments(s, errors);
   check_workloads(s, deployed, errors);

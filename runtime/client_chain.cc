@@ -116,8 +116,9 @@ Reply ClientChain::invoke(const std::string& method, ValueList args, Duration ti
     inv.read_only = m->read_only;
   }
   inv.caller = kernel_.env().self();
+  inv.session = kernel_.env().session();
   inv.call_id = kernel_.next_call_id();
-  inv.deadline = kernel_.env().now() + (timeout > 0 ? timeout : kernel_.options().call_timeout);
+  inv.deadline = deadline_after(kernel_.env().now(), timeout > 0 ? timeout : kernel_.options().call_timeout);
   return root_->rpc(inv);
 }
 

@@ -29,8 +29,9 @@ struct Invocation {
   std::string method;
   ValueList args;
   bool read_only = false;     // from the class's method table
-  std::string caller;         // the calling client (node id, or node id/object for nested calls)
-  std::uint64_t call_id = 0;  // unique per caller; stable across a DM's retries of the same call
+  std::string caller;         // the calling client's node id (per-caller metrics, placement)
+  SessionId session;          // the calling endpoint's incarnation (session_id.h)
+  std::uint64_t call_id = 0;  // unique within the session; stable across a DM's retries of the same call
   Time deadline = kForever;   // absolute time on the caller's clock
 };
 
@@ -167,6 +168,11 @@ class GroupDM {
   // Default: a live replica chosen with the node's seeded RNG.
   virtual ReplicaRef on_ref_request(GroupContext& ctx, const NodeId& client);
   virtual void on_failure(GroupContext&, const ReplicaRef& /*dead*/) {}
+  // A replica failed while its node was only suspected (it missed heartbeats, then reported the
+  // replica again, state intact). Return true to re-admit it as a member (the default), false to
+  // discard it, e.g. because on_failure replaced it meanwhile; the OMS then drops it on its node.
+  // Called after every on_failure of that failure was delivered; must not block.
+  virtual bool on_rejoin(GroupContext&, const ReplicaRef& /*returned*/) { return true; }
   virtual Value on_notification(GroupContext&, const Value&) { return {}; }
   virtual void on_low_memory(GroupContext&, const ReplicaRef&) {}
   virtual void on_high_latency(GroupContext&, const ReplicaRef&, const NodeId& /*client*/,

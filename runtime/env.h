@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "runtime/rng.h"
+#include "runtime/session_id.h"
 #include "runtime/time.h"
 
 namespace amino {
@@ -62,6 +63,9 @@ class Env {
   virtual ~Env() = default;
 
   virtual const NodeId& self() const = 0;
+  // This incarnation of the node: unique across processes, hosts and restarts (session_id.h).
+  // Real backends draw it from OS entropy, simulated ones from the seeded RNG.
+  virtual const SessionId& session() const = 0;
   virtual Time now() const = 0;
   virtual Rng& rng() = 0;
 

@@ -16,8 +16,9 @@ std::uint64_t oid_of(const Value& body) { return static_cast<std::uint64_t>(body
 
 Kernel::Kernel(Env& env, const ClassRegistry& classes, const DmRegistry& dms, KernelOptions options)
     : env_(env), rpc_(env), classes_(classes), dms_(dms), options_(std::move(options)) {
-  // Call ids start at a seeded random point so that (caller, call_id) stays unique when a node
-  // restarts: DMs that suppress duplicates must not take a new call for one made before the crash.
+  // Duplicate suppression keys on (session, call id); the session is new at every boot, so call ids
+  // only need to be unique within it. They start at a seeded random point all the same, so that a
+  // stale reply or a mixed-up session can never match a small, common id.
   next_call_id_ = (env_.rng().next() >> 1) | 1;
   incarnation_ = static_cast<std::int64_t>(env_.rng().next() >> 1);
 }
@@ -68,7 +69,7 @@ void Kernel::serve() {
     // on_destroy wakes calls blocked in DMs; they must leave before the object is freed. Refuse
     // new ones (quiesce) and wait, bounded; an object whose calls never drain is kept, not freed.
     obj->destroy();
-    if (!obj->quiesce(env_.now() + options_.control_timeout)) {
+    if (!obj->quiesce(deadline_after(env_.now(), options_.control_timeout))) {
       env_.log(LogLevel::kWarn, "object " + std::to_string(obj->oid()) + " dropped with calls still in flight");
       undrained_.push_back(std::move(obj));
     }
@@ -119,7 +120,7 @@ Reply Kernel::with_object(const Value& body, const std::function<Reply(KernelObj
 
 Reply Kernel::handle_invoke(const NodeId&, const std::string& body, std::string* reply_body) {
   pb::InvokeRequest req;
-  if (!req.ParseFromString(body)) return Reply::error(Code::kBadFrame, "malformed InvokeRequest");
+  if (!wire::parse_bounded(req, body)) return Reply::error(Code::kBadFrame, "malformed InvokeRequest");
   auto it = objects_.find(req.oid());
   if (it == objects_.end()) {
     return Reply::error(Code::kNoSuchObject, "no object " + std::to_string(req.oid()) + " on " + env_.self());
@@ -129,9 +130,10 @@ Reply Kernel::handle_invoke(const NodeId&, const std::string& body, std::string*
   inv.args.reserve(req.args_size());
   for (const auto& a : req.args()) inv.args.push_back(wire::from_proto(a));
   inv.caller = req.caller();
+  inv.session = req.session();
   inv.call_id = req.call_id();
   // The caller's deadline in our clock (clocks of different nodes are not comparable).
-  inv.deadline = req.timeout_ns() > 0 ? env_.now() + req.timeout_ns() : kForever;
+  inv.deadline = req.timeout_ns() > 0 ? deadline_after(env_.now(), req.timeout_ns()) : kForever;
   Reply r = it->second->invoke(inv, body.size());
   if (r.ok()) *reply_body = wire::encode_value(r.value);
   return r;
@@ -193,7 +195,7 @@ void Kernel::recover_durable_stacks() {
 
 Reply Kernel::handle_quiesce(const Value& body) {
   return with_object(body, [&](KernelObject& o) {
-    const Time deadline = env_.now() + body.at("timeout_ns").as_int();
+    const Time deadline = deadline_after(env_.now(), body.at("timeout_ns").as_int());
     if (!o.quiesce(deadline)) {
       o.resume_calls();
       return Reply::error(Code::kTimeout, "calls in flight did not drain on " + env_.self());
@@ -318,6 +320,7 @@ Reply Kernel::invoke_remote(const ReplicaRef& to, const std::string& gid, Invoca
   req.set_method(inv.method);
   for (const auto& a : inv.args) wire::to_proto(a, req.add_args());
   req.set_caller(inv.caller);
+  req.set_session(inv.session);
   req.set_call_id(inv.call_id);
 
   Duration backoff = kMillisecond;

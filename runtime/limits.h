@@ -32,6 +32,9 @@ inline constexpr std::size_t kMaxSpecKeyBytes = 256;
 inline constexpr int kMaxSpecDepth = kMaxValueDepth;
 // A create's constructor arguments, Protobuf-encoded: the OMS receives and forwards them whole.
 inline constexpr std::size_t kMaxCreateArgsBytes = std::size_t{1} << 20;
+// A whole create request as the OMS receives it (spec, arguments, envelope): refused before it is
+// decoded, so that no single request can keep the OMS from hearing heartbeats.
+inline constexpr std::size_t kMaxCreateRequestBytes = kMaxCreateArgsBytes + kMaxSpecBytes;
 
 // The longest timeout or period a DM config key or a program flag accepts: one day. Longer is
 // not a timeout any more, and ms * kMillisecond stays far from overflowing.

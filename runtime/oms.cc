@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/oms_group_context.h"
 #include "runtime/wire.h"
 
 namespace amino {
@@ -11,49 +12,6 @@ std::int64_t as_i64(std::uint64_t x) { return static_cast<std::int64_t>(x); }
 Reply ok_value(Value v) { return Reply::ok(std::move(v)); }
 Reply fail(Code c, std::string msg) { return Reply::error(c, std::move(msg)); }
 }  // namespace
-
-// The library calls a group component may make (GroupContext), carried out by the OMS.
-class Oms::GroupCtx : public GroupContext {
- public:
-  GroupCtx(Oms& oms, std::string gid, DmConfig config, NodeSelector selector)
-      : oms_(oms), gid_(std::move(gid)), config_(std::move(config)), selector_(std::move(selector)) {}
-
-  Env& env() override { return oms_.env_; }
-  const DmConfig& config() const override { return config_; }
-  const std::string& group_id() const override { return gid_; }
-  const NodeSelector& selector() const override { return selector_; }
-  const NodeId& creator() const override { return oms_.services_.at(oms_.group(gid_)->ms).creator; }
-  std::vector<ReplicaRef> replicas() override { return oms_.replicas(gid_); }
-  ReplicaRef replicate(const ReplicaRef& from, const NodeId& where) override {
-    return oms_.replicate(gid_, from.rid, where);
-  }
-  Status pin(const ReplicaRef& r, const NodeId& node) override { return oms_.pin(r.rid, node); }
-  Status terminate(const ReplicaRef& r) override { return oms_.terminate(r.rid); }
-  std::vector<NodeInfo> nodes(const NodeSelector& s) override { return oms_.nodes(s); }
-  std::vector<std::string> regions() override {
-    std::vector<std::string> out;
-    for (const auto& n : oms_.nodes({})) {
-      if (std::find(out.begin(), out.end(), n.region) == out.end()) out.push_back(n.region);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  Metrics metrics(const ReplicaRef& r) override {
-    Reply m = oms_.ks_call(r.node, svc::kMetrics, ValueMap{{"oid", as_i64(r.oid)}});
-    return m.ok() ? metrics_from_value(m.value) : Metrics{};
-  }
-  Reply notify_server(const ReplicaRef& r, const Value& msg) override {
-    const GroupRec* g = oms_.group(gid_);
-    return oms_.ks_call(r.node, svc::kNotifyServer,
-                        ValueMap{{"oid", as_i64(r.oid)}, {"level", g->level}, {"msg", msg}});
-  }
-
- private:
-  Oms& oms_;
-  std::string gid_;
-  DmConfig config_;
-  NodeSelector selector_;
-};
 
 Oms::Oms(Rpc& rpc, const DmRegistry& dms, OmsOptions options)
     : rpc_(rpc), env_(rpc.env()), dms_(dms), options_(options) {}
@@ -80,24 +38,25 @@ Reply Oms::group_call(const Value& body, const std::function<Reply(GroupRec&)>& 
 }
 
 void Oms::serve() {
-  rpc_.serve_value(svc::kRegister, [this](const NodeId&, const Value& b) {
-    on_node_report(b);
+  rpc_.serve_value(svc::kRegister, [this](const NodeId& from, const Value& b) {
+    on_node_report(from, b);
     return Reply::ok({});
   });
   rpc_.on_cast(svc::kHeartbeat, [this](const NodeId& from, std::string body) {
     try {
-      on_node_report(wire::decode_value(body).at("node"));
+      on_node_report(from, wire::decode_value(body).at("node"));
     } catch (const std::exception& e) {
       env_.log(LogLevel::kWarn, "bad heartbeat from " + from + ": " + e.what());
     }
   });
-  rpc_.serve_value(svc::kCreate, [this](const NodeId&, const Value& b) { return create(b); });
+  rpc_.serve_value(svc::kCreate, [this](const NodeId& from, const Value& b) { return create(from, b); },
+                   options_.max_create_bytes);
   rpc_.serve_value(svc::kAcquire, [this](const NodeId&, const Value& b) {
     MsRec* ms = find_ms(b.at("id").as_string());
     if (ms == nullptr) return fail(Code::kNoSuchMicroService, "no microservice " + b.at("id").as_string());
     return ok_value(acquired(*ms));
   });
-  rpc_.serve_value(svc::kSetName, [this](const NodeId&, const Value& b) {
+  rpc_.serve_value(svc::kSetName, [this](const NodeId& from, const Value& b) {
     MsRec* ms = find_ms(b.at("id").as_string());
     const std::string& name = b.at("name").as_string();
     if (ms == nullptr) return fail(Code::kNoSuchMicroService, "no microservice " + b.at("id").as_string());
@@ -106,22 +65,30 @@ void Oms::serve() {
     if (taken != names_.end() && taken->second != ms->id) return fail(Code::kBadArguments, "name taken: " + name);
     ms->name = name;
     names_[name] = ms->id;
+    record("microservice " + ms->id + " named '" + name + "' by " + from);
     return Reply::ok({});
   });
-  rpc_.serve_value(svc::kAttach, [this](const NodeId&, const Value& b) {
+  rpc_.serve_value(svc::kAttach, [this](const NodeId& from, const Value& b) {
     MsRec* ms = find_ms(b.at("name").as_string());
     if (ms == nullptr) return fail(Code::kNoSuchMicroService, "no microservice named " + b.at("name").as_string());
     ++ms->refs;
+    record("microservice " + ms->id + " attached by " + from + " (" + std::to_string(ms->refs) + " references)");
     return ok_value(acquired(*ms));
   });
-  auto release_one = [this](const Value& b, const char* key) {
+  auto release_one = [this](const NodeId& from, const Value& b, const char* key, const char* verb) {
     MsRec* ms = find_ms(b.at(key).as_string());
     if (ms == nullptr) return fail(Code::kNoSuchMicroService, "no microservice " + b.at(key).as_string());
+    record("microservice " + ms->id + " " + verb + " by " + from + " (" +
+           (ms->refs > 1 ? std::to_string(ms->refs - 1) + " references left)" : "last reference: destroyed)"));
     release(*ms);
     return Reply::ok({});
   };
-  rpc_.serve_value(svc::kDetach, [release_one](const NodeId&, const Value& b) { return release_one(b, "name"); });
-  rpc_.serve_value(svc::kDelete, [release_one](const NodeId&, const Value& b) { return release_one(b, "id"); });
+  rpc_.serve_value(svc::kDetach, [release_one](const NodeId& from, const Value& b) {
+    return release_one(from, b, "name", "detached");
+  });
+  rpc_.serve_value(svc::kDelete, [release_one](const NodeId& from, const Value& b) {
+    return release_one(from, b, "id", "deleted");
+  });
   rpc_.serve_value(svc::kRefRequest, [this](const NodeId&, const Value& b) {
     return group_call(b, [&](GroupRec& g) {
       ReplicaRef r = g.dm->on_ref_request(*g.ctx, b.at("client").as_string());
@@ -160,8 +127,12 @@ void Oms::serve() {
   rpc_.serve_value(svc::kServerTerminate, [this](const NodeId&, const Value& b) {
     return group_call(b, [&](GroupRec&) { return Reply{terminate(b.at("rid").as_string()), {}}; });
   });
-  rpc_.serve_value(svc::kMigrate, [this](const NodeId&, const Value& b) {
-    return Reply{migrate(b.at("id").as_string(), b.at("node").as_string()), {}};
+  rpc_.serve_value(svc::kMigrate, [this](const NodeId& from, const Value& b) {
+    const std::string& ms = b.at("id").as_string();
+    const std::string& node = b.at("node").as_string();
+    const Status s = migrate(ms, node);
+    record("migration of " + ms + " to " + node + " requested by " + from + ": " + (s.ok() ? "done" : s.to_string()));
+    return Reply{s, {}};
   });
   rpc_.serve_value(svc::kEvents, [this](const NodeId&, const Value&) {
     return ok_value(ValueList(events_.begin(), events_.end()));
@@ -215,14 +186,15 @@ void Oms::release(MsRec& ms) {
   destroy_group(ms.root_gid);
 }
 
-Reply Oms::create(const Value& body) {
+Reply Oms::create(const NodeId& from, const Value& body) {
   MicroServiceSpec spec;
   try {
     spec = MicroServiceSpec::from_value(body.at("spec"));
   } catch (const std::exception& e) {
     return fail(Code::kBadSpec, std::string("unreadable spec: ") + e.what());
   }
-  if (auto why = dms_.check_chain(spec.dm_names())) return fail(Code::kBadSpec, *why);
+  // The same checks as parse_spec: a client may bypass it and send any spec over the wire.
+  if (auto why = spec_problem(spec, dms_)) return fail(Code::kBadSpec, *why);
   if (!spec.name.empty() && names_.count(spec.name) != 0) return fail(Code::kBadArguments, "name taken: " + spec.name);
 
   std::vector<NodeInfo> where = candidates(spec, 0);
@@ -247,7 +219,10 @@ Reply Oms::create(const Value& body) {
     return first;
   }
   GroupRec* root = group(rec.root_gid);
-  root->dm->on_create(*root->ctx, ReplicaRef::from_value(first.value));
+  const ReplicaRef first_ref = ReplicaRef::from_value(first.value);
+  record("microservice " + id + (spec.name.empty() ? "" : " '" + spec.name + "'") + " (" + spec.class_name + ", " +
+         std::to_string(spec.dms.size()) + " DM(s)) created by " + from + ", first replica on " + first_ref.node);
+  root->dm->on_create(*root->ctx, first_ref);
   if (!rec.name.empty()) names_[rec.name] = id;
   return ok_value(acquired(rec));
 }
@@ -388,7 +363,9 @@ ReplicaRef Oms::replicate(const std::string& gid, const std::string& from_rid, c
     return {};
   }
   notify_membership(gid);
-  return ReplicaRef::from_value(r.value);
+  ReplicaRef made = ReplicaRef::from_value(r.value);
+  record("replica " + made.rid + " of group " + gid + " created on " + node + " (a copy of " + from_rid + ")");
+  return made;
 }
 
 Status Oms::migrate_stack(std::uint64_t oid, const NodeId& dst) {
@@ -450,6 +427,7 @@ Status Oms::terminate(const std::string& rid) {
     s.alive = false;
     (void)ks_call(s.node, svc::kDrop, ValueMap{{"oid", as_i64(oid)}});
   }
+  record("replica " + rid + " of group " + gid + " terminated");
   if (!child.empty()) destroy_group(child);
   notify_membership(gid);
   return {};
@@ -466,117 +444,6 @@ void Oms::destroy_group(const std::string& gid) {
   g = group(gid);
   g->destroyed = true;
   g->dm->on_destroy(*g->ctx);
-}
-
-// ---- Failure detection -----------------------------------------------------------------------------
-
-void Oms::check_liveness() {
-  const Time now = env_.now();
-  std::vector<NodeId> dead;
-  for (auto& [id, n] : nodes_) {
-    if (n.info.alive && now - n.last_heartbeat > options_.heartbeat_timeout) {
-      n.info.alive = false;
-      dead.push_back(id);
-    }
-  }
-  for (const auto& id : dead) {
-    record("kernel server " + id + " missed its heartbeats: declared dead");
-    env_.spawn("on_failure", [this, id] { on_node_dead(id); });
-  }
-  env_.arm_timer(options_.check_period, [this] { check_liveness(); });
-}
-
-void Oms::on_node_dead(const NodeId& node) {
-  std::vector<std::string> lost;
-  for (auto& [oid, s] : stacks_) {
-    if (s.alive && s.node == node) {
-      s.alive = false;
-      lost.push_back(s.spec.levels.back().rid);
-    }
-  }
-  for (const auto& rid : lost) fail_replica(rid);
-}
-
-void Oms::fail_replica(const std::string& rid) {
-  ReplicaRec* r = replica(rid);
-  if (r == nullptr || !r->alive) return;
-  r->alive = false;
-  const ReplicaRef ref = r->ref;
-  GroupRec* g = group(ref.gid);
-  if (g == nullptr || g->destroyed) return;
-  notify_membership(ref.gid);
-  record("onFailure delivered to group " + ref.gid + " (" + services_.at(g->ms).spec.dms.at(g->level).name +
-         ") of " + g->ms + " for replica " + ref.rid + " on " + ref.node);
-  g->dm->on_failure(*g->ctx, ref);
-  // A logical replica whose inner group lost every member is lost too: tell the outer group.
-  if (replicas(ref.gid).empty() && !g->parent_rid.empty()) fail_replica(g->parent_rid);
-}
-
-// Registration or heartbeat. A node that comes back with a new incarnation restarted, possibly
-// faster than the heartbeat timeout: the replicas it had and no longer reports are lost; those it
-// reports (recovered from storage) are revived.
-void Oms::on_node_report(const Value& info) {
-  const Value* oids = info.find("oids");
-  update_node(info, oids);
-  if (oids != nullptr) revive_stacks(info.at("id").as_string(), *oids);
-}
-
-// Records the node and, when it restarted, fails the replicas it no longer reports.
-void Oms::update_node(const Value& info, const Value* oids) {
-  NodeInfo n = node_info_from_value(info);
-  NodeRec& rec = nodes_[n.id];
-  const Value* inc = info.find("incarnation");
-  const std::int64_t incarnation = inc != nullptr ? inc->as_int() : 0;
-  if (rec.info.id.empty()) record("kernel server " + n.id + " registered (region " + n.region + ")");
-  if (!rec.info.alive && !rec.info.id.empty()) record("kernel server " + n.id + " is back");
-  const bool restarted = !rec.info.id.empty() && rec.incarnation != incarnation;
-  rec.info = n;
-  rec.info.alive = true;
-  rec.last_heartbeat = env_.now();
-  rec.incarnation = incarnation;
-  if (!restarted) return;
-  std::vector<std::uint64_t> reported;
-  if (oids != nullptr) {
-    for (const auto& v : oids->as_list()) reported.push_back(static_cast<std::uint64_t>(v.as_int()));
-  }
-  std::vector<std::string> lost;
-  for (auto& [oid, s] : stacks_) {
-    if (s.alive && s.node == n.id && std::find(reported.begin(), reported.end(), oid) == reported.end()) {
-      s.alive = false;
-      lost.push_back(s.spec.levels.back().rid);
-    }
-  }
-  if (lost.empty()) return;
-  record("kernel server " + n.id + " restarted and lost " + std::to_string(lost.size()) + " replica(s)");
-  env_.spawn("on_failure", [this, lost] {
-    for (const auto& rid : lost) fail_replica(rid);
-  });
-}
-
-// A kernel server that restarted with its durable storage re-created some replicas (durable DMs):
-// those the OMS had failed come back as members; those removed meanwhile are dropped there.
-void Oms::revive_stacks(const NodeId& node, const Value& oids) {
-  std::vector<std::string> revived_groups;
-  for (const auto& v : oids.as_list()) {
-    const auto oid = static_cast<std::uint64_t>(v.as_int());
-    auto it = stacks_.find(oid);
-    ReplicaRec* r = it == stacks_.end() ? nullptr : replica(it->second.spec.levels.back().rid);
-    GroupRec* g = r == nullptr ? nullptr : group(r->ref.gid);
-    if (r == nullptr || r->terminated || g == nullptr || g->destroyed || it->second.node != node) {
-      env_.spawn("drop_orphan", [this, node, oid] { (void)ks_call(node, svc::kDrop, ValueMap{{"oid", as_i64(oid)}}); });
-      continue;
-    }
-    if (it->second.alive) continue;
-    it->second.alive = true;
-    r->alive = true;
-    for (const auto& [ogid, orid] : r->outer) {
-      ReplicaRec* up = replica(orid);
-      if (up != nullptr && !up->terminated) up->alive = true;
-    }
-    env_.log(LogLevel::kInfo, "replica " + r->ref.rid + " recovered on " + node);
-    revived_groups.push_back(r->ref.gid);
-  }
-  for (const auto& gid : revived_groups) notify_membership(gid);
 }
 
 void Oms::notify_membership(const std::string& gid) {

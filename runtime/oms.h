@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "runtime/dm.h"
+#include "runtime/limits.h"
 #include "runtime/protocol.h"
 #include "runtime/rpc.h"
 #include "runtime/spec.h"
@@ -23,6 +25,7 @@ struct OmsOptions {
   Duration check_period = 250 * kMillisecond;
   Duration control_timeout = 5 * kSecond;     // deadline of calls to kernel servers
   Duration drain_timeout = 2 * kSecond;       // how long migration waits for calls in flight
+  std::size_t max_create_bytes = kMaxCreateRequestBytes;  // runtime/limits.h
 };
 
 class Oms {
@@ -93,16 +96,28 @@ class Oms {
     Value state;  // a StackState; null: construct from args
   };
 
+  // A change of a node's fate, handled in order by one execution context (oms_liveness.cc).
+  struct NodeEvent {
+    enum class Kind { kDead, kReport };
+    Kind kind;
+    NodeId node;
+    std::int64_t incarnation = 0;
+    std::vector<std::uint64_t> reported;  // kReport: the objects the node hosts
+    bool restarted = false;               // kReport: a new incarnation
+  };
+
   void serve();
+  // oms_liveness.cc: failure detection, restarts, reconciliation.
   void check_liveness();
-  void on_node_dead(const NodeId& node);
+  void on_node_report(const NodeId& from, const Value& info);
+  void enqueue(NodeEvent e);
+  void on_node_dead(const NodeEvent& e);
+  void on_node_back(const NodeEvent& e);
   void fail_replica(const std::string& rid);
-  void revive_stacks(const NodeId& node, const Value& oids);
-  void on_node_report(const Value& info);
-  void update_node(const Value& info, const Value* oids);
+  void reconcile(const NodeId& node, std::uint64_t oid);
   void notify_membership(const std::string& gid);
 
-  Reply create(const Value& body);
+  Reply create(const NodeId& from, const Value& body);
   Value acquired(const MsRec& ms) const;
   MsRec* find_ms(const std::string& id_or_name);
   void release(MsRec& ms);
@@ -138,6 +153,9 @@ class Oms {
   std::map<std::string, GroupRec> groups_;
   std::map<std::string, ReplicaRec> replicas_;
   std::map<std::uint64_t, StackRec> stacks_;
+  std::deque<NodeEvent> node_events_;
+  bool handling_node_events_ = false;
+  Time last_check_ = 0;
 };
 
 }  // namespace amino

@@ -14,8 +14,17 @@ Rpc::Rpc(Env& env) : env_(env) {
 
 void Rpc::serve(const std::string& service, Handler h) { handlers_[service] = std::move(h); }
 
-void Rpc::serve_value(const std::string& service, ValueHandler h) {
-  serve(service, [h = std::move(h)](const NodeId& from, std::string body) {
+void Rpc::serve_value(const std::string& service, ValueHandler h, std::size_t max_body_bytes) {
+  serve(service, [this, service, max_body_bytes, h = std::move(h)](const NodeId& from, std::string body) {
+    if (body.size() > max_body_bytes) {
+      env_.log(LogLevel::kWarn, "refused a " + service + " request of " + std::to_string(body.size()) + " bytes from " +
+                                    from + " (limit " + std::to_string(max_body_bytes) + ")");
+      return RpcResult{Status{Code::kBadArguments, service + " request of " + std::to_string(body.size()) +
+                                                       " bytes exceeds the limit of " + std::to_string(max_body_bytes) +
+                                                       " bytes",
+                              {}},
+                       {}};
+    }
     Value v;
     try {
       v = wire::decode_value(body);
@@ -44,10 +53,11 @@ RpcResult Rpc::call(const NodeId& to, const std::string& service, std::string bo
   f.set_call_id(id);
   f.set_service(service);
   f.set_body(std::move(body));
-  f.set_deadline(env_.now() + timeout);
+  const Time deadline = deadline_after(env_.now(), timeout);
+  f.set_deadline(deadline);
   env_.send(to, wire::serialize(f));
 
-  const bool answered = done->wait_until(env_.now() + timeout);
+  const bool answered = done->wait_until(deadline);
   auto it = pending_.find(id);
   RpcResult result;
   if (answered && it != pending_.end()) {

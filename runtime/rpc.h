@@ -39,8 +39,9 @@ class Rpc {
 
   // Registers a request handler; it runs in a fresh execution context per request.
   void serve(const std::string& service, Handler h);
-  // Same, for services whose request and reply bodies are Values.
-  void serve_value(const std::string& service, ValueHandler h);
+  // Same, for services whose request and reply bodies are Values. A request body longer than
+  // `max_body_bytes` is refused (kBadArguments, naming the limit) before it is decoded.
+  void serve_value(const std::string& service, ValueHandler h, std::size_t max_body_bytes = SIZE_MAX);
   // One-way messages; the handler runs inline on the node's loop and must not block.
   void on_cast(const std::string& service, CastHandler h);
 

@@ -69,10 +69,11 @@ const char* yaml_kind(const YAML::Node& node) {
 // Characters
 
 // Offset of the first byte that does not start a well-formed UTF-8 character (Unicode table 3-7: no
-// overlong forms, surrogates or code points past U+10FFFF) of YAML 1.2's c-printable set (no
-// control characters but tab, line breaks and NEL; no U+FFFE/U+FFFF), or npos. yaml-cpp checks
-// the characters its escapes produce, but not the stream's own.
-std::size_t first_unprintable(std::string_view s) {
+// overlong forms, surrogates or code points past U+10FFFF), or npos. With printable_only, also of
+// the first character outside YAML 1.2's c-printable set (no control characters but tab, line
+// breaks and NEL; no U+FFFE/U+FFFF): yaml-cpp checks the characters its escapes produce, but not
+// the stream's own.
+std::size_t first_bad_char(std::string_view s, bool printable_only) {
   std::size_t i = 0;
   while (i < s.size()) {
     const auto b = static_cast<unsigned char>(s[i]);
@@ -97,11 +98,13 @@ std::size_t first_unprintable(std::string_view s) {
     }
     const bool printable = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0x7E) || cp == 0x85 ||
                            (cp >= 0xA0 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000;
-    if (!printable) return i;
+    if (printable_only && !printable) return i;
     i += static_cast<std::size_t>(len);
   }
   return std::string_view::npos;
 }
+
+std::size_t invalid_utf8_at(std::string_view s) { return first_bad_char(s, /*printable_only=*/false); }
 
 // ---------------------------------------------------------------------------------------------
 // Scalars (YAML 1.2 core schema)
@@ -279,6 +282,11 @@ class ExpansionCheck {
   };
 
   void add_scalar(const YAML::Node& node) {
+    // Valid UTF-8 text can still read as a string the wire refuses: yaml-cpp turned "\0_" into a
+    // lone 0xA0 byte (found by fuzz/spec_yaml_fuzz). So every scalar is checked as read.
+    if (invalid_utf8_at(node.Scalar()) != std::string_view::npos) {
+      throw SpecError(line_of(node), field(), "a string of the spec is not UTF-8 once read (check its escapes)");
+    }
     scalar_bytes_ += node.Scalar().size();
     if (scalar_bytes_ > kMaxSpecScalarBytes) {
       exceeded(node, "the spec's scalars add up to more than " + std::to_string(kMaxSpecScalarBytes) +
@@ -288,10 +296,14 @@ class ExpansionCheck {
   }
 
   // The path is rendered only here: building one string per node would cost depth x nodes.
+  std::string field() const {
+    std::string out;
+    for (const auto& s : path_) out = s.key != nullptr ? member(out, *s.key) : element(out, s.index);
+    return out;
+  }
+
   [[noreturn]] void exceeded(const YAML::Node& at, const std::string& what, const char* limit, std::size_t value) {
-    std::string field;
-    for (const auto& s : path_) field = s.key != nullptr ? member(field, *s.key) : element(field, s.index);
-    throw SpecError(line_of(at), field, LimitExceeded(what, limit, static_cast<long long>(value)).what());
+    throw SpecError(line_of(at), field(), LimitExceeded(what, limit, static_cast<long long>(value)).what());
   }
 
   std::size_t nodes_ = 0;
@@ -585,7 +597,7 @@ std::vector<YAML::Node> load_documents(std::string_view yaml) {
   // yaml-cpp does not check the stream's characters: it passes bytes that are not UTF-8 through to
   // strings (which the OMS then cannot decode from the wire) and turns a raw NUL into other bytes,
   // a silently wrong string (both found by fuzz/spec_yaml_fuzz).
-  if (const auto bad = first_unprintable(yaml); bad != std::string_view::npos) {
+  if (const auto bad = first_bad_char(yaml, /*printable_only=*/true); bad != std::string_view::npos) {
     const auto line = 1 + std::count(yaml.begin(), yaml.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
     throw SpecError(static_cast<int>(line), "",
                     "a spec must be UTF-8 text of printable characters (YAML 1.2 c-printable; tab and line "

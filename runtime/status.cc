@@ -22,8 +22,13 @@ const char* code_name(Code c) {
     case Code::kUnavailable: return "UNAVAILABLE";
     case Code::kAborted: return "ABORTED";
     case Code::kInternal: return "INTERNAL";
+    case Code::kSessionExpired: return "SESSION_EXPIRED";
   }
   return "UNKNOWN";
+}
+
+Code code_from_int(std::int64_t c) {
+  return (c < 0 || c > static_cast<std::int64_t>(Code::kSessionExpired)) ? Code::kInternal : static_cast<Code>(c);
 }
 
 bool is_retryable(Code c) {

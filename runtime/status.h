@@ -28,9 +28,12 @@ enum class Code {
   kUnavailable,       // the DM cannot serve right now (no lease, no quorum ...)
   kAborted,           // a DM or the runtime gave up on this call
   kInternal,
+  kSessionExpired,    // a retry older than the DM's duplicate-suppression window: rejected, not applied
 };
 
 const char* code_name(Code c);
+// A code read off the wire or out of stored state; anything unknown becomes kInternal.
+Code code_from_int(std::int64_t c);
 // Errors a DM may transparently retry because the call did not (or may not have) run.
 bool is_retryable(Code c);
 

@@ -116,8 +116,7 @@ void to_proto(const Status& s, amino::pb::Status* out) {
 
 Status from_proto(const amino::pb::Status& p) {
   Status s;
-  const int c = p.code();
-  s.code = (c < 0 || c > static_cast<int>(Code::kInternal)) ? Code::kInternal : static_cast<Code>(c);
+  s.code = code_from_int(p.code());
   s.message = p.message();
   s.app_type = p.app_type();
   return s;

@@ -38,6 +38,9 @@ if [ ! -f build-fuzz/CMakeCache.txt ]; then
 fi
 cmake --build build-fuzz -j "$(nproc)" --target fuzz_targets
 
+# AMINO_FUZZ_SEED fixes libFuzzer's random seed (CI: the same mutations every run); unset: random.
+seed=()
+[ -n "${AMINO_FUZZ_SEED:-}" ] && seed=(-seed="$AMINO_FUZZ_SEED")
 mkdir -p build-fuzz/artifacts
 failed=()
 printf '%-16s %14s %8s %8s  %s\n' target executions exec/s seconds result >build-fuzz/fuzz-summary.txt
@@ -52,7 +55,7 @@ for name in "${targets[@]}"; do
   start=$(date +%s)
   # -timeout: one input taking 10 s is a hang; -rss_limit_mb: 2 GiB is unbounded memory.
   status=0
-  "$exe" "$work" "fuzz/corpus/$name" "${limit[@]}" "${dict[@]}" -timeout=10 -rss_limit_mb=2048 \
+  "$exe" "$work" "fuzz/corpus/$name" "${limit[@]}" "${seed[@]}" "${dict[@]}" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$name-" >"$log" 2>&1 || status=$?
   seconds=$(( $(date +%s) - start ))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -3,14 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
+# Every libFuzzer target of fuzz/ for a short while from its committed seeds (clang build in
+# ./build-fuzz), so that a decoder regression fails here; AMINO_FUZZ_SECONDS=0 skips it. Long runs:
+# fuzz/README.md. Before ctest, so that ctest's summary closes the output.
+fuzz_seconds="${AMINO_FUZZ_SECONDS:-20}"
+if [ "$fuzz_seconds" -gt 0 ]; then
+  AMINO_FUZZ_SEED="${AMINO_FUZZ_SEED:-1}" bash scripts/fuzz.sh --seconds "$fuzz_seconds"
+fi
 # ConsensusRSM's SimGrid nemesis: 500 seeds (every partition kind, loss, duplication, reordering,
 # clock skew, crashes with and without storage), each history checked for linearizability.
 # A longer sweep: AMINO_SIM_SEEDS=5000 bash scripts/test.sh (or ctest -R ConsensusSimNemesis).
 export AMINO_SIM_SEEDS="${AMINO_SIM_SEEDS:-500}"
 ctest --test-dir build --output-on-failure -j "$(nproc)"
-# Every libFuzzer target of fuzz/ for a short while from its seeds (clang build in ./build-fuzz), so
-# that a decoder regression fails here; AMINO_FUZZ_SECONDS=0 skips it. Long runs: fuzz/README.md.
-fuzz_seconds="${AMINO_FUZZ_SECONDS:-20}"
-if [ "$fuzz_seconds" -gt 0 ]; then
-  bash scripts/fuzz.sh --seconds "$fuzz_seconds"
-fi

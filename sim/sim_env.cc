@@ -103,7 +103,7 @@ class SimSignal : public Signal {
 }  // namespace
 
 SimEnv::SimEnv(SimWorld& world, NodeId id, sg::Host* host, Rng rng)
-    : world_(world), id_(std::move(id)), host_(host), rng_(std::move(rng)) {}
+    : world_(world), id_(std::move(id)), host_(host), rng_(std::move(rng)), session_(draw_session_id(rng_)) {}
 
 Time SimEnv::now() const {
   const Time t = SimWorld::true_now();

@@ -82,6 +82,7 @@ class SimEnv : public Env {
   SimEnv(SimWorld& world, NodeId id, simgrid::s4u::Host* host, Rng rng);
 
   const NodeId& self() const override { return id_; }
+  const SessionId& session() const override { return session_; }
   Time now() const override;
   Rng& rng() override { return rng_; }
   void send(const NodeId& to, std::string frame) override;
@@ -131,6 +132,7 @@ class SimEnv : public Env {
   NodeId id_;
   simgrid::s4u::Host* host_;
   Rng rng_;
+  SessionId session_;
   SimStorage storage_;
   Task boot_;
   Incarnation* inc_ = nullptr;

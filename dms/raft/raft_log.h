@@ -12,7 +12,7 @@ namespace amino::dms::raft {
 
 enum class EntryKind : std::int64_t {
   kNoop = 0,     // appended by every new leader: commits earlier terms' entries (Raft §5.4.2)
-  kCommand = 1,  // one application call: {c: caller, id: call id, m: method, a: args, t: time}
+  kCommand = 1,  // one application call: {c: caller, s: session, id: call id, m: method, a: args, t: time}
   kConfig = 2,   // the voting members from this entry on: {members: [ReplicaRef values]}
 };
 

@@ -718,27 +718,30 @@ void RaftNode::apply_loop() {
 Reply RaftNode::apply_entry(const Entry& e) {
   if (e.kind != EntryKind::kCommand) return Reply::ok({});
   const Value& b = e.body;
-  const std::string& caller = b.at("c").as_string();
+  const SessionId& session = b.at("s").as_string();
   const auto call_id = static_cast<std::uint64_t>(b.at("id").as_int());
   const Time stamped = b.at("t").as_int();
-  const bool dedup = !caller.empty();
+  const bool dedup = !session.empty();
   // A retried call may be in the log twice (the first copy committed after the caller gave up on
-  // its leader): only the first copy runs; the second answers with the first one's reply.
+  // its leader): only the first copy runs; the second answers with the first one's reply. A call
+  // older than the window may have run and been forgotten: it is rejected, never run again.
   if (dedup) {
-    if (const Reply* prior = sessions_.find(caller, call_id)) return *prior;
+    if (const Reply* prior = sessions_.find(session, call_id)) return *prior;
+    if (sessions_.expired(session, call_id)) return session_expired(call_id);
   }
   Invocation inv;
   inv.method = b.at("m").as_string();
   inv.args = b.at("a").as_list();
   inv.read_only = b.at("ro").as_bool();
-  inv.caller = caller;
+  inv.caller = b.at("c").as_string();
+  inv.session = session;
   inv.call_id = call_id;
   inv.deadline = kForever;
   if (host_ == nullptr) return Reply::error(Code::kUnavailable, "replica stopped");
   Reply r = host_->apply(inv);
   if (stopped_) return r;
   if (dedup) {
-    sessions_.record(caller, call_id, stamped, r);
+    sessions_.record(session, call_id, stamped, r);
     sessions_.expire(stamped, opts_.dedup_ttl);
   }
   return r;
@@ -764,6 +767,12 @@ void RaftNode::fail_waiters(std::int64_t from, std::int64_t to, const Reply& r) 
   }
 }
 
+Reply RaftNode::session_expired(std::uint64_t call_id) const {
+  return Reply::error(Code::kSessionExpired, "call " + std::to_string(call_id) +
+                                                 " is older than the duplicate-suppression window (dedupTtlMs) of " +
+                                                 self_rid_ + ": not applied");
+}
+
 Reply RaftNode::not_leader() const {
   // The hint travels in the message: error replies carry no value across the wire.
   return Reply::error(Code::kNotLeader, "replica " + self_rid_ + " is not the leader of term " +
@@ -780,17 +789,19 @@ Reply RaftNode::submit(const Invocation& inv, const CallMeta& meta, Time deadlin
     apply_event_.notify();
   }
   if (role_ != Role::kLeader) return not_leader();
-  const bool dedup = !meta.caller.empty();
-  const std::pair<std::string, std::uint64_t> key{meta.caller, meta.call_id};
+  const bool dedup = !meta.session.empty();
+  const std::pair<SessionId, std::uint64_t> key{meta.session, meta.call_id};
   if (dedup) {
-    if (const Reply* prior = sessions_.find(meta.caller, meta.call_id)) return *prior;
+    if (const Reply* prior = sessions_.find(meta.session, meta.call_id)) return *prior;
+    if (sessions_.expired(meta.session, meta.call_id)) return session_expired(meta.call_id);
   }
   Pending at;
   auto pend = dedup ? pending_.find(key) : pending_.end();
   if (pend != pending_.end() && log_.term_at(pend->second.index) == pend->second.term) {
     at = pend->second;  // the same call is in our log already: wait for that entry
   } else {
-    Value body = ValueMap{{"c", meta.caller},
+    Value body = ValueMap{{"c", inv.caller},
+                          {"s", meta.session},
                           {"id", static_cast<std::int64_t>(meta.call_id)},
                           {"m", inv.method},
                           {"a", inv.args},

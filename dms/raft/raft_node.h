@@ -56,9 +56,10 @@ class Host {
   virtual void tell_group(const Value& msg) = 0;
 };
 
-// Identity of one application call, for duplicate suppression.
+// Identity of one application call, for duplicate suppression: (session, call id); an empty
+// session turns suppression off for that call.
 struct CallMeta {
-  std::string caller;
+  SessionId session;
   std::uint64_t call_id = 0;
 };
 
@@ -171,6 +172,7 @@ class RaftNode : public std::enable_shared_from_this<RaftNode> {
   void resolve_waiters(std::int64_t index, std::int64_t term, const Reply& r);
   void fail_waiters(std::int64_t from, std::int64_t to, const Reply& r);
   Reply not_leader() const;
+  Reply session_expired(std::uint64_t call_id) const;
 
   // Host access, refused once stopped (the Host may be gone).
   Reply send_to(const std::string& rid, const Value& msg);
@@ -207,7 +209,7 @@ class RaftNode : public std::enable_shared_from_this<RaftNode> {
   std::int64_t term_start_ = 0;  // index of this leader's no-op
   std::map<std::string, std::shared_ptr<Peer>> peers_;
   std::map<std::int64_t, std::vector<std::shared_ptr<Waiter>>> waiters_;  // by log index
-  std::map<std::pair<std::string, std::uint64_t>, Pending> pending_;     // calls in the log, not applied
+  std::map<std::pair<SessionId, std::uint64_t>, Pending> pending_;     // calls in the log, not applied
   Sessions sessions_;
 
   bool stopped_ = false;

@@ -13,22 +13,29 @@ Value reply_to_value(const Reply& r) {
 
 Reply reply_from_value(const Value& v) {
   Reply r;
-  r.status.code = static_cast<Code>(v.at("code").as_int());
+  r.status.code = code_from_int(v.at("code").as_int());
   r.status.message = v.at("msg").as_string();
   r.status.app_type = v.at("app").as_string();
   r.value = v.at("value");
   return r;
 }
 
-const Reply* Sessions::find(const std::string& caller, std::uint64_t call_id) const {
-  auto it = replies_.find(Key{caller, call_id});
-  return it == replies_.end() ? nullptr : &it->second;
+const Reply* Sessions::find(const SessionId& session, std::uint64_t call_id) const {
+  auto s = sessions_.find(session);
+  if (s == sessions_.end()) return nullptr;
+  auto it = s->second.replies.find(call_id);
+  return it == s->second.replies.end() ? nullptr : &it->second;
 }
 
-void Sessions::record(const std::string& caller, std::uint64_t call_id, Time stamped, const Reply& reply) {
-  Key key{caller, call_id};
-  if (!replies_.emplace(key, reply).second) return;
-  order_.push_back(Stamp{stamped, std::move(key)});
+bool Sessions::expired(const SessionId& session, std::uint64_t call_id) const {
+  auto s = sessions_.find(session);
+  if (s == sessions_.end() || !s->second.forgot) return false;
+  return call_id <= s->second.watermark && s->second.replies.count(call_id) == 0;
+}
+
+void Sessions::record(const SessionId& session, std::uint64_t call_id, Time stamped, const Reply& reply) {
+  if (!sessions_[session].replies.emplace(call_id, reply).second) return;
+  order_.push_back(Stamp{stamped, session, call_id});
 }
 
 void Sessions::expire(Time stamped, Duration ttl) {
@@ -37,8 +44,25 @@ void Sessions::expire(Time stamped, Duration ttl) {
   // application; stamps are nearly monotonic, so a few records may live slightly longer).
   newest_ = std::max(newest_, stamped);
   while (!order_.empty() && order_.front().at < newest_ - ttl) {
-    replies_.erase(order_.front().key);
+    const Stamp& old = order_.front();
+    Session& s = sessions_[old.session];
+    s.replies.erase(old.call_id);
+    s.watermark = s.forgot ? std::max(s.watermark, old.call_id) : old.call_id;
+    s.forgot = true;
+    if (s.replies.empty()) {
+      s.idle_since = newest_;
+      idle_.emplace_back(newest_, old.session);
+    }
     order_.pop_front();
+  }
+  const Duration tombstone = ttl * kTombstoneTtls;
+  while (!idle_.empty() && idle_.front().first < newest_ - tombstone) {
+    auto it = sessions_.find(idle_.front().second);
+    // Only if it stayed idle since: a session that became active again was queued anew.
+    if (it != sessions_.end() && it->second.replies.empty() && it->second.idle_since == idle_.front().first) {
+      sessions_.erase(it);
+    }
+    idle_.pop_front();
   }
 }
 
@@ -47,11 +71,20 @@ Value Sessions::to_value() const {
   records.reserve(order_.size());
   for (const auto& s : order_) {
     records.push_back(ValueMap{{"at", s.at},
-                               {"c", s.key.first},
-                               {"id", static_cast<std::int64_t>(s.key.second)},
-                               {"r", reply_to_value(replies_.at(s.key))}});
+                               {"s", s.session},
+                               {"id", static_cast<std::int64_t>(s.call_id)},
+                               {"r", reply_to_value(sessions_.at(s.session).replies.at(s.call_id))}});
   }
-  return ValueMap{{"newest", newest_}, {"records", std::move(records)}};
+  ValueList watermarks;
+  for (const auto& [id, s] : sessions_) {
+    if (s.forgot) {
+      watermarks.push_back(ValueMap{{"s", id}, {"w", static_cast<std::int64_t>(s.watermark)}, {"idle", s.idle_since}});
+    }
+  }
+  ValueList idle;
+  for (const auto& [at, id] : idle_) idle.push_back(ValueMap{{"at", at}, {"s", id}});
+  return ValueMap{{"newest", newest_}, {"records", std::move(records)}, {"watermarks", std::move(watermarks)},
+                  {"idle", std::move(idle)}};
 }
 
 Sessions Sessions::from_value(const Value& v) {
@@ -59,9 +92,16 @@ Sessions Sessions::from_value(const Value& v) {
   if (v.is_null()) return s;
   s.newest_ = v.at("newest").as_int();
   for (const auto& r : v.at("records").as_list()) {
-    s.record(r.at("c").as_string(), static_cast<std::uint64_t>(r.at("id").as_int()), r.at("at").as_int(),
+    s.record(r.at("s").as_string(), static_cast<std::uint64_t>(r.at("id").as_int()), r.at("at").as_int(),
              reply_from_value(r.at("r")));
   }
+  for (const auto& w : v.at("watermarks").as_list()) {
+    Session& session = s.sessions_[w.at("s").as_string()];
+    session.forgot = true;
+    session.watermark = static_cast<std::uint64_t>(w.at("w").as_int());
+    session.idle_since = w.at("idle").as_int();
+  }
+  for (const auto& i : v.at("idle").as_list()) s.idle_.emplace_back(i.at("at").as_int(), i.at("s").as_string());
   return s;
 }
 

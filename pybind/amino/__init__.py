@@ -10,6 +10,7 @@
 
 See pybind/README.md.
 """
+from .client import AppError, Client, RemoteError, connect
 from .results import FIELDS, Results
 from .runner import ScenarioError, replay_command, run, sweep, validate
 from .scenario import Scenario, call, preset
@@ -35,4 +36,4 @@ def paper_request(workload, seed=1):
 
 __all__ = ["Scenario", "call", "preset", "run", "sweep", "validate", "Results", "ScenarioError", "FIELDS",
            "selector", "spec_dict", "to_yaml", "catalogue", "offload_calibration", "paper_request",
-           "replay_command"]
+           "replay_command", "connect", "Client", "RemoteError", "AppError"]

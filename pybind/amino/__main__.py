@@ -9,15 +9,35 @@ from .runner import ScenarioError, run
 from .scenario import Scenario
 
 
+SEED_LIMIT = 2 ** 64  # seeds are unsigned 64-bit integers in the C++ runner
+
+
 def _param(text):
-    """k=v with v parsed as JSON when it parses (numbers, lists, true), else kept as a string."""
-    if "=" not in text:
+    """k=v; v stays text here and takes the type of the parameter's default (catalog.coerce_param)."""
+    if "=" not in text or text.startswith("="):
         raise argparse.ArgumentTypeError(f"--param wants key=value, got {text!r}")
-    key, value = text.split("=", 1)
+    return tuple(text.split("=", 1))
+
+
+def _seed(text):
+    """A seed: an integer 0 <= seed < 2^64 (negative ones used to wrap in C++)."""
     try:
-        return key, json.loads(value)
-    except json.JSONDecodeError:
-        return key, value
+        seed = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed wants an integer, got {text!r}") from None
+    if not 0 <= seed < SEED_LIMIT:
+        raise argparse.ArgumentTypeError(f"--seed must be in 0 .. {SEED_LIMIT - 1}, got {seed}")
+    return seed
+
+
+def _positive_int(text):
+    try:
+        n = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {n}")
+    return n
 
 
 def _report(res, out):
@@ -49,9 +69,25 @@ def cmd_run(args):
     return _report(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args.out)
 
 
+def _read_saved_scenario(path):
+    """The Scenario saved in `path` (scenario.json); ValueError saying what is wrong with the file."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:
+        raise ValueError(f"cannot read {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a saved scenario (not UTF-8 text)") from None
+    if not text.strip():
+        raise ValueError(f"{path} is empty; expected a scenario.json written by a run (--out)")
+    try:
+        return Scenario.from_json(text)
+    except ValueError as e:
+        raise ValueError(f"{path} is not a saved scenario: {e}") from None
+
+
 def cmd_replay(args):
-    with open(args.file) as f:
-        scenario = Scenario.from_json(f.read())
+    scenario = _read_saved_scenario(args.file)
     if args.backend:
         scenario.backend = args.backend
     return _report(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args.out)
@@ -75,7 +111,7 @@ def main(argv=None):
         r = sub.add_parser(name, help="run a scenario module" if name == "run" else "run a saved scenario.json")
         r.add_argument("scenario" if name == "run" else "file")
         if name == "run":
-            r.add_argument("--seed", type=int, default=1)
+            r.add_argument("--seed", type=_seed, default=1, help="0 .. 2^64-1 (default 1)")
             r.add_argument("--param", type=_param, action="append", metavar="KEY=VALUE")
         r.add_argument("--backend", choices=("sim", "sockets"), default="sim" if name == "run" else None,
                        help="sim: SimGrid, simulated time (default); sockets: real TCP on 127.0.0.1, real time"
@@ -87,13 +123,14 @@ def main(argv=None):
     rp = sub.add_parser("reproduce", help="every experiment, CSV/JSON and figures")
     rp.add_argument("--out", default="results")
     rp.add_argument("--only", help="one scenario name")
-    rp.add_argument("--processes", type=int, default=2)
+    rp.add_argument("--processes", type=_positive_int, default=2)
     rp.set_defaults(fn=cmd_reproduce)
     args = p.parse_args(argv)
     try:
         return args.fn(args)
-    except (ScenarioError, LookupError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (ScenarioError, LookupError, ValueError, TypeError, OSError) as e:
+        # User errors (bad parameters, files, scenarios): one line, exit 2, never a traceback.
+        print(f"amino: error: {e}", file=sys.stderr)
         return 2
 
 

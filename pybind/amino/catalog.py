@@ -5,10 +5,19 @@ A scenario module defines:
     PARAMS = {"deployment": "cloud", ...}          # defaults, overridable with --param k=v
     def build(seed=1, **params) -> amino.Scenario
 and optionally
+    PARAM_RANGES = {"duration": (1.0, 1e6)}        # inclusive bounds of numeric parameters
     def reproduce(out_dir, processes=2) -> None    # every experiment + figures into out_dir
+
+A parameter takes the type of its default: "--param partition=no" is False (bool parameters accept
+true/false, yes/no, on/off, 1/0 in any case and nothing else), numbers must be finite and within
+PARAM_RANGES, strings are taken as given. Every scenario's duration is also checked by the C++
+validation, (0, 1e6] s.
 """
 import importlib.util
+import json
+import math
 import os
+import re
 
 from ._native import REPO
 
@@ -39,14 +48,104 @@ def load(name):
     return module
 
 
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
+_INT = re.compile(r"[-+]?[0-9]+")
+
+
+def _as_bool(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        if value.strip().lower() in _TRUE:
+            return True
+        if value.strip().lower() in _FALSE:
+            return False
+    raise ValueError(f"expected a boolean (true/false, yes/no, on/off, 1/0), got {value!r}")
+
+
+def _as_int(value):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _INT.fullmatch(value.strip()):
+        return int(value)
+    raise ValueError(f"expected an integer, got {value!r}")
+
+
+def _as_float(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"expected a number, got {value!r}") from None
+    else:
+        raise ValueError(f"expected a number, got {value!r}")
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return number
+
+
+def _as_str(value):
+    if isinstance(value, str):
+        # The replay command writes strings as JSON ("cloud" with its quotes); take either form.
+        if value.startswith('"'):
+            try:
+                decoded = json.loads(value)
+                if isinstance(decoded, str):
+                    return decoded
+            except json.JSONDecodeError:
+                pass
+        return value
+    raise ValueError(f"expected a string, got {value!r}")
+
+
+def _as_json(value):
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def coerce_param(module, key, value):
+    """`value` (a Python value, or the text of --param) as the type of module.PARAMS[key], checked
+    against module.PARAM_RANGES. Raises ValueError naming the parameter."""
+    default = getattr(module, "PARAMS", {})[key]
+    if isinstance(default, bool):
+        convert = _as_bool
+    elif isinstance(default, int):
+        convert = _as_int
+    elif isinstance(default, float):
+        convert = _as_float
+    elif isinstance(default, str):
+        convert = _as_str
+    else:
+        convert = _as_json
+    try:
+        out = convert(value)
+        low, high = getattr(module, "PARAM_RANGES", {}).get(key, (None, None))
+        if (low is not None and out < low) or (high is not None and out > high):
+            raise ValueError(f"{out!r} is out of range (allowed: {low} .. {high})")
+    except ValueError as e:
+        raise ValueError(f"parameter {key} of scenario {module.__name__.replace('amino_scenario_', '')!r}: {e}") from None
+    return out
+
+
 def build(name, seed=1, **params):
-    """The Scenario of module `name` with its defaults overridden by params (unknown ones rejected)."""
+    """The Scenario of module `name` with its defaults overridden by params (unknown ones rejected,
+    the others converted to their default's type by coerce_param)."""
     module = load(name)
     defaults = dict(getattr(module, "PARAMS", {}))
     unknown = sorted(set(params) - set(defaults))
     if unknown:
         raise ValueError(f"scenario {name!r} has no parameter(s) {', '.join(unknown)} "
                          f"(parameters: {', '.join(sorted(defaults)) or 'none'})")
+    params = {k: coerce_param(module, k, v) for k, v in params.items()}
     defaults.update(params)
     scenario = module.build(seed=seed, **defaults)
     scenario.origin = {"name": name, "params": dict(params)}

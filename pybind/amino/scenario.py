@@ -56,6 +56,31 @@ def _jsonable(v):
     return v
 
 
+def _check_shape(d):
+    """The containers of a saved scenario, so that a malformed file is a ValueError, not an
+    AttributeError deep inside from_dict."""
+    if not isinstance(d, dict):
+        raise ValueError(f"a scenario is a JSON object, got {type(d).__name__}")
+    missing = [k for k in ("seed", "duration", "platform") if k not in d]
+    if missing:
+        raise ValueError(f"missing field(s) {', '.join(missing)} (a saved scenario has seed, duration, platform, ...)")
+    if not isinstance(d["platform"], dict):
+        raise ValueError("platform must be an object with hosts and links")
+    for key, value in (("platform.hosts", d["platform"].get("hosts", [])), ("platform.links", d["platform"].get("links", [])),
+                       ("deployments", d.get("deployments", [])), ("workloads", d.get("workloads", [])),
+                       ("faults", d.get("faults", []))):
+        if not isinstance(value, list) or not all(isinstance(x, dict) for x in value):
+            raise ValueError(f"{key} must be a list of objects")
+    if not d["platform"].get("hosts"):
+        raise ValueError("platform.hosts is empty")
+    if isinstance(d["seed"], bool) or not isinstance(d["seed"], int):
+        raise ValueError(f"seed must be an integer, got {d['seed']!r}")
+    if isinstance(d["duration"], bool) or not isinstance(d["duration"], (int, float)):
+        raise ValueError(f"duration must be a number, got {d['duration']!r}")
+    if d.get("origin") is not None and not isinstance(d["origin"], dict):
+        raise ValueError("origin must be an object or null")
+
+
 class Scenario:
     """Builder for one run. Every method returns self, so definitions read as a list of facts."""
 
@@ -156,6 +181,9 @@ class Scenario:
 
     @classmethod
     def from_dict(cls, d):
+        """The Scenario of a to_dict() result (a saved scenario.json). ValueError when `d` does not
+        have that shape; the values themselves are checked by the C++ validation before a run."""
+        _check_shape(d)
         s = cls(seed=d.get("seed", 1), duration=d.get("duration", 10), oms_host=d.get("oms_host", "oms"),
                 backend=d.get("backend", "sim"))
         platform = d.get("platform", {})

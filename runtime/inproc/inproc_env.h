@@ -12,9 +12,11 @@ namespace amino::inproc {
 
 class InProcEnv : public Env {
  public:
-  InProcEnv(InProcWorld& world, NodeId id, Rng rng) : world_(world), id_(std::move(id)), rng_(std::move(rng)) {}
+  InProcEnv(InProcWorld& world, NodeId id, Rng rng)
+      : world_(world), id_(std::move(id)), rng_(std::move(rng)), session_(draw_session_id(rng_)) {}
 
   const NodeId& self() const override { return id_; }
+  const SessionId& session() const override { return session_; }
   Time now() const override { return world_.now_; }
   Rng& rng() override { return rng_; }
   void send(const NodeId& to, std::string frame) override { world_.deliver(*this, to, std::move(frame)); }
@@ -38,6 +40,7 @@ class InProcEnv : public Env {
   InProcWorld& world_;
   NodeId id_;
   Rng rng_;
+  SessionId session_;
   Inbox inbox_;
   MemoryStorage storage_;
 };

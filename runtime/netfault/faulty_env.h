@@ -47,6 +47,7 @@ class FaultyEnv : public Env {
   FaultyEnv(Env& inner, std::shared_ptr<const FaultState> state, Rng rng);
 
   const NodeId& self() const override { return inner_.self(); }
+  const SessionId& session() const override { return inner_.session(); }
   Time now() const override { return inner_.now(); }
   Rng& rng() override { return inner_.rng(); }
   void send(const NodeId& to, std::string frame) override;

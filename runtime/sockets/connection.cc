@@ -275,6 +275,10 @@ void Connection::close(const std::string& why) {
 }
 
 void Connection::fail(const std::string& what, const boost::system::error_code& ec) {
+  if (ec == asio::error::eof && started_ && !authenticated()) {
+    // The usual way a handshake ends when the peer refused ours (e.g. it holds another key).
+    return close("the peer closed the connection during the handshake (did it refuse our key or lack of one?)");
+  }
   close(what + ": " + ec.message());
 }
 

@@ -43,10 +43,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::function<void(Connection&, std::string frame)> on_frame;
     std::function<void(Connection&, const std::string& why)> on_closed;
   };
+  // From SocketsEnvOptions (where the defaults and their reasons live).
   struct Limits {
-    std::size_t max_frame_bytes = 16 * 1024 * 1024;
-    std::size_t max_send_queue_bytes = 64 * 1024 * 1024;
-    std::chrono::nanoseconds handshake_timeout = std::chrono::seconds(5);
+    std::size_t max_frame_bytes;
+    std::size_t max_send_queue_bytes;
+    std::chrono::nanoseconds handshake_timeout;
   };
 
   // `handshake` gives the role (initiator for outbound), both ids, key and nonce.

@@ -7,6 +7,9 @@
 //   responder -> initiator   kReply  {node_id R, keyed, nonce nR, proof HMAC(K, "...responder", nI, nR, I, R)}
 //   initiator -> responder   kProof  {proof HMAC(K, "...initiator", nI, nR, I, R)}          (keyed only)
 // Without a key the first two frames carry no nonce or proof, and the handshake only exchanges ids.
+// The initiator is done once it has checked the reply and sent its kProof, and may send data right
+// behind it: the responder reads the proof first (TCP keeps order) and closes the connection before
+// reading any later frame if the proof is wrong. The responder sends data only once it is done.
 //
 // Why a challenge-response over HMAC-SHA256 rather than TLS-PSK: the threat is processes that are not
 // part of the deployment connecting to it (registering fake kernel servers, forging heartbeats or

@@ -2,9 +2,13 @@
 
 #include <boost/asio/post.hpp>
 
+#include <sys/random.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <stdexcept>
+#include <system_error>
 
 #include "runtime/sockets/cluster_key.h"
 #include "runtime/sockets/framing.h"
@@ -35,6 +39,20 @@ tcp::endpoint resolve_listen_endpoint(asio::io_context& io, const std::string& h
   if (!not_numeric) return {ip, port};
   tcp::resolver resolver(io);
   return *resolver.resolve(host, std::to_string(port)).begin();
+}
+
+// 128 bits from the OS entropy source: the seed is the same for every run of a program (amino-ctl's
+// default is 1), so it cannot tell two processes apart; the kernel's getrandom(2) can.
+SessionId entropy_session_id() {
+  std::uint64_t bits[2];
+  std::size_t got = 0;
+  while (got < sizeof bits) {
+    const ssize_t n = ::getrandom(reinterpret_cast<char*>(bits) + got, sizeof bits - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::system_error(errno, std::generic_category(), "getrandom");
+    got += static_cast<std::size_t>(n);
+  }
+  return format_session_id(bits[0], bits[1]);
 }
 
 const char* level_name(LogLevel level) {
@@ -74,6 +92,7 @@ SocketsEnv::SocketsEnv(SocketsLoop& loop, SocketsEnvOptions options)
     : loop_(loop),
       options_(std::move(options)),
       rng_(options_.seed),
+      session_(entropy_session_id()),
       acceptor_(loop.io()),
       accept_retry_timer_(loop.io()) {
   validate(options_);

@@ -78,6 +78,7 @@ class SocketsEnv : public Env {
   SocketsEnv& operator=(const SocketsEnv&) = delete;
 
   const NodeId& self() const override { return self_; }
+  const SessionId& session() const override { return session_; }
   Time now() const override { return loop_.now(); }
   Rng& rng() override { return rng_; }
 
@@ -140,6 +141,7 @@ class SocketsEnv : public Env {
   Rng rng_;
   std::uint16_t port_ = 0;  // the port actually bound
   NodeId self_;
+  SessionId session_;  // from OS entropy: a fresh one for every SocketsEnv
   Inbox inbox_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_timer_;

@@ -18,6 +18,7 @@ from amino import report
 
 DESCRIPTION = "phone/tablet over WiFi/3G: six workloads local vs ExplicitCodeOffloading vs CodeOffloading"
 PARAMS = {"device": "phone", "network": "wifi", "mode": "local", "calls": 12}
+PARAM_RANGES = {"calls": (1, 10000)}  # per workload
 # CPU work is charged to simulated host speeds (Env::compute); on sockets it would cost nothing.
 BACKENDS = ("sim",)
 DEVICES, NETWORKS, MODES = ("phone", "tablet"), ("wifi", "3g"), ("local", "explicit", "auto")

@@ -35,6 +35,7 @@ from amino import report
 
 DESCRIPTION = "two phones (WiFi, 3G) + cloud; board in cloud / on a phone / replicated on both / cached / dynamic"
 PARAMS = {"deployment": "cloud", "partition": False, "duration": 30.0, "refresh_ms": 1000}
+PARAM_RANGES = {"duration": (1.0, 1e6), "refresh_ms": (0, 86_400_000)}  # s; ms (WriteThroughCaching refreshMs)
 DEPLOYMENTS = ("cloud", "phone", "replicated", "cached", "dynamic")
 BOARD_SIZE = 16
 PLAYERS = {"player1": "phone1", "player2": "phone2"}

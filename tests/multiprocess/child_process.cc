@@ -9,22 +9,28 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <utility>
 
 extern char** environ;
 
 namespace amino::testing {
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildOptions& options) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  if (options.merge_stderr) posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  for (const auto& e : options.extra_env) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
+  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   close(fds[1]);
   if (rc != 0) {
@@ -61,6 +67,21 @@ int ChildProcess::wait_exit(int timeout_ms) {
   }
 }
 
+std::string ChildProcess::read_all(int timeout_ms) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
+    if (left <= 0) break;
+    pollfd p{stdout_fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = read(stdout_fd_, buf, sizeof buf);
+    if (n <= 0) break;  // EOF: the child closed stdout
+    buffered_.append(buf, static_cast<std::size_t>(n));
+  }
+  return std::exchange(buffered_, {});
+}
+
 std::string ChildProcess::wait_for_line(const std::string& needle, int timeout_ms) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
@@ -79,6 +100,18 @@ std::string ChildProcess::wait_for_line(const std::string& needle, int timeout_m
     if (n <= 0) return "";  // the child closed stdout (exited)
     buffered_.append(buf, static_cast<std::size_t>(n));
   }
+}
+
+std::string ChildProcess::drain() {
+  char buf[4096];
+  for (int i = 0; i < 1024; ++i) {  // bounded: at most 4 MiB per call
+    const ssize_t n = read(stdout_fd_, buf, sizeof buf);
+    if (n <= 0) break;
+    buffered_.append(buf, static_cast<std::size_t>(n));
+  }
+  std::string out = std::move(buffered_);
+  buffered_.clear();
+  return out;
 }
 
 }  // namespace amino::testing

@@ -1,4 +1,5 @@
-// A child process of a test: started with posix_spawn, its stdout read through a pipe, killed
+// A child process of a test: started with posix_spawn, its stdout (optionally with stderr) read
+// through a pipe, killed
 // (SIGKILL) on request or when the object goes away, so a failing test never leaves servers behind.
 #pragma once
 
@@ -7,15 +8,24 @@
 
 namespace amino::testing {
 
+struct ChildOptions {
+  bool merge_stderr = false;             // stderr into the same pipe as stdout (to read log lines)
+  std::vector<std::string> extra_env;    // "NAME=value", added to this process's environment
+};
+
 class ChildProcess {
  public:
-  explicit ChildProcess(const std::vector<std::string>& argv);
+  explicit ChildProcess(const std::vector<std::string>& argv, const ChildOptions& options = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   // Reads stdout until a line containing `needle` (returned) or `timeout_ms` passes ("" then).
   std::string wait_for_line(const std::string& needle, int timeout_ms);
+  // Reads stdout until the child closes it or `timeout_ms` passes: everything not yet returned.
+  std::string read_all(int timeout_ms);
+  // Everything read from the pipe so far that wait_for_line has not consumed, plus what is there now.
+  std::string drain();
   void kill_hard();
   // Waits up to timeout_ms for the child to exit; its exit code, 128 + signal, or -1 if still running.
   int wait_exit(int timeout_ms);

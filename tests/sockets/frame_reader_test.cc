@@ -2,6 +2,8 @@
 // allocation, buffers that grow only with the bytes received, and a limit raised between frames.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -100,6 +102,31 @@ TEST(FrameReader, TheLimitCanBeRaisedBetweenFramesOfOneFeed) {
   EXPECT_FALSE(error);
   ASSERT_EQ(c.frames.size(), 2u);
   EXPECT_EQ(c.frames[1].size(), 100u);
+}
+
+TEST(FrameReader, RandomBytesInRandomChunksStayWithinTheLimit) {
+  // A seeded sweep: whatever arrives, the reader holds at most one frame of the limit plus a
+  // header, and every frame it hands out is within the limit.
+  std::mt19937 rng(4);
+  for (int run = 0; run < 200; ++run) {
+    FrameReader reader(64);
+    std::string stream(static_cast<std::size_t>(rng() % 2000), '\0');
+    for (auto& c : stream) c = static_cast<char>(rng() % 4 == 0 ? rng() : rng() % 48);  // mostly small lengths
+    std::size_t at = 0;
+    while (at < stream.size()) {
+      const std::size_t n = std::min<std::size_t>(1 + rng() % 100, stream.size() - at);
+      const auto error = reader.feed(std::string_view(stream).substr(at, n), [](std::string f) {
+        EXPECT_LE(f.size(), 64u);
+        return true;
+      });
+      EXPECT_LE(reader.buffered_bytes(), 64u + kFrameHeaderBytes);
+      if (error) {
+        EXPECT_GT(error->announced, 64u);
+        break;
+      }
+      at += n;
+    }
+  }
 }
 
 TEST(FrameReader, ASinkThatStopsEndsTheStream) {

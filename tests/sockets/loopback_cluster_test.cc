@@ -29,9 +29,10 @@ struct Fixture {
   std::unique_ptr<LoopbackCluster> cluster;
   Stub counter;
 
-  Fixture() {
+  explicit Fixture(std::string cluster_key = "") {
     classes.add<testing::Counter>("Counter");
     LoopbackClusterOptions o;
+    o.cluster_key = std::move(cluster_key);
     o.platform = platform();
     o.oms_host = "oms";
     o.kernel.call_timeout = 500 * kMillisecond;
@@ -60,6 +61,18 @@ struct Fixture {
 };
 
 sim::FaultSchedule schedule(const char* json_text) { return sim::schedule_from_json(nlohmann::json::parse(json_text)); }
+
+TEST(LoopbackCluster, AClusterWithAKeyWorksAndRefusesNodesWithoutIt) {
+  const std::string key = "loopback-cluster-key-0123456789";
+  Fixture f(key);
+  EXPECT_TRUE(f.add_one().ok());
+  // A node outside the cluster (no key) cannot reach its OMS.
+  SocketsEnv outsider(f.cluster->loop());
+  bool refused = false;
+  outsider.set_inbox(Inbox{{}, [&](const NodeId& peer) { refused = peer == f.cluster->address("oms"); }});
+  outsider.send(f.cluster->address("oms"), "let me in");
+  EXPECT_TRUE(f.until([&] { return refused; }));
+}
 
 TEST(LoopbackCluster, KernelServersRegisterUnderTheirHostNames) {
   Fixture f;

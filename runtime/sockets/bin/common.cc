@@ -1,9 +1,11 @@
 #include "runtime/sockets/bin/common.h"
 
+#include <charconv>
 #include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 
+#include "runtime/limits.h"
 #include "runtime/sockets/cluster_key.h"
 
 namespace amino::sockets::bin {
@@ -35,8 +37,8 @@ void add_node_flags(po::options_description& d, std::uint16_t default_port) {
   d.add_options()
       ("listen", po::value<std::string>()->default_value("127.0.0.1"),
        "address to listen on; without a cluster key only a loopback address is allowed")
-      ("port", po::value<std::uint16_t>()->default_value(default_port), "TCP port (0: any free port)")
-      ("seed", po::value<std::uint64_t>()->default_value(1), "seed of this node's random choices")
+      ("port", po::value<std::int64_t>()->default_value(default_port), "TCP port, 0 .. 65535 (0: any free port)")
+      ("seed", po::value<std::string>()->default_value("1"), "seed of this node's random choices, 0 .. 2^64-1")
       ("storage-dir", po::value<std::string>()->default_value(""),
        "durable storage directory (default: a per-port folder under the temp dir)")
       ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error")
@@ -52,22 +54,11 @@ void add_node_flags(po::options_description& d, std::uint16_t default_port) {
   add_cluster_key_flag(d);
 }
 
-namespace {
-
-// A flag that must be a positive number (Program_options would wrap a negative unsigned).
-std::int64_t positive_flag(const po::variables_map& vm, const char* name) {
-  const std::int64_t v = vm[name].as<std::int64_t>();
-  if (v <= 0) throw std::invalid_argument(std::string("--") + name + " must be positive, not " + std::to_string(v));
-  return v;
-}
-
-}  // namespace
-
 SocketsEnvOptions node_options(const po::variables_map& vm, const std::string& program) {
   SocketsEnvOptions o;
   o.listen_host = vm["listen"].as<std::string>();
-  o.port = vm["port"].as<std::uint16_t>();
-  o.seed = vm["seed"].as<std::uint64_t>();
+  o.port = static_cast<std::uint16_t>(int_flag(vm, "port", 0, 65535));
+  o.seed = seed_flag(vm, "seed");
   o.storage_dir = vm["storage-dir"].as<std::string>();
   const std::string level = vm["log-level"].as<std::string>();
   if (level == "debug") o.min_log_level = LogLevel::kDebug;
@@ -75,20 +66,18 @@ SocketsEnvOptions node_options(const po::variables_map& vm, const std::string& p
   else if (level == "warn") o.min_log_level = LogLevel::kWarn;
   else if (level == "error") o.min_log_level = LogLevel::kError;
   else throw std::invalid_argument("--log-level must be debug, info, warn or error, not " + level);
-  const std::int64_t handshake_ms = positive_flag(vm, "handshake-timeout-ms");
-  if (handshake_ms > 3600 * 1000) throw std::invalid_argument("--handshake-timeout-ms is over an hour");
-  o.handshake_timeout = handshake_ms * kMillisecond;
-  o.max_connections = static_cast<std::size_t>(positive_flag(vm, "max-connections"));
-  o.max_frame_bytes = static_cast<std::size_t>(positive_flag(vm, "max-frame-bytes"));
-  o.max_send_queue_bytes = static_cast<std::size_t>(positive_flag(vm, "max-send-queue-bytes"));
+  o.handshake_timeout = int_flag(vm, "handshake-timeout-ms", 1, 3600 * 1000) * kMillisecond;
+  o.max_connections = static_cast<std::size_t>(int_flag(vm, "max-connections", 1, 1 << 20));
+  o.max_frame_bytes = static_cast<std::size_t>(int_flag(vm, "max-frame-bytes", 1, kMaxEncodableFrameBytes));
+  o.max_send_queue_bytes = static_cast<std::size_t>(int_flag(vm, "max-send-queue-bytes", 1, std::int64_t{1} << 40));
   o.cluster_key = cluster_key(vm, program);
   validate(o);
   return o;
 }
 
-std::unique_ptr<SocketsEnv> make_node_env(SocketsLoop& loop, const po::variables_map& vm, const std::string& program) {
+std::unique_ptr<SocketsEnv> make_node_env(SocketsLoop& loop, const SocketsEnvOptions& options, const std::string& program) {
   try {
-    return std::make_unique<SocketsEnv>(loop, node_options(vm, program));
+    return std::make_unique<SocketsEnv>(loop, options);
   } catch (const std::invalid_argument& e) {
     std::cerr << program << ": " << e.what() << std::endl;
     return nullptr;
@@ -127,6 +116,35 @@ NodeFaults start_node_faults(const po::variables_map& vm, SocketsLoop& loop, Soc
   return out;
 }
 
+std::int64_t int_flag(const po::variables_map& vm, const std::string& name, std::int64_t min, std::int64_t max) {
+  const std::int64_t v = vm[name].as<std::int64_t>();
+  if (v < min || v > max) {
+    throw std::invalid_argument("--" + name + " must be in " + std::to_string(min) + " .. " + std::to_string(max) +
+                                ", got " + std::to_string(v));
+  }
+  return v;
+}
+
+Duration ms_flag(const po::variables_map& vm, const std::string& name) {
+  return int_flag(vm, name, 1, kMaxTimeoutMs) * kMillisecond;
+}
+
+std::uint64_t seed_flag(const po::variables_map& vm, const std::string& name) {
+  const std::string& text = vm[name].as<std::string>();
+  std::uint64_t v = 0;
+  // from_chars takes no sign, so "-1" and "+1" fail here instead of wrapping to 2^64-1.
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    throw std::invalid_argument("--" + name + " must be an integer in 0 .. 18446744073709551615, got '" + text + "'");
+  }
+  return v;
+}
+
+int usage_error(const char* argv0, const std::exception& e) {
+  std::cerr << argv0 << ": " << e.what() << "\n(see --help)\n";
+  return 2;
+}
+
 std::map<std::string, std::string> parse_labels(const std::vector<std::string>& kv) {
   std::map<std::string, std::string> out;
   for (const auto& s : kv) {
@@ -149,8 +167,7 @@ bool parse(int argc, char** argv, const po::options_description& d, po::variable
     po::notify(vm);
     return true;
   } catch (const std::exception& e) {
-    std::cerr << argv[0] << ": " << e.what() << "\n(see --help)\n";
-    exit_code = 2;
+    exit_code = usage_error(argv[0], e);
     return false;
   }
 }

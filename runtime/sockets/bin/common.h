@@ -28,10 +28,9 @@ std::string cluster_key(const po::variables_map& vm, const std::string& program)
 void add_node_flags(po::options_description& d, std::uint16_t default_port);
 // Throws std::invalid_argument for a bad value.
 SocketsEnvOptions node_options(const po::variables_map& vm, const std::string& program);
-// The node's SocketsEnv from those flags, bound and listening. nullptr, after printing why to stderr,
-// when the flags or the configuration are refused (a bad limit or key, a non-loopback address
-// without a key): the program then exits with code 2.
-std::unique_ptr<SocketsEnv> make_node_env(SocketsLoop& loop, const po::variables_map& vm, const std::string& program);
+// The node's SocketsEnv, bound and listening. nullptr, after printing why to stderr, when the
+// configuration is refused (a non-loopback address without a key): the program then exits with 2.
+std::unique_ptr<SocketsEnv> make_node_env(SocketsLoop& loop, const SocketsEnvOptions& options, const std::string& program);
 // --name, --peer NAME=HOST:PORT, --fault-schedule FILE, --fault-epoch-unix-ms (docs/faults.md)
 void add_fault_flags(po::options_description& d);
 
@@ -44,6 +43,17 @@ struct NodeFaults {
   std::unique_ptr<ProcessFaultDriver> driver;
 };
 NodeFaults start_node_faults(const po::variables_map& vm, SocketsLoop& loop, SocketsEnv& env);
+
+// Numeric flags are read as signed 64-bit values (or text, for seeds) and range-checked here: Boost
+// parses "-1" into an unsigned flag as its maximum (--port -1 used to listen on 65535). Each throws
+// std::invalid_argument naming the flag, its range and the value given.
+std::int64_t int_flag(const po::variables_map& vm, const std::string& name, std::int64_t min, std::int64_t max);
+// A timeout or period in ms, 1 .. kMaxTimeoutMs (0 would make a period spin), as a Duration.
+Duration ms_flag(const po::variables_map& vm, const std::string& name);
+// A seed: decimal 0 .. 2^64-1, no sign (the flag is declared as a string).
+std::uint64_t seed_flag(const po::variables_map& vm, const std::string& name);
+// Prints "<program>: <message>" and the --help hint; returns 2, the exit code of a usage error.
+int usage_error(const char* argv0, const std::exception& e);
 
 // "k=v" strings -> map; throws std::invalid_argument naming the bad one.
 std::map<std::string, std::string> parse_labels(const std::vector<std::string>& kv);

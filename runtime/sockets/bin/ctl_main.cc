@@ -1,9 +1,9 @@
 // amino-ctl: a command-line client of a running deployment (OMS + kernel servers).
 //   amino-ctl --oms HOST:PORT [--cluster-key-file FILE] nodes | events | create SPEC.yaml | call ID METHOD [JSON...]
 //             | migrate ID NODE | hello
-#include <fstream>
 #include <iostream>
-#include <sstream>
+#include <optional>
+#include <set>
 
 #include "dms/all.h"
 #include "runtime/kernel.h"
@@ -32,16 +32,42 @@ int cmd_events(Kernel& k) {
   return 0;
 }
 
-int cmd_create(Kernel& k, const std::vector<std::string>& args) {
-  if (args.size() != 1) throw std::invalid_argument("create wants one spec file");
-  std::cout << k.create(load_spec_file(args[0], dms::builtin())).id() << "\n";
+// What a command reads from files and argument text, read and checked before connecting: a bad spec
+// or JSON argument is a usage error (exit 2) whether or not an OMS is running.
+struct Inputs {
+  std::optional<MicroServiceSpec> spec;  // create
+  ValueList call_args;                   // call
+};
+
+Inputs read_inputs(const std::string& cmd, const std::vector<std::string>& args) {
+  static const std::set<std::string> kCommands = {"nodes", "events", "create", "call", "migrate", "hello"};
+  if (!kCommands.contains(cmd)) {
+    throw std::invalid_argument("unknown command '" + cmd + "' (nodes, events, create, call, migrate, hello)");
+  }
+  Inputs in;
+  if (cmd == "migrate" && args.size() != 2) throw std::invalid_argument("migrate wants ID NODE");
+  if (cmd == "create") {
+    if (args.size() != 1) throw std::invalid_argument("create wants one spec file");
+    in.spec = load_spec_file(args[0], dms::builtin());
+  } else if (cmd == "call") {
+    if (args.size() < 2) throw std::invalid_argument("call wants ID METHOD [JSON args...]");
+    for (std::size_t i = 2; i < args.size(); ++i) {
+      try {
+        in.call_args.push_back(parse_json_value(args[i]));
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument("call argument " + std::to_string(i - 1) + ": " + e.what());
+      }
+    }
+  }
+  return in;
+}
+
+int cmd_create(Kernel& k, const MicroServiceSpec& spec) {
+  std::cout << k.create(spec).id() << "\n";
   return 0;
 }
 
-int cmd_call(Kernel& k, const std::vector<std::string>& args) {
-  if (args.size() < 2) throw std::invalid_argument("call wants ID METHOD [JSON args...]");
-  ValueList call_args;
-  for (std::size_t i = 2; i < args.size(); ++i) call_args.push_back(from_json(nlohmann::json::parse(args[i])));
+int cmd_call(Kernel& k, const std::vector<std::string>& args, ValueList call_args) {
   Reply r = k.acquire(args[0]).invoke(args[1], std::move(call_args));
   if (!r.ok()) {
     std::cerr << "error: " << r.status.to_string() << "\n";
@@ -52,7 +78,6 @@ int cmd_call(Kernel& k, const std::vector<std::string>& args) {
 }
 
 int cmd_migrate(Kernel& k, const std::vector<std::string>& args) {
-  if (args.size() != 2) throw std::invalid_argument("migrate wants ID NODE");
   unwrap(k.oms_call(svc::kMigrate, ValueMap{{"id", args[0]}, {"node", args[1]}}));
   std::cout << "migrated " << args[0] << " to " << args[1] << "\n";
   return 0;
@@ -72,11 +97,11 @@ int cmd_hello(Kernel& k) {
   return 0;
 }
 
-int run_command(Kernel& k, const std::string& cmd, const std::vector<std::string>& args) {
+int run_command(Kernel& k, const std::string& cmd, const std::vector<std::string>& args, Inputs in) {
   if (cmd == "nodes") return cmd_nodes(k);
   if (cmd == "events") return cmd_events(k);
-  if (cmd == "create") return cmd_create(k, args);
-  if (cmd == "call") return cmd_call(k, args);
+  if (cmd == "create") return cmd_create(k, *in.spec);
+  if (cmd == "call") return cmd_call(k, args, std::move(in.call_args));
   if (cmd == "migrate") return cmd_migrate(k, args);
   if (cmd == "hello") return cmd_hello(k);
   throw std::invalid_argument("unknown command '" + cmd + "' (nodes, events, create, call, migrate, hello)");
@@ -88,7 +113,8 @@ int main(int argc, char** argv) {
   bin::po::options_description d("amino-ctl options");
   d.add_options()("help,h", "show this help")
       ("oms", bin::po::value<std::string>()->default_value("127.0.0.1:7400"), "the OMS address, HOST:PORT")
-      ("timeout-ms", bin::po::value<int>()->default_value(10000), "deadline of each call")
+      ("timeout-ms", bin::po::value<std::int64_t>()->default_value(10000),
+       "deadline of each call, 1 .. 86400000 (one day)")
       ("command", bin::po::value<std::string>()->required(), "nodes | events | create | call | migrate | hello")
       ("args", bin::po::value<std::vector<std::string>>()->default_value({}, ""), "command arguments");
   bin::add_cluster_key_flag(d);
@@ -113,6 +139,20 @@ int main(int argc, char** argv) {
     std::cerr << "amino-ctl: " << e.what() << "\n(see --help)\n";
     return 2;
   }
+  const std::string command = vm["command"].as<std::string>();
+  const std::vector<std::string> args = vm["args"].as<std::vector<std::string>>();
+  Inputs inputs;
+  Duration timeout = 0;
+  try {
+    timeout = bin::ms_flag(vm, "timeout-ms");
+    inputs = read_inputs(command, args);
+  } catch (const SpecError& e) {
+    std::cerr << "amino-ctl: spec error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "amino-ctl: " << e.what() << "\n(see --help)\n";
+    return 2;
+  }
 
   ClassRegistry classes;
   scenarios::register_all(classes);  // for read-only marks of known classes
@@ -129,16 +169,13 @@ int main(int argc, char** argv) {
   KernelOptions ko;
   ko.oms = vm["oms"].as<std::string>();
   ko.client_only = true;
-  ko.call_timeout = ko.control_timeout = vm["timeout-ms"].as<int>() * kMillisecond;
+  ko.call_timeout = ko.control_timeout = timeout;
   Kernel kernel(env, classes, dms::builtin(), ko);
   kernel.start();
   int code = 1;
   env.spawn("amino-ctl", [&] {
     try {
-      code = run_command(kernel, vm["command"].as<std::string>(), vm["args"].as<std::vector<std::string>>());
-    } catch (const SpecError& e) {
-      std::cerr << "spec error: " << e.what() << "\n";
-      code = 2;
+      code = run_command(kernel, command, args, std::move(inputs));
     } catch (const std::exception& e) {
       std::cerr << "error: " << e.what() << "\n";
       code = dynamic_cast<const std::invalid_argument*>(&e) != nullptr ? 2 : 4;

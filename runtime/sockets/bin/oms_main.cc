@@ -11,8 +11,8 @@ using namespace amino::sockets;
 int main(int argc, char** argv) {
   bin::po::options_description d("amino-oms options");
   d.add_options()("help,h", "show this help")
-      ("heartbeat-timeout-ms", bin::po::value<int>()->default_value(2000),
-       "a kernel server silent this long is declared dead and its groups get onFailure");
+      ("heartbeat-timeout-ms", bin::po::value<std::int64_t>()->default_value(2000),
+       "a kernel server silent this long is declared dead and its groups get onFailure; 1 .. 86400000");
   bin::add_node_flags(d, 7400);
   bin::add_fault_flags(d);
   bin::po::variables_map vm;
@@ -22,16 +22,22 @@ int main(int argc, char** argv) {
                   "Kernel servers and clients reach it at HOST:PORT (see amino-kernel-server --oms).")) {
     return code;
   }
+  SocketsEnvOptions eo;
+  OmsOptions oo;
+  try {
+    eo = bin::node_options(vm, "amino-oms");
+    oo.heartbeat_timeout = bin::ms_flag(vm, "heartbeat-timeout-ms");
+  } catch (const std::invalid_argument& e) {
+    return bin::usage_error(argv[0], e);
+  }
   try {
     SocketsLoop loop;
-    const auto node = bin::make_node_env(loop, vm, "amino-oms");
+    const auto node = bin::make_node_env(loop, eo, "amino-oms");
     if (!node) return 2;
     SocketsEnv& env = *node;
     bin::NodeFaults faults = bin::start_node_faults(vm, loop, env);
     Env& node_env = faults.env ? static_cast<Env&>(*faults.env) : env;
     Rpc rpc(node_env);
-    OmsOptions oo;
-    oo.heartbeat_timeout = vm["heartbeat-timeout-ms"].as<int>() * kMillisecond;
     Oms oms(rpc, dms::builtin(), oo);
     oms.start();
     std::cout << "amino-oms listening on " << env.self() << std::endl;
