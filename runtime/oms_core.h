@@ -1,0 +1,60 @@
+// What every part of the OMS shares (runtime/oms.h is the whole): the node's Rpc and Env, the
+// options, one id counter and the audit log of events.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/dm.h"
+#include "runtime/limits.h"
+#include "runtime/rpc.h"
+
+namespace amino {
+
+struct OmsOptions {
+  Duration heartbeat_timeout = 2 * kSecond;   // silence after which a kernel server is dead
+  Duration check_period = 250 * kMillisecond;
+  Duration control_timeout = 5 * kSecond;     // deadline of calls to kernel servers
+  Duration drain_timeout = 2 * kSecond;       // how long migration waits for calls in flight
+  std::size_t max_create_bytes = kMaxCreateRequestBytes;  // runtime/limits.h
+};
+
+class OmsCore {
+ public:
+  OmsCore(Rpc& rpc, const DmRegistry& dms, OmsOptions options)
+      : rpc(rpc), env(rpc.env()), dms(dms), options(options) {}
+
+  Rpc& rpc;
+  Env& env;
+  const DmRegistry& dms;
+  const OmsOptions options;
+
+  // One counter for microservice, group, replica and object ids ("ms7", "g8", "r9", 10): ids are
+  // unique across kinds and decided by the order of creation alone (deterministic runs).
+  std::uint64_t next_id() { return next_id_++; }
+  std::string next_id(const char* prefix) { return prefix + std::to_string(next_id_++); }
+
+  // Notable events (registrations, deaths, onFailure deliveries, migrations...), oldest first; the
+  // most recent kMaxEvents are kept. Each is also logged.
+  void record(const std::string& event);
+  const std::vector<std::string>& events() const { return events_; }
+  static constexpr std::size_t kMaxEvents = 1000;
+
+  // A control call to a kernel server, with the control deadline.
+  Reply ks_call(const NodeId& node, const char* service, const Value& body) {
+    return rpc.call_value(node, service, body, options.control_timeout);
+  }
+
+ private:
+  std::uint64_t next_id_ = 1;
+  std::vector<std::string> events_;
+};
+
+inline void OmsCore::record(const std::string& event) {
+  if (events_.size() == kMaxEvents) events_.erase(events_.begin());
+  events_.push_back(std::to_string(to_seconds(env.now())) + " " + event);
+  env.log(LogLevel::kInfo, event);
+}
+
+}  // namespace amino

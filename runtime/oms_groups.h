@@ -1,0 +1,116 @@
+// The OMS's groups: every microservice's group tree (one group per DM level, replicas, the physical
+// objects beneath), the DM group components hosted here and the library calls they make —
+// placement, replication, stop-and-copy migration, termination — and failure delivery when
+// membership loses a node or sees it return.
+//
+// Group trees: an outer DM's replicas are logical, each realized by a fresh inner group; the
+// innermost DM's replicas are physical kernel objects ("stacks": the object with its server DM
+// chain). Group on_create runs innermost first.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/oms_membership.h"
+#include "runtime/oms_naming.h"
+#include "runtime/protocol.h"
+
+namespace amino {
+
+class Groups : public MembershipListener {
+ public:
+  Groups(OmsCore& core, Naming& naming, Membership& membership);
+  ~Groups() override;
+  Groups(const Groups&) = delete;
+  Groups& operator=(const Groups&) = delete;
+
+  // Creates `ms`'s root group and its first replica on `node` (from the spec's args), then runs
+  // the root group's on_create. Sets ms.root_gid.
+  Reply create_tree(MicroServiceRec& ms, const NodeId& node, const NodeId& by);
+  void destroy_group(const std::string& gid);
+
+  // Live nodes where a replica of `spec` may go, for the DM levels from `from_level` inward.
+  std::vector<NodeInfo> candidates(const MicroServiceSpec& spec, std::size_t from_level) const;
+  // One of `nodes` (seeded draw), preferring those not already hosting a replica of avoid_gid.
+  NodeId pick_node(const std::vector<NodeInfo>& nodes, const std::string& avoid_gid);
+
+  // The group library calls (GroupContext), also reachable by kernel servers' DMs through the OMS.
+  ReplicaRef replicate(const std::string& gid, const std::string& from_rid, const NodeId& where);
+  Status pin(const std::string& rid, const NodeId& node);  // moves the whole chain beneath rid
+  Status terminate(const std::string& rid);
+  Status migrate(const MicroServiceRec& ms, const NodeId& node);  // its first live root replica
+
+  // Upcalls into a live group's DM; kNoSuchMicroService if the group is gone.
+  Reply ref_request(const std::string& gid, const NodeId& client);
+  Reply notification(const std::string& gid, const Value& msg);
+  void high_latency(const std::string& gid, const std::string& rid, const NodeId& client, std::int64_t latency_ns);
+  void low_memory(std::uint64_t oid);
+
+  // Lookups.
+  bool has_live_group(const std::string& gid) const;
+  std::vector<ReplicaRef> replicas(const std::string& gid) const;  // live members
+  std::vector<std::uint64_t> stacks_of(const std::string& ms) const;  // live physical replicas
+  NodeId location(std::uint64_t oid) const;  // empty if unknown
+  bool is_live_object(std::uint64_t oid) const;
+  GroupDM* group_dm(const std::string& gid) const;
+
+  // MembershipListener: failure delivery and reconciliation (oms_failures.cc).
+  bool places(const NodeId& node, std::uint64_t oid) const override;
+  void on_node_lost(const NodeId& node) override;
+  void on_node_return(const NodeReturn& r) override;
+
+ private:
+  class Ctx;  // GroupContext of one group
+  struct StackRec {
+    StackSpec spec;
+    NodeId node;
+    bool alive = true;
+  };
+  struct ReplicaRec {
+    ReplicaRef ref;
+    int level = 0;
+    std::vector<std::pair<std::string, std::string>> outer;  // (gid, rid) of enclosing levels
+    std::vector<std::uint64_t> stacks;                       // physical replicas beneath
+    bool alive = true;
+    bool terminated = false;  // removed on purpose (never revived), as opposed to failed
+  };
+  struct GroupRec {
+    std::string gid, ms, parent_rid;
+    int level = 0;
+    std::unique_ptr<GroupDM> dm;
+    std::unique_ptr<Ctx> ctx;
+    std::vector<std::string> members;  // rids, in creation order
+    bool destroyed = false;
+  };
+  struct Init {  // how a new physical replica gets its state
+    ValueList args;
+    Value state;  // a StackState; null: construct from args
+  };
+
+  std::string new_group(const std::string& ms, int level, const std::string& parent_rid);
+  Reply create_replica(const std::string& gid, const NodeId& node, const Init& init,
+                       std::vector<std::pair<std::string, std::string>> outer);
+  Status migrate_stack(std::uint64_t oid, const NodeId& dst);
+  void notify_membership(const std::string& gid);
+  const std::string& dm_name(const GroupRec& g) const;
+  // oms_failures.cc
+  void fail_replica(const std::string& rid);
+  void reconcile(const NodeId& node, std::uint64_t oid);
+
+  GroupRec* group(const std::string& gid);
+  GroupRec* live_group(const std::string& gid);
+  ReplicaRec* replica(const std::string& rid);
+
+  OmsCore& core_;
+  Naming& naming_;
+  Membership& membership_;
+  std::map<std::string, GroupRec> groups_;
+  std::map<std::string, ReplicaRec> replicas_;
+  std::map<std::uint64_t, StackRec> stacks_;
+};
+
+}  // namespace amino

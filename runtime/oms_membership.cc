@@ -1,0 +1,132 @@
+#include "runtime/oms_membership.h"
+
+#include <algorithm>
+
+#include "runtime/protocol.h"
+
+namespace amino {
+
+void Membership::start() {
+  core_.env.arm_timer(core_.options.check_period, [this] { check_liveness(); });
+}
+
+// ---- Failure detection ---------------------------------------------------------------------------
+
+void Membership::check_liveness() {
+  const Time now = core_.env.now();
+  const OmsOptions& o = core_.options;
+  // A check that runs late means the OMS itself was not listening (busy, paused, starved of CPU):
+  // the silence is ours, not the nodes'. Restart every deadline instead of declaring all dead.
+  const Duration late = last_check_ == 0 ? 0 : now - last_check_ - o.check_period;
+  if (late > o.heartbeat_timeout / 2) {
+    core_.record("OMS was unresponsive for " + std::to_string(late / kMillisecond) +
+                 " ms: heartbeat deadlines restarted (no node is blamed for the OMS's own silence)");
+    for (auto& [id, n] : nodes_) n.last_heartbeat = std::max(n.last_heartbeat, now);
+  }
+  last_check_ = now;
+  for (auto& [id, n] : nodes_) {
+    if (n.info.alive && now - n.last_heartbeat > o.heartbeat_timeout) {
+      n.info.alive = false;  // at once: placement and ref requests stop choosing it
+      core_.record("kernel server " + id + " missed its heartbeats: declared dead");
+      enqueue(NodeEvent{true, NodeReturn{id, false, {}}});
+    }
+  }
+  core_.env.arm_timer(o.check_period, [this] { check_liveness(); });
+}
+
+// Runs inline on the message loop: records the node at once and leaves anything that involves
+// groups to the node-event queue.
+void Membership::on_report(const NodeId& from, const Value& info) {
+  NodeInfo n = node_info_from_value(info);
+  if (n.id != from) {
+    // A peer cannot declare another node alive or restarted.
+    core_.env.log(LogLevel::kWarn, "node report from " + from + " claims to be " + n.id + ": ignored");
+    return;
+  }
+  const Value* inc = info.find("incarnation");
+  const std::int64_t incarnation = inc != nullptr ? inc->as_int() : 0;
+  NodeRec& rec = nodes_[n.id];
+  const bool known = !rec.info.id.empty();
+  const bool was_alive = rec.info.alive;
+  const bool restarted = known && rec.incarnation != incarnation;
+  if (!known) core_.record("kernel server " + n.id + " registered (region " + n.region + ")");
+  if (known && !was_alive) core_.record("kernel server " + n.id + " is back");
+  rec.info = n;
+  rec.info.alive = true;
+  rec.last_heartbeat = core_.env.now();
+  rec.incarnation = incarnation;
+
+  NodeEvent e{false, NodeReturn{n.id, restarted, {}}};
+  bool needs_reconciling = !was_alive || restarted;
+  if (const Value* oids = info.find("oids")) {
+    for (const auto& v : oids->as_list()) {
+      const auto oid = static_cast<std::uint64_t>(v.as_int());
+      e.back.reported.push_back(oid);
+      if (!listener_.places(n.id, oid)) needs_reconciling = true;
+    }
+  }
+  if (needs_reconciling) enqueue(std::move(e));
+}
+
+// ---- The node-event queue ------------------------------------------------------------------------
+
+void Membership::enqueue(NodeEvent e) {
+  events_.push_back(std::move(e));
+  if (handling_events_) return;
+  handling_events_ = true;
+  core_.env.spawn("node_events", [this] {
+    while (!events_.empty()) {
+      NodeEvent next = std::move(events_.front());
+      events_.pop_front();
+      handle(next);
+    }
+    handling_events_ = false;
+  });
+}
+
+void Membership::handle(const NodeEvent& e) {
+  if (!e.dead) {
+    listener_.on_node_return(e.back);
+    return;
+  }
+  if (nodes_.at(e.back.node).info.alive) {
+    // It spoke again before we acted: nothing was lost (a restart is handled by its own report).
+    core_.record("kernel server " + e.back.node + " answered again before its failure was handled: suspicion withdrawn");
+    return;
+  }
+  listener_.on_node_lost(e.back.node);
+}
+
+// ---- Queries -------------------------------------------------------------------------------------
+
+std::vector<NodeInfo> Membership::nodes(const NodeSelector& selector, bool live_only) const {
+  std::vector<NodeInfo> out;
+  for (const auto& [id, n] : nodes_) {
+    if ((!live_only || n.info.alive) && selector.matches(n.info)) out.push_back(n.info);
+  }
+  return out;
+}
+
+std::vector<NodeInfo> Membership::live_nodes_where(const std::function<bool(const NodeInfo&)>& keep) const {
+  std::vector<NodeInfo> out;
+  for (const auto& [id, n] : nodes_) {
+    if (n.info.alive && keep(n.info)) out.push_back(n.info);
+  }
+  return out;
+}
+
+bool Membership::is_live(const NodeId& node) const {
+  auto it = nodes_.find(node);
+  return it != nodes_.end() && it->second.info.alive;
+}
+
+std::vector<std::string> Membership::regions() const {
+  std::vector<std::string> out;
+  for (const auto& [id, n] : nodes_) {
+    if (n.info.alive && std::find(out.begin(), out.end(), n.info.region) == out.end()) out.push_back(n.info.region);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace amino
