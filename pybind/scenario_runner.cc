@@ -16,6 +16,7 @@
 #include "runtime/sockets/loopback_cluster.h"
 #include "runtime/spec.h"
 #include "runtime/value_json.h"
+#include "runtime/wire.h"
 #include "scenarios/code_offloading/calibration.h"
 #include "scenarios/code_offloading/workloads.h"
 #include "scenarios/registry.h"
@@ -466,7 +467,7 @@ json Experiment::summarize_value(const Value& v) const {
   const std::string text = j.dump();
   if (text.size() <= s_.max_value_chars) return j;
   std::ostringstream os;
-  os << "<" << kind_name(v.kind()) << " of " << text.size() << " chars, digest " << std::hex << v.digest() << ">";
+  os << "<" << kind_name(v.kind()) << " of " << text.size() << " chars, digest " << std::hex << wire::digest(v) << ">";
   return os.str();
 }
 

@@ -3,7 +3,6 @@
 #include "runtime/kernel.h"
 #include "runtime/microservice.h"
 #include "runtime/protocol.h"
-#include "runtime/stub.h"
 
 namespace amino {
 
@@ -120,16 +119,6 @@ Reply ClientChain::invoke(const std::string& method, ValueList args, Duration ti
   inv.call_id = kernel_.next_call_id();
   inv.deadline = deadline_after(kernel_.env().now(), timeout > 0 ? timeout : kernel_.options().call_timeout);
   return root_->rpc(inv);
-}
-
-const std::string& Stub::id() const {
-  static const std::string kNone;
-  return chain_ ? chain_->id() : kNone;
-}
-
-Reply Stub::invoke(const std::string& method, ValueList args, Duration timeout) const {
-  if (!chain_) return Reply::error(Code::kNoSuchMicroService, "empty stub");
-  return chain_->invoke(method, std::move(args), timeout);
 }
 
 }  // namespace amino

@@ -134,9 +134,7 @@ Reply Kernel::handle_invoke(const NodeId&, const std::string& body, std::string*
   inv.call_id = req.call_id();
   // The caller's deadline in our clock (clocks of different nodes are not comparable).
   inv.deadline = req.timeout_ns() > 0 ? deadline_after(env_.now(), req.timeout_ns()) : kForever;
-  Reply r = it->second->invoke(inv, body.size());
-  if (r.ok()) *reply_body = wire::encode_value(r.value);
-  return r;
+  return it->second->invoke(inv, body.size(), reply_body);
 }
 
 Reply Kernel::handle_install(const Value& body) {

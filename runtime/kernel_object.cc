@@ -124,7 +124,7 @@ Reply KernelObject::call_level(int level, Invocation& inv) {
   }
 }
 
-Reply KernelObject::invoke(Invocation& inv, std::size_t bytes_in) {
+Reply KernelObject::invoke(Invocation& inv, std::size_t bytes_in, std::string* reply_body) {
   if (quiesced_ || destroyed_) {
     return Reply::error(Code::kMigrating, "object " + std::to_string(oid()) + " is moving");
   }
@@ -142,7 +142,10 @@ Reply KernelObject::invoke(Invocation& inv, std::size_t bytes_in) {
   ++cm.calls;
   cm.total_ns += kernel_.env().now() - start;
   cm.bytes_in += bytes_in;
-  if (r.ok()) cm.bytes_out += wire::encode_value(r.value).size();
+  if (r.ok()) {
+    *reply_body = wire::encode_value(r.value);
+    cm.bytes_out += reply_body->size();
+  }
   return r;
 }
 

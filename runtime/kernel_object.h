@@ -27,8 +27,9 @@ class KernelObject {
   void start();    // server on_create, innermost first
   void destroy();  // server on_destroy, outermost first
 
-  // Admission (gate, migration), the server chain, metrics. Never throws.
-  Reply invoke(Invocation& inv, std::size_t bytes_in);
+  // Admission (gate, migration), the server chain, metrics. Never throws. A successful reply's
+  // value is encoded once, into *reply_body (what goes on the wire, and the bytes counted).
+  Reply invoke(Invocation& inv, std::size_t bytes_in, std::string* reply_body);
 
   // Migration: refuse new calls, wait for in-flight ones (bounded), then hand out the state.
   bool quiesce(Time deadline);

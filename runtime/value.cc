@@ -4,7 +4,6 @@
 #include <sstream>
 
 #include "runtime/status.h"
-#include "runtime/wire.h"
 
 namespace amino {
 
@@ -119,16 +118,6 @@ std::string Value::to_string() const {
   std::ostringstream os;
   render(*this, os);
   return os.str();
-}
-
-std::uint64_t Value::digest() const {
-  const std::string bytes = wire::encode_value(*this);
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
 }
 
 }  // namespace amino

@@ -66,8 +66,6 @@ class Value {
   bool operator==(const Value& o) const { return v_ == o.v_; }
   // A deterministic, readable rendering (JSON-like), for logs, traces and test failures.
   std::string to_string() const;
-  // A stable 64-bit digest of the value (FNV-1a over the wire encoding).
-  std::uint64_t digest() const;
 
   const Storage& storage() const { return v_; }
 

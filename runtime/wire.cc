@@ -87,6 +87,15 @@ std::string serialize(const google::protobuf::MessageLite& m) {
   return out;
 }
 
+std::uint64_t digest(const amino::Value& v) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : encode_value(v)) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
 std::string encode_value(const amino::Value& v) {
   amino::pb::Value p;
   to_proto(v, &p);

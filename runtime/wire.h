@@ -25,6 +25,9 @@ bool parse_bounded(google::protobuf::MessageLite& m, std::string_view bytes);
 std::string encode_value(const Value& v);
 // Throws SystemError(kBadFrame) on malformed bytes and on nesting beyond kMaxWireValueDepth.
 Value decode_value(std::string_view bytes);
+// A stable 64-bit digest of a Value: FNV-1a over encode_value's bytes (same value, same digest in
+// every process and run).
+std::uint64_t digest(const Value& v);
 
 // Protobuf maps have no fixed order; frames are serialized deterministically so that the same run
 // produces the same bytes (and trace hashes) in every process.
