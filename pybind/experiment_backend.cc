@@ -3,8 +3,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "runtime/sockets/loopback_cluster.h"
-#include "sim/sim_cluster.h"
+#include "testbed/loopback_cluster.h"
+#include "testbed/sim_cluster.h"
 #include "sim/sim_world.h"
 
 namespace amino::pyrun {
@@ -26,7 +26,7 @@ template <class Cluster> class ClusterBackend : public ExperimentBackend {
   std::unique_ptr<Cluster> cluster_;
 };
 
-class SimBackend : public ClusterBackend<sim::SimCluster> {
+class SimBackend : public ClusterBackend<testbed::SimCluster> {
  public:
   SimBackend(const ClassRegistry& classes, const DmRegistry& dms, const BackendOptions& o) {
     sim::SimOptions so;
@@ -36,15 +36,15 @@ class SimBackend : public ClusterBackend<sim::SimCluster> {
     so.keep_trace_events = o.keep_trace_events;
     so.simgrid_args = {"--log=root.thres:critical"};
     world_ = std::make_unique<sim::SimWorld>(so);
-    sim::SimClusterOptions co;
+    testbed::SimClusterOptions co;
     co.oms_host = o.oms_host;
-    cluster_ = std::make_unique<sim::SimCluster>(*world_, classes, dms, co);
+    cluster_ = std::make_unique<testbed::SimCluster>(*world_, classes, dms, co);
   }
   ~SimBackend() override { cluster_.reset(); }  // before world_: kernels hold the world's Envs
 
   Env& env(const NodeId& node) override { return world_->env(node); }
   Time now() const override { return world_->now(); }
-  void schedule(Duration after, const sim::Fault& fault) override { world_->schedule(world_->now() + after, fault); }
+  void schedule(Duration after, const testbed::Fault& fault) override { world_->schedule(world_->now() + after, fault); }
   void run_until(Time t) override { world_->run_until(t); }
 
   void finish(const std::string& chrome_trace, const std::string& jsonl_trace, json& out, json& errors) override {
@@ -71,25 +71,25 @@ class SimBackend : public ClusterBackend<sim::SimCluster> {
   std::unique_ptr<sim::SimWorld> world_;
 };
 
-class SocketsBackend : public ClusterBackend<sockets::LoopbackCluster> {
+class SocketsBackend : public ClusterBackend<testbed::LoopbackCluster> {
  public:
   SocketsBackend(const ClassRegistry& classes, const DmRegistry& dms, const BackendOptions& o) {
-    sockets::LoopbackClusterOptions lo;
+    testbed::LoopbackClusterOptions lo;
     lo.platform = o.platform;
     lo.oms_host = o.oms_host;
     lo.seed = o.seed;
     lo.log_level = o.log_level;
-    cluster_ = std::make_unique<sockets::LoopbackCluster>(classes, dms, lo);
+    cluster_ = std::make_unique<testbed::LoopbackCluster>(classes, dms, lo);
   }
 
   Env& env(const NodeId& node) override { return cluster_->env(node); }
   Time now() const override { return cluster_->now(); }
-  void schedule(Duration after, const sim::Fault& fault) override { cluster_->schedule(after, fault); }
+  void schedule(Duration after, const testbed::Fault& fault) override { cluster_->schedule(after, fault); }
   void run_until(Time t) override { cluster_->run_for(std::max<Duration>(0, t - cluster_->now())); }
 
   void finish(const std::string&, const std::string&, json& out, json& errors) override {
     for (const auto& e : cluster_->errors()) errors.push_back("sockets: " + e);
-    const netfault::FaultyStats s = cluster_->message_stats();
+    const testbed::FaultyStats s = cluster_->message_stats();
     out["trace_hash"] = nullptr;  // real time: no deterministic trace
     out["wall_end"] = to_seconds(cluster_->now());
     out["frames"] = {{"sent", s.sent}, {"dropped", s.dropped + s.blocked}, {"duplicated", s.duplicated}};

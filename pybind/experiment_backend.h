@@ -1,5 +1,5 @@
 // Where a scenario runs: the SimGrid simulator (deterministic, simulated time, traces) or the
-// sockets backend on loopback (sockets::LoopbackCluster: real TCP in one process, real time, the
+// sockets backend on loopback (testbed::LoopbackCluster: real TCP in one process, real time, the
 // platform's latencies emulated). The Experiment in scenario_runner.cc drives either through this
 // interface; only the factories below know which is which.
 #pragma once
@@ -11,14 +11,14 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/kernel.h"
-#include "sim/fault_schedule.h"
-#include "sim/platform.h"
+#include "testbed/fault_schedule.h"
+#include "testbed/platform.h"
 
 namespace amino::pyrun {
 
 struct BackendOptions {
   std::uint64_t seed = 1;
-  sim::PlatformSpec platform;
+  testbed::PlatformSpec platform;
   NodeId oms_host;
   LogLevel log_level = LogLevel::kError;
   bool keep_trace_events = false;  // sim only
@@ -34,7 +34,7 @@ class ExperimentBackend {
   virtual Env& env(const NodeId& node) = 0;
   virtual Time now() const = 0;
   // The fault (already validated for this backend) acts `after` from now.
-  virtual void schedule(Duration after, const sim::Fault& fault) = 0;
+  virtual void schedule(Duration after, const testbed::Fault& fault) = 0;
   virtual void run_until(Time t) = 0;
   // Adds the backend's own results (trace hash, frame counts, end time...) to `out`, writes the
   // traces asked for, and appends what went wrong inside the run to `errors`.

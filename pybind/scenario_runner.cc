@@ -13,14 +13,14 @@
 #include "dms/all.h"
 #include "pybind/experiment_backend.h"
 #include "runtime/codec.h"
-#include "runtime/sockets/loopback_cluster.h"
+#include "testbed/loopback_cluster.h"
 #include "runtime/spec.h"
 #include "runtime/value_json.h"
 #include "scenarios/code_offloading/calibration.h"
 #include "scenarios/code_offloading/workloads.h"
 #include "scenarios/registry.h"
-#include "sim/fault_schedule.h"
-#include "sim/presets.h"
+#include "testbed/fault_schedule.h"
+#include "testbed/presets.h"
 
 namespace amino::pyrun {
 
@@ -53,10 +53,10 @@ struct Scenario {
   std::uint64_t seed = 1;
   double duration = 10;
   std::string oms_host = "oms";
-  sim::PlatformSpec platform;
+  testbed::PlatformSpec platform;
   std::vector<DeploymentSpec> deployments;
   std::vector<WorkloadSpec> workloads;
-  sim::FaultSchedule faults;  // at_ns relative to time 0 of the experiment
+  testbed::FaultSchedule faults;  // at_ns relative to time 0 of the experiment
   std::size_t max_value_chars = 160;
   std::string chrome_trace, jsonl_trace;
   std::string log_level = "error";
@@ -121,7 +121,7 @@ Scenario parse_scenario_unchecked(const std::string& text) {
   }
   s.duration = j.value("duration", 10.0);
   s.oms_host = j.value("oms_host", std::string("oms"));
-  s.platform = j.at("platform").get<sim::PlatformSpec>();
+  s.platform = j.at("platform").get<testbed::PlatformSpec>();
   for (const auto& d : j.value("deployments", json::array())) {
     DeploymentSpec ds;
     ds.name = d.at("name").get<std::string>();
@@ -152,7 +152,7 @@ Scenario parse_scenario_unchecked(const std::string& text) {
     f["at_ns"] = secs(at);
     sched["faults"].push_back(f);
   }
-  s.faults = sim::schedule_from_json(sched);
+  s.faults = testbed::schedule_from_json(sched);
   s.max_value_chars = int_field<std::size_t>(j, "max_value_chars", 160, "scenario");
   s.chrome_trace = j.value("chrome_trace", std::string());
   s.jsonl_trace = j.value("jsonl_trace", std::string());
@@ -357,7 +357,7 @@ std::vector<std::string> validate_scenario(const Scenario& s) {
     errors.push_back("unknown backend '" + s.backend + "' (use sim or sockets)");
   }
   const bool sockets = s.backend == "sockets";
-  for (const auto& e : sockets ? sockets::validate_for_sockets(s.faults, s.platform) : sim::validate(s.faults, s.platform)) {
+  for (const auto& e : sockets ? testbed::validate_for_sockets(s.faults, s.platform) : testbed::validate(s.faults, s.platform)) {
     errors.push_back("fault schedule: " + e);
   }
   if (sockets) {
@@ -367,7 +367,7 @@ std::vector<std::string> validate_scenario(const Scenario& s) {
   }
   for (const auto& f : s.faults.faults) {
     if (f.at > secs(s.duration)) {
-      errors.push_back(std::string("fault schedule: ") + sim::describe(f.fault) + " at " + std::to_string(to_seconds(f.at)) +
+      errors.push_back(std::string("fault schedule: ") + testbed::describe(f.fault) + " at " + std::to_string(to_seconds(f.at)) +
                        " s is after the end of the run (" + std::to_string(s.duration) + " s)");
     }
   }
@@ -572,8 +572,8 @@ std::string run(const std::string& scenario_json) {
 }
 
 std::string preset_host(const std::string& kind, const std::string& name, const std::string& region) {
-  using namespace sim::presets;
-  static const std::map<std::string, sim::HostSpec (*)(const std::string&, const std::string&)> table = {
+  using namespace testbed::presets;
+  static const std::map<std::string, testbed::HostSpec (*)(const std::string&, const std::string&)> table = {
       {"cloud_server", &cloud_server}, {"edge_server", &edge_server}, {"phone_wifi", &phone_wifi},
       {"phone_3g", &phone_3g},         {"tablet_wifi", &tablet_wifi}, {"tablet_3g", &tablet_3g}};
   auto it = table.find(kind);
@@ -582,7 +582,7 @@ std::string preset_host(const std::string& kind, const std::string& name, const 
     for (const auto& [k, f] : table) known += (known.empty() ? "" : ", ") + k;
     throw std::invalid_argument("unknown preset '" + kind + "' (presets: " + known + ")");
   }
-  sim::HostSpec h = region.empty() ? it->second(name, kind.rfind("cloud", 0) == 0 ? "cloud" : kind.rfind("edge", 0) == 0 ? "edge" : "device")
+  testbed::HostSpec h = region.empty() ? it->second(name, kind.rfind("cloud", 0) == 0 ? "cloud" : kind.rfind("edge", 0) == 0 ? "edge" : "device")
                                    : it->second(name, region);
   json j = h;
   return j.dump();

@@ -1,4 +1,4 @@
-#include "sim/fault_schedule.h"
+#include "testbed/fault_schedule.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,9 +7,9 @@
 #include <map>
 #include <stdexcept>
 
-#include "runtime/netfault/partitions.h"
+#include "testbed/partitions.h"
 
-namespace amino::sim {
+namespace amino::testbed {
 
 using nlohmann::json;
 
@@ -20,7 +20,7 @@ template <class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
 
 BlockMode mode_from(const json& j) {
   const auto s = j.value("mode", std::string("drop"));
-  auto m = netfault::parse_block_mode(s);
+  auto m = parse_block_mode(s);
   if (!m) throw std::invalid_argument("unknown partition mode '" + s + "' (use drop or reset)");
   return *m;
 }
@@ -116,7 +116,7 @@ bool link_exists(const PlatformSpec& p, const std::string& link) {
 
 void check_groups(const std::vector<std::vector<NodeId>>& groups, const std::string& who,
                   std::vector<std::string>& errors) {
-  if (std::string e = netfault::check_groups(groups); !e.empty()) errors.push_back(who + ": " + e);
+  if (std::string e = testbed::check_groups(groups); !e.empty()) errors.push_back(who + ": " + e);
 }
 
 // Per-node lifecycle used to check the order of node faults within a schedule.
@@ -326,7 +326,7 @@ std::vector<NodeId> ids(const std::vector<NodeId>& names, const std::function<No
   return out;
 }
 
-void set_message_faults(const MessageFaultsFault& m, netfault::FaultState& state, const std::vector<NodeId>& all_nodes,
+void set_message_faults(const MessageFaultsFault& m, FaultState& state, const std::vector<NodeId>& all_nodes,
                         const std::function<NodeId(const NodeId&)>& id_of) {
   if (m.from == "*" && m.to == "*") {
     state.set_default(m.faults);
@@ -343,7 +343,7 @@ void set_message_faults(const MessageFaultsFault& m, netfault::FaultState& state
 
 }  // namespace
 
-bool apply_message_fault(const Fault& f, netfault::FaultState& state, const std::vector<NodeId>& all_nodes,
+bool apply_message_fault(const Fault& f, FaultState& state, const std::vector<NodeId>& all_nodes,
                          const std::function<NodeId(const NodeId&)>& id_of) {
   if (!is_message_fault(f)) return false;
   std::visit(
@@ -351,14 +351,14 @@ bool apply_message_fault(const Fault& f, netfault::FaultState& state, const std:
           [&](const PartitionFault& p) {
             std::vector<std::vector<NodeId>> groups;
             for (const auto& g : p.groups) groups.push_back(ids(g, id_of));
-            state.block_all(netfault::full_partition(groups), p.mode);
+            state.block_all(full_partition(groups), p.mode);
           },
           [&](const OneWayPartitionFault& p) {
-            state.block_all(netfault::one_way_partition(ids(p.from, id_of), ids(p.to, id_of)), p.mode);
+            state.block_all(one_way_partition(ids(p.from, id_of), ids(p.to, id_of)), p.mode);
           },
-          [&](const BridgePartitionFault& p) { state.block_all(netfault::bridge_partition(ids(p.nodes, id_of)), p.mode); },
+          [&](const BridgePartitionFault& p) { state.block_all(bridge_partition(ids(p.nodes, id_of)), p.mode); },
           [&](const MajoritiesRingFault& p) {
-            state.block_all(netfault::majorities_ring_partition(ids(p.nodes, id_of)), p.mode);
+            state.block_all(majorities_ring_partition(ids(p.nodes, id_of)), p.mode);
           },
           [&](const HealFault&) { state.heal(); },
           [&](const MessageFaultsFault& m) { set_message_faults(m, state, all_nodes, id_of); },
@@ -382,4 +382,4 @@ std::string sockets_unsupported(const Fault& f) {
   return "'torn_write' needs the simulated disk";
 }
 
-}  // namespace amino::sim
+}  // namespace amino::testbed

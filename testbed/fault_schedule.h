@@ -12,13 +12,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/netfault/fault_state.h"
-#include "sim/platform.h"
+#include "testbed/fault_state.h"
+#include "testbed/platform.h"
 
-namespace amino::sim {
-
-using netfault::BlockMode;
-using netfault::LinkFaults;
+namespace amino::testbed {
 
 // Partitions act in the message layer (FaultyEnv): blocked pairs drop or reset frames.
 struct PartitionFault {  // "partition": groups cannot talk to each other, both ways
@@ -95,7 +92,7 @@ std::vector<std::string> validate(const FaultSchedule& s, const PlatformSpec& pl
 // simulation; host name -> "127.0.0.1:port" on sockets); `all_nodes` are the names that
 // from=X, to="*" expands to. Returns false, doing nothing, for the other (platform) faults.
 bool is_message_fault(const Fault& f);
-bool apply_message_fault(const Fault& f, netfault::FaultState& state, const std::vector<NodeId>& all_nodes,
+bool apply_message_fault(const Fault& f, FaultState& state, const std::vector<NodeId>& all_nodes,
                          const std::function<NodeId(const NodeId&)>& id_of);
 
 // Empty when the sockets backend can apply `f` (message-layer faults, crash, restart), otherwise
@@ -107,4 +104,4 @@ Fault fault_from_json(const nlohmann::json& j);  // throws std::invalid_argument
 nlohmann::json schedule_to_json(const FaultSchedule& s);
 FaultSchedule schedule_from_json(const nlohmann::json& j);
 
-}  // namespace amino::sim
+}  // namespace amino::testbed

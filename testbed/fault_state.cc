@@ -1,6 +1,6 @@
-#include "runtime/netfault/fault_state.h"
+#include "testbed/fault_state.h"
 
-namespace amino::netfault {
+namespace amino::testbed {
 
 namespace {
 bool is_probability(double p) { return p >= 0.0 && p <= 1.0; }
@@ -93,4 +93,4 @@ const PathModel& FaultState::path(const NodeId& from, const NodeId& to) const {
   return it == paths_.end() ? kNone : it->second;
 }
 
-}  // namespace amino::netfault
+}  // namespace amino::testbed

@@ -12,7 +12,7 @@
 
 #include "runtime/env.h"
 
-namespace amino::netfault {
+namespace amino::testbed {
 
 // How the sockets backend emulates a platform path (not a fault): every frame waits for the frames
 // sent before it on the path, takes size / bandwidth to serialize, then `latency` to arrive.
@@ -85,4 +85,4 @@ class FaultState {
   std::uint64_t version_ = 0;
 };
 
-}  // namespace amino::netfault
+}  // namespace amino::testbed

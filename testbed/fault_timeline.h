@@ -10,17 +10,17 @@
 #include <map>
 
 #include "runtime/sockets/sockets_loop.h"
-#include "sim/fault_schedule.h"
+#include "testbed/fault_schedule.h"
 
-namespace amino::sockets {
+namespace amino::testbed {
 
 class FaultTimeline {
  public:
-  FaultTimeline(SocketsLoop& loop, std::function<void(const sim::Fault&)> apply)
+  FaultTimeline(sockets::SocketsLoop& loop, std::function<void(const Fault&)> apply)
       : loop_(loop), apply_(std::move(apply)), timer_(loop.io()) {}
 
   // `due` on loop.now()'s clock; a time already past applies at the next turn of the loop.
-  void add(Time due, sim::Fault fault) {
+  void add(Time due, Fault fault) {
     pending_.emplace(due, std::move(fault));  // after equal keys: insertion order is kept
     arm();
   }
@@ -36,17 +36,17 @@ class FaultTimeline {
 
   void fire() {
     while (!pending_.empty() && pending_.begin()->first <= loop_.now()) {
-      const sim::Fault fault = std::move(pending_.begin()->second);
+      const Fault fault = std::move(pending_.begin()->second);
       pending_.erase(pending_.begin());
       apply_(fault);
     }
     arm();
   }
 
-  SocketsLoop& loop_;
-  std::function<void(const sim::Fault&)> apply_;
-  std::multimap<Time, sim::Fault> pending_;
+  sockets::SocketsLoop& loop_;
+  std::function<void(const Fault&)> apply_;
+  std::multimap<Time, Fault> pending_;
   boost::asio::steady_timer timer_;
 };
 
-}  // namespace amino::sockets
+}  // namespace amino::testbed

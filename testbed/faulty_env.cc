@@ -1,6 +1,6 @@
-#include "runtime/netfault/faulty_env.h"
+#include "testbed/faulty_env.h"
 
-namespace amino::netfault {
+namespace amino::testbed {
 
 const char* fault_event_name(FaultEvent::Kind k) {
   switch (k) {
@@ -111,4 +111,4 @@ void FaultyEnv::note(FaultEvent::Kind kind, const NodeId& from, const NodeId& to
   if (observer_) observer_(FaultEvent{kind, from, to, delay, on_receive});
 }
 
-}  // namespace amino::netfault
+}  // namespace amino::testbed

@@ -17,9 +17,9 @@
 #include <memory>
 
 #include "runtime/env.h"
-#include "runtime/netfault/fault_state.h"
+#include "testbed/fault_state.h"
 
-namespace amino::netfault {
+namespace amino::testbed {
 
 struct FaultEvent {
   enum class Kind { kDropped, kDuplicated, kDelayed, kBlockedDrop, kBlockedReset };
@@ -83,4 +83,4 @@ class FaultyEnv : public Env {
   std::map<NodeId, Time> path_free_at_;  // when each emulated path finishes serializing
 };
 
-}  // namespace amino::netfault
+}  // namespace amino::testbed

@@ -1,10 +1,10 @@
-#include "runtime/sockets/loopback_cluster.h"
+#include "testbed/loopback_cluster.h"
 
 #include <unistd.h>
 
 #include <stdexcept>
 
-namespace amino::sockets {
+namespace amino::testbed {
 
 namespace {
 
@@ -25,11 +25,11 @@ std::filesystem::path fresh_storage_root() {
 
 }  // namespace
 
-std::vector<std::string> validate_for_sockets(const sim::FaultSchedule& schedule, const sim::PlatformSpec& platform) {
-  std::vector<std::string> errors = sim::validate(schedule, platform);
+std::vector<std::string> validate_for_sockets(const FaultSchedule& schedule, const PlatformSpec& platform) {
+  std::vector<std::string> errors = validate(schedule, platform);
   for (const auto& f : schedule.faults) {
-    const std::string why = sim::sockets_unsupported(f.fault);
-    if (!why.empty()) errors.push_back(sim::describe(f.fault) + ": not on the sockets backend: " + why);
+    const std::string why = sockets_unsupported(f.fault);
+    if (!why.empty()) errors.push_back(describe(f.fault) + ": not on the sockets backend: " + why);
   }
   return errors;
 }
@@ -73,16 +73,16 @@ LoopbackCluster::~LoopbackCluster() {
 void LoopbackCluster::boot(Node& n) {
   const std::string& name = n.host->name;
   auto life = std::make_unique<Incarnation>();
-  SocketsEnvOptions so;
+  sockets::SocketsEnvOptions so;
   so.port = n.port;  // 0 the first time; the same port after a restart
   so.storage_dir = n.storage_dir;
   so.seed = n.rng.next();
   so.min_log_level = options_.log_level;
   so.cluster_key = options_.cluster_key;
-  life->sockets = std::make_unique<SocketsEnv>(loop_, so);
+  life->sockets = std::make_unique<sockets::SocketsEnv>(loop_, so);
   n.port = life->sockets->port();
   n.address = life->sockets->self();
-  life->faulty = std::make_unique<netfault::FaultyEnv>(*life->sockets, fault_state_, n.rng.fork());
+  life->faulty = std::make_unique<FaultyEnv>(*life->sockets, fault_state_, n.rng.fork());
   if (name == options_.oms_host) {
     // The OMS keeps its state in memory only (as in simulation): a restarted OMS starts empty.
     life->oms_rpc = std::make_unique<Rpc>(*life->faulty);
@@ -139,21 +139,21 @@ bool LoopbackCluster::run_on(const NodeId& name, std::function<void()> fn, Durat
   return loop_.run_until([done] { return *done; }, limit);
 }
 
-void LoopbackCluster::check(const sim::Fault& fault) const {
-  std::vector<std::string> problems = sim::validate(fault, options_.platform);
-  if (const std::string why = sim::sockets_unsupported(fault); !why.empty()) {
+void LoopbackCluster::check(const Fault& fault) const {
+  std::vector<std::string> problems = validate(fault, options_.platform);
+  if (const std::string why = sockets_unsupported(fault); !why.empty()) {
     problems.push_back("not on the sockets backend: " + why);
   }
-  if (!problems.empty()) throw std::invalid_argument(sim::describe(fault) + ": " + join(problems));
+  if (!problems.empty()) throw std::invalid_argument(describe(fault) + ": " + join(problems));
 }
 
-void LoopbackCluster::apply(const sim::Fault& fault) {
+void LoopbackCluster::apply(const Fault& fault) {
   check(fault);
   const auto address_of = [this](const NodeId& name) { return node(name).address; };
-  if (sim::apply_message_fault(fault, *fault_state_, nodes(), address_of)) return;
+  if (apply_message_fault(fault, *fault_state_, nodes(), address_of)) return;
   std::visit(Overloaded{
-                 [&](const sim::CrashFault& c) { crash(node(c.node), c.wipe_storage); },
-                 [&](const sim::RestartFault& r) {
+                 [&](const CrashFault& c) { crash(node(c.node), c.wipe_storage); },
+                 [&](const RestartFault& r) {
                    Node& n = node(r.node);
                    if (n.current != nullptr) throw std::invalid_argument("restart of " + r.node + ", which is up");
                    boot(n);
@@ -163,16 +163,16 @@ void LoopbackCluster::apply(const sim::Fault& fault) {
              fault);
 }
 
-void LoopbackCluster::schedule(Duration after, sim::Fault fault) {
+void LoopbackCluster::schedule(Duration after, Fault fault) {
   check(fault);
   timeline_.add(loop_.now() + std::max<Duration>(after, 0), std::move(fault));
 }
 
-void LoopbackCluster::apply_scheduled(const sim::Fault& fault) {
+void LoopbackCluster::apply_scheduled(const Fault& fault) {
   try {
     apply(fault);
   } catch (const std::exception& e) {
-    errors_.push_back("fault " + sim::describe(fault) + ": " + e.what());
+    errors_.push_back("fault " + describe(fault) + ": " + e.what());
   }
 }
 
@@ -216,12 +216,12 @@ std::vector<NodeId> LoopbackCluster::nodes() const {
   return out;
 }
 
-netfault::FaultyStats LoopbackCluster::message_stats() const {
-  netfault::FaultyStats sum;
+FaultyStats LoopbackCluster::message_stats() const {
+  FaultyStats sum;
   for (const auto& [name, n] : nodes_) {
     for (const auto& life : n.lives) sum += life->faulty->stats();
   }
   return sum;
 }
 
-}  // namespace amino::sockets
+}  // namespace amino::testbed

@@ -1,6 +1,6 @@
 // LoopbackCluster: a whole deployment on the sockets backend inside one process — the OMS and one
 // kernel server per platform host, each a SocketsEnv on 127.0.0.1 (real TCP, real time) wrapped in a
-// FaultyEnv that shares one FaultState. It is the sockets counterpart of sim::SimCluster, so the
+// FaultyEnv that shares one FaultState. It is the sockets counterpart of SimCluster, so the
 // Python scenario runner and tests can run the same platform, specs and fault schedule on either.
 //
 // Names. Nodes are named after the platform's hosts; on the wire a node is its address
@@ -17,7 +17,7 @@
 //   - crash = SocketsEnv::kill (connections reset, nothing of the node runs again; with
 //     wipe_storage its storage directory is deleted); restart = a fresh SocketsEnv on the same port
 //     and storage directory, booted again;
-//   - link, pause/resume, clock and torn_write are rejected before the run (sim::sockets_unsupported).
+//   - link, pause/resume, clock and torn_write are rejected before the run (sockets_unsupported).
 #pragma once
 
 #include <filesystem>
@@ -28,17 +28,17 @@
 #include <vector>
 
 #include "runtime/kernel.h"
-#include "runtime/netfault/faulty_env.h"
+#include "testbed/faulty_env.h"
 #include "runtime/oms.h"
-#include "runtime/sockets/fault_timeline.h"
+#include "testbed/fault_timeline.h"
 #include "runtime/sockets/sockets_env.h"
-#include "sim/fault_schedule.h"
-#include "sim/platform.h"
+#include "testbed/fault_schedule.h"
+#include "testbed/platform.h"
 
-namespace amino::sockets {
+namespace amino::testbed {
 
 struct LoopbackClusterOptions {
-  sim::PlatformSpec platform;
+  PlatformSpec platform;
   NodeId oms_host;         // this host runs the OMS only
   KernelOptions kernel;    // defaults for every kernel server (oms, region, labels are set here)
   OmsOptions oms;
@@ -50,8 +50,8 @@ struct LoopbackClusterOptions {
   std::string cluster_key;
 };
 
-// Every reason the schedule cannot run on a LoopbackCluster (plus sim::validate's problems).
-std::vector<std::string> validate_for_sockets(const sim::FaultSchedule& schedule, const sim::PlatformSpec& platform);
+// Every reason the schedule cannot run on a LoopbackCluster (plus validate's problems).
+std::vector<std::string> validate_for_sockets(const FaultSchedule& schedule, const PlatformSpec& platform);
 
 class LoopbackCluster {
  public:
@@ -70,8 +70,8 @@ class LoopbackCluster {
 
   // Faults by host name. apply() acts now; schedule() `after` from now. Both throw
   // std::invalid_argument for faults this backend cannot apply or that name unknown hosts.
-  void apply(const sim::Fault& fault);
-  void schedule(Duration after, sim::Fault fault);
+  void apply(const Fault& fault);
+  void schedule(Duration after, Fault fault);
   // Faults that failed when their time came (e.g. a restart of a node that is up).
   const std::vector<std::string>& errors() const { return errors_; }
 
@@ -81,20 +81,20 @@ class LoopbackCluster {
   const NodeId& address(const NodeId& node) const;
   std::vector<NodeId> nodes() const;   // host names, in platform order
   bool up(const NodeId& node) const;
-  netfault::FaultState& fault_state() { return *fault_state_; }
-  netfault::FaultyStats message_stats() const;  // summed over every incarnation of every node
-  SocketsLoop& loop() { return loop_; }
+  FaultState& fault_state() { return *fault_state_; }
+  FaultyStats message_stats() const;  // summed over every incarnation of every node
+  sockets::SocketsLoop& loop() { return loop_; }
 
  private:
   struct Incarnation {
-    std::unique_ptr<SocketsEnv> sockets;
-    std::unique_ptr<netfault::FaultyEnv> faulty;
+    std::unique_ptr<sockets::SocketsEnv> sockets;
+    std::unique_ptr<FaultyEnv> faulty;
     std::unique_ptr<Rpc> oms_rpc;  // OMS host only
     std::unique_ptr<Oms> oms;      // OMS host only
     std::unique_ptr<Kernel> kernel;
   };
   struct Node {
-    const sim::HostSpec* host = nullptr;
+    const HostSpec* host = nullptr;
     std::uint16_t port = 0;
     NodeId address;
     std::filesystem::path storage_dir;
@@ -104,8 +104,8 @@ class LoopbackCluster {
     std::vector<std::unique_ptr<Incarnation>> lives;
   };
 
-  void check(const sim::Fault& fault) const;  // throws std::invalid_argument
-  void apply_scheduled(const sim::Fault& fault);  // a failure goes to errors_
+  void check(const Fault& fault) const;  // throws std::invalid_argument
+  void apply_scheduled(const Fault& fault);  // a failure goes to errors_
   void boot(Node& node);
   void crash(Node& node, bool wipe_storage);
   Node& node(const NodeId& name);
@@ -115,12 +115,12 @@ class LoopbackCluster {
   const ClassRegistry& classes_;
   const DmRegistry& dms_;
   LoopbackClusterOptions options_;
-  SocketsLoop loop_;
-  std::shared_ptr<netfault::FaultState> fault_state_ = std::make_shared<netfault::FaultState>();
+  sockets::SocketsLoop loop_;
+  std::shared_ptr<FaultState> fault_state_ = std::make_shared<FaultState>();
   std::map<NodeId, Node> nodes_;
   std::vector<std::string> errors_;
-  FaultTimeline timeline_{loop_, [this](const sim::Fault& f) { apply_scheduled(f); }};
+  FaultTimeline timeline_{loop_, [this](const Fault& f) { apply_scheduled(f); }};
   bool own_storage_root_ = false;
 };
 
-}  // namespace amino::sockets
+}  // namespace amino::testbed

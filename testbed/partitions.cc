@@ -1,10 +1,10 @@
-#include "runtime/netfault/partitions.h"
+#include "testbed/partitions.h"
 
 #include <algorithm>
 #include <set>
 #include <stdexcept>
 
-namespace amino::netfault {
+namespace amino::testbed {
 
 namespace {
 
@@ -82,4 +82,4 @@ std::vector<DirectedPair> majorities_ring_partition(const Group& nodes) {
   return out;
 }
 
-}  // namespace amino::netfault
+}  // namespace amino::testbed

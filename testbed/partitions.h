@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "runtime/netfault/fault_state.h"
+#include "testbed/fault_state.h"
 
-namespace amino::netfault {
+namespace amino::testbed {
 
 using Group = std::vector<NodeId>;
 
@@ -29,4 +29,4 @@ std::vector<DirectedPair> bridge_partition(const Group& nodes);
 // For odd n >= 5 every node sees a majority and no two nodes see the same one. Needs >= 3 nodes.
 std::vector<DirectedPair> majorities_ring_partition(const Group& nodes);
 
-}  // namespace amino::netfault
+}  // namespace amino::testbed

@@ -1,10 +1,10 @@
-#include "sim/platform.h"
+#include "testbed/platform.h"
 
 #include <algorithm>
 #include <set>
 #include <stdexcept>
 
-namespace amino::sim {
+namespace amino::testbed {
 
 namespace {
 
@@ -135,4 +135,4 @@ void from_json(const nlohmann::json& j, PlatformSpec& p) {
   p.topology = topology == "star" ? Topology::kStar : Topology::kFull;
 }
 
-}  // namespace amino::sim
+}  // namespace amino::testbed

@@ -1,5 +1,6 @@
 // The simulated platform as plain data: hosts (one per node) and network paths, validated before
-// anything reaches SimGrid, then built into one SimGrid "Full" routing zone.
+// anything reaches a backend. The SimGrid backend builds it into one "Full" routing zone
+// (sim/platform_build.h); the loopback harness emulates its paths in the message layer.
 //
 // Network shape: every host has an access link (its "uplink": latency, bandwidth). The route between
 // two hosts is [uplink(a), uplink(b)] (a star around an ideal core), unless an explicit LinkSpec
@@ -21,7 +22,7 @@
 
 #include "runtime/time.h"
 
-namespace amino::sim {
+namespace amino::testbed {
 
 struct HostSpec {
   std::string name;
@@ -68,10 +69,6 @@ struct PlatformSpec {
 std::string uplink_name(const std::string& host);
 std::string link_name(const LinkSpec& l);
 
-// Builds hosts, links and routes into the current SimGrid Engine (which must exist, unsealed).
-// Defined in platform_build.cc, the only SimGrid-dependent part (library amino_sim).
-void build_platform(const PlatformSpec& spec);
-
 void to_json(nlohmann::json& j, const HostSpec& h);
 void from_json(const nlohmann::json& j, HostSpec& h);
 void to_json(nlohmann::json& j, const LinkSpec& l);
@@ -79,4 +76,4 @@ void from_json(const nlohmann::json& j, LinkSpec& l);
 void to_json(nlohmann::json& j, const PlatformSpec& p);
 void from_json(const nlohmann::json& j, PlatformSpec& p);
 
-}  // namespace amino::sim
+}  // namespace amino::testbed

@@ -1,6 +1,6 @@
-#include "sim/presets.h"
+#include "testbed/presets.h"
 
-namespace amino::sim::presets {
+namespace amino::testbed::presets {
 
 namespace {
 
@@ -65,4 +65,4 @@ PlatformSpec cloud_cluster(int n, const std::string& prefix) {
   return p;
 }
 
-}  // namespace amino::sim::presets
+}  // namespace amino::testbed::presets

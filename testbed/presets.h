@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "sim/platform.h"
+#include "testbed/platform.h"
 
-namespace amino::sim::presets {
+namespace amino::testbed::presets {
 
 // Datacenter server core, 10 GbE NIC, ~100 us one-way server-to-server (two 50 us uplinks).
 HostSpec cloud_server(const std::string& name, const std::string& region = "cloud");
@@ -25,4 +25,4 @@ HostSpec tablet_3g(const std::string& name, const std::string& region = "device"
 // n cloud servers named <prefix>0 .. <prefix>{n-1}.
 PlatformSpec cloud_cluster(int n, const std::string& prefix = "server");
 
-}  // namespace amino::sim::presets
+}  // namespace amino::testbed::presets

@@ -1,4 +1,4 @@
-#include "runtime/sockets/process_faults.h"
+#include "testbed/process_faults.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -7,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace amino::sockets {
+namespace amino::testbed {
 
 namespace {
 
@@ -18,9 +18,9 @@ std::vector<NodeId> names_of(const ProcessFaultOptions& o) {
 }
 
 // The schedule's validation needs a platform only for its node names.
-sim::PlatformSpec names_as_platform(const ProcessFaultOptions& o) {
-  sim::PlatformSpec p;
-  for (const auto& name : names_of(o)) p.hosts.push_back(sim::HostSpec{name, 1e9, "", {}});
+PlatformSpec names_as_platform(const ProcessFaultOptions& o) {
+  PlatformSpec p;
+  for (const auto& name : names_of(o)) p.hosts.push_back(HostSpec{name, 1e9, "", {}});
   return p;
 }
 
@@ -32,39 +32,39 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-std::vector<std::string> validate_process_schedule(const sim::FaultSchedule& schedule, const ProcessFaultOptions& o) {
+std::vector<std::string> validate_process_schedule(const FaultSchedule& schedule, const ProcessFaultOptions& o) {
   std::vector<std::string> errors;
   if (o.addresses.count(o.self_name) == 0) {
     errors.push_back("this process's name '" + o.self_name + "' has no address in the node table");
   }
-  for (const auto& e : sim::validate(schedule, names_as_platform(o))) errors.push_back(e);
+  for (const auto& e : validate(schedule, names_as_platform(o))) errors.push_back(e);
   for (const auto& f : schedule.faults) {
-    const bool crash = std::holds_alternative<sim::CrashFault>(f.fault);
-    if (sim::is_message_fault(f.fault) || crash) continue;
-    const std::string why = std::holds_alternative<sim::RestartFault>(f.fault) ||
-                                    std::holds_alternative<sim::PauseFault>(f.fault) ||
-                                    std::holds_alternative<sim::ResumeFault>(f.fault)
+    const bool crash = std::holds_alternative<CrashFault>(f.fault);
+    if (is_message_fault(f.fault) || crash) continue;
+    const std::string why = std::holds_alternative<RestartFault>(f.fault) ||
+                                    std::holds_alternative<PauseFault>(f.fault) ||
+                                    std::holds_alternative<ResumeFault>(f.fault)
                                 ? "a process cannot do this to itself: the launcher restarts processes and "
                                   "sends SIGSTOP/SIGCONT"
-                                : sim::sockets_unsupported(f.fault);
-    errors.push_back(sim::describe(f.fault) + ": not in a process's schedule: " + why);
+                                : sockets_unsupported(f.fault);
+    errors.push_back(describe(f.fault) + ": not in a process's schedule: " + why);
   }
   return errors;
 }
 
-sim::FaultSchedule load_schedule_file(const std::filesystem::path& path) {
+FaultSchedule load_schedule_file(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) throw std::invalid_argument("cannot read the fault schedule " + path.string());
   std::stringstream text;
   text << in.rdbuf();
   try {
-    return sim::schedule_from_json(nlohmann::json::parse(text.str()));
+    return schedule_from_json(nlohmann::json::parse(text.str()));
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument("fault schedule " + path.string() + ": " + e.what());
   }
 }
 
-ProcessFaultDriver::ProcessFaultDriver(SocketsLoop& loop, netfault::FaultState& state, sim::FaultSchedule schedule,
+ProcessFaultDriver::ProcessFaultDriver(sockets::SocketsLoop& loop, FaultState& state, FaultSchedule schedule,
                                        ProcessFaultOptions options)
     : loop_(loop), state_(state), schedule_(std::move(schedule)), options_(std::move(options)) {
   const auto problems = validate_process_schedule(schedule_, options_);
@@ -87,12 +87,12 @@ void ProcessFaultDriver::start() {
   for (const auto& sf : schedule_.faults) timeline_.add(loop_now + sf.at - since_epoch.count(), sf.fault);
 }
 
-void ProcessFaultDriver::apply(const sim::Fault& f) {
+void ProcessFaultDriver::apply(const Fault& f) {
   const auto address_of = [this](const NodeId& name) { return options_.addresses.at(name); };
-  if (sim::apply_message_fault(f, state_, names_of(options_), address_of)) return;
-  if (const auto* c = std::get_if<sim::CrashFault>(&f); c != nullptr && c->node == options_.self_name) {
+  if (apply_message_fault(f, state_, names_of(options_), address_of)) return;
+  if (const auto* c = std::get_if<CrashFault>(&f); c != nullptr && c->node == options_.self_name) {
     on_crash_self(c->wipe_storage);
   }
 }
 
-}  // namespace amino::sockets
+}  // namespace amino::testbed

@@ -17,12 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "runtime/netfault/fault_state.h"
-#include "runtime/sockets/fault_timeline.h"
+#include "testbed/fault_state.h"
+#include "testbed/fault_timeline.h"
 #include "runtime/sockets/sockets_loop.h"
-#include "sim/fault_schedule.h"
+#include "testbed/fault_schedule.h"
 
-namespace amino::sockets {
+namespace amino::testbed {
 
 struct ProcessFaultOptions {
   std::string self_name;                          // this process's name in the schedule
@@ -32,15 +32,15 @@ struct ProcessFaultOptions {
 };
 
 // Every problem: unknown names, faults a process cannot apply to itself, the schedule's own errors.
-std::vector<std::string> validate_process_schedule(const sim::FaultSchedule& schedule, const ProcessFaultOptions& o);
+std::vector<std::string> validate_process_schedule(const FaultSchedule& schedule, const ProcessFaultOptions& o);
 
-// Reads a schedule file (sim::schedule_from_json format); throws std::invalid_argument.
-sim::FaultSchedule load_schedule_file(const std::filesystem::path& path);
+// Reads a schedule file (schedule_from_json format); throws std::invalid_argument.
+FaultSchedule load_schedule_file(const std::filesystem::path& path);
 
 class ProcessFaultDriver {
  public:
   // Throws std::invalid_argument with validate_process_schedule's problems.
-  ProcessFaultDriver(SocketsLoop& loop, netfault::FaultState& state, sim::FaultSchedule schedule,
+  ProcessFaultDriver(sockets::SocketsLoop& loop, FaultState& state, FaultSchedule schedule,
                      ProcessFaultOptions options);
   // Arms the schedule's timers (faults whose time has passed apply at once, in schedule order).
   void start();
@@ -48,13 +48,13 @@ class ProcessFaultDriver {
   std::function<void(bool wipe_storage)> on_crash_self;
 
  private:
-  void apply(const sim::Fault& f);
+  void apply(const Fault& f);
 
-  SocketsLoop& loop_;
-  netfault::FaultState& state_;
-  sim::FaultSchedule schedule_;
+  sockets::SocketsLoop& loop_;
+  FaultState& state_;
+  FaultSchedule schedule_;
   ProcessFaultOptions options_;
-  FaultTimeline timeline_{loop_, [this](const sim::Fault& f) { apply(f); }};
+  FaultTimeline timeline_{loop_, [this](const Fault& f) { apply(f); }};
 };
 
-}  // namespace amino::sockets
+}  // namespace amino::testbed

@@ -1,10 +1,10 @@
-#include "sim/sim_cluster.h"
+#include "testbed/sim_cluster.h"
 
 #include <memory>
 
-namespace amino::sim {
+namespace amino::testbed {
 
-SimCluster::SimCluster(SimWorld& world, const ClassRegistry& classes, const DmRegistry& dms,
+SimCluster::SimCluster(sim::SimWorld& world, const ClassRegistry& classes, const DmRegistry& dms,
                        SimClusterOptions options)
     : world_(world), classes_(classes), dms_(dms), options_(std::move(options)) {
   if (!world_.platform().has_host(options_.oms_host)) {
@@ -80,4 +80,4 @@ std::vector<NodeId> SimCluster::kernel_nodes() const {
   return out;
 }
 
-}  // namespace amino::sim
+}  // namespace amino::testbed

@@ -13,7 +13,7 @@
 #include "runtime/oms.h"
 #include "sim/sim_world.h"
 
-namespace amino::sim {
+namespace amino::testbed {
 
 struct SimClusterOptions {
   NodeId oms_host;                 // this host runs the OMS only
@@ -24,7 +24,7 @@ struct SimClusterOptions {
 
 class SimCluster {
  public:
-  SimCluster(SimWorld& world, const ClassRegistry& classes, const DmRegistry& dms, SimClusterOptions options);
+  SimCluster(sim::SimWorld& world, const ClassRegistry& classes, const DmRegistry& dms, SimClusterOptions options);
   ~SimCluster();
 
   // Runs fn in an execution context on `node` and the simulation until fn returns or `limit` of
@@ -35,13 +35,13 @@ class SimCluster {
 
   Kernel& kernel(const NodeId& node);  // the current incarnation
   Oms& oms();
-  SimWorld& world() { return world_; }
+  sim::SimWorld& world() { return world_; }
   std::vector<NodeId> kernel_nodes() const;
 
  private:
   void boot(const NodeId& node, Env& env);
 
-  SimWorld& world_;
+  sim::SimWorld& world_;
   const ClassRegistry& classes_;
   const DmRegistry& dms_;
   SimClusterOptions options_;
@@ -52,4 +52,4 @@ class SimCluster {
   std::vector<std::unique_ptr<Kernel>> retired_;
 };
 
-}  // namespace amino::sim
+}  // namespace amino::testbed

@@ -3,13 +3,13 @@
 namespace amino::conformance {
 
 namespace {
-sim::PlatformSpec platform() {
-  sim::PlatformSpec p;
-  p.hosts.push_back(sim::HostSpec{"oms", 1e9, "control", {}});
+testbed::PlatformSpec platform() {
+  testbed::PlatformSpec p;
+  p.hosts.push_back(testbed::HostSpec{"oms", 1e9, "control", {}});
   for (int i = 1; i <= kServers; ++i) {
-    p.hosts.push_back(sim::HostSpec{"ks" + std::to_string(i), 1e9, "region-" + std::to_string(i), {}});
+    p.hosts.push_back(testbed::HostSpec{"ks" + std::to_string(i), 1e9, "region-" + std::to_string(i), {}});
   }
-  p.hosts.push_back(sim::HostSpec{"client", 1e9, "edge", {{"role", "client"}}});
+  p.hosts.push_back(testbed::HostSpec{"client", 1e9, "edge", {{"role", "client"}}});
   return p;
 }
 }  // namespace
@@ -21,9 +21,9 @@ SimConformanceCluster::SimConformanceCluster() {
   so.seed = 11;
   so.platform = platform();
   world_ = std::make_unique<sim::SimWorld>(so);
-  sim::SimClusterOptions co;
+  testbed::SimClusterOptions co;
   co.oms_host = "oms";
-  cluster_ = std::make_unique<sim::SimCluster>(*world_, classes_, dms_, co);
+  cluster_ = std::make_unique<testbed::SimCluster>(*world_, classes_, dms_, co);
   if (!cluster_->wait_registered(5 * kSecond)) throw std::runtime_error("kernel servers did not register");
 }
 
@@ -37,6 +37,6 @@ bool SimConformanceCluster::run_on_oms(const std::function<void(Oms&)>& fn, Dura
   return cluster_->run_on("oms", [&] { fn(cluster_->oms()); }, limit);
 }
 
-void SimConformanceCluster::crash(const std::string& name) { world_->apply(sim::CrashFault{name}); }
+void SimConformanceCluster::crash(const std::string& name) { world_->apply(testbed::CrashFault{name}); }
 
 }  // namespace amino::conformance

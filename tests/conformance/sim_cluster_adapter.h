@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "sim/sim_cluster.h"
+#include "testbed/sim_cluster.h"
 #include "tests/conformance/conformance.h"
 
 namespace amino::conformance {
@@ -21,7 +21,7 @@ class SimConformanceCluster : public ConformanceCluster {
   ClassRegistry classes_;
   DmRegistry dms_;
   std::unique_ptr<sim::SimWorld> world_;
-  std::unique_ptr<sim::SimCluster> cluster_;
+  std::unique_ptr<testbed::SimCluster> cluster_;
 };
 
 }  // namespace amino::conformance

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <set>
 
-#include "runtime/netfault/partitions.h"
+#include "testbed/partitions.h"
 
-namespace amino::netfault {
+namespace amino::testbed {
 namespace {
 
 std::set<DirectedPair> as_set(const std::vector<DirectedPair>& v) { return {v.begin(), v.end()}; }
@@ -81,4 +81,4 @@ TEST(FaultState, LinkFaultsCheck) {
 }
 
 }  // namespace
-}  // namespace amino::netfault
+}  // namespace amino::testbed

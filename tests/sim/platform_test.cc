@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "sim/presets.h"
+#include "testbed/presets.h"
 
-namespace amino::sim {
+namespace amino::testbed {
 namespace {
 
 bool mentions(const std::vector<std::string>& errors, const std::string& text) {
@@ -62,4 +62,4 @@ TEST(Platform, JsonRoundTrip) {
 }
 
 }  // namespace
-}  // namespace amino::sim
+}  // namespace amino::testbed

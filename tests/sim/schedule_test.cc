@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "sim/fault_schedule.h"
-#include "sim/presets.h"
+#include "testbed/fault_schedule.h"
+#include "testbed/presets.h"
 
-namespace amino::sim {
+namespace amino::testbed {
 namespace {
 
 PlatformSpec five() {
@@ -131,4 +131,4 @@ TEST(FaultSchedule, NanosecondFieldsOutOfRangeAreErrors) {
 }
 
 }  // namespace
-}  // namespace amino::sim
+}  // namespace amino::testbed

@@ -7,20 +7,20 @@
 #include <nlohmann/json.hpp>
 
 #include "dms/all.h"
-#include "runtime/sockets/loopback_cluster.h"
-#include "sim/presets.h"
+#include "testbed/loopback_cluster.h"
+#include "testbed/presets.h"
 #include "tests/kernel/test_apps.h"
 
-namespace amino::sockets {
+namespace amino::testbed {
 namespace {
 
 constexpr const char* kCounterOnKs1 =
     "class: Counter\nargs: [0]\ndmList:\n  - name: DefaultDM\nnodeSelector: [{key: name, operator: =, values: [ks1]}]\n";
 
-sim::PlatformSpec platform() {
-  sim::PlatformSpec p;
-  p.hosts = {sim::presets::cloud_server("oms", "cloud"), sim::presets::cloud_server("ks1", "cloud"),
-             sim::presets::cloud_server("ks2", "cloud"), sim::presets::phone_wifi("client", "device")};
+PlatformSpec platform() {
+  PlatformSpec p;
+  p.hosts = {testbed::presets::cloud_server("oms", "cloud"), testbed::presets::cloud_server("ks1", "cloud"),
+             testbed::presets::cloud_server("ks2", "cloud"), testbed::presets::phone_wifi("client", "device")};
   return p;
 }
 
@@ -60,14 +60,14 @@ struct Fixture {
   bool until(const std::function<bool()>& done) { return cluster->loop().run_until(done, 10 * kSecond); }
 };
 
-sim::FaultSchedule schedule(const char* json_text) { return sim::schedule_from_json(nlohmann::json::parse(json_text)); }
+FaultSchedule schedule(const char* json_text) { return schedule_from_json(nlohmann::json::parse(json_text)); }
 
 TEST(LoopbackCluster, AClusterWithAKeyWorksAndRefusesNodesWithoutIt) {
   const std::string key = "loopback-cluster-key-0123456789";
   Fixture f(key);
   EXPECT_TRUE(f.add_one().ok());
   // A node outside the cluster (no key) cannot reach its OMS.
-  SocketsEnv outsider(f.cluster->loop());
+  sockets::SocketsEnv outsider(f.cluster->loop());
   bool refused = false;
   outsider.set_inbox(Inbox{{}, [&](const NodeId& peer) { refused = peer == f.cluster->address("oms"); }});
   outsider.send(f.cluster->address("oms"), "let me in");
@@ -85,7 +85,7 @@ TEST(LoopbackCluster, KernelServersRegisterUnderTheirHostNames) {
 TEST(LoopbackCluster, PlatformLatencyAndBandwidthAreEmulatedPerPath) {
   Fixture f;
   const auto& state = f.cluster->fault_state();
-  const netfault::PathModel expected{platform().path_latency("client", "ks1"), platform().path_bandwidth("client", "ks1")};
+  const PathModel expected{platform().path_latency("client", "ks1"), platform().path_bandwidth("client", "ks1")};
   EXPECT_GT(expected.latency, 10 * kMillisecond);     // WiFi uplink + cloud uplink
   EXPECT_EQ(expected.bandwidth, 20e6 / 8);            // the phone's WiFi uplink is the bottleneck
   EXPECT_EQ(state.path(f.cluster->address("client"), f.cluster->address("ks1")), expected);
@@ -114,26 +114,26 @@ TEST(LoopbackCluster, JsonPartitionScheduleCutsAndHealsRealConnections) {
 
 TEST(LoopbackCluster, JsonMessageLossDropsFramesOnTheWire) {
   Fixture f;
-  f.cluster->apply(sim::fault_from_json(nlohmann::json::parse(
+  f.cluster->apply(fault_from_json(nlohmann::json::parse(
       R"({"type": "message_faults", "from": "client", "to": "ks1", "faults": {"drop": 1.0}})")));
   const Reply lost = f.add_one();
   EXPECT_EQ(lost.status.code, Code::kTimeout) << lost.status.to_string();
   EXPECT_GE(f.cluster->message_stats().dropped, 1u);
-  f.cluster->apply(sim::ClearMessageFaultsFault{});
+  f.cluster->apply(ClearMessageFaultsFault{});
   EXPECT_TRUE(f.add_one().ok());
 }
 
 TEST(LoopbackCluster, CrashKillsTheNodeAndRestartBringsItBack) {
   Fixture f;
   ASSERT_TRUE(f.add_one().ok());
-  f.cluster->schedule(0, sim::CrashFault{"ks1", false});
+  f.cluster->schedule(0, CrashFault{"ks1", false});
   ASSERT_TRUE(f.until([&] { return !f.cluster->up("ks1"); }));
   const Reply down = f.add_one();
   EXPECT_FALSE(down.ok());
   EXPECT_TRUE(down.status.code == Code::kUnreachable || down.status.code == Code::kTimeout) << down.status.to_string();
   // The OMS notices the silence (heartbeat timeout 1 s) and drops ks1 from its live nodes.
   ASSERT_TRUE(f.until([&] { return f.cluster->oms().nodes().size() == 2; }));
-  f.cluster->apply(sim::RestartFault{"ks1"});
+  f.cluster->apply(RestartFault{"ks1"});
   EXPECT_TRUE(f.cluster->up("ks1"));
   ASSERT_TRUE(f.until([&] { return f.cluster->oms().nodes().size() == 3; }));
   EXPECT_TRUE(f.cluster->errors().empty());
@@ -149,10 +149,10 @@ TEST(LoopbackCluster, FaultsTheSocketsBackendCannotExpressAreRejectedBeforeTheRu
   ASSERT_EQ(errors.size(), 4u);
   for (const auto& e : errors) EXPECT_NE(e.find("not on the sockets backend"), std::string::npos) << e;
   Fixture f;
-  EXPECT_THROW(f.cluster->apply(sim::PauseFault{"ks1"}), std::invalid_argument);
-  EXPECT_THROW(f.cluster->apply(sim::CrashFault{"nowhere", false}), std::invalid_argument);
-  EXPECT_THROW(f.cluster->apply(sim::RestartFault{"ks1"}), std::invalid_argument);  // it is up
+  EXPECT_THROW(f.cluster->apply(PauseFault{"ks1"}), std::invalid_argument);
+  EXPECT_THROW(f.cluster->apply(CrashFault{"nowhere", false}), std::invalid_argument);
+  EXPECT_THROW(f.cluster->apply(RestartFault{"ks1"}), std::invalid_argument);  // it is up
 }
 
 }  // namespace
-}  // namespace amino::sockets
+}  // namespace amino::testbed

@@ -98,7 +98,7 @@ NodeFaults start_node_faults(const po::variables_map& vm, SocketsLoop& loop, Soc
   NodeFaults out;
   if (!vm.count("fault-schedule")) return out;
   if (!vm.count("name")) throw std::invalid_argument("--fault-schedule needs --name (this node's name in it)");
-  ProcessFaultOptions o;
+  testbed::ProcessFaultOptions o;
   o.self_name = vm["name"].as<std::string>();
   o.addresses[o.self_name] = env.self();
   if (vm.count("peer")) {
@@ -108,9 +108,9 @@ NodeFaults start_node_faults(const po::variables_map& vm, SocketsLoop& loop, Soc
                 ? std::chrono::system_clock::time_point(std::chrono::milliseconds(vm["fault-epoch-unix-ms"].as<std::int64_t>()))
                 : std::chrono::system_clock::now();
   o.storage_dir = env.options().storage_dir;
-  out.state = std::make_shared<netfault::FaultState>();
-  out.env = std::make_unique<netfault::FaultyEnv>(env, out.state, Rng(env.options().seed ^ 0x5eedfa17ULL));
-  out.driver = std::make_unique<ProcessFaultDriver>(loop, *out.state, load_schedule_file(vm["fault-schedule"].as<std::string>()),
+  out.state = std::make_shared<testbed::FaultState>();
+  out.env = std::make_unique<testbed::FaultyEnv>(env, out.state, Rng(env.options().seed ^ 0x5eedfa17ULL));
+  out.driver = std::make_unique<testbed::ProcessFaultDriver>(loop, *out.state, testbed::load_schedule_file(vm["fault-schedule"].as<std::string>()),
                                                     std::move(o));
   out.driver->start();
   return out;

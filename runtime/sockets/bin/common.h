@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/netfault/faulty_env.h"
-#include "runtime/sockets/process_faults.h"
+#include "testbed/faulty_env.h"
+#include "testbed/process_faults.h"
 #include "runtime/sockets/sockets_env.h"
 
 namespace amino::sockets::bin {
@@ -38,9 +38,9 @@ void add_fault_flags(po::options_description& d);
 // schedule to it (started). Without: all empty, use the SocketsEnv itself. Throws
 // std::invalid_argument for a bad schedule, name table or epoch.
 struct NodeFaults {
-  std::shared_ptr<netfault::FaultState> state;
-  std::unique_ptr<netfault::FaultyEnv> env;
-  std::unique_ptr<ProcessFaultDriver> driver;
+  std::shared_ptr<testbed::FaultState> state;
+  std::unique_ptr<testbed::FaultyEnv> env;
+  std::unique_ptr<testbed::ProcessFaultDriver> driver;
 };
 NodeFaults start_node_faults(const po::variables_map& vm, SocketsLoop& loop, SocketsEnv& env);
 
