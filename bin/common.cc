@@ -1,4 +1,4 @@
-#include "runtime/sockets/bin/common.h"
+#include "bin/common.h"
 
 #include <charconv>
 #include <cstdlib>
@@ -8,7 +8,7 @@
 #include "runtime/limits.h"
 #include "runtime/sockets/cluster_key.h"
 
-namespace amino::sockets::bin {
+namespace amino::bin {
 
 void add_cluster_key_flag(po::options_description& d) {
   d.add_options()("cluster-key-file", po::value<std::string>(),
@@ -27,13 +27,13 @@ std::string cluster_key(const po::variables_map& vm, const std::string& program)
   } else {
     return "";
   }
-  LoadedClusterKey loaded = load_cluster_key_file(file);
+  sockets::LoadedClusterKey loaded = sockets::load_cluster_key_file(file);
   if (!loaded.warning.empty()) std::cerr << program << ": warning: " << loaded.warning << std::endl;
   return std::move(loaded.key);
 }
 
 void add_node_flags(po::options_description& d, std::uint16_t default_port) {
-  const SocketsEnvOptions defaults;
+  const sockets::SocketsEnvOptions defaults;
   d.add_options()
       ("listen", po::value<std::string>()->default_value("127.0.0.1"),
        "address to listen on; without a cluster key only a loopback address is allowed")
@@ -54,8 +54,8 @@ void add_node_flags(po::options_description& d, std::uint16_t default_port) {
   add_cluster_key_flag(d);
 }
 
-SocketsEnvOptions node_options(const po::variables_map& vm, const std::string& program) {
-  SocketsEnvOptions o;
+sockets::SocketsEnvOptions node_options(const po::variables_map& vm, const std::string& program) {
+  sockets::SocketsEnvOptions o;
   o.listen_host = vm["listen"].as<std::string>();
   o.port = static_cast<std::uint16_t>(int_flag(vm, "port", 0, 65535));
   o.seed = seed_flag(vm, "seed");
@@ -68,16 +68,16 @@ SocketsEnvOptions node_options(const po::variables_map& vm, const std::string& p
   else throw std::invalid_argument("--log-level must be debug, info, warn or error, not " + level);
   o.handshake_timeout = int_flag(vm, "handshake-timeout-ms", 1, 3600 * 1000) * kMillisecond;
   o.max_connections = static_cast<std::size_t>(int_flag(vm, "max-connections", 1, 1 << 20));
-  o.max_frame_bytes = static_cast<std::size_t>(int_flag(vm, "max-frame-bytes", 1, kMaxEncodableFrameBytes));
+  o.max_frame_bytes = static_cast<std::size_t>(int_flag(vm, "max-frame-bytes", 1, sockets::kMaxEncodableFrameBytes));
   o.max_send_queue_bytes = static_cast<std::size_t>(int_flag(vm, "max-send-queue-bytes", 1, std::int64_t{1} << 40));
   o.cluster_key = cluster_key(vm, program);
-  validate(o);
+  sockets::validate(o);
   return o;
 }
 
-std::unique_ptr<SocketsEnv> make_node_env(SocketsLoop& loop, const SocketsEnvOptions& options, const std::string& program) {
+std::unique_ptr<sockets::SocketsEnv> make_node_env(sockets::SocketsLoop& loop, const sockets::SocketsEnvOptions& options, const std::string& program) {
   try {
-    return std::make_unique<SocketsEnv>(loop, options);
+    return std::make_unique<sockets::SocketsEnv>(loop, options);
   } catch (const std::invalid_argument& e) {
     std::cerr << program << ": " << e.what() << std::endl;
     return nullptr;
@@ -94,7 +94,7 @@ void add_fault_flags(po::options_description& d) {
        "the schedule's time 0 as Unix time in ms; give every process the same (default: now)");
 }
 
-NodeFaults start_node_faults(const po::variables_map& vm, SocketsLoop& loop, SocketsEnv& env) {
+NodeFaults start_node_faults(const po::variables_map& vm, sockets::SocketsLoop& loop, sockets::SocketsEnv& env) {
   NodeFaults out;
   if (!vm.count("fault-schedule")) return out;
   if (!vm.count("name")) throw std::invalid_argument("--fault-schedule needs --name (this node's name in it)");
@@ -172,4 +172,4 @@ bool parse(int argc, char** argv, const po::options_description& d, po::variable
   }
 }
 
-}  // namespace amino::sockets::bin
+}  // namespace amino::bin

@@ -1,4 +1,4 @@
-// Shared by the sockets-backend programs: flags every node takes, and running a loop until a
+// Shared by the programs (sockets backend): flags every node takes, and running a loop until a
 // signal. Flags are parsed with Boost.Program_options; --help explains each.
 #pragma once
 
@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "runtime/sockets/sockets_env.h"
 #include "testbed/faulty_env.h"
 #include "testbed/process_faults.h"
-#include "runtime/sockets/sockets_env.h"
 
-namespace amino::sockets::bin {
+namespace amino::bin {
 
 namespace po = boost::program_options;
 
@@ -27,10 +27,10 @@ std::string cluster_key(const po::variables_map& vm, const std::string& program)
 // (--handshake-timeout-ms, --max-connections, --max-frame-bytes, --max-send-queue-bytes).
 void add_node_flags(po::options_description& d, std::uint16_t default_port);
 // Throws std::invalid_argument for a bad value.
-SocketsEnvOptions node_options(const po::variables_map& vm, const std::string& program);
+sockets::SocketsEnvOptions node_options(const po::variables_map& vm, const std::string& program);
 // The node's SocketsEnv, bound and listening. nullptr, after printing why to stderr, when the
 // configuration is refused (a non-loopback address without a key): the program then exits with 2.
-std::unique_ptr<SocketsEnv> make_node_env(SocketsLoop& loop, const SocketsEnvOptions& options, const std::string& program);
+std::unique_ptr<sockets::SocketsEnv> make_node_env(sockets::SocketsLoop& loop, const sockets::SocketsEnvOptions& options, const std::string& program);
 // --name, --peer NAME=HOST:PORT, --fault-schedule FILE, --fault-epoch-unix-ms (docs/faults.md)
 void add_fault_flags(po::options_description& d);
 
@@ -42,7 +42,7 @@ struct NodeFaults {
   std::unique_ptr<testbed::FaultyEnv> env;
   std::unique_ptr<testbed::ProcessFaultDriver> driver;
 };
-NodeFaults start_node_faults(const po::variables_map& vm, SocketsLoop& loop, SocketsEnv& env);
+NodeFaults start_node_faults(const po::variables_map& vm, sockets::SocketsLoop& loop, sockets::SocketsEnv& env);
 
 // Numeric flags are read as signed 64-bit values (or text, for seeds) and range-checked here: Boost
 // parses "-1" into an unsigned flag as its maximum (--port -1 used to listen on 65535). Each throws
@@ -61,4 +61,4 @@ std::map<std::string, std::string> parse_labels(const std::vector<std::string>& 
 bool parse(int argc, char** argv, const po::options_description& d, po::variables_map& vm, int& exit_code,
            const char* summary);
 
-}  // namespace amino::sockets::bin
+}  // namespace amino::bin

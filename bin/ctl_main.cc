@@ -8,7 +8,7 @@
 #include "dms/all.h"
 #include "runtime/kernel.h"
 #include "runtime/protocol.h"
-#include "runtime/sockets/bin/common.h"
+#include "bin/common.h"
 #include "runtime/value_json.h"
 #include "scenarios/registry.h"
 

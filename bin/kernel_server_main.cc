@@ -3,7 +3,7 @@
 
 #include "dms/all.h"
 #include "runtime/kernel.h"
-#include "runtime/sockets/bin/common.h"
+#include "bin/common.h"
 #include "scenarios/registry.h"
 
 using namespace amino;

@@ -3,7 +3,7 @@
 
 #include "dms/all.h"
 #include "runtime/oms.h"
-#include "runtime/sockets/bin/common.h"
+#include "bin/common.h"
 
 using namespace amino;
 using namespace amino::sockets;
