@@ -29,6 +29,7 @@
 #include "dms/all.h"
 #include "fuzz/fault_platform.h"
 #include "fuzz/handshake_input.h"
+#include "runtime/env_wrapper.h"
 #include "runtime/inproc/inproc_world.h"
 #include "runtime/kernel.h"
 #include "runtime/oms.h"
@@ -51,30 +52,15 @@ struct SentFrame {
 };
 
 // An Env that records every frame its node sends and otherwise forwards to the node's real Env.
-class RecordingEnv : public Env {
+class RecordingEnv : public EnvWrapper {
  public:
-  RecordingEnv(Env& inner, std::vector<SentFrame>& sent) : inner_(inner), sent_(sent) {}
-  const NodeId& self() const override { return inner_.self(); }
-  const SessionId& session() const override { return inner_.session(); }
-  Time now() const override { return inner_.now(); }
-  Rng& rng() override { return inner_.rng(); }
+  RecordingEnv(Env& inner, std::vector<SentFrame>& sent) : EnvWrapper(inner), sent_(sent) {}
   void send(const NodeId& to, std::string frame) override {
     sent_.push_back({self(), to, frame});
-    inner_.send(to, std::move(frame));
+    EnvWrapper::send(to, std::move(frame));
   }
-  void set_inbox(Inbox inbox) override { inner_.set_inbox(std::move(inbox)); }
-  TimerId arm_timer(Duration after, Task fn) override { return inner_.arm_timer(after, std::move(fn)); }
-  void cancel_timer(TimerId id) override { inner_.cancel_timer(id); }
-  void post(Task fn) override { inner_.post(std::move(fn)); }
-  void spawn(std::string name, Task fn) override { inner_.spawn(std::move(name), std::move(fn)); }
-  std::shared_ptr<Signal> make_signal() override { return inner_.make_signal(); }
-  void sleep_for(Duration d) override { inner_.sleep_for(d); }
-  void compute(double ops) override { inner_.compute(ops); }
-  Storage& storage() override { return inner_.storage(); }
-  void log(LogLevel level, std::string_view message) override { inner_.log(level, message); }
 
  private:
-  Env& inner_;
   std::vector<SentFrame>& sent_;
 };
 

@@ -14,11 +14,11 @@ const char* fault_event_name(FaultEvent::Kind k) {
 }
 
 FaultyEnv::FaultyEnv(Env& inner, std::shared_ptr<const FaultState> state, Rng rng)
-    : inner_(inner), state_(std::move(state)), rng_(std::move(rng)) {}
+    : EnvWrapper(inner), state_(std::move(state)), rng_(std::move(rng)) {}
 
 void FaultyEnv::set_inbox(Inbox inbox) {
   app_inbox_ = std::move(inbox);
-  inner_.set_inbox(Inbox{
+  target().set_inbox(Inbox{
       [this](const NodeId& from, std::string frame) { on_frame(from, std::move(frame)); },
       [this](const NodeId& peer) { report_peer_down(peer); },
   });
@@ -36,13 +36,13 @@ void FaultyEnv::send(const NodeId& to, std::string frame) {
     note(FaultEvent::Kind::kBlockedReset, self(), to);
     // After the current task: the sender is usually inside its RPC layer's send path, which must
     // not be re-entered by a failure callback.
-    inner_.post([this, to] { report_peer_down(to); });
+    target().post([this, to] { report_peer_down(to); });
     return;
   }
   const LinkFaults& f = state_->faults_for(self(), to);
   const PathModel& path = state_->path(self(), to);
   if (!f.any() && !path.any()) {
-    inner_.send(to, std::move(frame));
+    target().send(to, std::move(frame));
     return;
   }
   if (f.drop > 0 && rng_.chance(f.drop)) {
@@ -60,7 +60,7 @@ void FaultyEnv::send(const NodeId& to, std::string frame) {
 
 // Serialization behind the frames already on the path (FIFO, like one TCP connection), then latency.
 Duration FaultyEnv::path_delay(const NodeId& to, std::size_t bytes, const PathModel& path) {
-  const Time now = inner_.now();
+  const Time now = target().now();
   Time departs = now;
   if (path.bandwidth > 0) {
     Time& free_at = path_free_at_[to];
@@ -81,10 +81,10 @@ void FaultyEnv::send_copy(const NodeId& to, std::string frame, const LinkFaults&
   }
   if (path.any()) delay += path_delay(to, frame.size(), path);
   if (delay == 0) {
-    inner_.send(to, std::move(frame));
+    target().send(to, std::move(frame));
     return;
   }
-  inner_.arm_timer(delay, [this, to, frame = std::move(frame)]() mutable { inner_.send(to, std::move(frame)); });
+  target().arm_timer(delay, [this, to, frame = std::move(frame)]() mutable { target().send(to, std::move(frame)); });
 }
 
 void FaultyEnv::on_frame(const NodeId& from, std::string frame) {

@@ -1,6 +1,6 @@
 // FaultyEnv: an Env decorator that injects message faults in the runtime's own message layer, so
-// one fault vocabulary works on every backend. It wraps a node's Env, forwards everything, and on
-// the way out (send) and in (the inbox) consults the shared FaultState:
+// one fault vocabulary works on every backend. It wraps a node's Env (an EnvWrapper: everything
+// else is forwarded), and on the way out (send) and in (the inbox) consults the shared FaultState:
 //   - blocked pair: drop silently, or "reset" (the noticing endpoint gets Inbox::on_peer_down);
 //   - per-message loss, duplication, fixed delay, jitter and reordering (random extra delay);
 //   - an emulated path (FaultState::set_path: latency + size / bandwidth, frames of one path in
@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "runtime/env.h"
+#include "runtime/env_wrapper.h"
 #include "testbed/fault_state.h"
 
 namespace amino::testbed {
@@ -41,30 +42,17 @@ struct FaultyStats {
   }
 };
 
-class FaultyEnv : public Env {
+class FaultyEnv : public EnvWrapper {
  public:
   // `state` is shared by all nodes of a run and may be mutated at any time between node tasks.
   FaultyEnv(Env& inner, std::shared_ptr<const FaultState> state, Rng rng);
 
-  const NodeId& self() const override { return inner_.self(); }
-  const SessionId& session() const override { return inner_.session(); }
-  Time now() const override { return inner_.now(); }
-  Rng& rng() override { return inner_.rng(); }
+  // The message path; everything else is forwarded to the wrapped Env unchanged.
   void send(const NodeId& to, std::string frame) override;
   void set_inbox(Inbox inbox) override;
-  TimerId arm_timer(Duration after, Task fn) override { return inner_.arm_timer(after, std::move(fn)); }
-  void cancel_timer(TimerId id) override { inner_.cancel_timer(id); }
-  void post(Task fn) override { inner_.post(std::move(fn)); }
-  void spawn(std::string name, Task fn) override { inner_.spawn(std::move(name), std::move(fn)); }
-  std::shared_ptr<Signal> make_signal() override { return inner_.make_signal(); }
-  void sleep_for(Duration d) override { inner_.sleep_for(d); }
-  void compute(double ops) override { inner_.compute(ops); }
-  Storage& storage() override { return inner_.storage(); }
-  void log(LogLevel level, std::string_view message) override { inner_.log(level, message); }
 
   // Called for every fault applied to a frame (traces, counters). Runs on this node's thread.
   void set_observer(std::function<void(const FaultEvent&)> observer) { observer_ = std::move(observer); }
-  Env& inner() { return inner_; }
   const FaultyStats& stats() const { return stats_; }
 
  private:
@@ -74,7 +62,6 @@ class FaultyEnv : public Env {
   void report_peer_down(const NodeId& peer);
   void note(FaultEvent::Kind kind, const NodeId& from, const NodeId& to, Duration delay = 0, bool on_receive = false);
 
-  Env& inner_;
   std::shared_ptr<const FaultState> state_;
   Rng rng_;
   Inbox app_inbox_;
