@@ -11,16 +11,17 @@
 #include <nlohmann/json.hpp>
 
 #include "dms/all.h"
-#include "pybind/experiment_backend.h"
+#include "pybind/backend_results.h"
 #include "runtime/codec.h"
-#include "testbed/loopback_cluster.h"
 #include "runtime/spec.h"
 #include "runtime/value_json.h"
 #include "scenarios/code_offloading/calibration.h"
 #include "scenarios/code_offloading/workloads.h"
 #include "scenarios/registry.h"
 #include "testbed/fault_schedule.h"
+#include "testbed/loopback_cluster.h"
 #include "testbed/presets.h"
+#include "testbed/sim_cluster.h"
 
 namespace amino::pyrun {
 
@@ -399,7 +400,7 @@ class Experiment {
   json run();
 
  private:
-  std::unique_ptr<ExperimentBackend> make_backend() const;
+  std::unique_ptr<testbed::Cluster> make_cluster() const;
   bool create_deployments(json& errors);
   void start_workload(const WorkloadSpec& w, Rng rng);
   void closed_loop(const WorkloadSpec& w);
@@ -409,7 +410,7 @@ class Experiment {
   json records_json() const;
 
   Scenario s_;
-  std::unique_ptr<ExperimentBackend> backend_;
+  std::unique_ptr<testbed::Cluster> cluster_;
   Time t0_ = 0;
   Time end_ = 0;
   std::vector<Record> records_;
@@ -423,25 +424,36 @@ LogLevel level_from(const std::string& s) {
   return LogLevel::kError;
 }
 
-std::unique_ptr<ExperimentBackend> Experiment::make_backend() const {
-  BackendOptions o;
-  o.seed = s_.seed;
-  o.platform = s_.platform;
-  o.oms_host = s_.oms_host;
-  o.log_level = level_from(s_.log_level);
-  o.keep_trace_events = !s_.chrome_trace.empty() || !s_.jsonl_trace.empty();
-  if (s_.backend == "sockets") return make_sockets_backend(classes(), dms::builtin(), o);
-  return make_sim_backend(classes(), dms::builtin(), o);
+// The scenario's deployment on its backend: SimGrid (simulated time, traces) or the sockets backend
+// on loopback (real TCP in this process, real time, the platform's latencies emulated).
+std::unique_ptr<testbed::Cluster> Experiment::make_cluster() const {
+  if (s_.backend == "sockets") {
+    testbed::LoopbackClusterOptions lo;
+    lo.platform = s_.platform;
+    lo.oms_host = s_.oms_host;
+    lo.seed = s_.seed;
+    lo.log_level = level_from(s_.log_level);
+    return std::make_unique<testbed::LoopbackCluster>(classes(), dms::builtin(), lo);
+  }
+  sim::SimOptions so;
+  so.seed = s_.seed;
+  so.platform = s_.platform;
+  so.log_level = level_from(s_.log_level);
+  so.keep_trace_events = !s_.chrome_trace.empty() || !s_.jsonl_trace.empty();
+  so.simgrid_args = {"--log=root.thres:critical"};
+  testbed::SimClusterOptions co;
+  co.oms_host = s_.oms_host;
+  return std::make_unique<testbed::SimCluster>(so, classes(), dms::builtin(), co);
 }
 
 bool Experiment::create_deployments(json& errors) {
   for (const auto& d : s_.deployments) {
     std::string failure;
-    bool done = backend_->run_on(d.node, [&] {
+    bool done = cluster_->run_on(d.node, [&] {
       try {
         MicroServiceSpec spec = parse_spec(d.spec_yaml, dms::builtin());
         spec.name = d.name;
-        Kernel& k = backend_->kernel(d.node);
+        Kernel& k = cluster_->kernel(d.node);
         Stub stub = k.create(spec);
         for (const auto& c : d.init) {
           Reply r = stub.invoke(c.method, c.args);
@@ -489,7 +501,7 @@ void Experiment::one_call(const WorkloadSpec& w, Kernel& k, const CallSpec& c) {
 }
 
 void Experiment::closed_loop(const WorkloadSpec& w) {
-  Kernel& k = backend_->kernel(w.node);
+  Kernel& k = cluster_->kernel(w.node);
   Env& env = k.env();
   env.sleep_for(secs(w.start));
   for (long long i = 0; (w.count == 0 || i < w.count) && env.now() < end_; ++i) {
@@ -501,7 +513,7 @@ void Experiment::closed_loop(const WorkloadSpec& w) {
 // Poisson arrivals from the workload's own seeded stream; every call runs in its own context, so a
 // slow reply does not hold back the next arrival.
 void Experiment::open_loop(const WorkloadSpec& w, Rng rng) {
-  Kernel& k = backend_->kernel(w.node);
+  Kernel& k = cluster_->kernel(w.node);
   Env& env = k.env();
   env.sleep_for(secs(w.start));
   for (long long i = 0; (w.count == 0 || i < w.count); ++i) {
@@ -514,7 +526,7 @@ void Experiment::open_loop(const WorkloadSpec& w, Rng rng) {
 }
 
 void Experiment::start_workload(const WorkloadSpec& w, Rng rng) {
-  Env& env = backend_->env(w.node);
+  Env& env = cluster_->env(w.node);
   if (w.rate > 0) {
     env.spawn("open:" + w.client, [this, &w, rng]() mutable { open_loop(w, rng); });
   } else {
@@ -534,20 +546,20 @@ json Experiment::records_json() const {
 
 json Experiment::run() {
   json errors = json::array();
-  backend_ = make_backend();
-  bool ok = backend_->wait_registered(30 * kSecond);
+  cluster_ = make_cluster();
+  bool ok = cluster_->wait_registered(30 * kSecond);
   if (!ok) errors.push_back("not every kernel server registered with the OMS within 30 s");
   ok = ok && create_deployments(errors);
-  t0_ = backend_->now();
+  t0_ = cluster_->now();
   end_ = t0_ + secs(s_.duration);
   if (ok) {
-    for (const auto& f : s_.faults.faults) backend_->schedule(f.at, f.fault);
+    for (const auto& f : s_.faults.faults) cluster_->schedule(f.at, f.fault);
     Rng workload_rng(s_.seed ^ 0xA5A5A5A5DEADBEEFULL);
     for (const auto& w : s_.workloads) start_workload(w, workload_rng.fork());
-    backend_->run_until(end_);
+    cluster_->run_until(end_);
   }
   json out{{"backend", s_.backend}, {"records", records_json()}, {"t0", to_seconds(t0_)}, {"unfinished_calls", in_flight_}};
-  backend_->finish(s_.chrome_trace, s_.jsonl_trace, out, errors);
+  add_backend_results(*cluster_, s_.chrome_trace, s_.jsonl_trace, out, errors);
   out["ok"] = ok && errors.empty();
   out["errors"] = errors;
   return out;

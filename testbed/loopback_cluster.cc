@@ -89,11 +89,7 @@ void LoopbackCluster::boot(Node& n) {
     life->oms = std::make_unique<Oms>(*life->oms_rpc, dms_, options_.oms);
     life->oms->start();
   } else {
-    KernelOptions ko = options_.kernel;
-    if (!n.host->region.empty()) ko.region = n.host->region;
-    for (const auto& [k, v] : n.host->labels) ko.labels[k] = v;
-    ko.labels["name"] = name;
-    life->kernel = std::make_unique<Kernel>(*life->faulty, classes_, dms_, ko);
+    life->kernel = std::make_unique<Kernel>(*life->faulty, classes_, dms_, kernel_options_for(*n.host, options_.kernel));
     life->kernel->start();
   }
   n.current = life.get();
@@ -163,9 +159,9 @@ void LoopbackCluster::apply(const Fault& fault) {
              fault);
 }
 
-void LoopbackCluster::schedule(Duration after, Fault fault) {
+void LoopbackCluster::schedule(Duration after, const Fault& fault) {
   check(fault);
-  timeline_.add(loop_.now() + std::max<Duration>(after, 0), std::move(fault));
+  timeline_.add(loop_.now() + std::max<Duration>(after, 0), fault);
 }
 
 void LoopbackCluster::apply_scheduled(const Fault& fault) {

@@ -30,6 +30,7 @@
 #include "runtime/kernel.h"
 #include "testbed/faulty_env.h"
 #include "runtime/oms.h"
+#include "testbed/cluster.h"
 #include "testbed/fault_timeline.h"
 #include "runtime/sockets/sockets_env.h"
 #include "testbed/fault_schedule.h"
@@ -53,31 +54,32 @@ struct LoopbackClusterOptions {
 // Every reason the schedule cannot run on a LoopbackCluster (plus validate's problems).
 std::vector<std::string> validate_for_sockets(const FaultSchedule& schedule, const PlatformSpec& platform);
 
-class LoopbackCluster {
+class LoopbackCluster : public Cluster {
  public:
   // Binds every node and starts the OMS and the kernel servers (they register asynchronously).
   LoopbackCluster(const ClassRegistry& classes, const DmRegistry& dms, LoopbackClusterOptions options);
-  ~LoopbackCluster();
+  ~LoopbackCluster() override;
   LoopbackCluster(const LoopbackCluster&) = delete;
   LoopbackCluster& operator=(const LoopbackCluster&) = delete;
 
   // Runs the loop until every kernel server has registered with the OMS, or `limit` of real time.
-  bool wait_registered(Duration limit);
+  bool wait_registered(Duration limit) override;
   // Runs fn in an execution context on `node` and the loop until fn returns or `limit` passes.
-  bool run_on(const NodeId& node, std::function<void()> fn, Duration limit);
-  void run_for(Duration d) { loop_.run_for(d); }
-  Time now() const { return loop_.now(); }
+  bool run_on(const NodeId& node, std::function<void()> fn, Duration limit) override;
+  Time now() const override { return loop_.now(); }
+  void run_until(Time t) override { loop_.run_for(std::max<Duration>(0, t - loop_.now())); }
 
   // Faults by host name. apply() acts now; schedule() `after` from now. Both throw
   // std::invalid_argument for faults this backend cannot apply or that name unknown hosts.
   void apply(const Fault& fault);
-  void schedule(Duration after, Fault fault);
+  void schedule(Duration after, const Fault& fault) override;
+  void crash(const NodeId& node) override { apply(CrashFault{node}); }
   // Faults that failed when their time came (e.g. a restart of a node that is up).
   const std::vector<std::string>& errors() const { return errors_; }
 
-  Kernel& kernel(const NodeId& node);  // the current incarnation
-  Oms& oms();
-  Env& env(const NodeId& node);        // the FaultyEnv over the node's SocketsEnv
+  Kernel& kernel(const NodeId& node) override;  // the current incarnation
+  Oms& oms() override;
+  Env& env(const NodeId& node) override;        // the FaultyEnv over the node's SocketsEnv
   const NodeId& address(const NodeId& node) const;
   std::vector<NodeId> nodes() const;   // host names, in platform order
   bool up(const NodeId& node) const;

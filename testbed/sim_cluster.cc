@@ -4,6 +4,16 @@
 
 namespace amino::testbed {
 
+SimCluster::SimCluster(sim::SimOptions world, const ClassRegistry& classes, const DmRegistry& dms,
+                       SimClusterOptions options)
+    : SimCluster(std::make_unique<sim::SimWorld>(std::move(world)), classes, dms, std::move(options)) {}
+
+SimCluster::SimCluster(std::unique_ptr<sim::SimWorld> owned, const ClassRegistry& classes, const DmRegistry& dms,
+                       SimClusterOptions options)
+    : SimCluster(*owned, classes, dms, std::move(options)) {
+  owned_world_ = std::move(owned);
+}
+
 SimCluster::SimCluster(sim::SimWorld& world, const ClassRegistry& classes, const DmRegistry& dms,
                        SimClusterOptions options)
     : world_(world), classes_(classes), dms_(dms), options_(std::move(options)) {
@@ -16,6 +26,7 @@ SimCluster::SimCluster(sim::SimWorld& world, const ClassRegistry& classes, const
   }
 }
 
+// Members go in reverse order: the kernels and the OMS before owned_world_, whose Envs they use.
 SimCluster::~SimCluster() = default;
 
 void SimCluster::boot(const NodeId& node, Env& env) {
@@ -27,11 +38,7 @@ void SimCluster::boot(const NodeId& node, Env& env) {
     oms_->start();
     return;
   }
-  const HostSpec* host = world_.platform().find_host(node);
-  KernelOptions ko = options_.kernel;
-  ko.region = host->region.empty() ? ko.region : host->region;
-  for (const auto& [k, v] : host->labels) ko.labels[k] = v;
-  ko.labels["name"] = node;
+  KernelOptions ko = kernel_options_for(*world_.platform().find_host(node), options_.kernel);
   ko.client_only = std::find(options_.client_only.begin(), options_.client_only.end(), node) != options_.client_only.end();
   auto it = kernels_.find(node);
   if (it != kernels_.end()) retired_.push_back(std::move(it->second));

@@ -12,6 +12,7 @@
 #include "runtime/kernel.h"
 #include "runtime/oms.h"
 #include "sim/sim_world.h"
+#include "testbed/cluster.h"
 
 namespace amino::testbed {
 
@@ -22,25 +23,37 @@ struct SimClusterOptions {
   std::vector<NodeId> client_only; // hosts whose kernels host nothing (pure callers)
 };
 
-class SimCluster {
+class SimCluster : public Cluster {
  public:
+  // On a world the caller owns (and may drive directly).
   SimCluster(sim::SimWorld& world, const ClassRegistry& classes, const DmRegistry& dms, SimClusterOptions options);
-  ~SimCluster();
+  // On a world of its own, made from `world` (one per process: see sim/sim_world.h).
+  SimCluster(sim::SimOptions world, const ClassRegistry& classes, const DmRegistry& dms, SimClusterOptions options);
+  ~SimCluster() override;
 
   // Runs fn in an execution context on `node` and the simulation until fn returns or `limit` of
   // simulated time passes; false in the latter case.
-  bool run_on(const NodeId& node, std::function<void()> fn, Duration limit);
+  bool run_on(const NodeId& node, std::function<void()> fn, Duration limit) override;
   // Runs the simulation until every kernel server has registered (or `limit`).
-  bool wait_registered(Duration limit);
+  bool wait_registered(Duration limit) override;
 
-  Kernel& kernel(const NodeId& node);  // the current incarnation
-  Oms& oms();
+  Kernel& kernel(const NodeId& node) override;  // the current incarnation
+  Oms& oms() override;
+  Env& env(const NodeId& node) override { return world_.env(node); }
+  Time now() const override { return world_.now(); }
+  void run_until(Time t) override { world_.run_until(t); }
+  void schedule(Duration after, const Fault& fault) override { world_.schedule(world_.now() + after, fault); }
+  void crash(const NodeId& node) override { world_.apply(CrashFault{node}); }
+
   sim::SimWorld& world() { return world_; }
   std::vector<NodeId> kernel_nodes() const;
 
  private:
+  SimCluster(std::unique_ptr<sim::SimWorld> owned, const ClassRegistry& classes, const DmRegistry& dms,
+             SimClusterOptions options);
   void boot(const NodeId& node, Env& env);
 
+  std::unique_ptr<sim::SimWorld> owned_world_;  // first: outlives the kernels that use its Envs
   sim::SimWorld& world_;
   const ClassRegistry& classes_;
   const DmRegistry& dms_;

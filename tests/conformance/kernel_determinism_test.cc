@@ -23,11 +23,11 @@ std::string run_scenario(std::uint64_t seed) {
   so.seed = seed;
   so.platform = p;
   so.log_level = LogLevel::kError;
-  sim::SimWorld world(so);
   testbed::SimClusterOptions co;
   co.oms_host = "oms";
   co.oms.heartbeat_timeout = 1 * kSecond;
-  testbed::SimCluster cluster(world, classes, dms, co);
+  testbed::SimCluster cluster(so, classes, dms, co);
+  sim::SimWorld& world = cluster.world();
   cluster.wait_registered(5 * kSecond);
   // Loss and jitter make the RNG matter; the OMS's placement choices use it too.
   world.apply(testbed::MessageFaultsFault{"*", "*", testbed::LinkFaults{0.05, 0.02, 0.2, 2 * kMillisecond, 0, kMillisecond}});
