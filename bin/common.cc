@@ -75,7 +75,8 @@ sockets::SocketsEnvOptions node_options(const po::variables_map& vm, const std::
   return o;
 }
 
-std::unique_ptr<sockets::SocketsEnv> make_node_env(sockets::SocketsLoop& loop, const sockets::SocketsEnvOptions& options, const std::string& program) {
+std::unique_ptr<sockets::SocketsEnv> make_node_env(sockets::SocketsLoop& loop, const sockets::SocketsEnvOptions& options,
+                                                   const std::string& program) {
   try {
     return std::make_unique<sockets::SocketsEnv>(loop, options);
   } catch (const std::invalid_argument& e) {
@@ -110,8 +111,8 @@ NodeFaults start_node_faults(const po::variables_map& vm, sockets::SocketsLoop& 
   o.storage_dir = env.options().storage_dir;
   out.state = std::make_shared<testbed::FaultState>();
   out.env = std::make_unique<testbed::FaultyEnv>(env, out.state, Rng(env.options().seed ^ 0x5eedfa17ULL));
-  out.driver = std::make_unique<testbed::ProcessFaultDriver>(loop, *out.state, testbed::load_schedule_file(vm["fault-schedule"].as<std::string>()),
-                                                    std::move(o));
+  testbed::FaultSchedule schedule = testbed::load_schedule_file(vm["fault-schedule"].as<std::string>());
+  out.driver = std::make_unique<testbed::ProcessFaultDriver>(loop, *out.state, std::move(schedule), std::move(o));
   out.driver->start();
   return out;
 }

@@ -30,7 +30,8 @@ void add_node_flags(po::options_description& d, std::uint16_t default_port);
 sockets::SocketsEnvOptions node_options(const po::variables_map& vm, const std::string& program);
 // The node's SocketsEnv, bound and listening. nullptr, after printing why to stderr, when the
 // configuration is refused (a non-loopback address without a key): the program then exits with 2.
-std::unique_ptr<sockets::SocketsEnv> make_node_env(sockets::SocketsLoop& loop, const sockets::SocketsEnvOptions& options, const std::string& program);
+std::unique_ptr<sockets::SocketsEnv> make_node_env(sockets::SocketsLoop& loop, const sockets::SocketsEnvOptions& options,
+                                                   const std::string& program);
 // --name, --peer NAME=HOST:PORT, --fault-schedule FILE, --fault-epoch-unix-ms (docs/faults.md)
 void add_fault_flags(po::options_description& d);
 

@@ -267,7 +267,8 @@ void SimWorld::apply_now(const testbed::Fault& fault) {
   record({now(), "*", "fault", "", 0, 0, 0, testbed::describe(fault)});
   if (std::holds_alternative<testbed::HealFault>(fault)) close_partitions();
   if (testbed::apply_message_fault(fault, *fault_state_, nodes(), [](const NodeId& n) { return n; })) {
-    if (!std::holds_alternative<testbed::HealFault>(fault) && !std::holds_alternative<testbed::MessageFaultsFault>(fault) &&
+    if (!std::holds_alternative<testbed::HealFault>(fault) &&
+        !std::holds_alternative<testbed::MessageFaultsFault>(fault) &&
         !std::holds_alternative<testbed::ClearMessageFaultsFault>(fault)) {
       open_partition(fault);
     }

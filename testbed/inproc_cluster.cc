@@ -45,7 +45,8 @@ void InProcCluster::boot(Node& n, Env& env) {
     life->oms = std::make_unique<Oms>(*life->oms_rpc, dms_, options_.oms);
     life->oms->start();
   } else {
-    life->kernel = std::make_unique<Kernel>(*life->faulty, classes_, dms_, kernel_options_for(*n.host, options_.kernel));
+    const KernelOptions ko = kernel_options_for(*n.host, options_.kernel);
+    life->kernel = std::make_unique<Kernel>(*life->faulty, classes_, dms_, ko);
     life->kernel->start();
   }
   n.current = life.get();
