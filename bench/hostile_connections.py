@@ -6,7 +6,7 @@ stalls. With --mode after-hello it first sends a keyless Hello (protocol 1 or 2,
 binary speaks), so the prefix is read as a data frame. Prints the server's VmRSS before and after,
 and how many of the connections the server still holds open.
 
-    /usr/bin/python3 bench/hostile_connections.py --bin build/runtime/sockets/bin --connections 1000
+    /usr/bin/python3 bench/hostile_connections.py --bin build/bin --connections 1000
 
 The binary's own limits apply unless --lift-limits (new binaries only): then the connection cap and
 the handshake deadline are raised so that every connection stays open and is measured. An old

@@ -26,7 +26,7 @@
 #include "bench/sim_baseline.h"
 #include "dms/all.h"
 #include "sim/isolate.h"
-#include "sim/sim_cluster.h"
+#include "testbed/sim_cluster.h"
 
 namespace {
 
@@ -39,9 +39,9 @@ struct SimRpcResult {
   double wall_seconds = 0, simulated_seconds = 0;
 };
 
-sim::PlatformSpec rpc_platform() {
-  sim::PlatformSpec p;
-  for (const char* name : {"oms", "ks1", "ks2", "client"}) p.hosts.push_back(sim::HostSpec{name, 1e9, "r", {}});
+testbed::PlatformSpec rpc_platform() {
+  testbed::PlatformSpec p;
+  for (const char* name : {"oms", "ks1", "ks2", "client"}) p.hosts.push_back(testbed::HostSpec{name, 1e9, "r", {}});
   return p;
 }
 
@@ -60,10 +60,10 @@ std::string run_rpc_child(std::uint64_t calls, bool small_stacks) {
     so.simgrid_args = {"--cfg=contexts/guard-size:0"};
   }
   sim::SimWorld world(so);
-  sim::SimClusterOptions co;
+  testbed::SimClusterOptions co;
   co.oms_host = "oms";
   co.client_only = {"client"};
-  sim::SimCluster cluster(world, classes, dms::builtin(), co);
+  testbed::SimCluster cluster(world, classes, dms::builtin(), co);
   if (!cluster.wait_registered(5 * kSecond)) throw std::runtime_error("kernel servers did not register");
 
   Kernel& client = cluster.kernel("client");

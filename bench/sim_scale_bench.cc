@@ -2,7 +2,7 @@
 // 100,000 objects under 8 GB), and what each costs in memory.
 //
 // Each measurement is a whole simulation in a forked child (sim::run_isolated): a star platform
-// (sim::Topology::kStar, so routes cost O(hosts)) with an OMS, N kernel servers and one client-only
+// (testbed::Topology::kStar, so routes cost O(hosts)) with an OMS, N kernel servers and one client-only
 // host; every kernel server boots and registers; then the client creates M no-op objects (DefaultDM)
 // through the OMS, placed round-robin by a name selector, from several concurrent contexts; a sample
 // of them is called once; the run continues for two heartbeat periods (steady state). Peak RSS is
@@ -33,7 +33,7 @@
 #include "dms/all.h"
 #include "runtime/spec.h"
 #include "sim/isolate.h"
-#include "sim/sim_cluster.h"
+#include "testbed/sim_cluster.h"
 
 namespace {
 
@@ -74,20 +74,20 @@ double peak_rss_mib() {
 
 std::string server_name(std::uint64_t i) { return "ks" + std::to_string(i); }
 
-sim::PlatformSpec scale_platform(std::uint64_t nodes) {
-  sim::PlatformSpec p;
-  p.topology = sim::Topology::kStar;
+testbed::PlatformSpec scale_platform(std::uint64_t nodes) {
+  testbed::PlatformSpec p;
+  p.topology = testbed::Topology::kStar;
   p.hosts.reserve(nodes + 2);
-  p.hosts.push_back(sim::HostSpec{"oms", 1e9, "control", {}});
-  p.hosts.push_back(sim::HostSpec{"client", 1e9, "edge", {}});
+  p.hosts.push_back(testbed::HostSpec{"oms", 1e9, "control", {}});
+  p.hosts.push_back(testbed::HostSpec{"client", 1e9, "edge", {}});
   for (std::uint64_t i = 0; i < nodes; ++i) {
-    p.hosts.push_back(sim::HostSpec{server_name(i), 1e9, "region-" + std::to_string(i % 16), {}});
+    p.hosts.push_back(testbed::HostSpec{server_name(i), 1e9, "region-" + std::to_string(i % 16), {}});
   }
   return p;
 }
 
-sim::SimClusterOptions scale_cluster_options() {
-  sim::SimClusterOptions co;
+testbed::SimClusterOptions scale_cluster_options() {
+  testbed::SimClusterOptions co;
   co.oms_host = "oms";
   co.client_only = {"client"};
   co.kernel.heartbeat_period = kHeartbeatPeriod;
@@ -157,7 +157,7 @@ std::string run_scale_child(const ScaleConfig& cfg) {
   // which keeps tens of thousands of actors under vm.max_map_count (TOOLCHAIN.md).
   so.simgrid_args = {"--cfg=contexts/guard-size:0"};
   sim::SimWorld world(so);
-  sim::SimCluster cluster(world, classes, dms::builtin(), scale_cluster_options());
+  testbed::SimCluster cluster(world, classes, dms::builtin(), scale_cluster_options());
   cluster.wait_registered(120 * kSecond);
   r.nodes = cfg.nodes;
   r.registered = cluster.oms().nodes().size();

@@ -2,14 +2,14 @@
 // (make_corpus.cc) so that the seeds name its hosts: three cloud servers n0..n2 and a phone.
 #pragma once
 
-#include "sim/presets.h"
+#include "testbed/presets.h"
 
 namespace amino::fuzz {
 
-inline const sim::PlatformSpec& fault_platform() {
-  static const sim::PlatformSpec p = [] {
-    sim::PlatformSpec p = sim::presets::cloud_cluster(3, "n");
-    p.hosts.push_back(sim::presets::phone_wifi("phone"));
+inline const testbed::PlatformSpec& fault_platform() {
+  static const testbed::PlatformSpec p = [] {
+    testbed::PlatformSpec p = testbed::presets::cloud_cluster(3, "n");
+    p.hosts.push_back(testbed::presets::phone_wifi("phone"));
     return p;
   }();
   return p;

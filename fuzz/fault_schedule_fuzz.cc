@@ -1,4 +1,4 @@
-// Fuzz target: fault schedules as JSON (sim/fault_schedule.h), as amino-oms/amino-kernel-server
+// Fuzz target: fault schedules as JSON (testbed/fault_schedule.h), as amino-oms/amino-kernel-server
 // --fault-schedule files and Python scenarios carry them. Any text must give a schedule or the
 // errors the callers handle (std::invalid_argument, nlohmann::json::exception); an accepted schedule
 // validates against a platform without throwing, round-trips through JSON, and its message faults
@@ -11,11 +11,11 @@
 
 #include "fuzz/fault_platform.h"
 #include "fuzz/fuzz_check.h"
-#include "runtime/netfault/fault_state.h"
-#include "sim/fault_schedule.h"
+#include "testbed/fault_state.h"
+#include "testbed/fault_schedule.h"
 
 using amino::fuzz::check;
-using namespace amino::sim;
+using namespace amino::testbed;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)validate(s, amino::fuzz::fault_platform());
   std::vector<amino::NodeId> nodes;
   for (const auto& h : amino::fuzz::fault_platform().hosts) nodes.push_back(h.name);
-  amino::netfault::FaultState state;
+  amino::testbed::FaultState state;
   for (const auto& f : s.faults) {
     (void)describe(f.fault);
     (void)sockets_unsupported(f.fault);

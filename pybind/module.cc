@@ -25,7 +25,7 @@ PYBIND11_MODULE(_amino, m) {
       "Runs one simulation IN THIS PROCESS (one per process, ever) and returns the results JSON. "
       "Raises ValueError when the scenario is invalid.");
   m.def("preset_host", &amino::pyrun::preset_host, py::arg("kind"), py::arg("name"), py::arg("region") = "",
-        "A preset host (sim/presets.h) as platform JSON.");
+        "A preset host (testbed/presets.h) as platform JSON.");
   m.def("offload_calibration", &amino::pyrun::offload_calibration,
         "scenarios/code_offloading/calibration.h as JSON.");
   m.def(

@@ -11,17 +11,18 @@
 #include <nlohmann/json.hpp>
 
 #include "dms/all.h"
-#include "pybind/experiment_backend.h"
+#include "pybind/backend_results.h"
 #include "runtime/codec.h"
-#include "runtime/sockets/loopback_cluster.h"
 #include "runtime/spec.h"
 #include "runtime/value_json.h"
 #include "runtime/wire.h"
 #include "scenarios/code_offloading/calibration.h"
 #include "scenarios/code_offloading/workloads.h"
 #include "scenarios/registry.h"
-#include "sim/fault_schedule.h"
-#include "sim/presets.h"
+#include "testbed/fault_schedule.h"
+#include "testbed/loopback_cluster.h"
+#include "testbed/presets.h"
+#include "testbed/sim_cluster.h"
 
 namespace amino::pyrun {
 
@@ -54,10 +55,10 @@ struct Scenario {
   std::uint64_t seed = 1;
   double duration = 10;
   std::string oms_host = "oms";
-  sim::PlatformSpec platform;
+  testbed::PlatformSpec platform;
   std::vector<DeploymentSpec> deployments;
   std::vector<WorkloadSpec> workloads;
-  sim::FaultSchedule faults;  // at_ns relative to time 0 of the experiment
+  testbed::FaultSchedule faults;  // at_ns relative to time 0 of the experiment
   std::size_t max_value_chars = 160;
   std::string chrome_trace, jsonl_trace;
   std::string log_level = "error";
@@ -122,7 +123,7 @@ Scenario parse_scenario_unchecked(const std::string& text) {
   }
   s.duration = j.value("duration", 10.0);
   s.oms_host = j.value("oms_host", std::string("oms"));
-  s.platform = j.at("platform").get<sim::PlatformSpec>();
+  s.platform = j.at("platform").get<testbed::PlatformSpec>();
   for (const auto& d : j.value("deployments", json::array())) {
     DeploymentSpec ds;
     ds.name = d.at("name").get<std::string>();
@@ -153,7 +154,7 @@ Scenario parse_scenario_unchecked(const std::string& text) {
     f["at_ns"] = secs(at);
     sched["faults"].push_back(f);
   }
-  s.faults = sim::schedule_from_json(sched);
+  s.faults = testbed::schedule_from_json(sched);
   s.max_value_chars = int_field<std::size_t>(j, "max_value_chars", 160, "scenario");
   s.chrome_trace = j.value("chrome_trace", std::string());
   s.jsonl_trace = j.value("jsonl_trace", std::string());
@@ -358,7 +359,7 @@ std::vector<std::string> validate_scenario(const Scenario& s) {
     errors.push_back("unknown backend '" + s.backend + "' (use sim or sockets)");
   }
   const bool sockets = s.backend == "sockets";
-  for (const auto& e : sockets ? sockets::validate_for_sockets(s.faults, s.platform) : sim::validate(s.faults, s.platform)) {
+  for (const auto& e : sockets ? testbed::validate_for_sockets(s.faults, s.platform) : testbed::validate(s.faults, s.platform)) {
     errors.push_back("fault schedule: " + e);
   }
   if (sockets) {
@@ -368,7 +369,7 @@ std::vector<std::string> validate_scenario(const Scenario& s) {
   }
   for (const auto& f : s.faults.faults) {
     if (f.at > secs(s.duration)) {
-      errors.push_back(std::string("fault schedule: ") + sim::describe(f.fault) + " at " + std::to_string(to_seconds(f.at)) +
+      errors.push_back(std::string("fault schedule: ") + testbed::describe(f.fault) + " at " + std::to_string(to_seconds(f.at)) +
                        " s is after the end of the run (" + std::to_string(s.duration) + " s)");
     }
   }
@@ -400,7 +401,7 @@ class Experiment {
   json run();
 
  private:
-  std::unique_ptr<ExperimentBackend> make_backend() const;
+  std::unique_ptr<testbed::Cluster> make_cluster() const;
   bool create_deployments(json& errors);
   void start_workload(const WorkloadSpec& w, Rng rng);
   void closed_loop(const WorkloadSpec& w);
@@ -410,7 +411,7 @@ class Experiment {
   json records_json() const;
 
   Scenario s_;
-  std::unique_ptr<ExperimentBackend> backend_;
+  std::unique_ptr<testbed::Cluster> cluster_;
   Time t0_ = 0;
   Time end_ = 0;
   std::vector<Record> records_;
@@ -424,25 +425,36 @@ LogLevel level_from(const std::string& s) {
   return LogLevel::kError;
 }
 
-std::unique_ptr<ExperimentBackend> Experiment::make_backend() const {
-  BackendOptions o;
-  o.seed = s_.seed;
-  o.platform = s_.platform;
-  o.oms_host = s_.oms_host;
-  o.log_level = level_from(s_.log_level);
-  o.keep_trace_events = !s_.chrome_trace.empty() || !s_.jsonl_trace.empty();
-  if (s_.backend == "sockets") return make_sockets_backend(classes(), dms::builtin(), o);
-  return make_sim_backend(classes(), dms::builtin(), o);
+// The scenario's deployment on its backend: SimGrid (simulated time, traces) or the sockets backend
+// on loopback (real TCP in this process, real time, the platform's latencies emulated).
+std::unique_ptr<testbed::Cluster> Experiment::make_cluster() const {
+  if (s_.backend == "sockets") {
+    testbed::LoopbackClusterOptions lo;
+    lo.platform = s_.platform;
+    lo.oms_host = s_.oms_host;
+    lo.seed = s_.seed;
+    lo.log_level = level_from(s_.log_level);
+    return std::make_unique<testbed::LoopbackCluster>(classes(), dms::builtin(), lo);
+  }
+  sim::SimOptions so;
+  so.seed = s_.seed;
+  so.platform = s_.platform;
+  so.log_level = level_from(s_.log_level);
+  so.keep_trace_events = !s_.chrome_trace.empty() || !s_.jsonl_trace.empty();
+  so.simgrid_args = {"--log=root.thres:critical"};
+  testbed::SimClusterOptions co;
+  co.oms_host = s_.oms_host;
+  return std::make_unique<testbed::SimCluster>(so, classes(), dms::builtin(), co);
 }
 
 bool Experiment::create_deployments(json& errors) {
   for (const auto& d : s_.deployments) {
     std::string failure;
-    bool done = backend_->run_on(d.node, [&] {
+    bool done = cluster_->run_on(d.node, [&] {
       try {
         MicroServiceSpec spec = parse_spec(d.spec_yaml, dms::builtin());
         spec.name = d.name;
-        Kernel& k = backend_->kernel(d.node);
+        Kernel& k = cluster_->kernel(d.node);
         Stub stub = k.create(spec);
         for (const auto& c : d.init) {
           Reply r = stub.invoke(c.method, c.args);
@@ -490,7 +502,7 @@ void Experiment::one_call(const WorkloadSpec& w, Kernel& k, const CallSpec& c) {
 }
 
 void Experiment::closed_loop(const WorkloadSpec& w) {
-  Kernel& k = backend_->kernel(w.node);
+  Kernel& k = cluster_->kernel(w.node);
   Env& env = k.env();
   env.sleep_for(secs(w.start));
   for (long long i = 0; (w.count == 0 || i < w.count) && env.now() < end_; ++i) {
@@ -502,7 +514,7 @@ void Experiment::closed_loop(const WorkloadSpec& w) {
 // Poisson arrivals from the workload's own seeded stream; every call runs in its own context, so a
 // slow reply does not hold back the next arrival.
 void Experiment::open_loop(const WorkloadSpec& w, Rng rng) {
-  Kernel& k = backend_->kernel(w.node);
+  Kernel& k = cluster_->kernel(w.node);
   Env& env = k.env();
   env.sleep_for(secs(w.start));
   for (long long i = 0; (w.count == 0 || i < w.count); ++i) {
@@ -515,7 +527,7 @@ void Experiment::open_loop(const WorkloadSpec& w, Rng rng) {
 }
 
 void Experiment::start_workload(const WorkloadSpec& w, Rng rng) {
-  Env& env = backend_->env(w.node);
+  Env& env = cluster_->env(w.node);
   if (w.rate > 0) {
     env.spawn("open:" + w.client, [this, &w, rng]() mutable { open_loop(w, rng); });
   } else {
@@ -535,20 +547,20 @@ json Experiment::records_json() const {
 
 json Experiment::run() {
   json errors = json::array();
-  backend_ = make_backend();
-  bool ok = backend_->wait_registered(30 * kSecond);
+  cluster_ = make_cluster();
+  bool ok = cluster_->wait_registered(30 * kSecond);
   if (!ok) errors.push_back("not every kernel server registered with the OMS within 30 s");
   ok = ok && create_deployments(errors);
-  t0_ = backend_->now();
+  t0_ = cluster_->now();
   end_ = t0_ + secs(s_.duration);
   if (ok) {
-    for (const auto& f : s_.faults.faults) backend_->schedule(f.at, f.fault);
+    for (const auto& f : s_.faults.faults) cluster_->schedule(f.at, f.fault);
     Rng workload_rng(s_.seed ^ 0xA5A5A5A5DEADBEEFULL);
     for (const auto& w : s_.workloads) start_workload(w, workload_rng.fork());
-    backend_->run_until(end_);
+    cluster_->run_until(end_);
   }
   json out{{"backend", s_.backend}, {"records", records_json()}, {"t0", to_seconds(t0_)}, {"unfinished_calls", in_flight_}};
-  backend_->finish(s_.chrome_trace, s_.jsonl_trace, out, errors);
+  add_backend_results(*cluster_, s_.chrome_trace, s_.jsonl_trace, out, errors);
   out["ok"] = ok && errors.empty();
   out["errors"] = errors;
   return out;
@@ -573,8 +585,8 @@ std::string run(const std::string& scenario_json) {
 }
 
 std::string preset_host(const std::string& kind, const std::string& name, const std::string& region) {
-  using namespace sim::presets;
-  static const std::map<std::string, sim::HostSpec (*)(const std::string&, const std::string&)> table = {
+  using namespace testbed::presets;
+  static const std::map<std::string, testbed::HostSpec (*)(const std::string&, const std::string&)> table = {
       {"cloud_server", &cloud_server}, {"edge_server", &edge_server}, {"phone_wifi", &phone_wifi},
       {"phone_3g", &phone_3g},         {"tablet_wifi", &tablet_wifi}, {"tablet_3g", &tablet_3g}};
   auto it = table.find(kind);
@@ -583,7 +595,7 @@ std::string preset_host(const std::string& kind, const std::string& name, const 
     for (const auto& [k, f] : table) known += (known.empty() ? "" : ", ") + k;
     throw std::invalid_argument("unknown preset '" + kind + "' (presets: " + known + ")");
   }
-  sim::HostSpec h = region.empty() ? it->second(name, kind.rfind("cloud", 0) == 0 ? "cloud" : kind.rfind("edge", 0) == 0 ? "edge" : "device")
+  testbed::HostSpec h = region.empty() ? it->second(name, kind.rfind("cloud", 0) == 0 ? "cloud" : kind.rfind("edge", 0) == 0 ? "edge" : "device")
                                    : it->second(name, region);
   json j = h;
   return j.dump();

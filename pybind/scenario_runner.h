@@ -3,13 +3,13 @@
 //
 // Scenario JSON (times in seconds; the Python package builds it, pybind/README.md documents it):
 //   {"seed": 1, "duration": 30, "oms_host": "oms",
-//    "platform": {"hosts": [...], "links": [...], "network_model": "CM02"},   // sim/platform.h JSON
+//    "platform": {"hosts": [...], "links": [...], "network_model": "CM02"},   // testbed/platform.h JSON
 //    "deployments": [{"name": "board", "node": "phone1", "spec_yaml": "...",
 //                     "init": [{"method": "setup", "args": ["board", "scores"]}]}],
 //    "workloads": [{"client": "player1", "node": "phone1", "target": "board",
 //                   "calls": [{"method": "read", "args": []}],      // cycled in order
 //                   "count": 50, "think": 0.1, "rate": 0, "start": 0, "timeout": 5}],
-//    "faults": [{"at": 10, "type": "partition", "groups": [["a"], ["b"]]}],  // sim/fault_schedule.h
+//    "faults": [{"at": 10, "type": "partition", "groups": [["a"], ["b"]]}],  // testbed/fault_schedule.h
 //    "max_value_chars": 160, "chrome_trace": "path or empty", "jsonl_trace": "path or empty"}
 //
 // Time 0 of `start`, `at` and record start times is the moment every deployment was created and
@@ -31,7 +31,7 @@ std::vector<std::string> validate(const std::string& scenario_json);
 // Throws std::invalid_argument with the validation problems when the scenario is invalid.
 std::string run(const std::string& scenario_json);
 
-// Preset hosts of sim/presets.h as platform JSON: kind is cloud_server, edge_server, phone_wifi,
+// Preset hosts of testbed/presets.h as platform JSON: kind is cloud_server, edge_server, phone_wifi,
 // phone_3g, tablet_wifi or tablet_3g.
 std::string preset_host(const std::string& kind, const std::string& name, const std::string& region);
 

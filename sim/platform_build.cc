@@ -4,7 +4,7 @@
 
 #include <simgrid/s4u.hpp>
 
-#include "sim/platform.h"
+#include "sim/platform_build.h"
 
 namespace amino::sim {
 
@@ -12,19 +12,19 @@ namespace sg = simgrid::s4u;
 
 namespace {
 
-sg::Host* create_host(sg::NetZone* zone, const HostSpec& h) {
+sg::Host* create_host(sg::NetZone* zone, const testbed::HostSpec& h) {
   sg::Host* host = zone->create_host(h.name, h.speed);
   host->set_property("region", h.region);
   for (const auto& [k, v] : h.labels) host->set_property("label:" + k, v);
   return host;
 }
 
-sg::Link* create_uplink(sg::NetZone* zone, const HostSpec& h) {
-  return zone->create_link(uplink_name(h.name), h.uplink_bandwidth)->set_latency(to_seconds(h.uplink_latency));
+sg::Link* create_uplink(sg::NetZone* zone, const testbed::HostSpec& h) {
+  return zone->create_link(testbed::uplink_name(h.name), h.uplink_bandwidth)->set_latency(to_seconds(h.uplink_latency));
 }
 
 // Every pair gets its route: [uplink(a), uplink(b)], or the explicit link joining them.
-void build_full(const PlatformSpec& spec) {
+void build_full(const testbed::PlatformSpec& spec) {
   auto* zone = sg::create_full_zone("amino");
   std::map<std::string, sg::Host*> hosts;
   std::map<std::string, sg::Link*> uplinks;
@@ -34,7 +34,7 @@ void build_full(const PlatformSpec& spec) {
   }
   std::map<std::pair<std::string, std::string>, sg::Link*> direct;
   for (const auto& l : spec.links) {
-    sg::Link* link = zone->create_link(link_name(l), l.bandwidth)->set_latency(to_seconds(l.latency));
+    sg::Link* link = zone->create_link(testbed::link_name(l), l.bandwidth)->set_latency(to_seconds(l.latency));
     direct[{l.a, l.b}] = link;
     direct[{l.b, l.a}] = link;
   }
@@ -57,7 +57,7 @@ void build_full(const PlatformSpec& spec) {
 
 // A Star zone route from a to b is a's "up" links then b's "down" links; a symmetrical route from
 // a host to the centre makes its uplink both, so a->b is [uplink(a), uplink(b)] as in build_full.
-void build_star(const PlatformSpec& spec) {
+void build_star(const testbed::PlatformSpec& spec) {
   auto* zone = sg::create_star_zone("amino");
   for (const auto& h : spec.hosts) {
     sg::Host* host = create_host(zone, h);
@@ -69,9 +69,9 @@ void build_star(const PlatformSpec& spec) {
 
 }  // namespace
 
-void build_platform(const PlatformSpec& spec) {
+void build_platform(const testbed::PlatformSpec& spec) {
   spec.check();
-  if (spec.topology == Topology::kStar) {
+  if (spec.topology == testbed::Topology::kStar) {
     build_star(spec);
   } else {
     build_full(spec);

@@ -4,8 +4,9 @@
 #include <stdexcept>
 
 #include "runtime/fiber/asan.h"
-#include "runtime/netfault/partitions.h"
+#include "testbed/partitions.h"
 #include "sim/actor_guard.h"
+#include "sim/platform_build.h"
 
 namespace amino::sim {
 
@@ -25,8 +26,8 @@ void throw_if_invalid(const std::vector<std::string>& errors, const std::string&
   throw std::invalid_argument(msg);
 }
 
-std::string netfault_detail(const netfault::FaultEvent& e) {
-  std::string d = netfault::fault_event_name(e.kind);
+std::string netfault_detail(const testbed::FaultEvent& e) {
+  std::string d = testbed::fault_event_name(e.kind);
   if (e.delay != 0) d += " " + std::to_string(e.delay) + "ns";
   if (e.on_receive) d += " at-receiver";
   return d;
@@ -46,7 +47,7 @@ std::string RunReport::to_string() const {
 }
 
 SimWorld::SimWorld(SimOptions options)
-    : options_(std::move(options)), rng_(options_.seed), fault_state_(std::make_shared<netfault::FaultState>()),
+    : options_(std::move(options)), rng_(options_.seed), fault_state_(std::make_shared<testbed::FaultState>()),
       trace_(options_.keep_trace_events) {
   options_.platform.check();
   if (g_world_created) {
@@ -70,7 +71,7 @@ namespace {
 // that LeakSanitizer (scripts/sanitize.sh) tells it from real leaks.
 struct KeptWorldState {
   std::vector<std::unique_ptr<SimEnv>> envs;
-  std::vector<std::unique_ptr<netfault::FaultyEnv>> faulty_envs;
+  std::vector<std::unique_ptr<testbed::FaultyEnv>> faulty_envs;
   std::vector<sg::SemaphorePtr> semaphores;
 };
 KeptWorldState& kept_world_state() {
@@ -118,8 +119,8 @@ void SimWorld::create_nodes() {
   for (const auto& name : nodes()) {  // sorted: the fork order is part of the seed's meaning
     Node n;
     n.sim = std::make_unique<SimEnv>(*this, name, sg::Host::by_name(name), root.fork());
-    n.faulty = std::make_unique<netfault::FaultyEnv>(*n.sim, fault_state_, root.fork());
-    n.faulty->set_observer([this, name](const netfault::FaultEvent& e) {
+    n.faulty = std::make_unique<testbed::FaultyEnv>(*n.sim, fault_state_, root.fork());
+    n.faulty->set_observer([this, name](const testbed::FaultEvent& e) {
       record({true_now(), name, "netfault", e.from == name ? e.to : e.from, 0, 0, 0, netfault_detail(e)});
     });
     nodes_.emplace(name, std::move(n));
@@ -143,7 +144,7 @@ SimWorld::Node& SimWorld::node(const NodeId& id) {
 
 Env& SimWorld::env(const NodeId& id) { return *node(id).faulty; }
 SimEnv& SimWorld::sim_env(const NodeId& id) { return *node(id).sim; }
-netfault::FaultyEnv& SimWorld::faulty_env(const NodeId& id) { return *node(id).faulty; }
+testbed::FaultyEnv& SimWorld::faulty_env(const NodeId& id) { return *node(id).faulty; }
 
 void SimWorld::set_boot(const NodeId& id, BootFn boot) {
   Node& n = node(id);
@@ -212,20 +213,20 @@ void SimWorld::record_error(const std::string& what) {
   record({true_now(), "*", "error", "", 0, 0, 0, what});
 }
 
-void SimWorld::apply(const Fault& fault) {
-  throw_if_invalid(validate(fault, options_.platform), std::string(fault_type(fault)) + " fault");
+void SimWorld::apply(const testbed::Fault& fault) {
+  throw_if_invalid(testbed::validate(fault, options_.platform), std::string(testbed::fault_type(fault)) + " fault");
   apply_now(fault);
 }
 
-void SimWorld::schedule(Time at, Fault fault) {
-  if (at < now()) throw std::invalid_argument("fault scheduled in the past: " + describe(fault));
-  throw_if_invalid(validate(fault, options_.platform), std::string(fault_type(fault)) + " fault");
+void SimWorld::schedule(Time at, testbed::Fault fault) {
+  if (at < now()) throw std::invalid_argument("fault scheduled in the past: " + testbed::describe(fault));
+  throw_if_invalid(testbed::validate(fault, options_.platform), std::string(testbed::fault_type(fault)) + " fault");
   pending_.emplace(at, std::move(fault));
   controller_wake_->release();
 }
 
-void SimWorld::schedule(const FaultSchedule& s) {
-  throw_if_invalid(validate(s, options_.platform), "fault schedule");
+void SimWorld::schedule(const testbed::FaultSchedule& s) {
+  throw_if_invalid(testbed::validate(s, options_.platform), "fault schedule");
   for (const auto& sf : s.faults) schedule(sf.at, sf.fault);
 }
 
@@ -242,18 +243,18 @@ void SimWorld::controller_loop() {
       if (controller_wake_->acquire_timeout(wait)) woke_for = at;  // true: timed out
       continue;
     }
-    Fault f = std::move(pending_.begin()->second);
+    testbed::Fault f = std::move(pending_.begin()->second);
     pending_.erase(pending_.begin());
     try {
       apply_now(f);
     } catch (const std::exception& e) {
-      record_error("fault " + describe(f) + ": " + e.what());
+      record_error("fault " + testbed::describe(f) + ": " + e.what());
     }
   }
 }
 
-void SimWorld::open_partition(const Fault& f) {
-  open_partitions_.push_back(describe(f));
+void SimWorld::open_partition(const testbed::Fault& f) {
+  open_partitions_.push_back(testbed::describe(f));
   record({now(), "*", "fault_begin", "", 0, 0, 0, open_partitions_.back()});
 }
 
@@ -262,42 +263,43 @@ void SimWorld::close_partitions() {
   open_partitions_.clear();
 }
 
-void SimWorld::apply_now(const Fault& fault) {
-  record({now(), "*", "fault", "", 0, 0, 0, describe(fault)});
-  if (std::holds_alternative<HealFault>(fault)) close_partitions();
-  if (apply_message_fault(fault, *fault_state_, nodes(), [](const NodeId& n) { return n; })) {
-    if (!std::holds_alternative<HealFault>(fault) && !std::holds_alternative<MessageFaultsFault>(fault) &&
-        !std::holds_alternative<ClearMessageFaultsFault>(fault)) {
+void SimWorld::apply_now(const testbed::Fault& fault) {
+  record({now(), "*", "fault", "", 0, 0, 0, testbed::describe(fault)});
+  if (std::holds_alternative<testbed::HealFault>(fault)) close_partitions();
+  if (testbed::apply_message_fault(fault, *fault_state_, nodes(), [](const NodeId& n) { return n; })) {
+    if (!std::holds_alternative<testbed::HealFault>(fault) &&
+        !std::holds_alternative<testbed::MessageFaultsFault>(fault) &&
+        !std::holds_alternative<testbed::ClearMessageFaultsFault>(fault)) {
       open_partition(fault);
     }
     return;
   }
   std::visit(
       Overloaded{
-          [&](const LinkChangeFault& l) {
+          [&](const testbed::LinkChangeFault& l) {
             sg::Link* link = sg::Link::by_name(l.link);
             if (l.latency) link->set_latency(to_seconds(*l.latency));
             if (l.bandwidth) link->set_bandwidth(*l.bandwidth);
           },
-          [&](const CrashFault& c) {
+          [&](const testbed::CrashFault& c) {
             const std::string lost = node(c.node).sim->crash(c.wipe_storage);
             record({now(), c.node, "fault_begin", "", 0, 0, 0, "down"});
             record({now(), c.node, "storage", "", 0, 0, 0, lost});
           },
-          [&](const RestartFault& r) {
+          [&](const testbed::RestartFault& r) {
             node(r.node).sim->restart();
             record({now(), r.node, "fault_end", "", 0, 0, 0, "down"});
           },
-          [&](const PauseFault& p) {
+          [&](const testbed::PauseFault& p) {
             node(p.node).sim->pause();
             record({now(), p.node, "fault_begin", "", 0, 0, 0, "paused"});
           },
-          [&](const ResumeFault& r) {
+          [&](const testbed::ResumeFault& r) {
             node(r.node).sim->resume();
             record({now(), r.node, "fault_end", "", 0, 0, 0, "paused"});
           },
-          [&](const ClockFault& c) { node(c.node).sim->set_clock(c.offset, c.drift); },
-          [&](const TornWriteFault& t) { node(t.node).sim->sim_storage().arm_torn_write(); },
+          [&](const testbed::ClockFault& c) { node(c.node).sim->set_clock(c.offset, c.drift); },
+          [&](const testbed::TornWriteFault& t) { node(t.node).sim->sim_storage().arm_torn_write(); },
           [&](const auto&) {},  // message-layer faults: applied above
       },
       fault);

@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "runtime/env.h"
-#include "runtime/netfault/faulty_env.h"
-#include "sim/fault_schedule.h"
-#include "sim/platform.h"
+#include "testbed/faulty_env.h"
+#include "testbed/fault_schedule.h"
+#include "testbed/platform.h"
 #include "sim/sim_env.h"
 #include "sim/trace.h"
 
@@ -29,7 +29,7 @@ namespace amino::sim {
 
 struct SimOptions {
   std::uint64_t seed = 1;
-  PlatformSpec platform;
+  testbed::PlatformSpec platform;
   LogLevel log_level = LogLevel::kWarn;  // Env::log lines at or above go to stderr
   bool keep_trace_events = true;         // false: keep only the trace hash (long runs)
   std::uint64_t frame_overhead_bytes = 0;  // added to every frame's simulated size
@@ -58,12 +58,12 @@ class SimWorld {
   SimWorld(const SimWorld&) = delete;
   SimWorld& operator=(const SimWorld&) = delete;
 
-  const PlatformSpec& platform() const { return options_.platform; }
+  const testbed::PlatformSpec& platform() const { return options_.platform; }
   std::vector<NodeId> nodes() const;
-  Env& env(const NodeId& node);  // what the runtime uses: the FaultyEnv over the SimEnv
+  Env& env(const NodeId& node);  // what the runtime uses: the testbed::FaultyEnv over the SimEnv
   SimEnv& sim_env(const NodeId& node);
-  netfault::FaultyEnv& faulty_env(const NodeId& node);
-  netfault::FaultState& fault_state() { return *fault_state_; }
+  testbed::FaultyEnv& faulty_env(const NodeId& node);
+  testbed::FaultState& fault_state() { return *fault_state_; }
   Rng& rng() { return rng_; }
 
   // Installs the node's software and boots it now (at the current simulated time).
@@ -76,9 +76,9 @@ class SimWorld {
 
   // Faults. apply() acts now; schedule() at a simulated time (>= now). Both validate first and
   // throw std::invalid_argument with every problem found.
-  void apply(const Fault& fault);
-  void schedule(Time at, Fault fault);
-  void schedule(const FaultSchedule& schedule);
+  void apply(const testbed::Fault& fault);
+  void schedule(Time at, testbed::Fault fault);
+  void schedule(const testbed::FaultSchedule& schedule);
 
   const Trace& trace() const { return trace_; }
   std::uint64_t trace_hash() const { return trace_.hash(); }
@@ -96,25 +96,25 @@ class SimWorld {
  private:
   struct Node {
     std::unique_ptr<SimEnv> sim;
-    std::unique_ptr<netfault::FaultyEnv> faulty;
+    std::unique_ptr<testbed::FaultyEnv> faulty;
   };
 
   void create_engine();
   void create_nodes();
   Node& node(const NodeId& id);
-  void apply_now(const Fault& fault);
-  void open_partition(const Fault& f);  // trace span of a partition, until the next heal
+  void apply_now(const testbed::Fault& fault);
+  void open_partition(const testbed::Fault& f);  // trace span of a partition, until the next heal
   void close_partitions();
   void controller_loop();
   void check_deadlock();
 
   SimOptions options_;
   Rng rng_;
-  std::shared_ptr<netfault::FaultState> fault_state_;
+  std::shared_ptr<testbed::FaultState> fault_state_;
   Trace trace_;
   RunReport report_;
   std::map<NodeId, Node> nodes_;
-  std::multimap<Time, Fault> pending_;  // scheduled faults; equal times keep insertion order
+  std::multimap<Time, testbed::Fault> pending_;  // scheduled faults; equal times keep insertion order
   simgrid::s4u::SemaphorePtr controller_wake_;
   std::vector<std::string> open_partitions_;
   std::uint64_t next_message_ = 0;

@@ -20,7 +20,7 @@ from ._native import native
 
 
 def preset(kind, name, region="", **overrides):
-    """A host dict from the C++ presets (sim/presets.h): cloud_server, edge_server, phone_wifi,
+    """A host dict from the C++ presets (testbed/presets.h): cloud_server, edge_server, phone_wifi,
     phone_3g, tablet_wifi, tablet_3g. Keyword overrides replace fields (speed, labels, ...)."""
     host = json.loads(native.preset_host(kind, name, region))
     host.update(_host_fields(overrides))
@@ -148,7 +148,7 @@ class Scenario:
                                "start": float(start), "timeout": float(timeout)})
         return self
 
-    # ---- faults (sim/fault_schedule.h JSON, `at` in seconds from time 0)
+    # ---- faults (testbed/fault_schedule.h JSON, `at` in seconds from time 0)
     def fault(self, at, type, **fields):
         """Any fault of docs/faults.md, e.g. fault(5, "crash", node="a")."""
         self.faults.append({"at": float(at), "type": type, **fields})

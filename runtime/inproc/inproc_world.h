@@ -4,6 +4,7 @@
 // network. Crashing a node freezes it: its events are dropped and its contexts never resume.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -45,6 +46,9 @@ class InProcWorld {
   bool run_until(const std::function<bool()>& pred, Time limit);
   // Runs fn in an execution context on `node` and the world until fn returns (or `limit`).
   bool run_task(const NodeId& node, std::function<void()> fn, Duration limit = 60 * kSecond);
+  // Runs fn at time t (not earlier than now) outside every node, in (time, sequence) order with the
+  // nodes' events: a harness's scheduled faults.
+  void at(Time t, std::function<void()> fn) { (void)schedule(std::max(t, now_), nullptr, std::move(fn)); }
 
   // Faults for tests: a crashed node is frozen; a cut pair drops messages both ways.
   void crash(const NodeId& id);

@@ -19,7 +19,7 @@ Deployments differ ONLY in the DM specs:
               Player 1 reads 3x as often as player 2, so the board's callers are unbalanced and the
               DM may move it toward player 1 (dms/dynamic_migration.h).
 
-Network (sim/presets.h, basis in sim/README.md): phone1 = phone_wifi (10 ms one-way uplink, 20
+Network (testbed/presets.h, basis in testbed/README.md): phone1 = phone_wifi (10 ms one-way uplink, 20
 Mbit/s: home/office WiFi to a nearby region, ~20 ms RTT, order of magnitude in Huang et al.,
 MobiSys 2012), phone2 = phone_3g (100 ms one-way, 1 Mbit/s: HSPA, 150-300 ms RTT in the same
 literature), cloud = cloud_server (50 us, 10 GbE). Star routes: phone1<->cloud RTT ~20 ms,

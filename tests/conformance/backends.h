@@ -13,7 +13,7 @@ namespace amino::conformance {
 
 struct Backend {
   std::string name;
-  std::function<std::unique_ptr<ConformanceCluster>()> make;
+  std::function<std::unique_ptr<testbed::Cluster>()> make;  // registered and ready
 };
 
 std::vector<Backend> backends();

@@ -1,4 +1,4 @@
-// The conformance suite: scenarios written once against ConformanceCluster and run on every
+// The conformance suite: scenarios written once against testbed::Cluster and run on every
 // backend; each returns its observations (return values, error codes, final object states) so a
 // test can check them and compare backends. Node names differ per backend (a sockets NodeId is an
 // address), so scenarios name kernel servers by their "name" label: ks1, ks2, ks3.
@@ -10,32 +10,27 @@
 
 #include "runtime/kernel.h"
 #include "runtime/oms.h"
+#include "testbed/cluster.h"
 
 namespace amino::conformance {
 
-class ConformanceCluster {
- public:
-  virtual ~ConformanceCluster() = default;
-  // Runs fn in an execution context on the client node until it returns; false if it did not
-  // finish within `limit` of the backend's time.
-  virtual bool run_on_client(const std::function<void(Kernel& client)>& fn, Duration limit) = 0;
-  // Runs fn in an execution context on the OMS node (operator actions such as migration).
-  virtual bool run_on_oms(const std::function<void(Oms& oms)>& fn, Duration limit) = 0;
-  // Stops a kernel server abruptly (process crash).
-  virtual void crash(const std::string& name) = 0;
-  // Lets the backend's time pass (heartbeats, failure detection).
-  virtual void idle(Duration d) = 0;
-};
+// Runs fn in an execution context on the client node until it returns; false if it did not finish
+// within `limit` of the cluster's time.
+bool run_on_client(testbed::Cluster& c, const std::function<void(Kernel& client)>& fn, Duration limit);
+// Runs fn in an execution context on the OMS node (operator actions such as migration).
+bool run_on_oms(testbed::Cluster& c, const std::function<void(Oms& oms)>& fn, Duration limit);
 
-// The kernel servers the harness must start: ks1..ks3 labelled name=ksN in regions region-N, and a
-// client node labelled name=client, role=client.
+// The deployment every backend runs (platform()): the OMS on host "oms", kernel servers ks1..ks3 in
+// regions region-N, and a client node in region edge labelled role=client (every kernel server is
+// also labelled name=<host>).
 inline constexpr int kServers = 3;
+testbed::PlatformSpec platform();
 
 using Observations = std::vector<std::string>;
 
 struct Scenario {
   std::string name;
-  std::function<Observations(ConformanceCluster&)> run;
+  std::function<Observations(testbed::Cluster&)> run;
   Observations expected;  // what the semantics say every backend must observe
 };
 

@@ -17,7 +17,7 @@ TEST_P(Conformance, SameObservationsOnEveryBackend) {
   ASSERT_NE(scenario, nullptr);
   for (const auto& backend : backends()) {
     SCOPED_TRACE("backend " + backend.name);
-    std::unique_ptr<ConformanceCluster> cluster = backend.make();
+    std::unique_ptr<testbed::Cluster> cluster = backend.make();
     EXPECT_EQ(scenario->run(*cluster), scenario->expected);
   }
 }

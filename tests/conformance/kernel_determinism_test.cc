@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/isolate.h"
-#include "sim/sim_cluster.h"
+#include "testbed/sim_cluster.h"
 #include "tests/conformance/conformance.h"
 
 namespace amino::conformance {
@@ -15,22 +15,22 @@ std::string run_scenario(std::uint64_t seed) {
   register_classes(classes);
   DmRegistry dms;
   register_dms(dms);
-  sim::PlatformSpec p;
-  p.hosts.push_back(sim::HostSpec{"oms", 1e9, "control", {}});
-  for (int i = 1; i <= 3; ++i) p.hosts.push_back(sim::HostSpec{"ks" + std::to_string(i), 1e9, "region-" + std::to_string(i), {}});
-  p.hosts.push_back(sim::HostSpec{"client", 1e9, "edge", {}});
+  testbed::PlatformSpec p;
+  p.hosts.push_back(testbed::HostSpec{"oms", 1e9, "control", {}});
+  for (int i = 1; i <= 3; ++i) p.hosts.push_back(testbed::HostSpec{"ks" + std::to_string(i), 1e9, "region-" + std::to_string(i), {}});
+  p.hosts.push_back(testbed::HostSpec{"client", 1e9, "edge", {}});
   sim::SimOptions so;
   so.seed = seed;
   so.platform = p;
   so.log_level = LogLevel::kError;
-  sim::SimWorld world(so);
-  sim::SimClusterOptions co;
+  testbed::SimClusterOptions co;
   co.oms_host = "oms";
   co.oms.heartbeat_timeout = 1 * kSecond;
-  sim::SimCluster cluster(world, classes, dms, co);
+  testbed::SimCluster cluster(so, classes, dms, co);
+  sim::SimWorld& world = cluster.world();
   cluster.wait_registered(5 * kSecond);
   // Loss and jitter make the RNG matter; the OMS's placement choices use it too.
-  world.apply(sim::MessageFaultsFault{"*", "*", netfault::LinkFaults{0.05, 0.02, 0.2, 2 * kMillisecond, 0, kMillisecond}});
+  world.apply(testbed::MessageFaultsFault{"*", "*", testbed::LinkFaults{0.05, 0.02, 0.2, 2 * kMillisecond, 0, kMillisecond}});
   Stub s;
   std::string ms;
   cluster.run_on("client", [&] {
@@ -39,7 +39,7 @@ std::string run_scenario(std::uint64_t seed) {
     for (int i = 0; i < 20; ++i) (void)s.invoke("add", {Value(i)}, 500 * kMillisecond);
   }, 60 * kSecond);
   cluster.run_on("oms", [&] { (void)cluster.oms().migrate(ms, "ks3"); }, 30 * kSecond);
-  world.apply(sim::CrashFault{"ks1"});
+  world.apply(testbed::CrashFault{"ks1"});
   cluster.run_on("client", [&] {
     for (int i = 0; i < 20; ++i) (void)s.invoke("get", {}, 500 * kMillisecond);
   }, 60 * kSecond);

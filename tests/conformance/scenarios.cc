@@ -38,13 +38,13 @@ std::string name_of(Kernel& k, const std::string& node) {
   return "?";
 }
 
-Observations on_client(ConformanceCluster& c, const std::function<void(Kernel&, Observations&)>& fn) {
+Observations on_client(testbed::Cluster& c, const std::function<void(Kernel&, Observations&)>& fn) {
   Observations out;
-  if (!c.run_on_client([&](Kernel& k) { fn(k, out); }, kLimit)) out.push_back("DID NOT FINISH");
+  if (!run_on_client(c, [&](Kernel& k) { fn(k, out); }, kLimit)) out.push_back("DID NOT FINISH");
   return out;
 }
 
-Observations simple_call(ConformanceCluster& c) {
+Observations simple_call(testbed::Cluster& c) {
   return on_client(c, [](Kernel& k, Observations& out) {
     Stub s = k.create(counter_spec(10, on("ks1")));
     out.push_back(outcome(s.invoke("add", {Value(5)})));
@@ -53,7 +53,7 @@ Observations simple_call(ConformanceCluster& c) {
   });
 }
 
-Observations errors_are_typed(ConformanceCluster& c) {
+Observations errors_are_typed(testbed::Cluster& c) {
   return on_client(c, [](Kernel& k, Observations& out) {
     Stub s = k.create(counter_spec(0));
     out.push_back(outcome(s.invoke("add", {Value(-1)})));
@@ -64,7 +64,7 @@ Observations errors_are_typed(ConformanceCluster& c) {
   });
 }
 
-Observations nested_calls(ConformanceCluster& c) {
+Observations nested_calls(testbed::Cluster& c) {
   return on_client(c, [](Kernel& k, Observations& out) {
     k.create("name: hits\n" + counter_spec(0, on("ks2")));
     Stub g = k.create("class: Greeter\n" + on("ks3"));
@@ -75,22 +75,22 @@ Observations nested_calls(ConformanceCluster& c) {
   });
 }
 
-Observations chain_of_two_dms(ConformanceCluster& c) {
+Observations chain_of_two_dms(testbed::Cluster& c) {
   return on_client(c, [](Kernel& k, Observations& out) {
     Stub s = k.create(counter_spec(1, "dmList: [{name: TraceA}, {name: TraceB}]\n"));
     for (int i = 0; i < 3; ++i) out.push_back(outcome(s.invoke("add", {Value(i)})));
   });
 }
 
-Observations replicated_chain(ConformanceCluster& c) {
+Observations replicated_chain(testbed::Cluster& c) {
   Observations out;
   std::string ms;
-  bool ok = c.run_on_client([&](Kernel& k) {
+  bool ok = run_on_client(c, [&](Kernel& k) {
     Stub s = k.create(counter_spec(7, "dmList: [{name: TraceA, config: {replicas: 2}}, {name: TraceB, config: {replicas: 2}}]\n"));
     ms = s.id();
     out.push_back(outcome(s.invoke("get", {})));
   }, kLimit);
-  ok = ok && c.run_on_oms([&](Oms& oms) {
+  ok = ok && run_on_oms(c, [&](Oms& oms) {
     out.push_back("stacks " + std::to_string(oms.stacks_of(ms).size()));
     out.push_back("outer replicas " + std::to_string(oms.replicas(oms.root_group(ms)).size()));
   }, kLimit);
@@ -98,19 +98,19 @@ Observations replicated_chain(ConformanceCluster& c) {
   return out;
 }
 
-Observations migration_keeps_state_and_old_references(ConformanceCluster& c) {
+Observations migration_keeps_state_and_old_references(testbed::Cluster& c) {
   Observations out;
   Stub s;
   std::string target;
-  bool ok = c.run_on_client([&](Kernel& k) {
+  bool ok = run_on_client(c, [&](Kernel& k) {
     s = k.create(counter_spec(40, "dmList: [{name: TraceA}, {name: TraceB}]\n" + on("ks1")));
     out.push_back(outcome(s.invoke("add", {Value(2)})));
     for (const auto& n : k.nodes()) {
       if (n.labels.count("name") && n.labels.at("name") == "ks2") target = n.id;
     }
   }, kLimit);
-  ok = ok && c.run_on_oms([&](Oms& oms) { out.push_back("migrate " + oms.migrate(s.id(), target).to_string()); }, kLimit);
-  ok = ok && c.run_on_client([&](Kernel& k) {
+  ok = ok && run_on_oms(c, [&](Oms& oms) { out.push_back("migrate " + oms.migrate(s.id(), target).to_string()); }, kLimit);
+  ok = ok && run_on_client(c, [&](Kernel& k) {
     out.push_back(outcome(s.invoke("add", {Value(1)})));  // through the old reference
     out.push_back(name_of(k, s.call<std::string>("where")));
   }, kLimit);
@@ -118,7 +118,7 @@ Observations migration_keeps_state_and_old_references(ConformanceCluster& c) {
   return out;
 }
 
-Observations names_and_reference_counts(ConformanceCluster& c) {
+Observations names_and_reference_counts(testbed::Cluster& c) {
   return on_client(c, [](Kernel& k, Observations& out) {
     Stub s = k.create(counter_spec(3));
     k.set_name(s.id(), "shared");
@@ -136,7 +136,7 @@ Observations names_and_reference_counts(ConformanceCluster& c) {
   });
 }
 
-Observations placement_errors(ConformanceCluster& c) {
+Observations placement_errors(testbed::Cluster& c) {
   return on_client(c, [](Kernel& k, Observations& out) {
     for (const std::string spec : {counter_spec(0, on("mars")), std::string("class: Unicorn\n")}) {
       try {
@@ -154,15 +154,15 @@ Observations placement_errors(ConformanceCluster& c) {
   });
 }
 
-Observations dead_server_is_an_error_not_a_hang(ConformanceCluster& c) {
+Observations dead_server_is_an_error_not_a_hang(testbed::Cluster& c) {
   Observations out;
   Stub s;
-  bool ok = c.run_on_client([&](Kernel& k) {
+  bool ok = run_on_client(c, [&](Kernel& k) {
     s = k.create(counter_spec(1, on("ks3")));
     out.push_back(outcome(s.invoke("get", {})));
   }, kLimit);
   c.crash("ks3");
-  ok = ok && c.run_on_client([&](Kernel&) {
+  ok = ok && run_on_client(c, [&](Kernel&) {
     Reply r = s.invoke("get", {}, 2 * kSecond);
     // Sockets see a reset (kUnreachable) where a silent host gives kTimeout: both are retryable.
     out.push_back(r.ok() ? "ok?!" : std::string("retryable ") + (is_retryable(r.status.code) ? "yes" : "no"));
@@ -171,18 +171,18 @@ Observations dead_server_is_an_error_not_a_hang(ConformanceCluster& c) {
   return out;
 }
 
-Observations failure_reaches_the_group(ConformanceCluster& c) {
+Observations failure_reaches_the_group(testbed::Cluster& c) {
   Observations out;
   std::string ms;
-  bool ok = c.run_on_client([&](Kernel& k) { ms = k.create(counter_spec(1, "dmList: [{name: TraceA}]\n" + on("ks2"))).id(); }, kLimit);
+  bool ok = run_on_client(c, [&](Kernel& k) { ms = k.create(counter_spec(1, "dmList: [{name: TraceA}]\n" + on("ks2"))).id(); }, kLimit);
   c.crash("ks2");
-  c.idle(4 * kSecond);
-  ok = ok && c.run_on_oms([&](Oms& oms) { out.push_back("live replicas " + std::to_string(oms.replicas(oms.root_group(ms)).size())); }, kLimit);
+  c.run_for(4 * kSecond);
+  ok = ok && run_on_oms(c, [&](Oms& oms) { out.push_back("live replicas " + std::to_string(oms.replicas(oms.root_group(ms)).size())); }, kLimit);
   if (!ok) out.push_back("DID NOT FINISH");
   return out;
 }
 
-Observations concurrent_callers(ConformanceCluster& c) {
+Observations concurrent_callers(testbed::Cluster& c) {
   return on_client(c, [](Kernel& k, Observations& out) {
     Stub s = k.create(counter_spec(0, "dmList: [{name: TraceA}]\n"));
     // Ten calls in flight at once from separate contexts on the client, each adding 1..10.
@@ -200,7 +200,7 @@ Observations concurrent_callers(ConformanceCluster& c) {
   });
 }
 
-Observations per_call_timeout(ConformanceCluster& c) {
+Observations per_call_timeout(testbed::Cluster& c) {
   return on_client(c, [](Kernel& k, Observations& out) {
     Stub s = k.create(counter_spec(0, on("ks1")));
     // The method takes 2 s; the call allows 500 ms.
@@ -240,6 +240,29 @@ void register_dms(DmRegistry& dms) {
   dms::register_all(dms);
   dms.add(testing::trace_dm("TraceA"));
   dms.add(testing::trace_dm("TraceB"));
+}
+
+}  // namespace amino::conformance
+
+namespace amino::conformance {
+
+bool run_on_client(testbed::Cluster& c, const std::function<void(Kernel&)>& fn, Duration limit) {
+  return c.run_on("client", [&] { fn(c.kernel("client")); }, limit);
+}
+
+bool run_on_oms(testbed::Cluster& c, const std::function<void(Oms&)>& fn, Duration limit) {
+  return c.run_on("oms", [&] { fn(c.oms()); }, limit);
+}
+
+// The client second: the in-process world forks each node's Rng in this order.
+testbed::PlatformSpec platform() {
+  testbed::PlatformSpec p;
+  p.hosts.push_back(testbed::HostSpec{"oms", 1e9, "control", {}});
+  p.hosts.push_back(testbed::HostSpec{"client", 1e9, "edge", {{"role", "client"}}});
+  for (int i = 1; i <= kServers; ++i) {
+    p.hosts.push_back(testbed::HostSpec{"ks" + std::to_string(i), 1e9, "region-" + std::to_string(i), {}});
+  }
+  return p;
 }
 
 }  // namespace amino::conformance

@@ -14,8 +14,8 @@
 
 #include "dms/all.h"
 #include "runtime/kernel.h"
-#include "runtime/netfault/faulty_env.h"
-#include "runtime/sockets/process_faults.h"
+#include "testbed/faulty_env.h"
+#include "testbed/process_faults.h"
 #include "runtime/sockets/sockets_env.h"
 #include "scenarios/registry.h"
 #include "tests/multiprocess/child_process.h"
@@ -72,13 +72,13 @@ TEST(ProcessFaultSchedule, PartitionHealAndCrashFromOneScheduleAcrossProcesses) 
   }
 
   // This process takes part like the others: its message layer obeys the same schedule.
-  auto state = std::make_shared<netfault::FaultState>();
-  netfault::FaultyEnv faulty(env, state, Rng(3));
-  sockets::ProcessFaultOptions po;
+  auto state = std::make_shared<testbed::FaultState>();
+  testbed::FaultyEnv faulty(env, state, Rng(3));
+  testbed::ProcessFaultOptions po;
   po.self_name = "client";
   po.addresses = addr;
   po.epoch = epoch;
-  sockets::ProcessFaultDriver driver(loop, *state, sockets::load_schedule_file(schedule_file), po);
+  testbed::ProcessFaultDriver driver(loop, *state, testbed::load_schedule_file(schedule_file), po);
   driver.start();
   ClassRegistry classes;
   scenarios::register_all(classes);
@@ -134,15 +134,15 @@ TEST(ProcessFaultSchedule, PartitionHealAndCrashFromOneScheduleAcrossProcesses) 
 }
 
 TEST(ProcessFaultSchedule, AProcessRejectsFaultsItCannotApplyToItself) {
-  sockets::ProcessFaultOptions po;
+  testbed::ProcessFaultOptions po;
   po.self_name = "ks1";
   po.addresses = {{"ks1", "127.0.0.1:1"}, {"ks2", "127.0.0.1:2"}};
-  const auto s = sim::schedule_from_json(nlohmann::json::parse(R"({"faults": [
+  const auto s = testbed::schedule_from_json(nlohmann::json::parse(R"({"faults": [
       {"at_ns": 0, "type": "restart", "node": "ks2"},
       {"at_ns": 1, "type": "pause", "node": "ks1"},
       {"at_ns": 2, "type": "clock", "node": "ks1", "offset_ns": 1, "drift": 0},
       {"at_ns": 3, "type": "partition", "groups": [["ks1"], ["nowhere"]]}]})"));
-  const auto problems = sockets::validate_process_schedule(s, po);
+  const auto problems = testbed::validate_process_schedule(s, po);
   for (const char* expected : {"restart {", "pause {", "clock {", "unknown node 'nowhere'"}) {
     EXPECT_TRUE(std::any_of(problems.begin(), problems.end(),
                             [&](const std::string& p) { return p.find(expected) != std::string::npos; }))

@@ -9,7 +9,7 @@ import amino
 
 BUILD = os.environ.get("AMINO_BUILD") or os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "build")
-PROGRAMS = os.path.join(BUILD, "runtime", "sockets", "bin")
+PROGRAMS = os.path.join(BUILD, "bin")
 
 
 def free_port():

@@ -3,14 +3,24 @@
 network and the simulator only through Env, so that one build runs unchanged on the in-process,
 sockets and SimGrid backends and simulated runs stay deterministic.
 
-Scans runtime/, dms/ and scenarios/ (C/C++ sources and headers), skipping the backend folders that
-are allowed to touch the real world (runtime/sockets/; sim/ is not scanned at all). Prints one
-`file:line: rule: source line` per violation and exits 1 if there is any.
+Scans runtime/, dms/, scenarios/ and testbed/ (C/C++ sources and headers), skipping the backend
+code that is allowed to touch the real world (runtime/sockets/, and the testbed pieces that drive
+real sockets; sim/ is not scanned at all). Prints one `file:line: rule: source line` per violation
+and exits 1 if there is any.
+
+Layering, checked on every file under runtime/ (backends included): the runtime and its backends
+include nothing from sim/, testbed/, dms/, scenarios/ or bin/, which all sit above them (the programs
+in bin/ and the harnesses in testbed/ compose them, not the other way round).
+
+With --dm-includes, also: a DM's own files (dms/<name>.h/.cc, <name>.h existing) include no other
+DM's header; what DMs share lives outside the DM files (runtime/, dms/raft/), and only the
+registration files (all.*, register_*.cc) see every DM. Off by default until the DM sources obey it;
+the ctest and build check enable it then.
 
 Comments and string literals are blanked before matching (line numbers kept), so prose such as
 "never call std::this_thread::sleep_for" in a comment is not a violation.
 
-Usage: check_seam.py [--root DIR] [--exclude REL_DIR ...] [--quiet]
+Usage: check_seam.py [--root DIR] [--exclude REL_PATH ...] [--dm-includes] [--quiet]
 """
 
 import argparse
@@ -18,8 +28,14 @@ import pathlib
 import re
 import sys
 
-SCANNED_DIRS = ("runtime", "dms", "scenarios")
-BACKEND_DIRS = ("runtime/sockets",)
+SCANNED_DIRS = ("runtime", "dms", "scenarios", "testbed")
+# Folders and files exempt from the seam rules: the sockets backend, and the testbed's fault timeline
+# and per-process fault driver (Asio timers and the wall-clock epoch of a multi-process schedule).
+BACKEND_DIRS = ("runtime/sockets", "testbed/fault_timeline.h", "testbed/process_faults.cc")
+# Folders runtime/ must not include from (layering; backends included).
+ABOVE_RUNTIME = ("sim", "testbed", "dms", "scenarios", "bin")
+# dms/ files that register or list every DM, and so may include every DM's header.
+DM_REGISTRATION = re.compile(r"^(?:all|register_\w+)$")
 SOURCE_SUFFIXES = {".h", ".hh", ".hpp", ".hxx", ".inl", ".ipp", ".c", ".cc", ".cpp", ".cxx"}
 
 # No identifier character, '.', '>' or ':' right before: a free function (or std::/::-qualified
@@ -50,6 +66,7 @@ BACKEND_WORDS = {"sim", "simgrid", "simulator", "simulation", "simulated", "sock
                  "inproc", "backend", "backends"}
 
 
+QUOTED_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"\n]*)"')
 INCLUDE_LINE = re.compile(r'[ \t]*#[ \t]*include[ \t]*(?:<[^>\n]*>|"[^"\n]*")')
 RAW_STRING = re.compile(r'R"([^(\s]*)\(')
 NUMBER_BEFORE = re.compile(r"[\w']+$")
@@ -131,22 +148,70 @@ def check_text(text):
 def scanned_files(root, excluded):
     excluded_paths = [(root / d).resolve() for d in excluded]
     for top in SCANNED_DIRS:
-        for path in sorted((root / top).rglob("*")):
-            if path.suffix not in SOURCE_SUFFIXES or not path.is_file():
-                continue
+        for path in source_files(root / top):
             resolved = path.resolve()
             if any(resolved.is_relative_to(e) for e in excluded_paths):
                 continue
             yield path
 
 
-def find_violations(root, excluded=BACKEND_DIRS):
+def quoted_includes(text):
+    """Yields (line_number, included path) for every #include "..." outside comments."""
+    for number, line in enumerate(blank_comments_and_strings(text).split("\n"), start=1):
+        include = QUOTED_INCLUDE.match(line)
+        if include:
+            yield number, include.group(1)
+
+
+def source_files(folder):
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in SOURCE_SUFFIXES and path.is_file():
+            yield path
+
+
+def layering_violations(root):
+    """runtime/ (every file, backends included) including from a folder above it."""
+    violations = []
+    for path in source_files(root / "runtime"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        source_lines = text.split("\n")
+        for number, included in quoted_includes(text):
+            top = included.split("/", 1)[0]
+            if "/" in included and top in ABOVE_RUNTIME:
+                violations.append(f"{path.relative_to(root)}:{number}: layering: {source_lines[number - 1].strip()}")
+    return violations
+
+
+def dm_include_violations(root):
+    """A DM's own files (dms/<name>.h/.cc with dms/<name>.h present) including another DM's header."""
+    dms = root / "dms"
+    if not dms.is_dir():
+        return []
+    dm_names = {p.stem for p in dms.glob("*.h") if not DM_REGISTRATION.match(p.stem)}
+    violations = []
+    for path in sorted(dms.glob("*")):
+        if path.suffix not in SOURCE_SUFFIXES or path.stem not in dm_names:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        source_lines = text.split("\n")
+        for number, included in quoted_includes(text):
+            other = re.fullmatch(r"dms/(\w+)\.h", included)
+            if other and other.group(1) in dm_names and other.group(1) != path.stem:
+                violations.append(f"{path.relative_to(root)}:{number}: DM includes another DM: "
+                                  f"{source_lines[number - 1].strip()}")
+    return violations
+
+
+def find_violations(root, excluded=BACKEND_DIRS, dm_includes=False):
     root = pathlib.Path(root)
     violations = []
     for path in scanned_files(root, excluded):
         text = path.read_text(encoding="utf-8", errors="replace")
         for number, rule, source in check_text(text):
             violations.append(f"{path.relative_to(root)}:{number}: {rule}: {source}")
+    violations += layering_violations(root)
+    if dm_includes:
+        violations += dm_include_violations(root)
     return violations
 
 
@@ -155,18 +220,21 @@ def main(argv=None):
     parser.add_argument("--root", default=pathlib.Path(__file__).resolve().parents[2], type=pathlib.Path,
                         help="project root (default: two levels above this script)")
     parser.add_argument("--exclude", action="append", default=[],
-                        help="another backend folder to skip, relative to the root (repeatable)")
+                        help="another backend folder or file to skip, relative to the root (repeatable)")
+    parser.add_argument("--dm-includes", action="store_true",
+                        help="also fail when a DM's files include another DM's header")
     parser.add_argument("--quiet", action="store_true", help="print nothing when clean")
     args = parser.parse_args(argv)
     if not (args.root / "runtime").is_dir():  # a wrong --root must not pass as "clean"
         print(f"seam check: {args.root} has no runtime/ folder; pass the project root", file=sys.stderr)
         return 2
-    violations = find_violations(args.root, BACKEND_DIRS + tuple(args.exclude))
+    violations = find_violations(args.root, BACKEND_DIRS + tuple(args.exclude), dm_includes=args.dm_includes)
     for v in violations:
         print(v)
     if violations:
         print(f"seam check: {len(violations)} violation(s): code above the seam must go through "
-              f"Env (runtime/env.h)", file=sys.stderr)
+              f"Env (runtime/env.h), runtime/ must not include the layers above it"
+              + (", a DM includes no other DM" if args.dm_includes else ""), file=sys.stderr)
         return 1
     if not args.quiet:
         print("seam check: clean")

@@ -112,3 +112,52 @@ def test_main_exit_codes_and_listing(tmp_path, capsys):
 
 def test_main_refuses_a_root_without_runtime(tmp_path):
     assert check_seam.main(["--root", str(tmp_path / "nowhere")]) == 2
+
+
+@pytest.mark.parametrize("rel", ["runtime/kernel.cc", "runtime/sockets/sockets_env.cc", "runtime/inproc/x.h"])
+@pytest.mark.parametrize("include", ["sim/sim_world.h", "testbed/faulty_env.h", "dms/all.h",
+                                     "scenarios/registry.h", "bin/common.h"])
+def test_runtime_and_its_backends_include_nothing_above_them(tmp_path, rel, include):
+    write(tmp_path, rel, '#include "runtime/env.h"\n\n#include "' + include + '"\n')
+    assert check_seam.find_violations(tmp_path) == [f'{rel}:3: layering: #include "{include}"']
+
+
+def test_layering_ignores_runtime_includes_comments_and_other_folders(tmp_path):
+    write(tmp_path, "runtime/a.cc", '#include "runtime/sockets/framing.h"\n// #include "dms/all.h"\n'
+                                    'const char* s = "#include \\"sim/x.h\\"";\n#include <dms/system.h>\n')
+    write(tmp_path, "testbed/b.cc", '#include "sim/sim_world.h"\n#include "dms/all.h"\n')
+    write(tmp_path, "bin/c.cc", '#include "testbed/loopback_cluster.h"\n')
+    assert check_seam.find_violations(tmp_path) == []
+
+
+def seed_dms(tmp_path):
+    write(tmp_path, "dms/default_dm.h", "\n")
+    write(tmp_path, "dms/keep_in_place.h", '#include "dms/keep_in_place_config.h"\n')
+    write(tmp_path, "dms/keep_in_place.cc",
+          '#include "dms/keep_in_place.h"\n#include "dms/raft/raft_node.h"\n#include "dms/default_dm.h"\n')
+    write(tmp_path, "dms/all.cc", '#include "dms/all.h"\n#include "dms/default_dm.h"\n#include "dms/keep_in_place.h"\n')
+    write(tmp_path, "dms/register_library.cc", '#include "dms/keep_in_place.h"\n')
+    write(tmp_path, "dms/raft/raft_node.cc", '#include "dms/default_dm.h"\n')
+
+
+def test_dm_including_another_dm_is_reported_only_with_the_flag(tmp_path):
+    seed_dms(tmp_path)
+    assert check_seam.find_violations(tmp_path) == []
+    assert check_seam.find_violations(tmp_path, dm_includes=True) == [
+        'dms/keep_in_place.cc:3: DM includes another DM: #include "dms/default_dm.h"',
+    ]
+
+
+def test_main_dm_includes_flag(tmp_path, capsys):
+    write(tmp_path, "runtime/ok.cc", "\n")
+    seed_dms(tmp_path)
+    assert check_seam.main(["--root", str(tmp_path)]) == 0
+    assert check_seam.main(["--root", str(tmp_path), "--dm-includes"]) == 1
+    assert "dms/keep_in_place.cc:3: DM includes another DM" in capsys.readouterr().out
+
+
+def test_testbed_obeys_the_seam_except_its_real_socket_drivers(tmp_path):
+    write(tmp_path, "testbed/faulty_env.cc", "\nstd::thread t;\n")
+    write(tmp_path, "testbed/fault_timeline.h", "#include <boost/asio/steady_timer.hpp>\n")
+    write(tmp_path, "testbed/process_faults.cc", "auto t = std::chrono::system_clock::now();\n")
+    assert check_seam.find_violations(tmp_path) == ["testbed/faulty_env.cc:2: thread: std::thread t;"]

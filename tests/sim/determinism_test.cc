@@ -13,6 +13,7 @@ namespace amino::simtest {
 namespace {
 
 using namespace amino::sim;
+using namespace amino::testbed;
 
 // A scenario that exercises every random and fault path: loss, duplication, reordering, jitter,
 // a crash/restart and a partition, with a server doing CPU work in execution contexts.

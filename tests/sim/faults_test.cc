@@ -10,6 +10,7 @@ namespace amino::simtest {
 namespace {
 
 using namespace amino::sim;
+using namespace amino::testbed;
 
 EchoClientConfig steady(int requests = 40) {
   EchoClientConfig c;

@@ -9,7 +9,7 @@ namespace {
 using sim::SimOptions;
 using sim::SimWorld;
 
-std::unique_ptr<SimWorld> world_of(sim::PlatformSpec p, std::uint64_t seed = 1) {
+std::unique_ptr<SimWorld> world_of(testbed::PlatformSpec p, std::uint64_t seed = 1) {
   SimOptions o;
   o.seed = seed;
   o.platform = std::move(p);
@@ -36,8 +36,8 @@ TEST(SimEnv, EchoRoundTripMatchesConfiguredLatency) {
 }
 
 TEST(SimEnv, PhoneOn3gSeesCellularRoundTrips) {
-  sim::PlatformSpec p;
-  p.hosts = {sim::presets::phone_3g("client"), sim::presets::cloud_server("server")};
+  testbed::PlatformSpec p;
+  p.hosts = {testbed::presets::phone_3g("client"), testbed::presets::cloud_server("server")};
   EchoClientConfig c;
   c.requests = 3;
   auto s = make_echo(c, {}, p);
@@ -165,8 +165,8 @@ TEST(SimEnv, StorageKeepsSyncedWritesAcrossCrash) {
     }
   });
   w->run_for(kSecond);
-  w->apply(sim::CrashFault{"server", false});
-  w->apply(sim::RestartFault{"server"});
+  w->apply(testbed::CrashFault{"server", false});
+  w->apply(testbed::RestartFault{"server"});
   w->run_for(kSecond);
   EXPECT_EQ(*seen, (std::vector<std::string>{"-,-", "1,-"}));
 }
@@ -190,7 +190,7 @@ TEST(SimWorld, SecondWorldInOneProcessIsRefused) {
 TEST(SimWorld, InvalidPlatformIsRefusedBeforeTheEngineStarts) {
   SimOptions o;
   o.platform = cloud_pair();
-  o.platform.links.push_back(sim::LinkSpec{"", "client", "nobody", 0, 1e6});
+  o.platform.links.push_back(testbed::LinkSpec{"", "client", "nobody", 0, 1e6});
   EXPECT_THROW(SimWorld w(std::move(o)), std::invalid_argument);
   auto w = world_of(cloud_pair());  // the refused one did not consume the process's only engine
   EXPECT_TRUE(w->run_for(kMillisecond).ok());

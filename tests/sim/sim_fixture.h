@@ -9,15 +9,15 @@
 #include <utility>
 #include <vector>
 
-#include "sim/presets.h"
+#include "testbed/presets.h"
 #include "sim/sim_world.h"
 #include "tests/sim/echo_workload.h"
 
 namespace amino::simtest {
 
-inline sim::PlatformSpec cloud_pair() {
-  sim::PlatformSpec p;
-  p.hosts = {sim::presets::cloud_server("client"), sim::presets::cloud_server("server")};
+inline testbed::PlatformSpec cloud_pair() {
+  testbed::PlatformSpec p;
+  p.hosts = {testbed::presets::cloud_server("client"), testbed::presets::cloud_server("server")};
   return p;
 }
 
@@ -27,7 +27,7 @@ struct EchoSetup {
   std::shared_ptr<EchoClientStats> client = std::make_shared<EchoClientStats>();
 };
 
-inline EchoSetup make_echo(EchoClientConfig ccfg, EchoServerConfig scfg = {}, sim::PlatformSpec platform = cloud_pair(),
+inline EchoSetup make_echo(EchoClientConfig ccfg, EchoServerConfig scfg = {}, testbed::PlatformSpec platform = cloud_pair(),
                            std::uint64_t seed = 1) {
   EchoSetup s;
   sim::SimOptions o;
@@ -67,9 +67,9 @@ inline void start_prober(Env& env, std::vector<NodeId> peers, Duration period, s
   env.post(*tick);
 }
 
-inline sim::PlatformSpec cloud_nodes(const std::vector<NodeId>& names) {
-  sim::PlatformSpec p;
-  for (const auto& n : names) p.hosts.push_back(sim::presets::cloud_server(n));
+inline testbed::PlatformSpec cloud_nodes(const std::vector<NodeId>& names) {
+  testbed::PlatformSpec p;
+  for (const auto& n : names) p.hosts.push_back(testbed::presets::cloud_server(n));
   return p;
 }
 

@@ -16,8 +16,8 @@
 
 #include "dms/all.h"
 #include "sim/isolate.h"
-#include "sim/presets.h"
-#include "sim/sim_cluster.h"
+#include "testbed/presets.h"
+#include "testbed/sim_cluster.h"
 #include "sim/sim_world.h"
 #include "tests/checker/linearizability.h"
 #include "tests/dms/consensus/kv_client.h"
@@ -42,11 +42,11 @@ std::vector<NodeId> servers() {
   return out;
 }
 
-sim::PlatformSpec platform() {
-  sim::PlatformSpec p;
-  p.hosts.push_back(sim::presets::cloud_server("oms", "control"));
-  for (int i = 1; i <= kServers; ++i) p.hosts.push_back(sim::presets::cloud_server("ks" + std::to_string(i), "region-" + std::to_string(i)));
-  sim::HostSpec client = sim::presets::cloud_server("client", "edge");
+testbed::PlatformSpec platform() {
+  testbed::PlatformSpec p;
+  p.hosts.push_back(testbed::presets::cloud_server("oms", "control"));
+  for (int i = 1; i <= kServers; ++i) p.hosts.push_back(testbed::presets::cloud_server("ks" + std::to_string(i), "region-" + std::to_string(i)));
+  testbed::HostSpec client = testbed::presets::cloud_server("client", "edge");
   client.labels["role"] = "client";
   p.hosts.push_back(client);
   return p;
@@ -61,26 +61,26 @@ std::vector<NodeId> shuffled(Rng& rng, std::vector<NodeId> v) {
   return v;
 }
 
-sim::BlockMode any_mode(Rng& rng) { return rng.chance(0.5) ? sim::BlockMode::kDrop : sim::BlockMode::kReset; }
+testbed::BlockMode any_mode(Rng& rng) { return rng.chance(0.5) ? testbed::BlockMode::kDrop : testbed::BlockMode::kReset; }
 
 // A random fault schedule over [start, start + kFaultSpan], healed completely at its end. At most
 // one server is down at a time; the client and the OMS never crash (the client records the
 // history, the OMS is not replicated); clocks of servers only are skewed (the history uses the
 // client's clock).
-sim::FaultSchedule make_schedule(Rng& rng, Time start) {
-  sim::FaultSchedule s;
+testbed::FaultSchedule make_schedule(Rng& rng, Time start) {
+  testbed::FaultSchedule s;
   const std::vector<NodeId> ks = servers();
   std::vector<NodeId> reachable = ks;
   reachable.push_back("client");
   NodeId down;
   Time up_at = 0;
   Time t = start;
-  auto add = [&](sim::Fault f) { s.faults.push_back({t, std::move(f)}); };
+  auto add = [&](testbed::Fault f) { s.faults.push_back({t, std::move(f)}); };
   while (true) {
     t += rng.uniform_int(100, 500) * kMillisecond;
     if (t >= start + kFaultSpan) break;
     if (!down.empty() && t >= up_at) {
-      add(sim::RestartFault{down});
+      add(testbed::RestartFault{down});
       down.clear();
       continue;
     }
@@ -89,42 +89,42 @@ sim::FaultSchedule make_schedule(Rng& rng, Time start) {
       if (!down.empty()) continue;
       down = pick(rng, ks);
       up_at = t + rng.uniform_int(200, 3500) * kMillisecond;
-      if (rng.chance(0.2)) add(sim::TornWriteFault{down});
-      add(sim::CrashFault{down, rng.chance(0.25)});
+      if (rng.chance(0.2)) add(testbed::TornWriteFault{down});
+      add(testbed::CrashFault{down, rng.chance(0.25)});
     } else if (dice < 0.30) {
       std::vector<NodeId> nodes = shuffled(rng, reachable);
       const auto cut = static_cast<std::size_t>(rng.uniform_int(1, static_cast<std::int64_t>(nodes.size()) - 1));
-      add(sim::PartitionFault{{std::vector<NodeId>(nodes.begin(), nodes.begin() + static_cast<long>(cut)),
+      add(testbed::PartitionFault{{std::vector<NodeId>(nodes.begin(), nodes.begin() + static_cast<long>(cut)),
                                std::vector<NodeId>(nodes.begin() + static_cast<long>(cut), nodes.end())},
                               any_mode(rng)});
     } else if (dice < 0.37) {
       const NodeId from = pick(rng, reachable);
       const NodeId to = pick(rng, ks);
-      if (from != to) add(sim::OneWayPartitionFault{{from}, {to}, any_mode(rng)});
+      if (from != to) add(testbed::OneWayPartitionFault{{from}, {to}, any_mode(rng)});
     } else if (dice < 0.43) {
-      add(sim::BridgePartitionFault{shuffled(rng, reachable), any_mode(rng)});
+      add(testbed::BridgePartitionFault{shuffled(rng, reachable), any_mode(rng)});
     } else if (dice < 0.48) {
-      add(sim::MajoritiesRingFault{shuffled(rng, reachable), any_mode(rng)});
+      add(testbed::MajoritiesRingFault{shuffled(rng, reachable), any_mode(rng)});
     } else if (dice < 0.62) {
-      add(sim::HealFault{});
+      add(testbed::HealFault{});
     } else if (dice < 0.77) {
-      sim::LinkFaults f;
+      testbed::LinkFaults f;
       f.drop = rng.uniform(0, 0.15);
       f.duplicate = rng.uniform(0, 0.15);
       f.reorder = rng.uniform(0, 0.3);
       f.reorder_window = rng.uniform_int(1, 30) * kMillisecond;
       f.jitter = rng.uniform_int(0, 5) * kMillisecond;
-      add(sim::MessageFaultsFault{"*", "*", f});
+      add(testbed::MessageFaultsFault{"*", "*", f});
     } else if (dice < 0.85) {
-      add(sim::ClearMessageFaultsFault{});
+      add(testbed::ClearMessageFaultsFault{});
     } else if (dice < 0.95) {
-      add(sim::ClockFault{pick(rng, ks), rng.uniform_int(-300, 300) * kMillisecond, rng.uniform(-5e-3, 5e-3)});
+      add(testbed::ClockFault{pick(rng, ks), rng.uniform_int(-300, 300) * kMillisecond, rng.uniform(-5e-3, 5e-3)});
     }
   }
   t = start + kFaultSpan;
-  add(sim::HealFault{});
-  add(sim::ClearMessageFaultsFault{});
-  if (!down.empty()) add(sim::RestartFault{down});
+  add(testbed::HealFault{});
+  add(testbed::ClearMessageFaultsFault{});
+  if (!down.empty()) add(testbed::RestartFault{down});
   return s;
 }
 
@@ -142,9 +142,9 @@ std::string run_seed(std::uint64_t seed) {
   dms::register_all(dms);
   ClassRegistry classes;
   classes.add<KvStore>("KvStore");
-  sim::SimClusterOptions co;
+  testbed::SimClusterOptions co;
   co.oms_host = "oms";
-  sim::SimCluster cluster(world, classes, dms, co);
+  testbed::SimCluster cluster(world, classes, dms, co);
   // Boot functions run once the simulation runs; wait_registered counts the kernels booted so far.
   world.run_for(10 * kMillisecond);
   if (!cluster.wait_registered(5 * kSecond)) return "setup: kernel servers did not register";
@@ -158,7 +158,7 @@ std::string run_seed(std::uint64_t seed) {
   world.run_for(kSecond);  // the group fills up to three replicas
 
   Rng rng(seed * 0x9E3779B97F4A7C15ULL + 29);
-  const sim::FaultSchedule schedule = make_schedule(rng, world.now());
+  const testbed::FaultSchedule schedule = make_schedule(rng, world.now());
   world.schedule(schedule);
   checker::History history;
   bool stop = false;

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "dms/all.h"
-#include "sim/sim_cluster.h"
+#include "testbed/sim_cluster.h"
 #include "tests/dms/library/library_apps.h"
 
 namespace amino::testing {
@@ -16,24 +16,24 @@ class DmSimFaults : public ::testing::Test {
     classes_.add<SlowTally>("SlowTally");
     classes_.add<Workpad>("Workpad");
     dms::register_all(dms_);
-    sim::PlatformSpec p;
-    p.hosts.push_back(sim::HostSpec{"oms", 1e9, "control", {}});
-    for (int i = 1; i <= 3; ++i) p.hosts.push_back(sim::HostSpec{"ks" + std::to_string(i), 1e9, "region-1", {}});
-    p.hosts.push_back(sim::HostSpec{"cloud1", 1e9, "cloud", {{"tier", "cloud"}}});
-    p.hosts.push_back(sim::HostSpec{"client", 1e9, "edge", {{"role", "client"}}});
-    p.hosts.push_back(sim::HostSpec{"client2", 1e9, "edge", {{"role", "client"}}});
+    testbed::PlatformSpec p;
+    p.hosts.push_back(testbed::HostSpec{"oms", 1e9, "control", {}});
+    for (int i = 1; i <= 3; ++i) p.hosts.push_back(testbed::HostSpec{"ks" + std::to_string(i), 1e9, "region-1", {}});
+    p.hosts.push_back(testbed::HostSpec{"cloud1", 1e9, "cloud", {{"tier", "cloud"}}});
+    p.hosts.push_back(testbed::HostSpec{"client", 1e9, "edge", {{"role", "client"}}});
+    p.hosts.push_back(testbed::HostSpec{"client2", 1e9, "edge", {{"role", "client"}}});
     // A device far from everything (20 ms one-way uplink): placement DMs should bring objects to it.
-    p.hosts.push_back(sim::HostSpec{"phone", 1e8, "mobile", {{"role", "client"}}, 20 * kMillisecond});  // 10x slower CPU
+    p.hosts.push_back(testbed::HostSpec{"phone", 1e8, "mobile", {{"role", "client"}}, 20 * kMillisecond});  // 10x slower CPU
     sim::SimOptions so;
     so.seed = 5;
     so.platform = p;
     so.log_level = LogLevel::kError;
     world_ = std::make_unique<sim::SimWorld>(so);
-    sim::SimClusterOptions co;
+    testbed::SimClusterOptions co;
     co.oms_host = "oms";
     co.kernel.call_timeout = 10 * kSecond;
     co.oms.heartbeat_timeout = 1 * kSecond;
-    cluster_ = std::make_unique<sim::SimCluster>(*world_, classes_, dms_, co);
+    cluster_ = std::make_unique<testbed::SimCluster>(*world_, classes_, dms_, co);
     ASSERT_TRUE(cluster_->wait_registered(5 * kSecond));
   }
 
@@ -55,13 +55,13 @@ class DmSimFaults : public ::testing::Test {
     ASSERT_TRUE(moved.ok()) << moved.to_string();
   }
 
-  void partition(std::vector<std::vector<NodeId>> groups) { world_->apply(sim::PartitionFault{std::move(groups)}); }
-  void heal_at(Time t) { world_->schedule(t, sim::HealFault{}); }
+  void partition(std::vector<std::vector<NodeId>> groups) { world_->apply(testbed::PartitionFault{std::move(groups)}); }
+  void heal_at(Time t) { world_->schedule(t, testbed::HealFault{}); }
 
   ClassRegistry classes_;
   DmRegistry dms_;
   std::unique_ptr<sim::SimWorld> world_;
-  std::unique_ptr<sim::SimCluster> cluster_;
+  std::unique_ptr<testbed::SimCluster> cluster_;
 };
 
 const std::string kOnKs1 = "nodeSelector: [{key: name, operator: =, values: [ks1]}]\n";
@@ -94,7 +94,7 @@ TEST_F(DmSimFaults, LeaseCachingSurvivesACrashedLeaseHolder) {
   Stub s = create("class: Counter\nargs: [10]\ndmList: [{name: LeaseCaching, config: {leaseMs: 2000}}]\n" + kOnKs1);
   // client takes the lease and writes; its write-back happens on renew/release. Then it crashes.
   ASSERT_TRUE(call("client", s, "add", {Value(5)}).ok());
-  world_->apply(sim::CrashFault{"client"});
+  world_->apply(testbed::CrashFault{"client"});
   // client2 waits for the lease to expire and then sees the last state written back (10, maybe 15
   // if the holder wrote back before crashing) — never an error, never a hang.
   Stub s2;
@@ -119,7 +119,7 @@ TEST_F(DmSimFaults, WriteThroughCachingServesReadsDuringAPartition) {
 
 TEST_F(DmSimFaults, SerializableRpcUnderDuplicationAndReordering) {
   Stub s = create("class: SlowTally\ndmList: [{name: SerializableRPC}]\n" + kOnKs1);
-  world_->apply(sim::MessageFaultsFault{"*", "*", netfault::LinkFaults{0, 0.3, 0.5, 5 * kMillisecond, 0, 0}});
+  world_->apply(testbed::MessageFaultsFault{"*", "*", testbed::LinkFaults{0, 0.3, 0.5, 5 * kMillisecond, 0, 0}});
   auto done = std::make_shared<int>(0);
   for (int i = 0; i < 5; ++i) {
     world_->env("client").spawn("caller", [s, done] {
@@ -129,14 +129,14 @@ TEST_F(DmSimFaults, SerializableRpcUnderDuplicationAndReordering) {
   }
   world_->run_for(20 * kSecond);
   ASSERT_EQ(*done, 5);
-  world_->apply(sim::ClearMessageFaultsFault{});
+  world_->apply(testbed::ClearMessageFaultsFault{});
   Reply overlap = call("client", s, "max_overlap", {});
   ASSERT_TRUE(overlap.ok());
   EXPECT_EQ(overlap.value.as_int(), 1);  // never two calls inside the method at once
 }
 
 // Calls `method` `n` times from `from`, each `gap` apart (simulated time); returns the outcomes.
-std::vector<Reply> calls(sim::SimCluster& cluster, const NodeId& from, const Stub& s, const std::string& method,
+std::vector<Reply> calls(testbed::SimCluster& cluster, const NodeId& from, const Stub& s, const std::string& method,
                          ValueList args, int n, Duration gap, Duration timeout = 2 * kSecond) {
   std::vector<Reply> out;
   cluster.run_on(from, [&] {
@@ -149,7 +149,7 @@ std::vector<Reply> calls(sim::SimCluster& cluster, const NodeId& from, const Stu
 }
 
 // Where the object runs, asked through a stub that `from`'s kernel acquires.
-std::string where(sim::SimCluster& cluster, const Stub& s, const NodeId& from = "client") {
+std::string where(testbed::SimCluster& cluster, const Stub& s, const NodeId& from = "client") {
   Reply r = Reply::error(Code::kInternal, "did not finish");
   // 20 s: under message loss a lost control-plane request (e.g. to the OMS) costs its 5 s deadline.
   cluster.run_on(from, [&] { r = cluster.kernel(from).acquire(s.id()).invoke("where", {}, 20 * kSecond); }, 30 * kSecond);
@@ -159,7 +159,7 @@ std::string where(sim::SimCluster& cluster, const Stub& s, const NodeId& from = 
 TEST_F(DmSimFaults, ImmutableServesReadsAfterItsServerCrashed) {
   Stub s = create("class: Counter\nargs: [7]\ndmList: [{name: Immutable}]\n" + kOnKs1);
   ASSERT_EQ(call("client", s, "get", {}).value.as_int(), 7);  // fetches the state once
-  world_->apply(sim::CrashFault{"ks1"});
+  world_->apply(testbed::CrashFault{"ks1"});
   Reply r = call("client", s, "get", {});
   ASSERT_TRUE(r.ok()) << r.status.to_string();
   EXPECT_EQ(r.value.as_int(), 7);
@@ -167,7 +167,7 @@ TEST_F(DmSimFaults, ImmutableServesReadsAfterItsServerCrashed) {
 }
 
 TEST_F(DmSimFaults, KeepInCloudPlacesAndKeepsTheObjectOnTheCloudUnderLoss) {
-  world_->apply(sim::MessageFaultsFault{"*", "*", netfault::LinkFaults{0.05, 0, 0, 0, 0, 0}});
+  world_->apply(testbed::MessageFaultsFault{"*", "*", testbed::LinkFaults{0.05, 0, 0, 0, 0, 0}});
   Stub s = create("class: Workpad\ndmList: [{name: AtLeastOnceRPC}, {name: KeepInCloud}]\n");
   EXPECT_EQ(where(*cluster_, s), "cloud1");
 }
@@ -178,7 +178,7 @@ TEST_F(DmSimFaults, ExplicitMigrationMovesTheObjectUnderDuplicationAndReordering
                   "nodeSelector: [{key: name, operator: in, values: [ks1, ks2, ks3]}]\n");
   ASSERT_TRUE(call("client", s, "add", {Value(5)}).ok());
   const std::string target = where(*cluster_, s) == "ks2" ? "ks3" : "ks2";
-  world_->apply(sim::MessageFaultsFault{"*", "*", netfault::LinkFaults{0, 0.2, 0.3, 5 * kMillisecond, 0, 0}});
+  world_->apply(testbed::MessageFaultsFault{"*", "*", testbed::LinkFaults{0, 0.2, 0.3, 5 * kMillisecond, 0, 0}});
   Reply moved = call("client", s, "migrateTo", {Value(target)});
   ASSERT_TRUE(moved.ok()) << moved.status.to_string();
   EXPECT_EQ(where(*cluster_, s), target);
@@ -226,7 +226,7 @@ TEST_F(DmSimFaults, CodeOffloadingFallsBackToTheDeviceWhenTheCloudIsCutOff) {
 }
 
 TEST_F(DmSimFaults, KeepInPlaceKeepsTheObjectOnItsCreatorUnderLoss) {
-  world_->apply(sim::MessageFaultsFault{"*", "*", netfault::LinkFaults{0.05, 0, 0, 0, 0, 0}});
+  world_->apply(testbed::MessageFaultsFault{"*", "*", testbed::LinkFaults{0.05, 0, 0, 0, 0, 0}});
   Stub s = create("class: Workpad\ndmList: [{name: AtLeastOnceRPC}, {name: KeepInPlace}]\n", "phone");
   EXPECT_EQ(where(*cluster_, s, "phone"), "phone");
 }
@@ -240,7 +240,7 @@ TEST_F(DmSimFaults, CodeOffloadingPicksTheFasterSideAndSurvivesLosingTheCloud) {
     on_cloud += r.value.as_string() == "cloud1" ? 1 : 0;
   }
   EXPECT_GE(on_cloud, 15);
-  world_->apply(sim::CrashFault{"cloud1"});
+  world_->apply(testbed::CrashFault{"cloud1"});
   for (const auto& r : calls(*cluster_, "phone", s, "crunch", {Value(5e7)}, 3, 0, 10 * kSecond)) {
     ASSERT_TRUE(r.ok()) << r.status.to_string();
     EXPECT_EQ(r.value.as_string(), "phone");

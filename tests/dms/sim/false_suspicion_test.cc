@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "dms/all.h"
-#include "sim/sim_cluster.h"
+#include "testbed/sim_cluster.h"
 #include "tests/kernel/test_apps.h"
 
 namespace amino::testing {
@@ -18,24 +18,24 @@ class FalseSuspicion : public ::testing::Test {
   void SetUp() override {
     classes_.add<Counter>("Counter");
     dms::register_all(dms_);
-    sim::PlatformSpec p;
-    p.hosts.push_back(sim::HostSpec{"oms", 1e9, "control", {}});
-    for (int i = 1; i <= 3; ++i) p.hosts.push_back(sim::HostSpec{"ks" + std::to_string(i), 1e9, "region-1", {}});
+    testbed::PlatformSpec p;
+    p.hosts.push_back(testbed::HostSpec{"oms", 1e9, "control", {}});
+    for (int i = 1; i <= 3; ++i) p.hosts.push_back(testbed::HostSpec{"ks" + std::to_string(i), 1e9, "region-1", {}});
     // A spare server far away: replacing a replica there takes a while (a slow onFailure).
-    p.hosts.push_back(sim::HostSpec{"spare", 1e9, "region-2", {}, 400 * kMillisecond});
-    p.hosts.push_back(sim::HostSpec{"client", 1e9, "edge", {{"role", "client"}}});
+    p.hosts.push_back(testbed::HostSpec{"spare", 1e9, "region-2", {}, 400 * kMillisecond});
+    p.hosts.push_back(testbed::HostSpec{"client", 1e9, "edge", {{"role", "client"}}});
     sim::SimOptions so;
     so.seed = 11;
     so.platform = p;
     so.log_level = LogLevel::kError;
     world_ = std::make_unique<sim::SimWorld>(so);
-    sim::SimClusterOptions co;
+    testbed::SimClusterOptions co;
     co.oms_host = "oms";
     co.kernel.call_timeout = 5 * kSecond;
     co.kernel.heartbeat_period = 200 * kMillisecond;
     co.oms.heartbeat_timeout = 1 * kSecond;
     co.client_only = {"client"};
-    cluster_ = std::make_unique<sim::SimCluster>(*world_, classes_, dms_, co);
+    cluster_ = std::make_unique<testbed::SimCluster>(*world_, classes_, dms_, co);
     ASSERT_TRUE(cluster_->wait_registered(5 * kSecond));
   }
 
@@ -86,7 +86,7 @@ class FalseSuspicion : public ::testing::Test {
   ClassRegistry classes_;
   DmRegistry dms_;
   std::unique_ptr<sim::SimWorld> world_;
-  std::unique_ptr<sim::SimCluster> cluster_;
+  std::unique_ptr<testbed::SimCluster> cluster_;
 };
 
 const std::string kOnKs1 = "nodeSelector: [{key: name, operator: =, values: [ks1]}]\n";
@@ -96,9 +96,9 @@ const std::string kRsmOnKs = "dmList: [{name: ConsensusRSM, config: {replicas: 3
 TEST_F(FalseSuspicion, OmsPausedPastTheHeartbeatTimeoutBlamesNoOne) {
   Stub plain = create("class: Counter\nargs: [0]\n" + kOnKs1);
   ASSERT_TRUE(call_until_ok(plain, "add", {Value(1)}).ok());
-  world_->apply(sim::PauseFault{"oms"});
+  world_->apply(testbed::PauseFault{"oms"});
   idle(3 * kSecond);  // three heartbeat timeouts of silence, all of it the OMS's own
-  world_->apply(sim::ResumeFault{"oms"});
+  world_->apply(testbed::ResumeFault{"oms"});
   idle(2 * kSecond);
   EXPECT_FALSE(has_event("declared dead")) << events();
   EXPECT_TRUE(has_event("OMS was unresponsive")) << events();
@@ -114,19 +114,19 @@ TEST_F(FalseSuspicion, OmsPausedPastTheHeartbeatTimeoutBlamesNoOne) {
 TEST_F(FalseSuspicion, ServerBackDuringOnFailureIsReconciledByEachGroup) {
   // The spare is down while the RSM is placed, so its replicas are on ks1..ks3 (a Raft leader 400 ms
   // away would not keep up with the clients' attempt timeouts); it is the only place for a new one.
-  world_->apply(sim::CrashFault{"spare"});
+  world_->apply(testbed::CrashFault{"spare"});
   ASSERT_TRUE(run_until_event("spare missed its heartbeats")) << events();
   Stub rsm = create("class: Counter\nargs: [0]\n" + kRsmOnKs);  // created first: its onFailure runs first
   Stub plain = create("class: Counter\nargs: [0]\n" + kOnKs1);
-  world_->apply(sim::RestartFault{"spare"});
+  world_->apply(testbed::RestartFault{"spare"});
   std::int64_t acked = 0;
   for (int i = 0; i < 5; ++i) acked += call_until_ok(rsm, "add", {Value(1)}).ok() ? 1 : 0;
   ASSERT_TRUE(call_until_ok(plain, "add", {Value(1)}).ok());
   ASSERT_TRUE(run_until_event("kernel server spare registered") || has_event("spare is back")) << events();
 
-  world_->apply(sim::PauseFault{"ks1"});
+  world_->apply(testbed::PauseFault{"ks1"});
   ASSERT_TRUE(run_until_event("ks1 missed its heartbeats")) << events();
-  world_->apply(sim::ResumeFault{"ks1"});  // back at once, while onFailure is being handled
+  world_->apply(testbed::ResumeFault{"ks1"});  // back at once, while onFailure is being handled
   ASSERT_TRUE(run_until_event("kernel server ks1 is back")) << events();
   idle(5 * kSecond);
 
@@ -151,11 +151,11 @@ TEST_F(FalseSuspicion, OneWayHeartbeatPartitionHealsIntoAvailability) {
   std::int64_t acked = 0;
   for (int i = 0; i < 3; ++i) acked += call_until_ok(rsm, "add", {Value(1)}).ok() ? 1 : 0;
   // ks1 hears everyone and everyone but the OMS hears ks1.
-  world_->apply(sim::OneWayPartitionFault{{"ks1"}, {"oms"}});
+  world_->apply(testbed::OneWayPartitionFault{{"ks1"}, {"oms"}});
   ASSERT_TRUE(run_until_event("ks1 missed its heartbeats")) << events();
   for (int i = 0; i < 3; ++i) acked += call_until_ok(rsm, "add", {Value(1)}).ok() ? 1 : 0;
   idle(2 * kSecond);
-  world_->apply(sim::HealFault{});
+  world_->apply(testbed::HealFault{});
   ASSERT_TRUE(run_until_event("kernel server ks1 is back")) << events();
   Reply r = call_until_ok(plain, "add", {Value(5)});
   ASSERT_TRUE(r.ok()) << r.status.to_string() << "\n" << events();

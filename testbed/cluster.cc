@@ -1,0 +1,12 @@
+#include "testbed/cluster.h"
+
+namespace amino::testbed {
+
+KernelOptions kernel_options_for(const HostSpec& host, KernelOptions defaults) {
+  if (!host.region.empty()) defaults.region = host.region;
+  for (const auto& [k, v] : host.labels) defaults.labels[k] = v;
+  defaults.labels["name"] = host.name;
+  return defaults;
+}
+
+}  // namespace amino::testbed

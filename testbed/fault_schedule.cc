@@ -1,0 +1,385 @@
+#include "testbed/fault_schedule.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <stdexcept>
+
+#include "testbed/partitions.h"
+
+namespace amino::testbed {
+
+using nlohmann::json;
+
+namespace {
+
+template <class... Ts> struct Overloaded : Ts... { using Ts::operator()...; };
+template <class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
+
+BlockMode mode_from(const json& j) {
+  const auto s = j.value("mode", std::string("drop"));
+  auto m = parse_block_mode(s);
+  if (!m) throw std::invalid_argument("unknown partition mode '" + s + "' (use drop or reset)");
+  return *m;
+}
+
+// A time or duration field in nanoseconds (`fallback` when absent). nlohmann's get<std::int64_t>
+// casts any float, and a float past the int64 range (1e300) is undefined behaviour, so such values
+// are rejected here (found by fuzz/fault_schedule_fuzz). In-range floats still truncate as before.
+Duration nanoseconds(const json& j, const char* key, Duration fallback) {
+  if (!j.is_object() || !j.contains(key)) return fallback;
+  const json& v = j.at(key);
+  constexpr double kLimit = 9.2e18;  // just inside +-2^63
+  const bool fits = v.is_number_unsigned()  ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)
+                    : v.is_number_integer() ? true
+                    : v.is_number_float()   ? std::isfinite(v.get<double>()) && std::fabs(v.get<double>()) < kLimit
+                                            : false;
+  if (!fits) throw std::invalid_argument(std::string(key) + " must be a number of nanoseconds within int64, not " + v.dump());
+  return v.get<Duration>();
+}
+
+json link_faults_json(const LinkFaults& f) {
+  return {{"drop", f.drop},       {"duplicate", f.duplicate}, {"reorder", f.reorder},
+          {"reorder_window_ns", f.reorder_window}, {"delay_ns", f.delay}, {"jitter_ns", f.jitter}};
+}
+
+LinkFaults link_faults_from(const json& j) {
+  LinkFaults f;
+  f.drop = j.value("drop", 0.0);
+  f.duplicate = j.value("duplicate", 0.0);
+  f.reorder = j.value("reorder", 0.0);
+  f.reorder_window = nanoseconds(j, "reorder_window_ns", 0);
+  f.delay = nanoseconds(j, "delay_ns", 0);
+  f.jitter = nanoseconds(j, "jitter_ns", 0);
+  return f;
+}
+
+using Parser = std::function<Fault(const json&)>;
+
+const std::map<std::string, Parser>& parsers() {
+  static const std::map<std::string, Parser> table = {
+      {"partition", [](const json& j) -> Fault {
+         return PartitionFault{j.at("groups").get<std::vector<std::vector<NodeId>>>(), mode_from(j)};
+       }},
+      {"partition_one_way", [](const json& j) -> Fault {
+         return OneWayPartitionFault{j.at("from").get<std::vector<NodeId>>(), j.at("to").get<std::vector<NodeId>>(),
+                                     mode_from(j)};
+       }},
+      {"partition_bridge",
+       [](const json& j) -> Fault { return BridgePartitionFault{j.at("nodes").get<std::vector<NodeId>>(), mode_from(j)}; }},
+      {"partition_majorities_ring",
+       [](const json& j) -> Fault { return MajoritiesRingFault{j.at("nodes").get<std::vector<NodeId>>(), mode_from(j)}; }},
+      {"heal", [](const json&) -> Fault { return HealFault{}; }},
+      {"link", [](const json& j) -> Fault {
+         LinkChangeFault f{j.at("link").get<std::string>(), std::nullopt, std::nullopt};
+         if (j.contains("latency_ns")) f.latency = nanoseconds(j, "latency_ns", 0);
+         if (j.contains("bandwidth")) f.bandwidth = j.at("bandwidth").get<double>();
+         return f;
+       }},
+      {"message_faults", [](const json& j) -> Fault {
+         return MessageFaultsFault{j.value("from", std::string("*")), j.value("to", std::string("*")),
+                                   link_faults_from(j.value("faults", json::object()))};
+       }},
+      {"clear_message_faults", [](const json&) -> Fault { return ClearMessageFaultsFault{}; }},
+      {"crash", [](const json& j) -> Fault { return CrashFault{j.at("node").get<NodeId>(), j.value("wipe_storage", false)}; }},
+      {"restart", [](const json& j) -> Fault { return RestartFault{j.at("node").get<NodeId>()}; }},
+      {"pause", [](const json& j) -> Fault { return PauseFault{j.at("node").get<NodeId>()}; }},
+      {"resume", [](const json& j) -> Fault { return ResumeFault{j.at("node").get<NodeId>()}; }},
+      {"clock", [](const json& j) -> Fault {
+         return ClockFault{j.at("node").get<NodeId>(), nanoseconds(j, "offset_ns", 0), j.value("drift", 0.0)};
+       }},
+      {"torn_write", [](const json& j) -> Fault { return TornWriteFault{j.at("node").get<NodeId>()}; }},
+  };
+  return table;
+}
+
+void need_node(const PlatformSpec& p, const NodeId& n, const std::string& who, std::vector<std::string>& errors) {
+  if (!p.has_host(n)) errors.push_back(who + ": unknown node '" + n + "'");
+}
+
+void need_nodes(const PlatformSpec& p, const std::vector<NodeId>& ns, const std::string& who,
+                std::vector<std::string>& errors) {
+  for (const auto& n : ns) need_node(p, n, who, errors);
+}
+
+bool link_exists(const PlatformSpec& p, const std::string& link) {
+  for (const auto& h : p.hosts) {
+    if (uplink_name(h.name) == link) return true;
+  }
+  for (const auto& l : p.links) {
+    if (link_name(l) == link) return true;
+  }
+  return false;
+}
+
+void check_groups(const std::vector<std::vector<NodeId>>& groups, const std::string& who,
+                  std::vector<std::string>& errors) {
+  if (std::string e = testbed::check_groups(groups); !e.empty()) errors.push_back(who + ": " + e);
+}
+
+// Per-node lifecycle used to check the order of node faults within a schedule.
+struct NodeLife {
+  bool up = true;
+  bool paused = false;
+};
+
+std::string lifecycle_error(const Fault& f, std::map<NodeId, NodeLife>& life) {
+  return std::visit(
+      Overloaded{
+          [&](const CrashFault& c) -> std::string {
+            auto& l = life[c.node];
+            if (!l.up) return "crash of node '" + c.node + "' which is already crashed";
+            l = {false, false};
+            return {};
+          },
+          [&](const RestartFault& r) -> std::string {
+            auto& l = life[r.node];
+            if (l.up) return "restart of node '" + r.node + "' which is up";
+            l.up = true;
+            return {};
+          },
+          [&](const PauseFault& p) -> std::string {
+            auto& l = life[p.node];
+            if (!l.up || l.paused) return "pause of node '" + p.node + "' which is crashed or already paused";
+            l.paused = true;
+            return {};
+          },
+          [&](const ResumeFault& r) -> std::string {
+            auto& l = life[r.node];
+            if (!l.paused) return "resume of node '" + r.node + "' which is not paused";
+            l.paused = false;
+            return {};
+          },
+          [](const auto&) -> std::string { return {}; },
+      },
+      f);
+}
+
+}  // namespace
+
+const char* fault_type(const Fault& f) {
+  return std::visit(Overloaded{
+                        [](const PartitionFault&) { return "partition"; },
+                        [](const OneWayPartitionFault&) { return "partition_one_way"; },
+                        [](const BridgePartitionFault&) { return "partition_bridge"; },
+                        [](const MajoritiesRingFault&) { return "partition_majorities_ring"; },
+                        [](const HealFault&) { return "heal"; },
+                        [](const LinkChangeFault&) { return "link"; },
+                        [](const MessageFaultsFault&) { return "message_faults"; },
+                        [](const ClearMessageFaultsFault&) { return "clear_message_faults"; },
+                        [](const CrashFault&) { return "crash"; },
+                        [](const RestartFault&) { return "restart"; },
+                        [](const PauseFault&) { return "pause"; },
+                        [](const ResumeFault&) { return "resume"; },
+                        [](const ClockFault&) { return "clock"; },
+                        [](const TornWriteFault&) { return "torn_write"; },
+                    },
+                    f);
+}
+
+json fault_to_json(const Fault& f) {
+  json j = std::visit(
+      Overloaded{
+          [](const PartitionFault& p) -> json { return {{"groups", p.groups}, {"mode", block_mode_name(p.mode)}}; },
+          [](const OneWayPartitionFault& p) -> json {
+            return {{"from", p.from}, {"to", p.to}, {"mode", block_mode_name(p.mode)}};
+          },
+          [](const BridgePartitionFault& p) -> json { return {{"nodes", p.nodes}, {"mode", block_mode_name(p.mode)}}; },
+          [](const MajoritiesRingFault& p) -> json { return {{"nodes", p.nodes}, {"mode", block_mode_name(p.mode)}}; },
+          [](const HealFault&) -> json { return json::object(); },
+          [](const LinkChangeFault& l) -> json {
+            json o = {{"link", l.link}};
+            if (l.latency) o["latency_ns"] = *l.latency;
+            if (l.bandwidth) o["bandwidth"] = *l.bandwidth;
+            return o;
+          },
+          [](const MessageFaultsFault& m) -> json {
+            return {{"from", m.from}, {"to", m.to}, {"faults", link_faults_json(m.faults)}};
+          },
+          [](const ClearMessageFaultsFault&) -> json { return json::object(); },
+          [](const CrashFault& c) -> json { return {{"node", c.node}, {"wipe_storage", c.wipe_storage}}; },
+          [](const RestartFault& r) -> json { return {{"node", r.node}}; },
+          [](const PauseFault& p) -> json { return {{"node", p.node}}; },
+          [](const ResumeFault& r) -> json { return {{"node", r.node}}; },
+          [](const ClockFault& c) -> json { return {{"node", c.node}, {"offset_ns", c.offset}, {"drift", c.drift}}; },
+          [](const TornWriteFault& t) -> json { return {{"node", t.node}}; },
+      },
+      f);
+  j["type"] = fault_type(f);
+  return j;
+}
+
+Fault fault_from_json(const json& j) {
+  if (!j.is_object() || !j.contains("type")) throw std::invalid_argument("fault JSON needs a \"type\" field: " + j.dump());
+  const auto type = j.at("type").get<std::string>();
+  auto it = parsers().find(type);
+  if (it == parsers().end()) throw std::invalid_argument("unknown fault type '" + type + "'");
+  try {
+    return it->second(j);
+  } catch (const json::exception& e) {
+    throw std::invalid_argument("bad '" + type + "' fault " + j.dump() + ": " + e.what());
+  }
+}
+
+json schedule_to_json(const FaultSchedule& s) {
+  json arr = json::array();
+  for (const auto& sf : s.faults) {
+    json j = fault_to_json(sf.fault);
+    j["at_ns"] = sf.at;
+    arr.push_back(std::move(j));
+  }
+  return {{"faults", arr}};
+}
+
+FaultSchedule schedule_from_json(const json& j) {
+  FaultSchedule s;
+  for (const auto& f : j.at("faults")) s.faults.push_back({nanoseconds(f, "at_ns", 0), fault_from_json(f)});
+  return s;
+}
+
+std::string describe(const Fault& f) {
+  json j = fault_to_json(f);
+  j.erase("type");
+  return std::string(fault_type(f)) + " " + j.dump();
+}
+
+std::vector<std::string> validate(const Fault& f, const PlatformSpec& p) {
+  std::vector<std::string> errors;
+  const std::string who = fault_type(f);
+  std::visit(Overloaded{
+                 [&](const PartitionFault& x) {
+                   for (const auto& g : x.groups) need_nodes(p, g, who, errors);
+                   if (x.groups.size() < 2) errors.push_back(who + ": needs at least two groups");
+                   check_groups(x.groups, who, errors);
+                 },
+                 [&](const OneWayPartitionFault& x) {
+                   need_nodes(p, x.from, who, errors);
+                   need_nodes(p, x.to, who, errors);
+                   check_groups({x.from, x.to}, who, errors);
+                 },
+                 [&](const BridgePartitionFault& x) {
+                   need_nodes(p, x.nodes, who, errors);
+                   if (x.nodes.size() < 3) errors.push_back(who + ": needs at least 3 nodes");
+                   check_groups({x.nodes}, who, errors);
+                 },
+                 [&](const MajoritiesRingFault& x) {
+                   need_nodes(p, x.nodes, who, errors);
+                   if (x.nodes.size() < 3) errors.push_back(who + ": needs at least 3 nodes");
+                   check_groups({x.nodes}, who, errors);
+                 },
+                 [&](const LinkChangeFault& x) {
+                   if (!link_exists(p, x.link)) errors.push_back(who + ": unknown link '" + x.link + "'");
+                   if (x.latency && *x.latency < 0) errors.push_back(who + ": negative latency");
+                   if (x.bandwidth && !(*x.bandwidth > 0)) errors.push_back(who + ": bandwidth must be > 0");
+                   if (!x.latency && !x.bandwidth) errors.push_back(who + ": changes neither latency nor bandwidth");
+                 },
+                 [&](const MessageFaultsFault& x) {
+                   if (x.from != "*") need_node(p, x.from, who, errors);
+                   if (x.to != "*") need_node(p, x.to, who, errors);
+                   if (std::string e = x.faults.check(); !e.empty()) errors.push_back(who + ": " + e);
+                 },
+                 [&](const CrashFault& x) { need_node(p, x.node, who, errors); },
+                 [&](const RestartFault& x) { need_node(p, x.node, who, errors); },
+                 [&](const PauseFault& x) { need_node(p, x.node, who, errors); },
+                 [&](const ResumeFault& x) { need_node(p, x.node, who, errors); },
+                 [&](const ClockFault& x) {
+                   need_node(p, x.node, who, errors);
+                   if (!(x.drift > -1.0)) errors.push_back(who + ": drift must be > -1 (the clock must move forward)");
+                 },
+                 [&](const TornWriteFault& x) { need_node(p, x.node, who, errors); },
+                 [](const auto&) {},
+             },
+             f);
+  return errors;
+}
+
+std::vector<std::string> validate(const FaultSchedule& s, const PlatformSpec& p) {
+  std::vector<std::string> errors;
+  std::vector<const ScheduledFault*> order;
+  for (const auto& sf : s.faults) order.push_back(&sf);
+  std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->at < b->at; });
+  std::map<NodeId, NodeLife> life;
+  for (const ScheduledFault* sf : order) {
+    const std::string at = "at " + std::to_string(to_seconds(sf->at)) + " s: ";
+    if (sf->at < 0) errors.push_back(at + "negative time");
+    for (auto& e : validate(sf->fault, p)) errors.push_back(at + e);
+    if (auto e = lifecycle_error(sf->fault, life); !e.empty()) errors.push_back(at + e);
+  }
+  return errors;
+}
+
+bool is_message_fault(const Fault& f) {
+  return std::holds_alternative<PartitionFault>(f) || std::holds_alternative<OneWayPartitionFault>(f) ||
+         std::holds_alternative<BridgePartitionFault>(f) || std::holds_alternative<MajoritiesRingFault>(f) ||
+         std::holds_alternative<HealFault>(f) || std::holds_alternative<MessageFaultsFault>(f) ||
+         std::holds_alternative<ClearMessageFaultsFault>(f);
+}
+
+namespace {
+
+std::vector<NodeId> ids(const std::vector<NodeId>& names, const std::function<NodeId(const NodeId&)>& id_of) {
+  std::vector<NodeId> out;
+  out.reserve(names.size());
+  for (const auto& n : names) out.push_back(id_of(n));
+  return out;
+}
+
+void set_message_faults(const MessageFaultsFault& m, FaultState& state, const std::vector<NodeId>& all_nodes,
+                        const std::function<NodeId(const NodeId&)>& id_of) {
+  if (m.from == "*" && m.to == "*") {
+    state.set_default(m.faults);
+  } else if (m.from == "*") {
+    state.set_for_destination(id_of(m.to), m.faults);
+  } else if (m.to != "*") {
+    state.set_for_pair(id_of(m.from), id_of(m.to), m.faults);
+  } else {
+    for (const auto& n : all_nodes) {
+      if (n != m.from) state.set_for_pair(id_of(m.from), id_of(n), m.faults);
+    }
+  }
+}
+
+}  // namespace
+
+bool apply_message_fault(const Fault& f, FaultState& state, const std::vector<NodeId>& all_nodes,
+                         const std::function<NodeId(const NodeId&)>& id_of) {
+  if (!is_message_fault(f)) return false;
+  std::visit(
+      Overloaded{
+          [&](const PartitionFault& p) {
+            std::vector<std::vector<NodeId>> groups;
+            for (const auto& g : p.groups) groups.push_back(ids(g, id_of));
+            state.block_all(full_partition(groups), p.mode);
+          },
+          [&](const OneWayPartitionFault& p) {
+            state.block_all(one_way_partition(ids(p.from, id_of), ids(p.to, id_of)), p.mode);
+          },
+          [&](const BridgePartitionFault& p) { state.block_all(bridge_partition(ids(p.nodes, id_of)), p.mode); },
+          [&](const MajoritiesRingFault& p) {
+            state.block_all(majorities_ring_partition(ids(p.nodes, id_of)), p.mode);
+          },
+          [&](const HealFault&) { state.heal(); },
+          [&](const MessageFaultsFault& m) { set_message_faults(m, state, all_nodes, id_of); },
+          [&](const ClearMessageFaultsFault&) { state.clear_message_faults(); },
+          [&](const auto&) {},
+      },
+      f);
+  return true;
+}
+
+std::string sockets_unsupported(const Fault& f) {
+  if (is_message_fault(f) || std::holds_alternative<CrashFault>(f) || std::holds_alternative<RestartFault>(f)) return "";
+  if (std::holds_alternative<LinkChangeFault>(f)) {
+    return "'link' changes SimGrid links; on sockets use message_faults delay_ns/jitter_ns instead";
+  }
+  if (std::holds_alternative<PauseFault>(f) || std::holds_alternative<ResumeFault>(f)) {
+    return "pause/resume is SIGSTOP/SIGCONT of a kernel-server process; a LoopbackCluster runs every node in one "
+           "process and cannot pause one of them";
+  }
+  if (std::holds_alternative<ClockFault>(f)) return "'clock' needs simulated clocks; real clocks cannot be skewed per node";
+  return "'torn_write' needs the simulated disk";
+}
+
+}  // namespace amino::testbed

@@ -1,0 +1,148 @@
+#include "testbed/inproc_cluster.h"
+
+#include <stdexcept>
+
+namespace amino::testbed {
+
+namespace {
+
+template <class... Ts> struct Overloaded : Ts... { using Ts::operator()...; };
+template <class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
+
+inproc::WorldOptions world_options(const InProcClusterOptions& o) {
+  inproc::WorldOptions w;
+  w.seed = o.seed;
+  w.latency = o.latency;
+  return w;
+}
+
+}  // namespace
+
+InProcCluster::InProcCluster(const ClassRegistry& classes, const DmRegistry& dms, InProcClusterOptions options)
+    : classes_(classes), dms_(dms), options_(std::move(options)), world_(world_options(options_)),
+      fault_rng_(options_.seed ^ 0x5EEDFA17ULL) {
+  options_.platform.check();
+  if (!options_.platform.has_host(options_.oms_host)) {
+    throw std::invalid_argument("the OMS host " + options_.oms_host + " is not on the platform");
+  }
+  options_.kernel.oms = options_.oms_host;
+  // Platform order: it is the order nodes fork the world's Rng and start.
+  for (const auto& h : options_.platform.hosts) nodes_[h.name].host = &h;
+  boot(node(options_.oms_host), world_.add_node(options_.oms_host));
+  for (const auto& h : options_.platform.hosts) {
+    if (h.name != options_.oms_host) boot(node(h.name), world_.add_node(h.name));
+  }
+}
+
+InProcCluster::~InProcCluster() = default;
+
+void InProcCluster::boot(Node& n, Env& env) {
+  auto life = std::make_unique<Incarnation>();
+  life->faulty = std::make_unique<FaultyEnv>(env, fault_state_, fault_rng_.fork());
+  if (n.host->name == options_.oms_host) {
+    // The OMS keeps its state in memory only (as on the other backends): a restarted OMS starts empty.
+    life->oms_rpc = std::make_unique<Rpc>(*life->faulty);
+    life->oms = std::make_unique<Oms>(*life->oms_rpc, dms_, options_.oms);
+    life->oms->start();
+  } else {
+    const KernelOptions ko = kernel_options_for(*n.host, options_.kernel);
+    life->kernel = std::make_unique<Kernel>(*life->faulty, classes_, dms_, ko);
+    life->kernel->start();
+  }
+  n.current = life.get();
+  n.lives.push_back(std::move(life));
+}
+
+bool InProcCluster::wait_registered(Duration limit) {
+  const std::size_t servers = nodes_.size() - 1;
+  return world_.run_until(
+      [this, servers] {
+        const Node& o = node(options_.oms_host);
+        return o.current != nullptr && o.current->oms->nodes().size() == servers;
+      },
+      world_.now() + limit);
+}
+
+bool InProcCluster::run_on(const NodeId& name, std::function<void()> fn, Duration limit) {
+  auto done = std::make_shared<bool>(false);
+  env(name).spawn("task", [fn = std::move(fn), done] {
+    fn();
+    *done = true;
+  });
+  return world_.run_until([done] { return *done; }, world_.now() + limit);
+}
+
+void InProcCluster::check(const Fault& fault) const {
+  std::vector<std::string> problems = validate(fault, options_.platform);
+  const bool supported = is_message_fault(fault) || std::holds_alternative<CrashFault>(fault) ||
+                         std::holds_alternative<RestartFault>(fault);
+  if (!supported) problems.push_back("not on the in-process backend (message faults, crash and restart only)");
+  if (problems.empty()) return;
+  std::string msg = describe(fault) + ":";
+  for (const auto& p : problems) msg += " " + p + ";";
+  throw std::invalid_argument(msg);
+}
+
+void InProcCluster::apply(const Fault& fault) {
+  check(fault);
+  if (apply_message_fault(fault, *fault_state_, host_names(), [](const NodeId& n) { return n; })) return;
+  std::visit(Overloaded{
+                 [&](const CrashFault& c) {
+                   Node& n = node(c.node);
+                   if (n.current == nullptr) throw std::invalid_argument("crash of " + c.node + ", which is down");
+                   world_.crash(c.node);
+                   n.current = nullptr;
+                   n.wiped = c.wipe_storage;
+                 },
+                 [&](const RestartFault& r) {
+                   Node& n = node(r.node);
+                   if (n.current != nullptr) throw std::invalid_argument("restart of " + r.node + ", which is up");
+                   boot(n, world_.restart(r.node, /*keep_storage=*/!n.wiped));
+                 },
+                 [&](const auto&) {},  // rejected by check()
+             },
+             fault);
+}
+
+void InProcCluster::schedule(Duration after, const Fault& fault) {
+  check(fault);
+  world_.at(world_.now() + std::max<Duration>(after, 0), [this, fault] {
+    try {
+      apply(fault);
+    } catch (const std::exception& e) {
+      errors_.push_back("fault " + describe(fault) + ": " + e.what());
+    }
+  });
+}
+
+std::vector<NodeId> InProcCluster::host_names() const {
+  std::vector<NodeId> out;
+  for (const auto& h : options_.platform.hosts) out.push_back(h.name);
+  return out;
+}
+
+InProcCluster::Node& InProcCluster::node(const NodeId& name) {
+  auto it = nodes_.find(name);
+  if (it == nodes_.end()) throw std::invalid_argument("unknown host '" + name + "'");
+  return it->second;
+}
+
+Kernel& InProcCluster::kernel(const NodeId& name) {
+  Node& n = node(name);
+  if (n.current == nullptr || !n.current->kernel) throw std::invalid_argument(name + " runs no kernel server now");
+  return *n.current->kernel;
+}
+
+Oms& InProcCluster::oms() {
+  Node& n = node(options_.oms_host);
+  if (n.current == nullptr) throw std::logic_error("the OMS is down");
+  return *n.current->oms;
+}
+
+Env& InProcCluster::env(const NodeId& name) {
+  Node& n = node(name);
+  if (n.current == nullptr) throw std::invalid_argument(name + " is down");
+  return *n.current->faulty;
+}
+
+}  // namespace amino::testbed

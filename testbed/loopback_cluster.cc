@@ -1,0 +1,224 @@
+#include "testbed/loopback_cluster.h"
+
+#include <unistd.h>
+
+#include <stdexcept>
+
+namespace amino::testbed {
+
+namespace {
+
+template <class... Ts> struct Overloaded : Ts... { using Ts::operator()...; };
+template <class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& e : v) out += (out.empty() ? "" : "; ") + e;
+  return out;
+}
+
+std::filesystem::path fresh_storage_root() {
+  static int counter = 0;
+  return std::filesystem::temp_directory_path() /
+         ("amino-loopback-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+}
+
+}  // namespace
+
+std::vector<std::string> validate_for_sockets(const FaultSchedule& schedule, const PlatformSpec& platform) {
+  std::vector<std::string> errors = validate(schedule, platform);
+  for (const auto& f : schedule.faults) {
+    const std::string why = sockets_unsupported(f.fault);
+    if (!why.empty()) errors.push_back(describe(f.fault) + ": not on the sockets backend: " + why);
+  }
+  return errors;
+}
+
+LoopbackCluster::LoopbackCluster(const ClassRegistry& classes, const DmRegistry& dms, LoopbackClusterOptions options)
+    : classes_(classes), dms_(dms), options_(std::move(options)) {
+  options_.platform.check();
+  if (!options_.platform.has_host(options_.oms_host)) {
+    throw std::invalid_argument("the OMS host " + options_.oms_host + " is not on the platform");
+  }
+  if (options_.storage_root.empty()) {
+    options_.storage_root = fresh_storage_root();
+    own_storage_root_ = true;
+  }
+  Rng seeds(options_.seed);
+  for (const auto& h : options_.platform.hosts) {
+    Node& n = nodes_[h.name];
+    n.host = &h;
+    n.storage_dir = options_.storage_root / h.name;
+    n.rng = seeds.fork();
+  }
+  // The OMS first: kernel servers need its address.
+  boot(node(options_.oms_host));
+  options_.kernel.oms = node(options_.oms_host).address;
+  for (auto& [name, n] : nodes_) {
+    if (name != options_.oms_host) boot(n);
+  }
+  set_paths();
+}
+
+LoopbackCluster::~LoopbackCluster() {
+  for (auto& [name, n] : nodes_) {
+    if (n.current != nullptr) n.current->sockets->kill();
+  }
+  if (own_storage_root_) {
+    std::error_code ec;
+    std::filesystem::remove_all(options_.storage_root, ec);
+  }
+}
+
+void LoopbackCluster::boot(Node& n) {
+  const std::string& name = n.host->name;
+  auto life = std::make_unique<Incarnation>();
+  sockets::SocketsEnvOptions so;
+  so.port = n.port;  // 0 the first time; the same port after a restart
+  so.storage_dir = n.storage_dir;
+  so.seed = n.rng.next();
+  so.min_log_level = options_.log_level;
+  so.cluster_key = options_.cluster_key;
+  life->sockets = std::make_unique<sockets::SocketsEnv>(loop_, so);
+  n.port = life->sockets->port();
+  n.address = life->sockets->self();
+  life->faulty = std::make_unique<FaultyEnv>(*life->sockets, fault_state_, n.rng.fork());
+  if (name == options_.oms_host) {
+    // The OMS keeps its state in memory only (as in simulation): a restarted OMS starts empty.
+    life->oms_rpc = std::make_unique<Rpc>(*life->faulty);
+    life->oms = std::make_unique<Oms>(*life->oms_rpc, dms_, options_.oms);
+    life->oms->start();
+  } else {
+    const KernelOptions ko = kernel_options_for(*n.host, options_.kernel);
+    life->kernel = std::make_unique<Kernel>(*life->faulty, classes_, dms_, ko);
+    life->kernel->start();
+  }
+  n.current = life.get();
+  n.lives.push_back(std::move(life));
+}
+
+void LoopbackCluster::crash(Node& n, bool wipe_storage) {
+  if (n.current == nullptr) throw std::invalid_argument("crash of " + n.host->name + ", which is down");
+  n.current->sockets->kill();
+  n.current = nullptr;
+  if (wipe_storage) {
+    std::error_code ec;
+    std::filesystem::remove_all(n.storage_dir, ec);
+  }
+}
+
+void LoopbackCluster::set_paths() {
+  if (!options_.emulate_network) return;
+  const auto& p = options_.platform;
+  for (const auto& [a, na] : nodes_) {
+    for (const auto& [b, nb] : nodes_) {
+      if (a != b) fault_state_->set_path(na.address, nb.address, {p.path_latency(a, b), p.path_bandwidth(a, b)});
+    }
+  }
+}
+
+bool LoopbackCluster::wait_registered(Duration limit) {
+  const std::size_t servers = nodes_.size() - 1;
+  return loop_.run_until(
+      [this, servers] {
+        const Node& o = node(options_.oms_host);
+        return o.current != nullptr && o.current->oms->nodes().size() == servers;
+      },
+      limit);
+}
+
+bool LoopbackCluster::run_on(const NodeId& name, std::function<void()> fn, Duration limit) {
+  auto done = std::make_shared<bool>(false);
+  env(name).spawn("task", [fn = std::move(fn), done] {
+    fn();
+    *done = true;
+  });
+  return loop_.run_until([done] { return *done; }, limit);
+}
+
+void LoopbackCluster::check(const Fault& fault) const {
+  std::vector<std::string> problems = validate(fault, options_.platform);
+  if (const std::string why = sockets_unsupported(fault); !why.empty()) {
+    problems.push_back("not on the sockets backend: " + why);
+  }
+  if (!problems.empty()) throw std::invalid_argument(describe(fault) + ": " + join(problems));
+}
+
+void LoopbackCluster::apply(const Fault& fault) {
+  check(fault);
+  const auto address_of = [this](const NodeId& name) { return node(name).address; };
+  if (apply_message_fault(fault, *fault_state_, nodes(), address_of)) return;
+  std::visit(Overloaded{
+                 [&](const CrashFault& c) { crash(node(c.node), c.wipe_storage); },
+                 [&](const RestartFault& r) {
+                   Node& n = node(r.node);
+                   if (n.current != nullptr) throw std::invalid_argument("restart of " + r.node + ", which is up");
+                   boot(n);
+                 },
+                 [&](const auto&) {},  // rejected above
+             },
+             fault);
+}
+
+void LoopbackCluster::schedule(Duration after, const Fault& fault) {
+  check(fault);
+  timeline_.add(loop_.now() + std::max<Duration>(after, 0), fault);
+}
+
+void LoopbackCluster::apply_scheduled(const Fault& fault) {
+  try {
+    apply(fault);
+  } catch (const std::exception& e) {
+    errors_.push_back("fault " + describe(fault) + ": " + e.what());
+  }
+}
+
+LoopbackCluster::Node& LoopbackCluster::node(const NodeId& name) {
+  auto it = nodes_.find(name);
+  if (it == nodes_.end()) throw std::invalid_argument("unknown host '" + name + "'");
+  return it->second;
+}
+
+const LoopbackCluster::Node& LoopbackCluster::node(const NodeId& name) const {
+  auto it = nodes_.find(name);
+  if (it == nodes_.end()) throw std::invalid_argument("unknown host '" + name + "'");
+  return it->second;
+}
+
+Kernel& LoopbackCluster::kernel(const NodeId& name) {
+  Node& n = node(name);
+  if (n.current == nullptr || !n.current->kernel) throw std::invalid_argument(name + " runs no kernel server now");
+  return *n.current->kernel;
+}
+
+Oms& LoopbackCluster::oms() {
+  Node& n = node(options_.oms_host);
+  if (n.current == nullptr) throw std::logic_error("the OMS is down");
+  return *n.current->oms;
+}
+
+Env& LoopbackCluster::env(const NodeId& name) {
+  Node& n = node(name);
+  if (n.current == nullptr) throw std::invalid_argument(name + " is down");
+  return *n.current->faulty;
+}
+
+const NodeId& LoopbackCluster::address(const NodeId& name) const { return node(name).address; }
+
+bool LoopbackCluster::up(const NodeId& name) const { return node(name).current != nullptr; }
+
+std::vector<NodeId> LoopbackCluster::nodes() const {
+  std::vector<NodeId> out;
+  for (const auto& h : options_.platform.hosts) out.push_back(h.name);
+  return out;
+}
+
+FaultyStats LoopbackCluster::message_stats() const {
+  FaultyStats sum;
+  for (const auto& [name, n] : nodes_) {
+    for (const auto& life : n.lives) sum += life->faulty->stats();
+  }
+  return sum;
+}
+
+}  // namespace amino::testbed
