@@ -1,11 +1,13 @@
 // amino-ctl: a command-line client of a running deployment (OMS + kernel servers).
 //   amino-ctl --oms HOST:PORT [--cluster-key-file FILE] nodes | events | create SPEC.yaml | call ID METHOD [JSON...]
 //             | migrate ID NODE | hello
+//   amino-ctl dms [NAME] [--markdown]     (the DM catalogue, dms/catalogue.h; no OMS needed)
 #include <iostream>
 #include <optional>
 #include <set>
 
 #include "dms/all.h"
+#include "dms/catalogue.h"
 #include "runtime/kernel.h"
 #include "runtime/protocol.h"
 #include "bin/common.h"
@@ -42,7 +44,7 @@ struct Inputs {
 Inputs read_inputs(const std::string& cmd, const std::vector<std::string>& args) {
   static const std::set<std::string> kCommands = {"nodes", "events", "create", "call", "migrate", "hello"};
   if (!kCommands.contains(cmd)) {
-    throw std::invalid_argument("unknown command '" + cmd + "' (nodes, events, create, call, migrate, hello)");
+    throw std::invalid_argument("unknown command '" + cmd + "' (nodes, events, create, call, migrate, hello, dms)");
   }
   Inputs in;
   if (cmd == "migrate" && args.size() != 2) throw std::invalid_argument("migrate wants ID NODE");
@@ -115,7 +117,8 @@ int main(int argc, char** argv) {
       ("oms", bin::po::value<std::string>()->default_value("127.0.0.1:7400"), "the OMS address, HOST:PORT")
       ("timeout-ms", bin::po::value<std::int64_t>()->default_value(10000),
        "deadline of each call, 1 .. 86400000 (one day)")
-      ("command", bin::po::value<std::string>()->required(), "nodes | events | create | call | migrate | hello")
+      ("command", bin::po::value<std::string>()->required(), "nodes | events | create | call | migrate | hello | dms")
+      ("markdown", "with dms: the whole catalogue as markdown (docs/dm-catalogue.md)")
       ("args", bin::po::value<std::vector<std::string>>()->default_value({}, ""), "command arguments");
   bin::add_cluster_key_flag(d);
   bin::po::positional_options_description pos;
@@ -130,7 +133,8 @@ int main(int argc, char** argv) {
                    "  create SPEC.yaml       create a microservice, print its id\n"
                    "  call ID METHOD [JSON]  call a method; each argument is one JSON value\n"
                    "  migrate ID NODE        move a microservice (stop-and-copy) to kernel server NODE\n"
-                   "  hello                  the hello-world demo across two kernel servers\n\n"
+                   "  hello                  the hello-world demo across two kernel servers\n"
+                   "  dms [NAME]             the DMs (no OMS needed); NAME: one DM's guarantee and config\n\n"
                 << d << "\n";
       return 0;
     }
@@ -141,6 +145,16 @@ int main(int argc, char** argv) {
   }
   const std::string command = vm["command"].as<std::string>();
   const std::vector<std::string> args = vm["args"].as<std::vector<std::string>>();
+  if (command == "dms" || vm.count("markdown")) {  // local: the catalogue of the built-in DMs
+    try {
+      if (command != "dms") throw std::invalid_argument("--markdown is an option of dms only");
+      std::cout << dms::catalogue_command(dms::builtin(), args, vm.count("markdown") != 0);
+      return 0;
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "amino-ctl: " << e.what() << "\n";
+      return 2;
+    }
+  }
   Inputs inputs;
   Duration timeout = 0;
   try {

@@ -69,12 +69,28 @@ DmDescriptor at_least_once_rpc() {
   DmDescriptor d;
   d.name = "AtLeastOnceRPC";
   d.summary = "retries retryable system errors with capped exponential backoff within a budget";
+  d.paper = "AtLeastOnceRPC (Amino.Run AtLeastOnceRPCPolicy)";
+  d.source = "dms/at_least_once_rpc.h";
+  d.guarantee =
+      "A call that fails with a system error is_retryable() allows (timeout, unreachable, stale location, "
+      "migrating, overloaded, not-leader, unavailable) is sent again, with exponential backoff from "
+      "initialDelayMs growing by multiplier up to maxDelayMs and each attempt bounded by attemptTimeoutMs, "
+      "until it succeeds or the DM's budget (timeoutMs) or the call's own deadline runs out; the last error is "
+      "returned then. Application errors (kAppError) and non-retryable system errors are returned at once, "
+      "never retried.";
+  d.tolerates =
+      "Transient faults: temporary partitions and message loss, a server restarting or migrating, a replica "
+      "failing when the group has another one (the replica is re-chosen).";
+  d.caveats =
+      "Duplicates: a retried call keeps its call_id, but nothing below deduplicates it, so a call whose reply "
+      "was lost may run more than once. Read-only methods (Invocation::read_only) are duplicate-safe; mutating "
+      "methods must be idempotent or tolerate running twice.";
   d.config = {
-      ConfigKey{"timeoutMs", Value::Kind::kInt, Value(20000), "total retry budget per call", Value(1), Value(kMaxTimeoutMs)},
-      ConfigKey{"initialDelayMs", Value::Kind::kInt, Value(20), "first backoff delay", Value(1), Value(kMaxTimeoutMs)},
+      ConfigKey{"timeoutMs", Value::Kind::kInt, Value(20000), "total retry budget per call (Amino.Run's 20 s)", Value(1), Value(kMaxTimeoutMs)},
+      ConfigKey{"initialDelayMs", Value::Kind::kInt, Value(20), "first backoff delay (Amino.Run's 20 ms)", Value(1), Value(kMaxTimeoutMs)},
       ConfigKey{"maxDelayMs", Value::Kind::kInt, Value(1000), "cap on the backoff delay", Value(1), Value(kMaxTimeoutMs)},
       ConfigKey{"multiplier", Value::Kind::kDouble, Value(2.0), "backoff growth per retry", Value(1.0), Value(100.0)},
-      ConfigKey{"attemptTimeoutMs", Value::Kind::kInt, Value(1000), "deadline of one attempt", Value(1), Value(kMaxTimeoutMs)},
+      ConfigKey{"attemptTimeoutMs", Value::Kind::kInt, Value(1000), "deadline of one attempt, so a lost request leaves time to retry", Value(1), Value(kMaxTimeoutMs)},
   };
   d.make_client = [] { return std::make_unique<AtLeastOnceClient>(); };
   d.make_server = [] { return std::make_unique<ServerDM>(); };

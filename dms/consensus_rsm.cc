@@ -429,23 +429,73 @@ std::vector<ConfigKey> config_schema(RsmPlacement placement) {
   return keys;
 }
 
-const char* dm_name(RsmPlacement placement) {
+// What distinguishes the four DMs: name, the DM of the paper's table, and where replicas go.
+struct Variant {
+  const char* name;
+  const char* paper;
+  const char* where;      // for the summary
+  const char* placement;  // for the guarantee
+};
+
+Variant variant(RsmPlacement placement) {
   switch (placement) {
-    case RsmPlacement::kAny: return "ConsensusRSM";
-    case RsmPlacement::kCluster: return "ConsensusRSM-Cluster";
-    case RsmPlacement::kGeo: return "ConsensusRSM-Geo";
-    case RsmPlacement::kP2P: return "ConsensusRSM-P2P";
+    case RsmPlacement::kAny:
+      return {"ConsensusRSM", "Amino.Run ConsensusRSM", "replicas on distinct nodes",
+              "Placement: replicas on distinct nodes allowed by the spec's nodeSelector."};
+    case RsmPlacement::kCluster:
+      return {"ConsensusRSM-Cluster", "ConsensusRSM-Cluster", "replicas in one region",
+              "Placement: all replicas in one region: the first replica's."};
+    case RsmPlacement::kGeo:
+      return {"ConsensusRSM-Geo", "ConsensusRSM-Geo", "replicas spread over regions",
+              "Placement: replicas spread over regions (fewest replicas first)."};
+    case RsmPlacement::kP2P:
+      return {"ConsensusRSM-P2P", "ConsensusRSM-P2P", "replicas on client devices",
+              "Placement: replicas on client devices (nodes matching deviceLabel), the nodes that call the "
+              "microservice (and its creator) first; the first replica goes where the spec's nodeSelector puts "
+              "it, so select devices there as well."};
   }
-  return "ConsensusRSM";
+  return variant(RsmPlacement::kAny);
 }
 
 }  // namespace
 
 DmDescriptor consensus_rsm(RsmPlacement placement) {
+  const Variant v = variant(placement);
   DmDescriptor d;
-  d.name = dm_name(placement);
+  d.name = v.name;
   d.category = "replication";
-  d.summary = "linearizable replicated state machine on Raft (commit before reply)";
+  d.summary = std::string("linearizable replicated state machine on Raft (commit before reply), ") + v.where;
+  d.paper = v.paper;
+  d.source = "dms/consensus_rsm.h";
+  d.guarantee =
+      "With 2f+1 voting replicas, every call is linearizable and survives up to f replica failures: the leader "
+      "appends the call to the Raft log, replicates it, and replies only once a majority stored it and the "
+      "leader applied it in log order (commit before reply). Followers apply the same entries in the same "
+      "order. Read-only methods go through the log as well, so reads are linearizable too (no stale reads from "
+      "a deposed leader or a lagging follower) at the cost of one replication round per read. A retried call "
+      "(same caller and call_id) is applied at most once: the reply of every applied call is kept in "
+      "replicated state (in snapshots, rebuilt by replay) for dedupTtlMs of log time, and a duplicate answers "
+      "with the first execution's reply. A call whose deadline passes returns kTimeout: its outcome is unknown "
+      "(it may still commit)."
+      " " +
+      std::string(v.placement);
+  d.tolerates =
+      "Crash of any minority of replicas (with or without their storage); restart with storage (term, vote, "
+      "log and snapshot are synced to Env::storage() before votes and acknowledgements; the replica recovers "
+      "and catches up); message loss, duplication, reordering, delay; network partitions (a minority side "
+      "cannot commit; its leader steps down within electionTimeoutMaxMs, the majority side elects a new "
+      "leader); lagging replicas (InstallSnapshot). Lost replicas are rebuilt by the group on a fresh node: "
+      "the new replica joins as a learner, receives a snapshot, and becomes a voter once caught up "
+      "(single-server changes, one at a time, each only after the leader committed an entry of its own term). "
+      "Members that leave the group (dead per the OMS, terminated) are removed the same way. Not tolerated: "
+      "loss of a majority of replicas' storage (committed calls may be lost), Byzantine faults.";
+  d.caveats =
+      "Option localReads (off by default) trades linearizable reads for speed: a read-only call is answered by "
+      "the replica on the caller's own node (when there is one) from the state it has applied so far, with no "
+      "log round, so reads are local but may be stale (sequential per replica, not linearizable; a client may "
+      "not see its own latest write until its replica applied it). Writes are unchanged. The default timeouts "
+      "give failover after a leader crash well under 1 s: a follower notices the silence after "
+      "electionTimeoutMinMs..electionTimeoutMaxMs, one pre-vote and one vote round follow.";
   d.config = config_schema(placement);
   d.make_client = [] { return std::make_unique<ConsensusClient>(); };
   d.make_server = [] { return std::make_unique<ConsensusServer>(); };

@@ -1,48 +1,23 @@
 // ConsensusRSM — a replicated state machine on Raft (paper DM table: ConsensusRSM-Cluster/-Geo/-P2P;
-// Amino.Run's ConsensusRSM, plus persistence, snapshots and membership change, which it lacked).
-//
-// Guarantee: with 2f+1 voting replicas, every call is linearizable and survives up to f replica
-//   failures: the leader appends the call to the Raft log, replicates it, and replies only once a
-//   majority stored it and the leader applied it in log order (commit before reply). Followers apply
-//   the same entries in the same order. Read-only methods go through the log as well, so reads are
-//   linearizable too (no stale reads from a deposed leader or a lagging follower) at the cost of one
-//   replication round per read.
-//   A retried call (same Invocation::caller + call_id) is applied at most once: the reply of
-//   every applied call is kept in replicated state (in snapshots, rebuilt by replay) for
-//   `dedupTtlMs` of log time, and a duplicate answers with the first execution's reply.
-//   A call whose deadline passes returns kTimeout: its outcome is unknown (it may still commit).
-//   Option localReads (off by default) trades that for speed: a read-only call is answered by the
-//   replica on the caller's own node (when there is one) from the state it has applied so far —
-//   no log round, so reads are local but may be stale (sequential per replica, not linearizable;
-//   a client may not see its own latest write until its replica applied it). Writes are unchanged.
-// Faults tolerated: crash of any minority of replicas (with or without their storage); restart with
-//   storage (term, vote, log and snapshot are synced to Env::storage() before votes and
-//   acknowledgements; the replica recovers and catches up); message loss, duplication, reordering,
-//   delay; network partitions (a minority side cannot commit; its leader steps down within
-//   electionTimeoutMaxMs, the majority side elects a new leader); lagging replicas (InstallSnapshot).
-//   Lost replicas are rebuilt by the group (on_failure) on a fresh node: the new replica joins as a
-//   learner, receives a snapshot, and becomes a voter once caught up (single-server changes, one at a
-//   time, each only after the leader committed an entry of its own term). Members that leave the
-//   group (dead per the OMS, terminated) are removed the same way. Not tolerated: loss of a majority
-//   of replicas' storage (committed calls may be lost), Byzantine faults.
-// Placement (separate DM names, category "replication", mutually exclusive):
-//   ConsensusRSM          replicas on distinct nodes allowed by the selector
-//   ConsensusRSM-Cluster  all replicas in one region: the first replica's
-//   ConsensusRSM-Geo      replicas spread over regions (fewest replicas first)
-//   ConsensusRSM-P2P      replicas on client devices (nodes matching `deviceLabel`), the nodes that
-//                         call the microservice (and its creator) first; the first replica goes
-//                         where the spec's nodeSelector puts it, so select devices there as well.
-// Config keys (all integers, milliseconds unless said):
-//   replicas (3)  electionTimeoutMinMs (300)  electionTimeoutMaxMs (600)  heartbeatMs (50)
-//   rpcTimeoutMs (100: one peer message)  snapshotEvery (100 entries)  maxBatch (64 entries)
-//   attemptTimeoutMs (400: the client's wait on one replica before trying another)
-//   dedupTtlMs (60000)  membershipPollMs (1000)  deviceLabel (P2P only, string, "role=client")
-//   localReads (bool, false)
-//   Defaults give failover after a leader crash well under 1 s: a follower notices the silence
-//   after 300-600 ms, one pre-vote and one vote round follow.
+//   Amino.Run's ConsensusRSM, plus persistence, snapshots and membership change, which it lacked).
+// Guarantee: with 2f+1 voting replicas every call, reads included, is linearizable (commit before
+//   reply) and survives f replica failures; a retried call is applied at most once. Option
+//   localReads trades linearizable reads for local, possibly stale ones.
+// Tolerates: crash of any minority of replicas, restart with storage, message
+//   loss/duplication/reordering/delay, partitions, lagging replicas; lost replicas are rebuilt by
+//   the group. Not: loss of a majority's storage, Byzantine faults.
+// Config: replicas, electionTimeoutMinMs, electionTimeoutMaxMs, heartbeatMs, rpcTimeoutMs,
+//   snapshotEvery, maxBatch, attemptTimeoutMs, dedupTtlMs, membershipPollMs, localReads,
+//   deviceLabel (P2P only).
+// The full guarantee, tolerated faults and caveats, and each config key's type, default, range and
+//   meaning, are in the descriptor (consensus_rsm() in consensus_rsm.cc), the one source:
+//   `amino-ctl dms ConsensusRSM[-Cluster|-Geo|-P2P]` and docs/dm-catalogue.md show it.
+// Placement: four DM names, one category ("replication"): ConsensusRSM (distinct nodes), -Cluster
+//   (one region), -Geo (spread over regions), -P2P (client devices); see the descriptor.
 // Call identity: duplicates are recognised by (Invocation::caller, Invocation::call_id), which the
 //   kernel carries to the server, keeps stable across retries and unique across client restarts;
-//   the server answers within the caller's deadline (also carried by the kernel).
+//   the server answers within the caller's deadline (also carried by the kernel). The Raft
+//   machinery is in dms/raft/.
 #pragma once
 
 #include "runtime/dm.h"

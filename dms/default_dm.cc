@@ -1,32 +1,20 @@
 #include "dms/default_dm.h"
 
+#include "dms/support.h"
+
 namespace amino::dms {
-
-namespace {
-
-class DefaultClient : public ClientDM {
- public:
-  Reply on_rpc(Invocation& inv, ClientContext& ctx) override {
-    if (!server_.valid()) server_ = ctx.ref_request();
-    if (!server_.valid()) return Reply::error(Code::kUnavailable, "no live replica of " + ctx.microservice());
-    Reply r = ctx.forward(server_, inv);
-    // The replica is gone or unreachable: choose again on the next call (Amino.Run re-fetches too).
-    const Code c = r.status.code;
-    if (c == Code::kNoSuchObject || c == Code::kUnreachable || c == Code::kTimeout) server_ = {};
-    return r;
-  }
-
- private:
-  ReplicaRef server_;
-};
-
-}  // namespace
 
 DmDescriptor default_dm() {
   DmDescriptor d;
   d.name = "DefaultDM";
   d.summary = "forwards every call to one replica";
-  d.make_client = [] { return std::make_unique<DefaultClient>(); };
+  d.paper = "Amino.Run DefaultPolicy";
+  d.source = "dms/default_dm.h";
+  d.guarantee =
+      "None beyond the kernel's: calls are forwarded to one replica chosen by the group; a client whose "
+      "replica disappears (failure, termination) asks the group for another on its next call.";
+  d.tolerates = "Migration (the kernel repairs stale locations); nothing else.";
+  d.make_client = make_forwarding_client;
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<GroupDM>(); };
   return d;

@@ -4,8 +4,7 @@
 #include <limits>
 #include <map>
 
-#include "dms/keep_in_place.h"
-#include "dms/keep_on_device.h"
+#include "dms/support.h"
 
 namespace amino::dms {
 
@@ -165,9 +164,29 @@ DmDescriptor dynamic_migration() {
   d.name = "DynamicMigration";
   d.category = "placement";
   d.summary = "moves the object where its callers' measured latency is lowest, with hysteresis";
+  d.paper = "DynamicMigration";
+  d.source = "dms/dynamic_migration.h";
+  d.guarantee =
+      "Clients time every call they forward (send to reply, at the caller) and, every reportEvery calls, "
+      "report {calls, mean latency} to the group; a report's latency is credited to the current host only if "
+      "no move happened since (samples that straddle a move are dropped), while its calls always count towards "
+      "the caller's rate. Every periodMs the group turns the calls reported in the period into a per-caller "
+      "rate (EWMA, weight 1/2) and keeps, per caller and node, an EWMA (weight 1/2) of the latency measured "
+      "while the object was on that node. For each live kernel server N satisfying the spec's nodeSelector it "
+      "estimates cost(N) = sum over callers of rate(c) * est(c, N), where est is the measured latency if any; "
+      "else 0 when N is the caller's own node or in the caller's region (co-location is assumed to remove the "
+      "network hop: an optimistic prior that one visit corrects); else the worst latency measured for that "
+      "caller so far. Callers with no measurement at the current host are left out of the period's decision. "
+      "It pins the replica to the cheapest N (ties: the current host, then the smaller id) only if the gain is "
+      "at least minGain of the current cost (relative hysteresis) and at least minDwellMs passed since the "
+      "previous move (temporal hysteresis). Each move explores at most one unmeasured node, and measured costs "
+      "only change with the workload, so it does not flap.";
+  d.tolerates =
+      "Nothing beyond the kernel; lost reports only delay decisions; a failed move is logged and reconsidered "
+      "next period.";
   d.config = {ConfigKey{"periodMs", Value::Kind::kInt, Value(2000), "decision period", Value(1), Value(kMaxTimeoutMs)},
               ConfigKey{"reportEvery", Value::Kind::kInt, Value(10), "calls between two client reports", Value(1), Value(1000000)},
-              ConfigKey{"minGain", Value::Kind::kDouble, Value(0.2), "minimum relative cost reduction", Value(0.0), Value(1.0)},
+              ConfigKey{"minGain", Value::Kind::kDouble, Value(0.2), "minimum relative cost reduction for a move", Value(0.0), Value(1.0)},
               ConfigKey{"minDwellMs", Value::Kind::kInt, Value(10000), "minimum time between two moves", Value(0), Value(kMaxTimeoutMs)}};
   d.make_client = [] { return std::make_unique<DynamicMigrationClient>(); };
   d.make_server = [] { return std::make_unique<ServerDM>(); };

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "dms/code_offloading.h"
+#include "dms/support.h"
 
 namespace amino::dms {
 
@@ -41,16 +41,27 @@ class ExplicitOffloadingClient : public offloading::Client {
 }  // namespace
 
 DmDescriptor explicit_code_offloading() {
-  DmDescriptor d;
+  DmDescriptor d = offloading::base_descriptor();  // placement, state sync, common keys
   d.name = "ExplicitCodeOffloading";
-  d.category = "placement";
   d.summary = "methods marked for offloading run on a cloud replica, the rest on the device";
-  d.config = offloading::common_config();
-  d.config.push_back(ConfigKey{"offloadMethods", Value::Kind::kList, Value(ValueList{}), "methods run in the cloud"});
-  d.config.push_back(ConfigKey{"controlMethod", Value::Kind::kString, Value("setOffloaded"), "run-time switch"});
+  d.paper = "ExplicitCodeOffloading";
+  d.source = "dms/explicit_code_offloading.h";
+  // How this DM chooses the side, then what both offloading DMs guarantee.
+  d.guarantee =
+      "A call runs on the cloud replica exactly when its method is marked for offloading and the cloud replica "
+      "is usable; otherwise on the device replica. Methods are marked in the spec (offloadMethods) or at run "
+      "time per client by calling the method named controlMethod with [method name, bool]; the name \"*\" "
+      "stands for every method."
+      " " +
+      d.guarantee;
+  d.caveats =
+      "The control call is intercepted and never reaches the object, but the class must declare it (the "
+      "kernel's stub rejects undeclared methods)."
+      " " +
+      d.caveats;
+  d.config.push_back(ConfigKey{"offloadMethods", Value::Kind::kList, Value(ValueList{}), "methods to run in the cloud (\"*\": every method)"});
+  d.config.push_back(ConfigKey{"controlMethod", Value::Kind::kString, Value("setOffloaded"), "the intercepted run-time switch: call it with [method name, bool]"});
   d.make_client = [] { return std::make_unique<ExplicitOffloadingClient>(); };
-  d.make_server = offloading::make_server;
-  d.make_group = offloading::make_group;
   return d;
 }
 

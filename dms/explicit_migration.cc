@@ -1,7 +1,6 @@
 #include "dms/explicit_migration.h"
 
-#include "dms/default_dm.h"
-#include "dms/keep_in_place.h"
+#include "dms/support.h"
 
 namespace amino::dms {
 
@@ -28,7 +27,7 @@ class ExplicitMigrationClient : public ClientDM {
   }
 
  private:
-  std::unique_ptr<ClientDM> forward_ = default_dm().make_client();  // everything else: as DefaultDM
+  std::unique_ptr<ClientDM> forward_ = make_forwarding_client();  // everything else: as DefaultDM
 };
 
 class ExplicitMigrationGroup : public GroupDM {
@@ -61,7 +60,19 @@ DmDescriptor explicit_migration() {
   d.name = "ExplicitMigration";
   d.category = "placement";
   d.summary = "a migrateTo(node) call moves the object there";
-  d.config = {ConfigKey{"migrateMethod", Value::Kind::kString, Value("migrateTo"), "the intercepted method"}};
+  d.paper = "ExplicitMigration";
+  d.source = "dms/explicit_migration.h";
+  d.guarantee =
+      "A call to the method named by migrateMethod (one argument: the target node id) is intercepted by the "
+      "client and never reaches the object: the client asks the group (notify_group), which checks that the "
+      "target is a live kernel server satisfying the spec's nodeSelector and pins the group's replicas there "
+      "by stop-and-copy before replying. The call returns null on success, kPlacement for a bad target, or the "
+      "migration's error. Every other call is forwarded unchanged.";
+  d.tolerates = "Nothing beyond the kernel; callers keep working through a move (location repair).";
+  d.caveats =
+      "The application class must declare the method (the kernel's stub rejects undeclared methods before any "
+      "DM sees them); its body never runs under this DM.";
+  d.config = {ConfigKey{"migrateMethod", Value::Kind::kString, Value("migrateTo"), "the intercepted method's name (one argument: the target node id)"}};
   d.make_client = [] { return std::make_unique<ExplicitMigrationClient>(); };
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<ExplicitMigrationGroup>(); };

@@ -39,6 +39,18 @@ DmDescriptor immutable() {
   d.name = "Immutable";
   d.category = "caching";
   d.summary = "clients fetch the state once and run read-only calls on a local copy; writes are rejected";
+  d.paper = "Immutable";
+  d.source = "dms/immutable.h";
+  d.guarantee =
+      "The first call through a client fetches the object's state from one replica "
+      "(ClientContext::fetch_state) and builds a local copy; that call and every later read-only call run on "
+      "the copy with no RPC. Calls to mutating methods are rejected with kAborted (not forwarded: a write "
+      "would make the copies disagree, which breaks the DM's premise); the object is still built with its "
+      "constructor arguments at creation.";
+  d.tolerates =
+      "Loss, partition or migration of every server replica after the fetch. Before the fetch, a failed fetch "
+      "is reported (retryable code) and the next call asks the group again.";
+  d.caveats = "Methods run on the copy run on the client's node: runtime() is the client's kernel.";
   d.make_client = [] { return std::make_unique<ImmutableClient>(); };
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<GroupDM>(); };

@@ -2,21 +2,9 @@
 
 #include <algorithm>
 
-#include "dms/default_dm.h"
-#include "dms/keep_in_place.h"
+#include "dms/support.h"
 
 namespace amino::dms {
-
-std::vector<NodeInfo> labelled_nodes(GroupContext& ctx, const std::string& key, const std::string& value,
-                                     const NodeSelector& also) {
-  NodeSelector label;
-  label.terms.push_back({Requirement{key, Requirement::Op::kEquals, {value}}});
-  std::vector<NodeInfo> out;
-  for (const NodeInfo& n : ctx.nodes(label)) {
-    if (also.matches(n)) out.push_back(n);
-  }
-  return out;
-}
 
 namespace {
 
@@ -63,9 +51,19 @@ DmDescriptor keep_in_cloud() {
   d.name = "KeepInCloud";
   d.category = "placement";
   d.summary = "pins the object to a node labelled as cloud (default tier=cloud)";
-  d.config = {ConfigKey{"labelKey", Value::Kind::kString, Value("tier"), "node label marking cloud servers"},
+  d.paper = "KeepInCloud";
+  d.source = "dms/keep_in_cloud.h";
+  d.guarantee =
+      "Group on_create moves every replica of this level that is not on a cloud node to one: a live kernel "
+      "server whose label labelKey equals labelValue (use labelKey \"region\" to name a cloud region) and that "
+      "also satisfies the spec's nodeSelector. The target is chosen with the OMS's seeded RNG among such "
+      "nodes, preferring one that hosts no other replica of the group. With no cloud node alive the replica "
+      "stays put and the OMS logs why. The same check runs again when a replica fails: survivors off the cloud "
+      "are moved onto it.";
+  d.tolerates = "Nothing beyond the kernel and the inner DMs (cloud nodes are assumed reliable).";
+  d.config = {ConfigKey{"labelKey", Value::Kind::kString, Value("tier"), "node label that marks cloud servers (\"region\" and \"node\" work too)"},
               ConfigKey{"labelValue", Value::Kind::kString, Value("cloud"), "value of that label"}};
-  d.make_client = default_dm().make_client;
+  d.make_client = make_forwarding_client;
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<KeepInCloudGroup>(); };
   return d;

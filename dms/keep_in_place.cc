@@ -1,26 +1,8 @@
 #include "dms/keep_in_place.h"
 
-#include "dms/default_dm.h"
+#include "dms/support.h"
 
 namespace amino::dms {
-
-Status pin_if_elsewhere(GroupContext& ctx, const ReplicaRef& replica, const NodeId& node, const std::string& dm) {
-  if (replica.node == node) return {};
-  Status s = ctx.pin(replica, node);
-  if (!s.ok()) {
-    ctx.env().log(LogLevel::kWarn, dm + ": could not move " + replica.rid + " of " + ctx.group_id() + " to " +
-                                       node + ": " + s.to_string());
-  }
-  return s;
-}
-
-bool is_live_server(GroupContext& ctx, const NodeId& node, const NodeSelector& selector) {
-  if (node.empty()) return false;
-  for (const NodeInfo& n : ctx.nodes(selector)) {
-    if (n.id == node) return true;
-  }
-  return false;
-}
 
 namespace {
 
@@ -44,7 +26,18 @@ DmDescriptor keep_in_place() {
   d.name = "KeepInPlace";
   d.category = "placement";
   d.summary = "pins the object to the node that created it";
-  d.make_client = default_dm().make_client;
+  d.paper = "KeepInPlace";
+  d.source = "dms/keep_in_place.h";
+  d.guarantee =
+      "When the microservice's creator (GroupContext::creator(), the node whose create() made it) is a live "
+      "kernel server, group on_create pins every replica of this level there, so the object lives on the "
+      "creating node. The creator's node wins over the spec's nodeSelector: the OMS only chooses a temporary "
+      "first home. If the creator is not a kernel server (a pure client) the replica stays where the OMS "
+      "placed it, with a warning in the OMS log.";
+  d.tolerates =
+      "Nothing beyond the kernel; the replica is lost with its node (no failover, by design: the object "
+      "belongs to that node).";
+  d.make_client = make_forwarding_client;
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<KeepInPlaceGroup>(); };
   return d;

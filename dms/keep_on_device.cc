@@ -1,39 +1,8 @@
 #include "dms/keep_on_device.h"
 
-#include "dms/default_dm.h"
-#include "dms/keep_in_place.h"
+#include "dms/support.h"
 
 namespace amino::dms {
-
-void GroupTicker::start(Env& env, Duration period, std::function<void()> tick) {
-  stop();
-  env_ = &env;
-  period_ = period;
-  tick_ = std::move(tick);
-  alive_ = std::make_shared<bool>(true);
-  arm();
-}
-
-void GroupTicker::stop() {
-  if (!alive_) return;
-  *alive_ = false;
-  alive_.reset();
-  env_->cancel_timer(timer_);
-}
-
-void GroupTicker::arm() {
-  auto alive = alive_;
-  timer_ = env_->arm_timer(period_, [this, alive] {
-    if (!*alive) return;
-    env_->spawn("group.tick", [this, alive] {
-      if (!*alive) return;
-      tick_();
-      if (*alive) arm();
-    });
-  });
-}
-
-std::string caller_node(const std::string& caller) { return caller.substr(0, caller.find('/')); }
 
 namespace {
 
@@ -123,11 +92,25 @@ DmDescriptor keep_on_device() {
   d.name = "KeepOnDevice";
   d.category = "placement";
   d.summary = "follows its most active caller's node, with hysteresis";
+  d.paper = "KeepOnDevice";
+  d.source = "dms/keep_on_device.h";
+  d.guarantee =
+      "Every periodMs the group reads the per-caller call counts of its (first) replica "
+      "(GroupContext::metrics) and takes the calls made since the previous reading. The most active caller of "
+      "the period (at least minCalls calls; ties go to the smaller node id) is the candidate. The replica is "
+      "pinned to the candidate's node when that node is a live kernel server satisfying the spec's "
+      "nodeSelector, the same candidate led for stablePeriods consecutive periods, and at least minDwellMs "
+      "passed since the group's previous move. Callers that are not kernel servers never attract the object. "
+      "The two conditions are the hysteresis: alternating bursts shorter than stablePeriods, or a rival taking "
+      "over right after a move, do not make the object flap.";
+  d.tolerates =
+      "Nothing beyond the kernel (a failed move is logged and retried at a later period); metrics restart when "
+      "the replica moves (a new kernel object) and are re-baselined.";
   d.config = {ConfigKey{"periodMs", Value::Kind::kInt, Value(1000), "how often the group reads metrics", Value(1), Value(kMaxTimeoutMs)},
-              ConfigKey{"minCalls", Value::Kind::kInt, Value(5), "calls per period to count as active", Value(0), Value(1000000000)},
-              ConfigKey{"stablePeriods", Value::Kind::kInt, Value(3), "periods the same caller must lead", Value(1), Value(1000000)},
+              ConfigKey{"minCalls", Value::Kind::kInt, Value(5), "calls in one period for a caller to count as active", Value(0), Value(1000000000)},
+              ConfigKey{"stablePeriods", Value::Kind::kInt, Value(3), "consecutive periods the same caller must lead", Value(1), Value(1000000)},
               ConfigKey{"minDwellMs", Value::Kind::kInt, Value(10000), "minimum time between two moves", Value(0), Value(kMaxTimeoutMs)}};
-  d.make_client = default_dm().make_client;
+  d.make_client = make_forwarding_client;
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<KeepOnDeviceGroup>(); };
   return d;

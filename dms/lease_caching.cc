@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "dms/serializable_rpc.h"
+#include "dms/support.h"
 
 namespace amino::dms {
 
@@ -228,10 +228,27 @@ DmDescriptor lease_caching() {
   d.name = "LeaseCaching";
   d.category = "caching";
   d.summary = "the exclusive lease holder runs calls on a local copy and writes it back";
+  d.paper = "LeaseCaching (Amino.Run CacheLeasePolicy)";
+  d.source = "dms/lease_caching.h";
+  d.guarantee =
+      "A client runs calls (reads and writes) on a local copy only while it holds the server's exclusive "
+      "lease, so at any time at most one client's copy can change the object. The server grants a lease "
+      "(token, leaseMs) with the object's current state; the holder's local expiry is counted from when it "
+      "sent the request, so it always ends before the server's. The holder writes its copy back when it renews "
+      "(a call or its maintenance timer finds less than renewMarginMs left) and when it releases the lease "
+      "(idle for idleReleaseMs at a maintenance point); an idle holder thus frees the object within about one "
+      "lease period. Other clients wait (polling with backoff) up to maxWaitMs within their call's deadline, "
+      "then get kUnavailable. A lease that expires is free again: the server's object is the last state "
+      "written back.";
+  d.tolerates =
+      "A lease holder that crashes or is cut off: others proceed after expiry with the last written-back "
+      "state. The writes it made since its last write-back are lost (even though those calls returned success "
+      "to it); it discards its copy once its lease lapses.";
+  d.caveats = "Methods run on the copy run on the client's node: runtime() is the client's kernel.";
   d.config = {ConfigKey{"leaseMs", Value::Kind::kInt, Value(2000), "lease duration", Value(1), Value(kMaxTimeoutMs)},
-              ConfigKey{"renewMarginMs", Value::Kind::kInt, Value(300), "renew when less than this is left", Value(0), Value(kMaxTimeoutMs)},
-              ConfigKey{"idleReleaseMs", Value::Kind::kInt, Value(500), "release when unused this long", Value(0), Value(kMaxTimeoutMs)},
-              ConfigKey{"maxWaitMs", Value::Kind::kInt, Value(5000), "how long a call waits for a lease", Value(0), Value(kMaxTimeoutMs)}};
+              ConfigKey{"renewMarginMs", Value::Kind::kInt, Value(300), "renew (and write back) when less than this is left", Value(0), Value(kMaxTimeoutMs)},
+              ConfigKey{"idleReleaseMs", Value::Kind::kInt, Value(500), "release at the next maintenance point after this long unused", Value(0), Value(kMaxTimeoutMs)},
+              ConfigKey{"maxWaitMs", Value::Kind::kInt, Value(5000), "how long a call waits for another client's lease to end", Value(0), Value(kMaxTimeoutMs)}};
   d.make_client = [] { return std::make_unique<LeaseClient>(); };
   d.make_server = [] { return std::make_unique<LeaseServer>(); };
   d.make_group = [] { return std::make_unique<GroupDM>(); };

@@ -1,11 +1,5 @@
-// Registration of the primitive, caching, serializability and mobility DMs and their rules.
-//
-// Categories (mutually exclusive within one chain):
-//   placement: KeepInPlace, KeepInCloud, KeepOnDevice, ExplicitMigration, DynamicMigration,
-//              ExplicitCodeOffloading, CodeOffloading — each one's group decides where the replicas
-//              live (pins them), so two of them would move the object against each other.
-//   caching:   Immutable, LeaseCaching, WriteThroughCaching — each answers calls from its own local
-//              copy on the client; a second cache behind the first would never see those calls.
+// Registration of the primitive, caching, serializability and mobility DMs, their categories
+// (mutually exclusive within one chain: placement, caching) and rules.
 #include "dms/all.h"
 #include "dms/at_least_once_rpc.h"
 #include "dms/code_offloading.h"
@@ -55,6 +49,12 @@ void register_library(DmRegistry& registry) {
   registry.add(dynamic_migration());
   registry.add(explicit_code_offloading());
   registry.add(code_offloading());
+  registry.describe_category("placement",
+                             "each one's group decides where the replicas live (pins them), so two of them would "
+                             "move the object against each other");
+  registry.describe_category("caching",
+                             "each answers calls from its own local copy on the client; a second cache behind the "
+                             "first would never see those calls");
   forbid_library_pairs(registry);
 }
 

@@ -5,11 +5,11 @@
 namespace amino::dms {
 
 void register_replication(DmRegistry& registry) {
-  // One category: a chain holds at most one of them (they would replicate each other's replicas).
   registry.add(consensus_rsm(RsmPlacement::kAny));
   registry.add(consensus_rsm(RsmPlacement::kCluster));
   registry.add(consensus_rsm(RsmPlacement::kGeo));
   registry.add(consensus_rsm(RsmPlacement::kP2P));
+  registry.describe_category("replication", "a chain holds at most one of them: they would replicate each other's replicas");
 
   // The offloading DMs move object state between their replicas outside of calls (the device
   // pushes its state to the cloud replica, adopts the cloud's after a call). Inside them, each of

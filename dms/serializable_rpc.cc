@@ -2,34 +2,9 @@
 
 #include <algorithm>
 
-#include "dms/default_dm.h"
+#include "dms/support.h"
 
 namespace amino::dms {
-
-bool FifoLock::acquire(Env& env, Time deadline) {
-  if (!held_ && waiters_.empty()) {
-    held_ = true;
-    return true;
-  }
-  auto turn = env.make_signal();
-  waiters_.push_back(turn);
-  // release() hands ownership over by notifying; a notification racing with the deadline still
-  // means we own the lock, so notified() decides, not wait_until's result.
-  turn->wait_until(deadline);
-  if (turn->notified()) return true;
-  waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), turn), waiters_.end());
-  return false;
-}
-
-void FifoLock::release() {
-  if (waiters_.empty()) {
-    held_ = false;
-    return;
-  }
-  auto next = waiters_.front();
-  waiters_.pop_front();
-  next->notify();  // held_ stays true: ownership passes directly to the oldest waiter
-}
 
 namespace {
 
@@ -56,8 +31,21 @@ DmDescriptor serializable_rpc() {
   DmDescriptor d;
   d.name = "SerializableRPC";
   d.summary = "a per-replica FIFO lock held for the whole of each call serializes RPCs";
+  d.paper = "SerializableRPC";
+  d.source = "dms/serializable_rpc.h";
+  d.guarantee =
+      "At most one application call runs in a replica at a time, in arrival (FIFO) order. The kernel schedules "
+      "cooperatively, so without this DM a call that blocks (a nested call to another microservice, "
+      "Env::compute, waiting for a reply) lets other calls into the object mid-method; with it the lock is "
+      "held across the block and the other calls queue.";
+  d.tolerates =
+      "Nothing beyond the kernel. The lock is per replica and not part of migrated state (migration drains "
+      "calls in flight first, so no holder is ever moved).";
+  d.caveats =
+      "A re-entrant call chain (A calls B, B calls back into A) waits for A's own lock; it fails with "
+      "kUnavailable after lockTimeoutMs instead of deadlocking forever.";
   d.config = {ConfigKey{"lockTimeoutMs", Value::Kind::kInt, Value(10000), "longest a call waits for the lock", Value(0), Value(kMaxTimeoutMs)}};
-  d.make_client = default_dm().make_client;  // calls are forwarded unchanged
+  d.make_client = make_forwarding_client;  // calls are forwarded unchanged
   d.make_server = [] { return std::make_unique<SerializableServer>(); };
   d.make_group = [] { return std::make_unique<GroupDM>(); };
   return d;

@@ -70,7 +70,19 @@ DmDescriptor write_through_caching() {
   d.name = "WriteThroughCaching";
   d.category = "caching";
   d.summary = "writes go to the server and refresh the copy; reads use the copy while it is fresh";
-  d.config = {ConfigKey{"refreshMs", Value::Kind::kInt, Value(1000), "maximum age of the copy serving reads (0: always fetch)", Value(0), Value(kMaxTimeoutMs)}};
+  d.paper = "WriteThroughCaching";
+  d.source = "dms/write_through_caching.h";
+  d.guarantee =
+      "Mutating calls are forwarded to the server replica, which orders them; after each one this client "
+      "refreshes its copy from the server, so it reads its own writes. Read-only calls run on the local copy, "
+      "without an RPC, while the copy is younger than refreshMs; an older copy is refreshed first "
+      "(fetch_state), so reads may miss other clients' writes for at most refreshMs (refreshMs 0: only this "
+      "client's own writes refresh it).";
+  d.tolerates =
+      "Server loss or partition for reads: when a refresh fails the last copy answers (staleness then exceeds "
+      "refreshMs). Writes need the server.";
+  d.caveats = "Methods run on the copy run on the client's node: runtime() is the client's kernel.";
+  d.config = {ConfigKey{"refreshMs", Value::Kind::kInt, Value(1000), "maximum age of the copy serving reads (0: only this client's own writes refresh it)", Value(0), Value(kMaxTimeoutMs)}};
   d.make_client = [] { return std::make_unique<WriteThroughClient>(); };
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<GroupDM>(); };

@@ -1,14 +1,11 @@
 // WriteThroughCaching — writes serialized at the server, (possibly stale) reads from a local copy.
-// Guarantee:
-//   - Mutating calls are forwarded to the server replica, which orders them; after each one this
-//     client refreshes its copy from the server, so it reads its own writes.
-//   - Read-only calls run on the local copy, without an RPC, while the copy is younger than
-//     refreshMs; an older copy is refreshed first (fetch_state) — so reads may miss other clients'
-//     writes for at most refreshMs (refreshMs 0: only this client's own writes refresh it).
-// Tolerates: server loss or partition for reads: when a refresh fails the last copy answers
-//   (staleness then exceeds refreshMs). Writes need the server.
-// Methods run on the copy run on the client's node: runtime() is the client's kernel.
-// Config keys: refreshMs (int, 1000) maximum age of the copy that serves reads.
+// Guarantee: writes go to the server and refresh this client's copy (it reads its own writes);
+//   reads use the copy while it is younger than refreshMs.
+// Tolerates: server loss or partition for reads (the last copy answers); writes need the server.
+// Config: refreshMs.
+// The full guarantee, tolerated faults and caveats, and each config key's type, default, range and
+//   meaning, are in the descriptor (write_through_caching() in write_through_caching.cc), the one
+//   source: `amino-ctl dms WriteThroughCaching` and docs/dm-catalogue.md show it.
 #pragma once
 
 #include "runtime/dm.h"

@@ -34,7 +34,7 @@ PYBIND11_MODULE(_amino, m) {
         return py::bytes(amino::pyrun::paper_request(workload, seed));
       },
       py::arg("workload"), py::arg("seed") = 1, "The encoded paper-size request of an offloading workload.");
-  m.def("catalogue", &amino::pyrun::catalogue, "Registered DMs and classes (with method arity) as JSON.");
+  m.def("catalogue", &amino::pyrun::catalogue, "Registered DMs (names and full descriptors, categories, forbidden orders) and classes (with method arity) as JSON.");
 
   using amino::pyrun::DeploymentClient;
   // Each operation runs the client's sockets loop in the calling thread, without the GIL.

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dms/all.h"
+#include "dms/catalogue.h"
 #include "pybind/backend_results.h"
 #include "runtime/codec.h"
 #include "runtime/spec.h"
@@ -647,6 +648,12 @@ std::string paper_request(const std::string& workload, unsigned long long seed) 
 std::string catalogue() {
   json j;
   j["dms"] = dms::builtin().names();
+  j["descriptors"] = json::array();
+  for (const auto& name : dms::builtin().names()) {
+    j["descriptors"].push_back(to_json(dms::descriptor_value(*dms::builtin().find(name))));
+  }
+  j["categories"] = to_json(dms::categories_value(dms::builtin()));
+  j["forbidden"] = to_json(dms::forbidden_value(dms::builtin()));
   for (const auto& name : classes().names()) {
     const ClassInfo* c = classes().find(name);
     json methods = json::object();

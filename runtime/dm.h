@@ -191,10 +191,18 @@ struct ConfigKey {
   Value max;
 };
 
+// Everything about a DM: how to build its parts and what a user needs to choose and configure it.
+// This is the one source of DM metadata: dms/catalogue.h renders it as docs/dm-catalogue.md,
+// `amino-ctl dms [NAME]` and amino.catalogue(); DM headers point here instead of repeating it.
 struct DmDescriptor {
   std::string name;
   std::string category;  // DMs sharing a non-empty category are mutually exclusive in a chain
-  std::string summary;
+  std::string summary;   // one line
+  std::string paper;     // the Sapphire paper DM (or Amino.Run policy) it implements
+  std::string source;    // its header in the source tree, e.g. "dms/keep_in_place.h"
+  std::string guarantee;  // what it promises
+  std::string tolerates;  // the faults it tolerates, and those it does not
+  std::string caveats;    // anything else a user must know (may be empty)
   std::vector<ConfigKey> config;
   std::function<std::unique_ptr<ClientDM>()> make_client;
   std::function<std::unique_ptr<ServerDM>()> make_server;
@@ -223,13 +231,20 @@ class DmRegistry {
   void forbid(std::string outer, std::string inner, std::string reason);
   // Why this chain (outer first) is rejected, or nullopt if it is allowed.
   std::optional<std::string> check_chain(const std::vector<std::string>& dms) const;
+  // Says why the DMs of `category` are mutually exclusive (for the catalogue; the exclusion itself
+  // follows from DmDescriptor::category alone).
+  void describe_category(std::string category, std::string why);
 
- private:
   struct Rule {
     std::string outer, inner, reason;
   };
+  const std::vector<Rule>& rules() const { return rules_; }  // in the order forbid() added them
+  const std::map<std::string, std::string>& categories() const { return categories_; }  // name -> why
+
+ private:
   std::map<std::string, DmDescriptor> dms_;
   std::vector<Rule> rules_;
+  std::map<std::string, std::string> categories_;
 };
 
 }  // namespace amino

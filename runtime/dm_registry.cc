@@ -47,6 +47,10 @@ void DmRegistry::forbid(std::string outer, std::string inner, std::string reason
   rules_.push_back(Rule{std::move(outer), std::move(inner), std::move(reason)});
 }
 
+void DmRegistry::describe_category(std::string category, std::string why) {
+  categories_[std::move(category)] = std::move(why);
+}
+
 namespace {
 
 bool matches_pattern(const std::string& pattern, const std::string& dm) {

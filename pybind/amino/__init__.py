@@ -20,7 +20,13 @@ import json as _json
 
 
 def catalogue():
-    """{'dms': [...], 'classes': {class: {method: {'arity', 'read_only'}}}} from the C++ registries."""
+    """The C++ registries as a dict:
+    'dms': DM names (sorted); 'descriptors': one dict per DM, in that order, with every field of its
+    DmDescriptor: name, category, summary, paper, source, guarantee, tolerates, caveats, durable, and
+    config: [{name, type, default, min, max, doc}] (min/max None when unbounded or not numeric);
+    'categories': {category: {'dms': [...], 'why': ...}}; 'forbidden': [{outer, inner, reason}];
+    'classes': {class: {method: {'arity', 'read_only'}}}. `amino-ctl dms` and docs/dm-catalogue.md
+    show the same descriptors."""
     return _json.loads(_native_module.catalogue())
 
 

@@ -1,0 +1,127 @@
+// Helpers several DMs share (declared in dms/support.h): forwarding, placement, group ticks,
+// FifoLock. Moved here from the DMs that first needed them.
+#include "dms/support.h"
+
+#include <algorithm>
+
+namespace amino::dms {
+
+// ---------------------------------------------------------------------------------------------
+// Forwarding
+
+namespace {
+
+class ForwardingClient : public ClientDM {
+ public:
+  Reply on_rpc(Invocation& inv, ClientContext& ctx) override {
+    if (!server_.valid()) server_ = ctx.ref_request();
+    if (!server_.valid()) return Reply::error(Code::kUnavailable, "no live replica of " + ctx.microservice());
+    Reply r = ctx.forward(server_, inv);
+    // The replica is gone or unreachable: choose again on the next call (Amino.Run re-fetches too).
+    const Code c = r.status.code;
+    if (c == Code::kNoSuchObject || c == Code::kUnreachable || c == Code::kTimeout) server_ = {};
+    return r;
+  }
+
+ private:
+  ReplicaRef server_;
+};
+
+}  // namespace
+
+std::unique_ptr<ClientDM> make_forwarding_client() { return std::make_unique<ForwardingClient>(); }
+
+// ---------------------------------------------------------------------------------------------
+// Placement
+
+Status pin_if_elsewhere(GroupContext& ctx, const ReplicaRef& replica, const NodeId& node, const std::string& dm) {
+  if (replica.node == node) return {};
+  Status s = ctx.pin(replica, node);
+  if (!s.ok()) {
+    ctx.env().log(LogLevel::kWarn, dm + ": could not move " + replica.rid + " of " + ctx.group_id() + " to " +
+                                       node + ": " + s.to_string());
+  }
+  return s;
+}
+
+bool is_live_server(GroupContext& ctx, const NodeId& node, const NodeSelector& selector) {
+  if (node.empty()) return false;
+  for (const NodeInfo& n : ctx.nodes(selector)) {
+    if (n.id == node) return true;
+  }
+  return false;
+}
+
+std::vector<NodeInfo> labelled_nodes(GroupContext& ctx, const std::string& key, const std::string& value,
+                                     const NodeSelector& also) {
+  NodeSelector label;
+  label.terms.push_back({Requirement{key, Requirement::Op::kEquals, {value}}});
+  std::vector<NodeInfo> out;
+  for (const NodeInfo& n : ctx.nodes(label)) {
+    if (also.matches(n)) out.push_back(n);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Periodic group decisions
+
+void GroupTicker::start(Env& env, Duration period, std::function<void()> tick) {
+  stop();
+  env_ = &env;
+  period_ = period;
+  tick_ = std::move(tick);
+  alive_ = std::make_shared<bool>(true);
+  arm();
+}
+
+void GroupTicker::stop() {
+  if (!alive_) return;
+  *alive_ = false;
+  alive_.reset();
+  env_->cancel_timer(timer_);
+}
+
+void GroupTicker::arm() {
+  auto alive = alive_;
+  timer_ = env_->arm_timer(period_, [this, alive] {
+    if (!*alive) return;
+    env_->spawn("group.tick", [this, alive] {
+      if (!*alive) return;
+      tick_();
+      if (*alive) arm();
+    });
+  });
+}
+
+std::string caller_node(const std::string& caller) { return caller.substr(0, caller.find('/')); }
+
+// ---------------------------------------------------------------------------------------------
+// FifoLock
+
+bool FifoLock::acquire(Env& env, Time deadline) {
+  if (!held_ && waiters_.empty()) {
+    held_ = true;
+    return true;
+  }
+  auto turn = env.make_signal();
+  waiters_.push_back(turn);
+  // release() hands ownership over by notifying; a notification racing with the deadline still
+  // means we own the lock, so notified() decides, not wait_until's result.
+  turn->wait_until(deadline);
+  if (turn->notified()) return true;
+  waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), turn), waiters_.end());
+  return false;
+}
+
+void FifoLock::release() {
+  if (waiters_.empty()) {
+    held_ = false;
+    return;
+  }
+  auto next = waiters_.front();
+  waiters_.pop_front();
+  next->notify();  // held_ stays true: ownership passes directly to the oldest waiter
+}
+
+}  // namespace amino::dms
