@@ -8,6 +8,7 @@
 
 #include "pybind/deployment_client.h"
 #include "pybind/scenario_runner.h"
+#include "scenarios/code_offloading/calibration_report.h"
 
 namespace py = pybind11;
 
@@ -26,12 +27,12 @@ PYBIND11_MODULE(_amino, m) {
       "Raises ValueError when the scenario is invalid.");
   m.def("preset_host", &amino::pyrun::preset_host, py::arg("kind"), py::arg("name"), py::arg("region") = "",
         "A preset host (testbed/presets.h) as platform JSON.");
-  m.def("offload_calibration", &amino::pyrun::offload_calibration,
+  m.def("offload_calibration", &amino::scenarios::offload::calibration_json,
         "scenarios/code_offloading/calibration.h as JSON.");
   m.def(
       "paper_request",
       [](const std::string& workload, unsigned long long seed) {
-        return py::bytes(amino::pyrun::paper_request(workload, seed));
+        return py::bytes(amino::scenarios::offload::paper_request_bytes(workload, seed));
       },
       py::arg("workload"), py::arg("seed") = 1, "The encoded paper-size request of an offloading workload.");
   m.def("catalogue", &amino::pyrun::catalogue, "Registered DMs (names and full descriptors, categories, forbidden orders) and classes (with method arity) as JSON.");

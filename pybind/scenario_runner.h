@@ -35,11 +35,6 @@ std::string run(const std::string& scenario_json);
 // phone_3g, tablet_wifi or tablet_3g.
 std::string preset_host(const std::string& kind, const std::string& name, const std::string& region);
 
-// The code-offloading calibration (scenarios/code_offloading/calibration.h) as JSON.
-std::string offload_calibration();
-// The encoded paper-size request of an offloading workload ("Physics", ...).
-std::string paper_request(const std::string& workload, unsigned long long seed);
-
 // Registered DM names, and classes with their methods ({"Board": {"read": {"arity":0,"read_only":true}}}).
 std::string catalogue();
 

@@ -1,4 +1,4 @@
-// The conformance scenarios. Observations are strings so that a mismatch between backends reads
+// The conformance cases. Observations are strings so that a mismatch between backends reads
 // well in a test failure.
 #include <algorithm>
 
@@ -211,8 +211,8 @@ Observations per_call_timeout(testbed::Cluster& c) {
 
 }  // namespace
 
-const std::vector<Scenario>& scenarios() {
-  static const std::vector<Scenario> all = {
+const std::vector<Case>& cases() {
+  static const std::vector<Case> all = {
       {"simple_call", simple_call, {"ok 15", "ok 15", "ks1"}},
       {"errors_are_typed", errors_are_typed,
        {"app_error std::invalid_argument: negative increment", "NO_SUCH_METHOD", "BAD_ARGUMENTS", "BAD_ARGUMENTS", "ok 0"}},

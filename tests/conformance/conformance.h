@@ -1,7 +1,7 @@
-// The conformance suite: scenarios written once against testbed::Cluster and run on every
+// The conformance suite: cases written once against testbed::Cluster and run on every
 // backend; each returns its observations (return values, error codes, final object states) so a
 // test can check them and compare backends. Node names differ per backend (a sockets NodeId is an
-// address), so scenarios name kernel servers by their "name" label: ks1, ks2, ks3.
+// address), so cases name kernel servers by their "name" label: ks1, ks2, ks3.
 #pragma once
 
 #include <functional>
@@ -28,13 +28,13 @@ testbed::PlatformSpec platform();
 
 using Observations = std::vector<std::string>;
 
-struct Scenario {
+struct Case {
   std::string name;
   std::function<Observations(testbed::Cluster&)> run;
   Observations expected;  // what the semantics say every backend must observe
 };
 
-const std::vector<Scenario>& scenarios();
+const std::vector<Case>& cases();
 
 // Application classes and DMs every harness registers.
 void register_classes(ClassRegistry& classes);

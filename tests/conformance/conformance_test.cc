@@ -1,4 +1,4 @@
-// Runs every conformance scenario on each backend linked into this binary, checks the observations
+// Runs every conformance case on each backend linked into this binary, checks the observations
 // against what the semantics require, and checks that the backends agree with each other.
 #include <gtest/gtest.h>
 
@@ -10,25 +10,25 @@ namespace {
 class Conformance : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Conformance, SameObservationsOnEveryBackend) {
-  const Scenario* scenario = nullptr;
-  for (const auto& s : scenarios()) {
-    if (s.name == GetParam()) scenario = &s;
+  const Case* c = nullptr;
+  for (const auto& s : cases()) {
+    if (s.name == GetParam()) c = &s;
   }
-  ASSERT_NE(scenario, nullptr);
+  ASSERT_NE(c, nullptr);
   for (const auto& backend : backends()) {
     SCOPED_TRACE("backend " + backend.name);
     std::unique_ptr<testbed::Cluster> cluster = backend.make();
-    EXPECT_EQ(scenario->run(*cluster), scenario->expected);
+    EXPECT_EQ(c->run(*cluster), c->expected);
   }
 }
 
-std::vector<std::string> scenario_names() {
+std::vector<std::string> case_names() {
   std::vector<std::string> out;
-  for (const auto& s : scenarios()) out.push_back(s.name);
+  for (const auto& s : cases()) out.push_back(s.name);
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Scenarios, Conformance, ::testing::ValuesIn(scenario_names()),
+INSTANTIATE_TEST_SUITE_P(Cases, Conformance, ::testing::ValuesIn(case_names()),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

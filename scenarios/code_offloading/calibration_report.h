@@ -1,0 +1,20 @@
+// The code-offloading experiment's calibration as data, for the notebook and the Python module
+// (amino.offload_calibration(), amino.paper_request()): the constants of calibration.h, the paper's
+// measured base times and the predicted local, server and offloaded times per workload, device and
+// network.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace amino::scenarios::offload {
+
+// JSON object: speeds, uplinks, bandwidths, and per workload its method, paper base times and
+// predictions (CALIBRATION.md explains each number).
+std::string calibration_json();
+
+// The request bytes of `workload` (by name, as workload_name prints it) that the paper's runs send,
+// drawn from `seed`. Throws std::invalid_argument for an unknown workload.
+std::string paper_request_bytes(const std::string& workload, std::uint64_t seed);
+
+}  // namespace amino::scenarios::offload
