@@ -3,7 +3,7 @@
 # amino-ctl creates a VisitCounter on one server and a HelloWorld on the other and calls it, so each
 # call crosses both servers. Everything is stopped on exit.
 set -euo pipefail
-BIN="$(cd "$(dirname "$0")/.." && pwd)/build/bin"
+BIN="${AMINO_BIN_DIR:-$(cd "$(dirname "$0")/.." && pwd)/build/bin}"  # AMINO_BIN_DIR: another build's programs
 LOGS="$(mktemp -d)"
 PIDS=()
 cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
