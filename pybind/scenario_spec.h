@@ -1,0 +1,65 @@
+// A scenario as C++ data: the JSON that amino.Scenario writes (pybind/amino/scenario.py), parsed
+// and validated without running anything. scenario_runner.cc runs one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/microservice.h"
+#include "runtime/time.h"
+#include "runtime/value.h"
+#include "testbed/fault_schedule.h"
+#include "testbed/platform.h"
+
+namespace amino::pyrun {
+
+struct CallSpec {
+  std::string method;
+  ValueList args;
+};
+
+struct DeploymentSpec {
+  std::string name, node, spec_yaml;
+  std::vector<CallSpec> init;
+};
+
+struct WorkloadSpec {
+  std::string client, node, target;
+  std::vector<CallSpec> calls;
+  long long count = 0;  // closed loop: calls to make (0 with rate > 0: open loop until the end)
+  double think = 0;     // closed loop: pause after each reply, s
+  double rate = 0;      // open loop: Poisson arrivals per second (0: closed loop)
+  double start = 0, timeout = 5;
+};
+
+struct Scenario {
+  std::uint64_t seed = 1;
+  double duration = 10;
+  std::string oms_host = "oms";
+  testbed::PlatformSpec platform;
+  std::vector<DeploymentSpec> deployments;
+  std::vector<WorkloadSpec> workloads;
+  testbed::FaultSchedule faults;  // at_ns relative to time 0 of the experiment
+  std::size_t max_value_chars = 160;
+  std::string chrome_trace, jsonl_trace;
+  std::string log_level = "error";
+  std::string backend = "sim";  // "sim" (SimGrid) or "sockets" (LoopbackCluster, real time)
+};
+
+inline Duration secs(double s) { return from_seconds(s); }
+
+// The longest a run, a workload's start/think/timeout and its rate may be (11.6 days, or per second):
+// seconds become int64 nanoseconds, and duration=1e12 used to overflow that conversion.
+constexpr double kMaxScenarioSeconds = 1e6;
+
+// Parses the JSON shape; throws std::invalid_argument on a malformed document.
+Scenario parse_scenario(const std::string& text);
+// Every semantic problem (platform, placements, classes and methods, DM specs, faults), as sentences.
+std::vector<std::string> validate_scenario(const Scenario& s);
+std::string join(const std::vector<std::string>& errors);  // one per line
+
+// The application classes every scenario may deploy (scenarios/registry.h).
+const ClassRegistry& classes();
+
+}  // namespace amino::pyrun
