@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <stdexcept>
 
 #include "runtime/kernel.h"
 #include "runtime/oms.h"
@@ -44,5 +45,24 @@ class Cluster {
 // A kernel server's options on `host`: the defaults, with the host's region (if any), its labels
 // and name=<host>. The same on every backend, so node selectors mean the same everywhere.
 KernelOptions kernel_options_for(const HostSpec& host, KernelOptions defaults);
+
+// For clusters whose nodes crash and boot again (InProcCluster, LoopbackCluster): a node's current
+// incarnation (nullptr while it is down) holds `kernel`, `oms` and its fault-injecting Env `faulty`;
+// these give Cluster::kernel/oms/env, with the errors every such cluster reports.
+template <typename Incarnation>
+Kernel& current_kernel(const Incarnation* current, const NodeId& name) {
+  if (current == nullptr || !current->kernel) throw std::invalid_argument(name + " runs no kernel server now");
+  return *current->kernel;
+}
+template <typename Incarnation>
+Oms& current_oms(const Incarnation* current) {
+  if (current == nullptr) throw std::logic_error("the OMS is down");
+  return *current->oms;
+}
+template <typename Incarnation>
+Env& current_env(const Incarnation* current, const NodeId& name) {
+  if (current == nullptr) throw std::invalid_argument(name + " is down");
+  return *current->faulty;
+}
 
 }  // namespace amino::testbed

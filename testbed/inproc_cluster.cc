@@ -127,22 +127,8 @@ InProcCluster::Node& InProcCluster::node(const NodeId& name) {
   return it->second;
 }
 
-Kernel& InProcCluster::kernel(const NodeId& name) {
-  Node& n = node(name);
-  if (n.current == nullptr || !n.current->kernel) throw std::invalid_argument(name + " runs no kernel server now");
-  return *n.current->kernel;
-}
-
-Oms& InProcCluster::oms() {
-  Node& n = node(options_.oms_host);
-  if (n.current == nullptr) throw std::logic_error("the OMS is down");
-  return *n.current->oms;
-}
-
-Env& InProcCluster::env(const NodeId& name) {
-  Node& n = node(name);
-  if (n.current == nullptr) throw std::invalid_argument(name + " is down");
-  return *n.current->faulty;
-}
+Kernel& InProcCluster::kernel(const NodeId& name) { return current_kernel(node(name).current, name); }
+Oms& InProcCluster::oms() { return current_oms(node(options_.oms_host).current); }
+Env& InProcCluster::env(const NodeId& name) { return current_env(node(name).current, name); }
 
 }  // namespace amino::testbed

@@ -185,23 +185,9 @@ const LoopbackCluster::Node& LoopbackCluster::node(const NodeId& name) const {
   return it->second;
 }
 
-Kernel& LoopbackCluster::kernel(const NodeId& name) {
-  Node& n = node(name);
-  if (n.current == nullptr || !n.current->kernel) throw std::invalid_argument(name + " runs no kernel server now");
-  return *n.current->kernel;
-}
-
-Oms& LoopbackCluster::oms() {
-  Node& n = node(options_.oms_host);
-  if (n.current == nullptr) throw std::logic_error("the OMS is down");
-  return *n.current->oms;
-}
-
-Env& LoopbackCluster::env(const NodeId& name) {
-  Node& n = node(name);
-  if (n.current == nullptr) throw std::invalid_argument(name + " is down");
-  return *n.current->faulty;
-}
+Kernel& LoopbackCluster::kernel(const NodeId& name) { return current_kernel(node(name).current, name); }
+Oms& LoopbackCluster::oms() { return current_oms(node(options_.oms_host).current); }
+Env& LoopbackCluster::env(const NodeId& name) { return current_env(node(name).current, name); }
 
 const NodeId& LoopbackCluster::address(const NodeId& name) const { return node(name).address; }
 
