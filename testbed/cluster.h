@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <stdexcept>
 
 #include "runtime/kernel.h"
@@ -45,6 +46,22 @@ class Cluster {
 // A kernel server's options on `host`: the defaults, with the host's region (if any), its labels
 // and name=<host>. The same on every backend, so node selectors mean the same everywhere.
 KernelOptions kernel_options_for(const HostSpec& host, KernelOptions defaults);
+
+// Boots a node's software on its fault-injecting Env `life.faulty`: the OMS on oms_host, a kernel
+// server (kernel_options_for its host) anywhere else. The OMS keeps its state in memory only, on
+// every backend: a restarted OMS starts empty.
+template <typename Incarnation>
+void start_node_software(Incarnation& life, const HostSpec& host, const NodeId& oms_host, const ClassRegistry& classes,
+                         const DmRegistry& dms, const KernelOptions& kernel, const OmsOptions& oms) {
+  if (host.name == oms_host) {
+    life.oms_rpc = std::make_unique<Rpc>(*life.faulty);
+    life.oms = std::make_unique<Oms>(*life.oms_rpc, dms, oms);
+    life.oms->start();
+  } else {
+    life.kernel = std::make_unique<Kernel>(*life.faulty, classes, dms, kernel_options_for(host, kernel));
+    life.kernel->start();
+  }
+}
 
 // For clusters whose nodes crash and boot again (InProcCluster, LoopbackCluster): a node's current
 // incarnation (nullptr while it is down) holds `kernel`, `oms` and its fault-injecting Env `faulty`;

@@ -39,16 +39,7 @@ InProcCluster::~InProcCluster() = default;
 void InProcCluster::boot(Node& n, Env& env) {
   auto life = std::make_unique<Incarnation>();
   life->faulty = std::make_unique<FaultyEnv>(env, fault_state_, fault_rng_.fork());
-  if (n.host->name == options_.oms_host) {
-    // The OMS keeps its state in memory only (as on the other backends): a restarted OMS starts empty.
-    life->oms_rpc = std::make_unique<Rpc>(*life->faulty);
-    life->oms = std::make_unique<Oms>(*life->oms_rpc, dms_, options_.oms);
-    life->oms->start();
-  } else {
-    const KernelOptions ko = kernel_options_for(*n.host, options_.kernel);
-    life->kernel = std::make_unique<Kernel>(*life->faulty, classes_, dms_, ko);
-    life->kernel->start();
-  }
+  start_node_software(*life, *n.host, options_.oms_host, classes_, dms_, options_.kernel, options_.oms);
   n.current = life.get();
   n.lives.push_back(std::move(life));
 }
