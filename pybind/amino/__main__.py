@@ -1,4 +1,4 @@
-"""python3 -m amino {list, run, replay, reproduce} — see pybind/README.md."""
+"""python3 -m amino {list, run, replay, reproduce, check} — see pybind/README.md."""
 import argparse
 import json
 import os
@@ -103,6 +103,23 @@ def cmd_reproduce(args):
     return 0
 
 
+def _non_negative_float(text):
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 <= x < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
+    return x
+
+
+def cmd_check(args):
+    from . import check
+    res = check.linearizable(args.file, model=args.model, max_steps=args.max_steps or 0, time_limit=args.time_limit)
+    print(json.dumps(res.to_dict(), indent=1, sort_keys=True) if args.json else res.summary())
+    return res.exit_code
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python3 -m amino", description="Amino++ experiments (SimGrid or loopback sockets)")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -125,6 +142,18 @@ def main(argv=None):
     rp.add_argument("--only", help="one scenario name")
     rp.add_argument("--processes", type=_positive_int, default=2)
     rp.set_defaults(fn=cmd_reproduce)
+    from .check import models
+    c = sub.add_parser("check", help="check a history (JSON Lines) for linearizability",
+                       description="Exit status: 0 linearizable, 1 not linearizable, 3 unknown (a limit was "
+                                   "hit), 2 usage error (bad arguments, unreadable or malformed history).")
+    c.add_argument("file", help="history in JSON Lines, Jepsen's vocabulary (pybind/README.md, Histories)")
+    c.add_argument("--model", choices=models(), default="register", help="sequential model (default register)")
+    c.add_argument("--max-steps", type=_positive_int, default=None, metavar="N",
+                   help="search steps per key before answering unknown (default 10^8)")
+    c.add_argument("--time-limit", type=_non_negative_float, default=0.0, metavar="SECONDS",
+                   help="wall time before answering unknown (default: none)")
+    c.add_argument("--json", action="store_true", help="print the result as JSON")
+    c.set_defaults(fn=cmd_check)
     args = p.parse_args(argv)
     try:
         return args.fn(args)
