@@ -8,6 +8,7 @@
 #include <set>
 
 #include "dms/raft/raft_node.h"
+#include "runtime/mutants.h"
 
 namespace amino::dms {
 
@@ -214,10 +215,12 @@ class ConsensusServer : public ServerDM, private raft::Host {
     if (!node_) return Reply::error(Code::kUnavailable, "replica starting");
     // localReads: any replica answers a read from the state it has applied so far (possibly stale).
     if (local_reads_ && inv.read_only) return ctx.next(inv);
+    // Mutant stale_leader_read: a replica that believes it leads answers reads without a log round.
+    if (mutant_active(Mutant::kStaleLeaderRead) && inv.read_only && node_->is_leader()) return ctx.next(inv);
     // Duplicate suppression keys on (session, call id): the kernel keeps both stable across a DM's
     // retries, and a session is unique across processes, hosts and restarts.
     raft::CallMeta meta;
-    meta.session = inv.session;
+    if (!mutant_active(Mutant::kSessionNotPassed)) meta.session = inv.session;  // Mutant session_not_passed
     meta.call_id = inv.call_id;
     // Answer a little before the caller's deadline, so that the answer (often kTimeout: "outcome
     // unknown") arrives while the caller still listens.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dms/support.h"
+#include "runtime/mutants.h"
 
 namespace amino::dms {
 
@@ -113,7 +114,10 @@ class LeaseClient : public ClientDM {
     const Duration margin = ms_config(ctx.config(), "renewMarginMs");
     if (copy_ && deadline_after(now, margin) < expiry_) return Reply::ok({});
     if (copy_ && now < expiry_ && renew(ctx).ok()) return Reply::ok({});
-    if (copy_ && ctx.env().now() >= expiry_) drop("it expired before it could be renewed", ctx);
+    // Mutant lease_used_after_expiry: a lapsed lease is kept (and its copy used) when renewal fails.
+    if (copy_ && ctx.env().now() >= expiry_ && !mutant_active(Mutant::kLeaseUsedAfterExpiry)) {
+      drop("it expired before it could be renewed", ctx);
+    }
     if (copy_) return Reply::ok({});  // renewal failed but the lease still runs: use it
     return acquire(deadline, ctx);
   }

@@ -1,5 +1,7 @@
 #include "dms/write_through_caching.h"
 
+#include "runtime/mutants.h"
+
 namespace amino::dms {
 
 namespace {
@@ -25,7 +27,8 @@ class WriteThroughClient : public ClientDM {
     if (r.ok() || r.status.code == Code::kAppError) {
       // A throwing method may still have changed the object: refresh either way. If the refresh
       // fails, forget the copy rather than read an older state than our own write.
-      if (!refresh(ctx).ok()) copy_.reset();
+      // Mutant cache_not_invalidated: the copy is left as it was before the write.
+      if (!mutant_active(Mutant::kCacheNotInvalidated) && !refresh(ctx).ok()) copy_.reset();
     } else {
       forget_server(r.status.code);
     }
@@ -33,7 +36,9 @@ class WriteThroughClient : public ClientDM {
   }
 
   bool stale(ClientContext& ctx) const {
-    const Duration max_age = millis(ctx.config().at("refreshMs").as_int());
+    const std::int64_t refresh_ms = ctx.config().at("refreshMs").as_int();
+    // Mutant staleness_in_seconds: the bound read in the wrong unit.
+    const Duration max_age = mutant_active(Mutant::kStalenessInSeconds) ? refresh_ms * kSecond : millis(refresh_ms);
     return max_age > 0 && ctx.env().now() - fetched_at_ >= max_age;
   }
 

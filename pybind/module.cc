@@ -10,6 +10,7 @@
 #include "pybind/history_check.h"
 #include "pybind/python_model.h"
 #include "pybind/scenario_runner.h"
+#include "runtime/mutants.h"
 #include "scenarios/code_offloading/calibration_report.h"
 
 namespace py = pybind11;
@@ -72,6 +73,13 @@ PYBIND11_MODULE(_amino, m) {
       py::arg("source"), py::arg("is_path"), py::arg("model"), py::arg("max_steps") = 0, py::arg("time_limit_s") = 0.0,
       "Checks a history for linearizability; the verdict, window and explanation as JSON.");
   m.def("check_models", &amino::check::model_names, "The built-in models' names.");
+
+  // Planted bugs (runtime/mutants.h, docs/mutants.md): amino/_native.py selects $AMINO_MUTANT's when
+  // it loads this module, before any run is forked.
+  m.def("select_mutant", [](const std::string& name) { amino::select_mutant(name); }, py::arg("name"),
+        "Makes `name` this process's planted bug ('none': no bug). ValueError in a build without mutants "
+        "(-DAMINO_MUTANTS=ON) or for an unknown name.");
+  m.def("mutants", &amino::mutant_names, "The planted bugs this build can run (none unless built with -DAMINO_MUTANTS=ON).");
 
   using amino::pyrun::DeploymentClient;
   // Each operation runs the client's sockets loop in the calling thread, without the GIL.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/mutants.h"
+
 namespace amino::dms::raft {
 
 namespace {
@@ -12,7 +14,11 @@ constexpr const char* kRequestVote = "rv";
 constexpr const char* kAppend = "ae";
 constexpr const char* kInstall = "is";
 
-std::size_t majority(std::size_t voters) { return voters / 2 + 1; }
+std::size_t majority(std::size_t voters) {
+  // Mutant quorum_off_by_one: `>=` for `>` when counting (n/2 instead of n/2+1), at least one.
+  if (mutant_active(Mutant::kQuorumOffByOne)) return std::max<std::size_t>(voters / 2, 1);
+  return voters / 2 + 1;
+}
 
 bool contains(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
@@ -144,6 +150,7 @@ std::int64_t RaftNode::append_local(Entry e) {
   store_.save_entry(index, log_.at(index));
   store_.sync();  // the leader counts itself in the majority only for durable entries
   if (is_config) recompute_config();
+  if (mutant_active(Mutant::kApplyBeforeCommit)) apply_event_.notify();
   return index;
 }
 
@@ -415,6 +422,7 @@ void RaftNode::check_quorum() {
 }
 
 bool RaftNode::log_up_to_date(std::int64_t last_index, std::int64_t last_term) const {
+  if (mutant_active(Mutant::kVoteIgnoresLog)) return true;  // Mutant vote_ignores_log: no election restriction
   return last_term > log_.last_term() || (last_term == log_.last_term() && last_index >= log_.last_index());
 }
 
@@ -511,7 +519,8 @@ void RaftNode::advance_commit() {
   }
   std::sort(matches.begin(), matches.end(), std::greater<>());
   const std::int64_t n = matches[majority(matches.size()) - 1];
-  if (n > commit_ && log_.term_at(n) == term_) {
+  // Mutant commit_earlier_term: any entry a majority stores commits, whatever its term (Figure 8).
+  if (n > commit_ && (log_.term_at(n) == term_ || mutant_active(Mutant::kCommitEarlierTerm))) {
     commit_ = n;
     apply_event_.notify();
     members_event_.notify();
@@ -630,7 +639,8 @@ Reply RaftNode::on_request_vote(const Value& m) {
                      log_up_to_date(m.at("last").as_int(), m.at("lterm").as_int());
   if (grant) {
     voted_for_ = candidate;
-    persist_hard_state();  // synced before the vote leaves
+    // Mutant vote_not_persisted: the vote stays in memory, a restart forgets it.
+    if (!mutant_active(Mutant::kVoteNotPersisted)) persist_hard_state();  // synced before the vote leaves
     reset_election_deadline();
   }
   return answer(term_, grant);
@@ -646,7 +656,8 @@ Reply RaftNode::on_append(const ReplicaRef& from, const Value& m) {
   if (prev >= log_.base_index()) {
     const std::optional<std::int64_t> have = log_.term_at(prev);
     if (!have) return answer(term_, false, {{"hint", log_.last_index() + 1}});
-    if (*have != m.at("pterm").as_int()) {
+    // Mutant append_ignores_prev_term: only the existence of prevLogIndex is checked.
+    if (*have != m.at("pterm").as_int() && !mutant_active(Mutant::kAppendIgnoresPrevTerm)) {
       // Skip the whole conflicting term in one round trip.
       return answer(term_, false, {{"hint", log_.first_index_of_term_at(prev)}});
     }
@@ -670,6 +681,7 @@ Reply RaftNode::on_append(const ReplicaRef& from, const Value& m) {
     if (is_config) recompute_config();
   }
   if (wrote) store_.sync();  // durable before we acknowledge
+  if (wrote && mutant_active(Mutant::kApplyBeforeCommit)) apply_event_.notify();
   const std::int64_t match = std::max(index, log_.base_index());
   const std::int64_t leader_commit = std::min(m.at("commit").as_int(), match);
   if (leader_commit > commit_) {
@@ -699,7 +711,9 @@ Reply RaftNode::on_install(const ReplicaRef& from, const Value& m) {
 void RaftNode::apply_loop() {
   auto keep = shared_from_this();
   while (!stopped_) {
-    while (!stopped_ && !frozen_ && applied_ < commit_ && applied_ < log_.last_index()) {
+    // Mutant apply_before_commit: whatever is in the log is applied, committed or not.
+    while (!stopped_ && !frozen_ && (applied_ < commit_ || mutant_active(Mutant::kApplyBeforeCommit)) &&
+           applied_ < log_.last_index()) {
       const std::int64_t index = applied_ + 1;
       const Entry entry = log_.at(index);  // a copy: the log may change while the object runs
       applying_ = true;
@@ -725,7 +739,8 @@ Reply RaftNode::apply_entry(const Entry& e) {
   // A retried call may be in the log twice (the first copy committed after the caller gave up on
   // its leader): only the first copy runs; the second answers with the first one's reply. A call
   // older than the window may have run and been forgotten: it is rejected, never run again.
-  if (dedup) {
+  // Mutant dedup_disabled: the session table is not consulted here (only by submit, on the leader).
+  if (dedup && !mutant_active(Mutant::kDedupDisabled)) {
     if (const Reply* prior = sessions_.find(session, call_id)) return *prior;
     if (sessions_.expired(session, call_id)) return session_expired(call_id);
   }

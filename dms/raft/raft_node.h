@@ -90,6 +90,7 @@ class RaftNode : public std::enable_shared_from_this<RaftNode> {
   // The group's live members changed (OMS upcall): learn addresses; the leader reconfigures.
   void members_changed(const std::vector<ReplicaRef>& live);
   Value status() const;
+  bool is_leader() const { return !stopped_ && role_ == Role::kLeader; }
 
  private:
   struct Peer {

@@ -4,6 +4,11 @@ Why a finder: the extension lives in a CMake build directory, which differs per 
 in order, at an already importable `_amino` (PYTHONPATH=<build>/pybind), at $AMINO_BUILD/pybind, and
 at <repo>/build/pybind (the README's build), then other <repo>/build*/pybind (newest first), so `PYTHONPATH=<repo>/pybind python3 -m amino ...` works in a
 checkout that has been built once.
+
+AMINO_MUTANT=<name> runs one of the planted bugs of docs/mutants.md: the module is then looked for in
+<repo>/build-mutants/pybind first (scripts/mutants.sh builds it), and the mutant is selected as soon
+as the module loads, before any run is forked. A build without mutants, or an unknown name, is an
+ImportError, never ignored. Without AMINO_MUTANT that build is never picked up implicitly.
 """
 import glob
 import importlib
@@ -13,15 +18,25 @@ import sys
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+MUTANTS_PYBIND_DIR = os.path.join(REPO, "build-mutants", "pybind")  # scripts/mutants.sh
+
+
+def _mutant():
+    return os.environ.get("AMINO_MUTANT", "")
+
+
 def _candidates():
     env = os.environ.get("AMINO_BUILD")
     if env:
         yield os.path.join(env, "pybind")
+    if _mutant():
+        yield MUTANTS_PYBIND_DIR
     yield os.path.join(REPO, "build", "pybind")
     found = glob.glob(os.path.join(REPO, "build*", "pybind", "_amino*.so"))
     found.sort(key=os.path.getmtime, reverse=True)
     for so in found:
-        yield os.path.dirname(so)
+        if os.path.dirname(so) != MUTANTS_PYBIND_DIR:
+            yield os.path.dirname(so)
 
 
 def load():
@@ -44,5 +59,19 @@ def load():
         "and run with PYTHONPATH=build/pybind:pybind (use /usr/bin/python3)")
 
 
+def select_mutant(module):
+    """Selects $AMINO_MUTANT's planted bug in `module`; ImportError when it cannot."""
+    name = _mutant()
+    if not name:
+        return
+    if not hasattr(module, "select_mutant"):
+        raise ImportError(f"AMINO_MUTANT={name}: {module.__file__} predates mutants: rebuild it")
+    try:
+        module.select_mutant(name)
+    except ValueError as e:
+        raise ImportError(f"AMINO_MUTANT={name}: {e} (module {module.__file__})") from None
+
+
 native = load()
+select_mutant(native)
 BUILD_PYBIND_DIR = os.path.dirname(os.path.abspath(native.__file__))

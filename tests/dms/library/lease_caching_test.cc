@@ -60,5 +60,20 @@ TEST(LeaseCaching, WhenTheHolderCrashesOthersProceedAfterExpiryWithTheLastWritte
   EXPECT_LE(c.world().now() - crashed_at, 1500 * kMillisecond);  // within one lease period
 }
 
+TEST(LeaseCaching, AHolderCutOffFromTheServerStopsUsingItsCopyWhenItsLeaseEnds) {
+  LibCluster c;
+  Stub s = c.create(spec("{leaseMs: 1000, renewMarginMs: 300, idleReleaseMs: 60000, maxWaitMs: 500}"));
+  ASSERT_EQ(c.call("client", s, "add", {Value(5)}).value.as_int(), 5);  // the lease runs for 1 s
+  c.world().cut("client", c.host(s));  // no renewal can reach the server from now on
+  c.world().run_for(1500 * kMillisecond);
+  Reply late = c.call("client", s, "add", {Value(1)}, 2 * kSecond);
+  EXPECT_FALSE(late.ok()) << "the holder changed its copy after its lease ended: got " << late.value.to_string();
+  // The server's lease lapsed too: another client takes it, with the last written-back state.
+  Stub other = c.acquire_on("ks2", s.id());
+  Reply got = c.call("ks2", other, "get", {}, 5 * kSecond);
+  ASSERT_TRUE(got.ok()) << got.status.to_string();
+  EXPECT_EQ(got.value.as_int(), 0);
+}
+
 }  // namespace
 }  // namespace amino::testing

@@ -31,6 +31,14 @@ TEST(WriteThroughCaching, ReadsAreStaleForAtMostRefreshMs) {
   EXPECT_EQ(c.call("client", s, "get").value.as_int(), 11);
 }
 
+TEST(WriteThroughCaching, AWriterReadsItsOwnWriteFromItsYoungCopy) {
+  LibCluster c;
+  Stub s = c.create(spec("{refreshMs: 10000}"));
+  EXPECT_EQ(c.call("client", s, "get").value.as_int(), 1);  // the copy: young for 10 s
+  EXPECT_EQ(c.call("client", s, "add", {Value(2)}).value.as_int(), 3);
+  EXPECT_EQ(c.call("client", s, "get").value.as_int(), 3) << "the write did not refresh the writer's copy";
+}
+
 TEST(WriteThroughCaching, WritesAreSerializedAtTheServer) {
   LibCluster c;
   Stub s = c.create(spec("{}"));

@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""Hunts the planted bugs of docs/mutants.md in a build configured with -DAMINO_MUTANTS=ON and prints
+one row per mutant: the harness that hunted it, the seeds it ran, and the first failing seed
+(seeds-to-catch) or "not caught". Run it through scripts/mutants.sh, which builds ./build-mutants.
+
+Harnesses:
+  sim    the SimGrid nemesis of tests/dms/consensus/sim_nemesis_test.cc (consensus_sim_tests), one
+         seed per run (AMINO_SIM_SEED_BASE=<seed> AMINO_SIM_SEEDS=1): full fault schedule, three
+         clients, the history checked for linearizability (register model)
+  hunt   (--hunt) `python3 -m amino hunt replicated_register --check register --no-shrink`
+  tests  the caching DMs' own tests (dm_library_tests): these DMs promise no linearizability, so
+         the guarantees their descriptors state are what is checked
+The control row `none` runs the unmodified code through the same harness and must pass.
+
+Exit status: 0 when every mutant was caught and the control passed, 1 otherwise, 2 on a setup error.
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIM_TESTS = "tests/dms/consensus/consensus_sim_tests"
+ONE_SEED = "Shards/ConsensusSimNemesis.HistoriesAreLinearizableUnderTheFullNemesis/0"
+LIBRARY_TESTS = "tests/dms/library/dm_library_tests"
+# Mutants planted in these files are hunted by the DM's own tests (a gtest filter).
+CACHING_TESTS = {"dms/lease_caching.cc": "LeaseCaching.*", "dms/write_through_caching.cc": "WriteThroughCaching.*"}
+
+
+class SetupError(Exception):
+    pass
+
+
+def run(cmd, env, timeout=900):
+    try:
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=REPO)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(cmd, -1, "", f"timed out after {timeout} s")
+
+
+def mutant_env(mutant, **extra):
+    env = dict(os.environ, **extra)
+    env["AMINO_MUTANT"] = mutant  # "none": the unmodified code, in the same binary
+    return env
+
+
+def check_selection(ran, mutant):
+    if ran.returncode == 2 and "AMINO_MUTANT:" in ran.stderr:
+        raise SetupError(f"{mutant}: {ran.stderr.strip()}")
+
+
+def listed_mutants(build):
+    """[(name, file)] of the mutants the build can run (the test main's --list-mutants)."""
+    ran = run([os.path.join(build, SIM_TESTS), "--list-mutants"], dict(os.environ, AMINO_MUTANT=""))
+    rows = [line.split() for line in ran.stdout.splitlines() if line.strip()]
+    if ran.returncode != 0 or not rows:
+        raise SetupError(f"{build} has no mutants: configure it with -DAMINO_MUTANTS=ON (scripts/mutants.sh does)")
+    return [(r[0], r[1]) for r in rows]
+
+
+def sim_failure(output):
+    """How a failing seed of the sim nemesis failed, from its gtest output."""
+    if "child failed" in output:
+        return "crashed"
+    if "l.linearizable" in output:
+        return "not linearizable"
+    if "clients still blocked" in output:
+        return "clients blocked"
+    if "no call succeeded" in output:
+        return "no progress"
+    return "failed"
+
+
+def sim_seed(build, mutant, seed):
+    """None if the seed passes, else how it failed."""
+    env = mutant_env(mutant, AMINO_SIM_SEED_BASE=str(seed), AMINO_SIM_SEEDS="1")
+    ran = run([os.path.join(build, SIM_TESTS), f"--gtest_filter={ONE_SEED}"], env)
+    check_selection(ran, mutant)
+    return None if ran.returncode == 0 else sim_failure(ran.stdout + ran.stderr)
+
+
+def hunt_sim(build, mutant, seeds, jobs, all_seeds):
+    """Runs seeds in order, `jobs` at a time; stops launching at the first failure unless all_seeds.
+    Returns (seeds run, {seed: how} of the failures)."""
+    failures, done = {}, 0
+    pending = iter(seeds)
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        running = {}
+        while True:
+            while len(running) < jobs and (all_seeds or not failures):
+                seed = next(pending, None)
+                if seed is None:
+                    break
+                running[pool.submit(sim_seed, build, mutant, seed)] = seed
+            if not running:
+                break
+            finished, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            for f in finished:
+                seed = running.pop(f)
+                done += 1
+                how = f.result()
+                if how:
+                    failures[seed] = how
+    return done, failures
+
+
+def hunt_python(build, mutant, seeds, jobs):
+    """`python3 -m amino hunt replicated_register --check register` over the seeds."""
+    env = mutant_env(mutant, PYTHONPATH=f"{os.path.join(build, 'pybind')}:{os.path.join(REPO, 'pybind')}")
+    cmd = ["/usr/bin/python3", "-m", "amino", "hunt", "replicated_register", "--check", "register",
+           "--seeds", str(len(seeds)), "--seed-base", str(seeds[0]), "--jobs", str(jobs), "--no-shrink"]
+    ran = run(cmd, env, timeout=24 * 3600)
+    if "ImportError" in ran.stderr:
+        raise SetupError(f"{mutant}: {ran.stderr.strip().splitlines()[-1]}")
+    summary = re.search(r"^(\d+) seeds in .*; (\d+) failed", ran.stdout, re.M)
+    if summary is None:
+        raise SetupError(f"amino hunt ({mutant}) said nothing this script understands:\n{ran.stdout}{ran.stderr}")
+    failures = {int(m.group(1)): "failed" for m in re.finditer(r"^\s+seed (\d+): ", ran.stdout, re.M)}
+    return int(summary.group(1)), failures
+
+
+def hunt_tests(build, mutant, gtest_filter):
+    """The caching DM's tests; the names of those that fail."""
+    ran = run([os.path.join(build, LIBRARY_TESTS), f"--gtest_filter={gtest_filter}"], mutant_env(mutant))
+    check_selection(ran, mutant)
+    failed = sorted(set(re.findall(r"^\[  FAILED  \] (\S+) \(", ran.stdout, re.M)))
+    if ran.returncode != 0 and not failed:
+        failed = [f"{gtest_filter} (exit {ran.returncode})"]
+    return failed
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mutants", nargs="*", help="mutants to hunt (default: all, after the control `none`)")
+    ap.add_argument("--build", default=os.path.join(REPO, "build-mutants"), help="a build with -DAMINO_MUTANTS=ON")
+    ap.add_argument("--seeds", type=int, default=100, help="seeds per mutant (default 100)")
+    ap.add_argument("--seed-base", type=int, default=1, help="first seed (default 1)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="seeds run at once (default: cores)")
+    ap.add_argument("--all-seeds", action="store_true",
+                    help="run every seed instead of stopping at the first failure, and count the failures")
+    ap.add_argument("--hunt", action="store_true",
+                    help="hunt ConsensusRSM and Raft mutants with `python3 -m amino hunt replicated_register` "
+                         "(needs _amino in the build) instead of the C++ sim nemesis")
+    args = ap.parse_args(argv)
+    if args.seeds < 1 or args.jobs < 1:
+        ap.error("--seeds and --jobs must be positive")
+    build = os.path.abspath(args.build)
+    try:
+        known = dict(listed_mutants(build))
+        names = args.mutants or ["none"] + list(known)
+        unknown = [n for n in names if n != "none" and n not in known]
+        if unknown:
+            raise SetupError(f"unknown mutant(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        seeds = list(range(args.seed_base, args.seed_base + args.seeds))
+        ok = True
+        print(f"{'mutant':26s} {'harness':34s} {'seeds run':>9s}  first failing seed (seeds-to-catch)")
+        for name in names:
+            start = time.monotonic()
+            file = known.get(name, "")
+            if file in CACHING_TESTS:
+                failed = hunt_tests(build, name, CACHING_TESTS[file])
+                harness, ran = f"tests {CACHING_TESTS[file]}", "-"
+                caught = f"caught by {', '.join(failed)}" if failed else "not caught"
+                failing = bool(failed)
+            else:
+                if args.hunt:
+                    harness = "amino hunt replicated_register"
+                    ran, failures = hunt_python(build, name, seeds, args.jobs)
+                else:
+                    harness = "sim nemesis (consensus_sim_tests)"
+                    ran, failures = hunt_sim(build, name, seeds, args.jobs, args.all_seeds)
+                failing = bool(failures)
+                if failures:
+                    first = min(failures)
+                    to_catch = first - args.seed_base + 1
+                    caught = f"seed {first} ({to_catch} seed{'s' if to_catch > 1 else ''}, {failures[first]})"
+                    if args.all_seeds or args.hunt:
+                        caught += f"; {len(failures)} of {ran} seeds fail"
+                else:
+                    caught = "not caught"
+            ok = ok and (failing if name != "none" else not failing)
+            if name == "none":
+                caught = ("FAILED: " + caught) if failing else "passes (control)"
+            print(f"{name:26s} {harness:34s} {str(ran):>9s}  {caught}  [{time.monotonic() - start:.0f} s]",
+                  flush=True)
+        return 0 if ok else 1
+    except SetupError as e:
+        print(f"mutants: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+# Fails if LIBRARY refers to amino::detail::selected_mutant (see CMakeLists.txt): run with
+# cmake -DNM=<nm> -DLIBRARY=<static library> -P no_mutant_symbol.cmake
+execute_process(COMMAND ${NM} -C ${LIBRARY} OUTPUT_VARIABLE symbols RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${NM} ${LIBRARY} failed (${rc})")
+endif()
+string(FIND "${symbols}" "amino::detail::selected_mutant" at)
+if(NOT at EQUAL -1)
+  message(FATAL_ERROR "${LIBRARY} refers to amino::detail::selected_mutant: mutant code is compiled into a build without AMINO_MUTANTS")
+endif()
+string(LENGTH "${symbols}" size)
+if(size LESS 1000)
+  message(FATAL_ERROR "${NM} listed almost nothing in ${LIBRARY}: cannot tell")
+endif()
+message(STATUS "no mutant code in ${LIBRARY}")
