@@ -47,6 +47,14 @@ class Workload:
     def __repr__(self) -> str:
         return f"Workload(model={self.model!r}, target={self.target!r}, clients={self.clients})"
 
+    def to_dict(self) -> dict:
+        """What Scenario.checks holds for it: {"model", "target", "clients"}."""
+        return {"model": self.model, "target": self.target, "clients": list(self.clients)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Workload":
+        return cls(d["model"], d["target"], d["clients"])
+
     def history(self, results) -> list[dict]:
         """The model's history of this workload's calls in a run (Results, or a list of recorded
         events with "client" and "object"), in the recorded order."""
@@ -69,6 +77,16 @@ class Workload:
     def check(self, results, **kw) -> "_check.CheckResult":
         """amino.check.linearizable of history(results) against the model (kw: max_steps, time_limit)."""
         return _check.linearizable(self.history(results), model=self.model, **kw)
+
+
+def declared(scenario_dict: dict) -> list[Workload]:
+    """The workloads a scenario (its dict: Scenario.to_dict() or Results.scenario) declares for checking."""
+    return [Workload.from_dict(c) for c in scenario_dict.get("checks") or []]
+
+
+def check_all(results, model: Optional[str] = None, **kw) -> list[tuple[Workload, "_check.CheckResult"]]:
+    """Checks every workload the run's scenario declares (only `model`'s, if given)."""
+    return [(w, w.check(results, **kw)) for w in declared(results.scenario) if model is None or w.model == model]
 
 
 def _invoke(model: str, e: dict) -> dict:
@@ -152,7 +170,9 @@ def _generate(model, scenario, target, nodes, *, seed, clients, ops, keys, keys_
                 calls.append(call("read", key))
         scenario.client(client, node=nodes[i % len(nodes)], target=target, calls=calls, count=len(calls),
                         think=think, timeout=timeout, start=start)
-    return Workload(model, target, names)
+    w = Workload(model, target, names)
+    scenario.checks.append(w.to_dict())
+    return w
 
 
 def _generator(model):
