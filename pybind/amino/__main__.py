@@ -4,7 +4,7 @@ import json
 import os
 import sys
 
-from . import catalog
+from . import catalog, timeline
 from .runner import ScenarioError, run
 from .scenario import Scenario
 
@@ -54,6 +54,14 @@ def _report(res, out):
     return 0 if res.ok else 1
 
 
+def _finish(res, args):
+    """The run's report, then its timeline when --timeline asked for one; the run's exit code."""
+    code = _report(res, args.out)
+    if args.timeline:
+        print(f"timeline in {timeline.from_results(res, args.timeline)}")
+    return code
+
+
 def cmd_list(_args):
     for name in catalog.names():
         module = catalog.load(name)
@@ -66,7 +74,7 @@ def cmd_list(_args):
 def cmd_run(args):
     scenario = catalog.build(args.scenario, seed=args.seed, **dict(args.param or []))
     scenario.backend = args.backend
-    return _report(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args.out)
+    return _finish(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args)
 
 
 def _read_saved_scenario(path):
@@ -90,7 +98,7 @@ def cmd_replay(args):
     scenario = _read_saved_scenario(args.file)
     if args.backend:
         scenario.backend = args.backend
-    return _report(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args.out)
+    return _finish(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args)
 
 
 def cmd_reproduce(args):
@@ -119,6 +127,8 @@ def main(argv=None):
         r.add_argument("--out", help="directory for records.csv, summary.csv, result.json, scenario.json")
         r.add_argument("--trace", help="Chrome/Perfetto trace output file")
         r.add_argument("--jsonl", help="JSON-lines trace output file")
+        r.add_argument("--timeline", metavar="OUT.html",
+                       help="HTML timeline of the run's operations and faults (amino/timeline.py)")
         r.set_defaults(fn=fn)
     rp = sub.add_parser("reproduce", help="every experiment, CSV/JSON and figures")
     rp.add_argument("--out", default="results")

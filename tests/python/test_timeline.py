@@ -1,13 +1,14 @@
 """amino.timeline: a history (ok / fail / info / never completed operations), fault spans and a
 violation window as one self-contained HTML page, opened in headless Chromium (screenshot pixels
 and the DOM after the page's script ran); the fault spans of a scenario's schedule; the bounds on
-large histories; malformed input."""
+large histories; malformed input; `--timeline` on the command line."""
 import html
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -277,3 +278,39 @@ def test_faults_of_a_real_run_come_from_results_scenario():
         span("partition", 500_000_000, 1 * S, [["a"], ["b", "c", "client"]], "partition a | b,c,client"),
         span("crash", 1_500_000_000, 2 * S, ["c"], "crash c"),
     ]
+
+
+# ---- the command line
+
+def amino_cli(*args):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    return subprocess.run([sys.executable, "-m", "amino", *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def results_have_history():
+    return hasattr(amino.Results({"records": []}, {}), "history")
+
+
+@pytest.mark.skipif(not results_have_history(), reason="Results.history (the run's events) is not on this branch yet")
+def test_cli_run_and_replay_write_the_same_timeline(tmp_path):
+    ran = amino_cli("run", "multiplayer_game", "--param", "duration=2", "--out", str(tmp_path / "out"),
+                    "--timeline", str(tmp_path / "run.html"))
+    assert ran.returncode == 0, ran.stderr
+    assert f"timeline in {tmp_path / 'run.html'}" in ran.stdout
+    text = (tmp_path / "run.html").read_text(encoding="utf-8")
+    assert "multiplayer_game (seed 1)" in text and '<g class="op ' in text
+    replayed = amino_cli("replay", str(tmp_path / "out" / "scenario.json"), "--timeline", str(tmp_path / "replay.html"))
+    assert replayed.returncode == 0, replayed.stderr
+    assert (tmp_path / "replay.html").read_text(encoding="utf-8") == text  # same simulation, same history
+
+
+@pytest.mark.skipif(results_have_history(), reason="Results.history exists: the test above writes timelines")
+def test_cli_timeline_without_history_is_a_clear_error(tmp_path):
+    ran = amino_cli("run", "multiplayer_game", "--param", "duration=2", "--out", str(tmp_path / "out"),
+                    "--timeline", str(tmp_path / "t.html"))
+    replayed = amino_cli("replay", str(tmp_path / "out" / "scenario.json"), "--timeline", str(tmp_path / "t.html"))
+    for r in (ran, replayed):
+        assert r.returncode == 2, (r.returncode, r.stderr)
+        assert "amino: error: cannot draw a timeline: this Results has no .history" in r.stderr
+        assert "Traceback" not in r.stderr
+    assert not (tmp_path / "t.html").exists()
