@@ -4,9 +4,9 @@ import json
 import os
 import sys
 
-from . import catalog
 import shlex
 
+from . import catalog, timeline
 from .runner import ScenarioError, python_path_prefix, run
 from .workload import check_all
 from .scenario import Scenario
@@ -68,6 +68,22 @@ def _report(res, out, saved_hash=None):
     return 1 if failed else 0
 
 
+def _finish(res, args, saved_hash=None):
+    """The run's report, then its timeline when --timeline asked for one; the run's exit code."""
+    code = _report(res, args.out, saved_hash)
+    if args.timeline:
+        print(f"timeline in {timeline.from_results(res, args.timeline, **_violation(res))}")
+    return code
+
+
+def _violation(res):
+    """The first failing declared check's window and explanation, for a timeline (else nothing)."""
+    for w, r in check_all(res):
+        if r.verdict == "not linearizable":
+            return {"window": w.window_in_run(res, r.window), "explanation": r.summary()}
+    return {}
+
+
 def cmd_list(_args):
     for name in catalog.names():
         module = catalog.load(name)
@@ -80,7 +96,7 @@ def cmd_list(_args):
 def cmd_run(args):
     scenario = catalog.build(args.scenario, seed=args.seed, **dict(args.param or []))
     scenario.backend = args.backend
-    return _report(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args.out)
+    return _finish(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args)
 
 
 def _read_saved_scenario(path):
@@ -115,7 +131,7 @@ def cmd_replay(args):
     if args.backend:
         scenario.backend = args.backend
     saved = _saved_hash(args.file) if scenario.backend == "sim" else None
-    return _report(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args.out, saved)
+    return _finish(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args, saved)
 
 
 def cmd_hunt(args):
@@ -181,6 +197,11 @@ def cmd_check(args):
     from . import check
     res = check.linearizable(args.file, model=args.model, max_steps=args.max_steps or 0, time_limit=args.time_limit)
     print(json.dumps(res.to_dict(), indent=1, sort_keys=True) if args.json else res.summary())
+    if args.html:
+        from .history import load
+        title = f"{os.path.basename(args.file)}: {res.verdict} ({res.model})"
+        timeline.write(args.html, load(args.file), window=res.window, title=title, explanation=res.summary())
+        print(f"timeline in {args.html}", file=sys.stderr)
     return res.exit_code
 
 
@@ -200,6 +221,8 @@ def main(argv=None):
         r.add_argument("--out", help="directory for records.csv, summary.csv, result.json, scenario.json")
         r.add_argument("--trace", help="Chrome/Perfetto trace output file")
         r.add_argument("--jsonl", help="JSON-lines trace output file")
+        r.add_argument("--timeline", metavar="OUT.html",
+                       help="HTML timeline of the run's operations and faults (amino/timeline.py)")
         r.set_defaults(fn=fn)
     rp = sub.add_parser("reproduce", help="every experiment, CSV/JSON and figures")
     rp.add_argument("--out", default="results")
@@ -235,6 +258,8 @@ def main(argv=None):
     c.add_argument("--time-limit", type=_non_negative_float, default=0.0, metavar="SECONDS",
                    help="wall time before answering unknown (default: none)")
     c.add_argument("--json", action="store_true", help="print the result as JSON")
+    c.add_argument("--html", "--timeline", dest="html", metavar="OUT.html",
+                   help="also write the history's timeline with the violation window (one HTML file)")
     c.set_defaults(fn=cmd_check)
     args = p.parse_args(argv)
     try:

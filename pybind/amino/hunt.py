@@ -295,10 +295,8 @@ def save_failure(out_dir: str, shrunk: Shrunk, model: Optional[str] = None) -> d
             paths["check"] = os.path.join(out_dir, "check.txt")
             with open(paths["check"], "w") as f:
                 f.write(r.summary() + "\n")
-            try:
-                from . import timeline
-            except ImportError:
-                break
-            paths["timeline"] = timeline.from_results(res, os.path.join(out_dir, "timeline.html"), check=r)
+            from . import timeline
+            paths["timeline"] = timeline.from_results(res, os.path.join(out_dir, "timeline.html"),
+                                                      window=w.window_in_run(res, r.window), explanation=r.summary())
             break
     return paths

@@ -58,10 +58,21 @@ class Workload:
     def history(self, results) -> list[dict]:
         """The model's history of this workload's calls in a run (Results, or a list of recorded
         events with "client" and "object"), in the recorded order."""
+        return self._mapped(results)[0]
+
+    def window_in_run(self, results, window: Optional[dict]) -> Optional[dict]:
+        """A check's window (ids in history()) with the ids of the run's own events (results.history),
+        for drawing it on the run's timeline."""
+        if not window:
+            return None
+        raw = self._mapped(results)[1]
+        return dict(window, ops=[raw[i] for i in window["ops"]], failing_op=raw[window["failing_op"]])
+
+    def _mapped(self, results) -> tuple[list[dict], list[int]]:
         events = results.history if hasattr(results, "history") else results
         mine = set(self.clients)
-        out, pending = [], {}
-        for e in events:
+        out, raw, pending = [], [], {}
+        for i, e in enumerate(events):
             if e.get("object") != self.target or e.get("client") not in mine:
                 continue
             if e["type"] == "invoke":
@@ -72,7 +83,8 @@ class Workload:
                 if inv is None:
                     raise ValueError(f"completion without invoke in the recorded history: {e}")
                 out.append(_complete(self.model, inv, e))
-        return out
+            raw.append(i)
+        return out, raw
 
     def check(self, results, **kw) -> "_check.CheckResult":
         """amino.check.linearizable of history(results) against the model (kw: max_steps, time_limit)."""
