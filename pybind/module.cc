@@ -7,6 +7,8 @@
 #include <pybind11/stl.h>
 
 #include "pybind/deployment_client.h"
+#include "pybind/history_check.h"
+#include "pybind/python_model.h"
 #include "pybind/scenario_runner.h"
 #include "scenarios/code_offloading/calibration_report.h"
 
@@ -36,6 +38,40 @@ PYBIND11_MODULE(_amino, m) {
       },
       py::arg("workload"), py::arg("seed") = 1, "The encoded paper-size request of an offloading workload.");
   m.def("catalogue", &amino::pyrun::catalogue, "Registered DMs (names and full descriptors, categories, forbidden orders) and classes (with method arity) as JSON.");
+
+  // Histories and the checker. `source` is JSON Lines text, or a path when is_path; `model` a
+  // built-in model's name or an amino.check.Model instance (run with the GIL held).
+  auto history_of = [](const std::string& source, bool is_path) {
+    return is_path ? amino::pyrun::history_from_file(source) : amino::pyrun::history_from_text(source);
+  };
+  m.def(
+      "read_history",
+      [history_of](const std::string& source, bool is_path) {
+        py::gil_scoped_release release;
+        return amino::pyrun::events_json(history_of(source, is_path));
+      },
+      py::arg("source"), py::arg("is_path"),
+      "Reads and checks a JSON Lines history; its events as a JSON array. ValueError names the line.");
+  m.def(
+      "check_history",
+      [history_of](const std::string& source, bool is_path, const py::object& model, unsigned long long max_steps,
+                   double time_limit_s) {
+        const amino::pyrun::CheckLimits limits{max_steps, time_limit_s};
+        if (py::isinstance<py::str>(model)) {
+          py::gil_scoped_release release;
+          const amino::check::History h = history_of(source, is_path);
+          return amino::pyrun::check_json(h, *amino::check::make_model(model.cast<std::string>()), limits);
+        }
+        amino::check::History h;
+        {
+          py::gil_scoped_release release;
+          h = history_of(source, is_path);
+        }
+        return amino::pyrun::check_json(h, amino::pyrun::PythonModel(model), limits);
+      },
+      py::arg("source"), py::arg("is_path"), py::arg("model"), py::arg("max_steps") = 0, py::arg("time_limit_s") = 0.0,
+      "Checks a history for linearizability; the verdict, window and explanation as JSON.");
+  m.def("check_models", &amino::check::model_names, "The built-in models' names.");
 
   using amino::pyrun::DeploymentClient;
   // Each operation runs the client's sockets loop in the calling thread, without the GIL.

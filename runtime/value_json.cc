@@ -94,7 +94,7 @@ Value from_json_at(const nlohmann::json& j, int depth) {
 
 Value from_json(const nlohmann::json& j) { return from_json_at(j, 0); }
 
-Value parse_json_value(std::string_view text) {
+nlohmann::json parse_json_bounded(std::string_view text) {
   // The callback sees each container open with the number of containers around it and stops the
   // parse there, so an over-deep document is never built (nlohmann's parser itself is iterative).
   const nlohmann::json::parser_callback_t bounded = [](int depth, nlohmann::json::parse_event_t event,
@@ -104,13 +104,13 @@ Value parse_json_value(std::string_view text) {
     if (opens && depth >= kMaxValueDepth) too_deep();
     return true;
   };
-  nlohmann::json j;
   try {
-    j = nlohmann::json::parse(text, bounded);
+    return nlohmann::json::parse(text, bounded);
   } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw std::invalid_argument(std::string("malformed JSON: ") + e.what());
   }
-  return from_json(j);
 }
+
+Value parse_json_value(std::string_view text) { return from_json(parse_json_bounded(text)); }
 
 }  // namespace amino

@@ -1,6 +1,7 @@
 #include "scenarios/registry.h"
 
 #include "scenarios/code_offloading/offload_service.h"
+#include "scenarios/harness/objects.h"
 #include "scenarios/hello/hello.h"
 #include "scenarios/multiplayer_game/game.h"
 
@@ -13,6 +14,10 @@ void register_all(ClassRegistry& classes) {
   classes.add<game::Scores>("Scores");
   classes.add<game::GameLogic>("GameLogic");
   classes.add<offload::OffloadService>("OffloadService");
+  classes.add<harness::Register>("Register");
+  classes.add<harness::KvStore>("KvStore");
+  classes.add<harness::Counter>("Counter");
+  classes.add<harness::Bank>("Bank");
 }
 
 }  // namespace amino::scenarios

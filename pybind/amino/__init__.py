@@ -10,6 +10,7 @@
 
 See pybind/README.md.
 """
+from . import check, history, nemesis, workload
 from .client import AppError, Client, RemoteError, connect
 from .results import FIELDS, Results
 from .runner import ScenarioError, replay_command, run, sweep, validate
@@ -42,4 +43,5 @@ def paper_request(workload, seed=1):
 
 __all__ = ["Scenario", "call", "preset", "run", "sweep", "validate", "Results", "ScenarioError", "FIELDS",
            "selector", "spec_dict", "to_yaml", "catalogue", "offload_calibration", "paper_request",
-           "replay_command", "connect", "Client", "RemoteError", "AppError"]
+           "replay_command", "connect", "Client", "RemoteError", "AppError", "check", "history", "nemesis",
+           "workload"]

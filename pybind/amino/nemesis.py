@@ -1,0 +1,166 @@
+"""Seeded random fault schedules (Jepsen's nemesis) over a scenario's nodes, from the fault
+vocabulary of docs/faults.md, always repaired before a quiet tail.
+
+    faults = amino.nemesis.generate(["a", "b", "c"], seed=7, end=20)
+    amino.nemesis.apply(scenario, faults)
+
+Each fault is drawn at random intervals and repaired after a random duration: a partition (every
+kind) by a heal, a crash (with or without storage) by a restart, a pause by a resume, a clock
+change by resetting the clock, message faults by clearing them, a slower uplink by its original
+latency. At most `max_down` nodes are crashed or paused at once (default: a minority), one
+partition and one set of message faults at a time. From `end - quiet` on nothing is broken, so a
+system that recovers has time to show it. Same arguments and seed, same schedule.
+"""
+from __future__ import annotations
+
+import random
+from typing import Iterable, Optional, Sequence
+
+# Every kind generate() draws from; `kinds_for(backend)` is the subset a backend accepts.
+KINDS = ("partition", "partition_one_way", "partition_bridge", "partition_majorities_ring", "crash",
+         "crash_wipe", "pause", "clock", "message_faults", "link")
+# Faults the sockets backend rejects before a run (docs/faults.md: platform faults are sim-only,
+# except crash and restart).
+SIM_ONLY = ("pause", "clock", "link")
+
+
+def kinds_for(backend: str) -> tuple[str, ...]:
+    """The kinds a backend runs: all on "sim"; no pause, clock or link change on "sockets"."""
+    if backend not in ("sim", "sockets"):
+        raise ValueError(f"backend must be 'sim' or 'sockets', got {backend!r}")
+    return KINDS if backend == "sim" else tuple(k for k in KINDS if k not in SIM_ONLY)
+
+
+def generate(nodes: Sequence[str], *, seed: int, end: float, start: float = 1.0, quiet: float = 3.0,
+             kinds: Iterable[str] = KINDS, interval: tuple[float, float] = (0.2, 1.5),
+             duration: tuple[float, float] = (0.1, 2.0), max_down: Optional[int] = None,
+             mode: str = "drop", uplink_latency_ns: Optional[dict] = None) -> list[dict]:
+    """A fault list (Scenario.fault dicts: {"at": s, "type": ..., fields}) in time order.
+
+    nodes: the hosts to break (e.g. the replicas' hosts; clients' hosts may be included in
+    partitions). Faults start in [start, end - quiet); each lasts uniform(duration) seconds
+    (repairs are clipped to end - quiet); the gap to the next is uniform(interval). mode: "drop"
+    (silent) or "reset" partitions, or "mixed". uplink_latency_ns: {host: ns} of the hosts'
+    uplinks, needed to restore them after a "link" fault (for_scenario() reads Scenario.hosts).
+    """
+    nodes = list(nodes)
+    kinds = tuple(kinds)
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise ValueError(f"unknown fault kind(s) {unknown} (known: {', '.join(KINDS)})" if unknown
+                         else "kinds is empty")
+    if len(set(nodes)) != len(nodes) or not nodes:
+        raise ValueError(f"nodes must be distinct host names, got {nodes}")
+    if not 0 <= start < end - quiet:
+        raise ValueError(f"need 0 <= start < end - quiet, got start={start} end={end} quiet={quiet}")
+    for name, (lo, hi) in (("interval", interval), ("duration", duration)):
+        if not 0 < lo <= hi:
+            raise ValueError(f"{name} must be (low, high) with 0 < low <= high, got {(lo, hi)}")
+    if mode not in ("drop", "reset", "mixed"):
+        raise ValueError(f"mode must be drop, reset or mixed, got {mode!r}")
+    if max_down is None:
+        max_down = (len(nodes) - 1) // 2
+    if "link" in kinds and not uplink_latency_ns:
+        raise ValueError("a 'link' fault needs uplink_latency_ns={host: ns} to restore (for_scenario() passes it)")
+    rng = random.Random(seed)
+    stop = end - quiet
+    faults: list[dict] = []
+    down: dict[str, float] = {}      # node -> when it comes back (crashed or paused)
+    busy_until = {"partition": 0.0, "message_faults": 0.0, "clock": {}, "link": {}}
+
+    def add(at, type_, **fields):
+        faults.append({"at": round(at, 9), "type": type_, **fields})
+
+    def partition_mode():
+        return rng.choice(("drop", "reset")) if mode == "mixed" else mode
+
+    t = start
+    while True:
+        t += rng.uniform(*interval)
+        if t >= stop:
+            break
+        for n in [n for n, back in down.items() if back <= t]:
+            del down[n]
+        kind = rng.choice(kinds)
+        repair = min(t + rng.uniform(*duration), stop)
+        if kind.startswith("partition"):
+            if busy_until["partition"] > t or len(nodes) < 2:
+                continue
+            shuffled = rng.sample(nodes, len(nodes))
+            if kind == "partition":
+                cut = rng.randint(1, len(nodes) - 1)
+                add(t, kind, groups=[shuffled[:cut], shuffled[cut:]], mode=partition_mode())
+            elif kind == "partition_one_way":
+                cut = rng.randint(1, len(nodes) - 1)
+                add(t, kind, **{"from": shuffled[:cut], "to": shuffled[cut:]}, mode=partition_mode())
+            elif kind == "partition_bridge":
+                if len(nodes) < 3:
+                    continue
+                add(t, kind, nodes=shuffled, mode=partition_mode())
+            else:
+                if len(nodes) < 5:
+                    continue
+                add(t, kind, nodes=shuffled, mode=partition_mode())
+            add(repair, "heal")
+            busy_until["partition"] = repair
+        elif kind in ("crash", "crash_wipe", "pause"):
+            up = [n for n in nodes if n not in down]
+            if len(down) >= max_down or not up:
+                continue
+            node = rng.choice(up)
+            if kind == "pause":
+                add(t, "pause", node=node)
+                add(repair, "resume", node=node)
+            else:
+                add(t, "crash", node=node, wipe_storage=kind == "crash_wipe")
+                add(repair, "restart", node=node)
+            down[node] = repair
+        elif kind == "clock":
+            node = rng.choice(nodes)
+            if busy_until["clock"].get(node, 0.0) > t:
+                continue
+            add(t, "clock", node=node, offset_ns=int(rng.uniform(-min(0.5, t / 2), 0.5) * 1e9), drift=rng.uniform(-1e-4, 1e-4))
+            add(repair, "clock", node=node, offset_ns=0, drift=0.0)
+            busy_until["clock"][node] = repair
+        elif kind == "message_faults":
+            if busy_until["message_faults"] > t:
+                continue
+            src, dst = rng.choice(nodes + ["*"]), rng.choice(nodes + ["*"])
+            faults_ = {"drop": round(rng.uniform(0, 0.3), 3), "duplicate": round(rng.uniform(0, 0.3), 3),
+                       "reorder": round(rng.uniform(0, 0.5), 3), "reorder_window_ns": int(rng.uniform(0, 0.05) * 1e9)}
+            add(t, "message_faults", **{"from": src, "to": dst}, faults=faults_)
+            add(repair, "clear_message_faults")
+            busy_until["message_faults"] = repair
+        else:  # link: a slower uplink for a while
+            node = rng.choice(nodes)
+            if busy_until["link"].get(node, 0.0) > t or node not in uplink_latency_ns:
+                continue
+            base = int(uplink_latency_ns[node])
+            add(t, "link", link=f"{node}/uplink", latency_ns=int(base * rng.uniform(2, 20)))
+            add(repair, "link", link=f"{node}/uplink", latency_ns=base)
+            busy_until["link"][node] = repair
+    faults.sort(key=lambda f: f["at"])  # stable: a repair at the same instant stays after its fault
+    return faults
+
+
+def uplink_latencies_ns(scenario) -> dict:
+    """{host: uplink latency in ns} of a Scenario's hosts (what a "link" fault restores)."""
+    return {h["name"]: int(h.get("uplink_latency_ns", 0)) for h in scenario.hosts}
+
+
+def apply(scenario, faults: Iterable[dict]):
+    """Adds `faults` (from generate) to `scenario`; returns the scenario."""
+    for f in faults:
+        fields = {k: v for k, v in f.items() if k not in ("at", "type")}
+        scenario.fault(f["at"], f["type"], **fields)
+    return scenario
+
+
+def for_scenario(scenario, nodes: Sequence[str], *, seed: int, quiet: float = 3.0, **kw) -> list[dict]:
+    """generate() for `scenario`: ends at its duration, draws the kinds its backend runs (unless
+    kinds= is given) and knows its uplinks; then apply() it."""
+    kw.setdefault("kinds", kinds_for(scenario.backend))
+    faults = generate(nodes, seed=seed, end=scenario.duration, quiet=quiet,
+                      uplink_latency_ns=uplink_latencies_ns(scenario), **kw)
+    apply(scenario, faults)
+    return faults

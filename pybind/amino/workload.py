@@ -1,0 +1,194 @@
+"""Seeded client workloads whose calls map onto a checker model, and the mapping back.
+
+    w = amino.workload.register(scenario, "reg", nodes=["client"], clients=4, seed=7)
+    res = amino.run(scenario)
+    print(w.check(res).summary())      # linearizability of what the clients saw
+
+Each generator adds `clients` closed-loop clients (one call outstanding each; `think` seconds
+between calls; `timeout` per call) to the scenario, spread over `nodes`, each with its own seeded
+op mix on `keys` keys (shared by all clients, or `keys_per_client` private ones each). Targets
+are the harness objects (scenarios/harness/objects.h) or any class with the same methods:
+
+  model     class      methods (key first)                        ops drawn
+  register  Register   read(k), write(k, v), cas(k, expected, v)  read / write / cas fractions
+  kv        KvStore    get(k), put(k, v), append(k, v)            get / put / append
+  counter   Counter    add(k, delta), read(k)                     add / read
+
+Written values are unique per client and call ("c2.17"), so a stale or lost write shows. cas
+expects a value some client writes to that key, so some swaps succeed and some fail.
+Workload.history(results) turns the run's recorded calls to the target (Results.history) into the
+model's history: f and key from the method and its first argument, cas's [expected, new], a cas
+that returned false as "fail", counter adds with their delta.
+"""
+from __future__ import annotations
+
+import random
+from typing import Iterable, Optional, Sequence
+
+from . import check as _check
+from .scenario import call
+
+# model -> {method: (fraction keyword, default fraction)}: the op mix of each generator.
+MIXES = {
+    "register": {"read": 0.5, "write": 0.35, "cas": 0.15},
+    "kv": {"get": 0.5, "put": 0.2, "append": 0.3},
+    "counter": {"read": 0.4, "add": 0.6},
+}
+
+
+class Workload:
+    """The clients a generator added, and how their recorded calls map onto `model`."""
+
+    def __init__(self, model: str, target: str, clients: list[str]):
+        self.model = model
+        self.target = target
+        self.clients = list(clients)
+
+    def __repr__(self) -> str:
+        return f"Workload(model={self.model!r}, target={self.target!r}, clients={self.clients})"
+
+    def to_dict(self) -> dict:
+        """What Scenario.checks holds for it: {"model", "target", "clients"}."""
+        return {"model": self.model, "target": self.target, "clients": list(self.clients)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Workload":
+        return cls(d["model"], d["target"], d["clients"])
+
+    def history(self, results) -> list[dict]:
+        """The model's history of this workload's calls in a run (Results, or a list of recorded
+        events with "client" and "object"), in the recorded order."""
+        events = results.history if hasattr(results, "history") else results
+        mine = set(self.clients)
+        out, pending = [], {}
+        for e in events:
+            if e.get("object") != self.target or e.get("client") not in mine:
+                continue
+            if e["type"] == "invoke":
+                pending[e["process"]] = e
+                out.append(_invoke(self.model, e))
+            else:
+                inv = pending.pop(e["process"], None)
+                if inv is None:
+                    raise ValueError(f"completion without invoke in the recorded history: {e}")
+                out.append(_complete(self.model, inv, e))
+        return out
+
+    def check(self, results, **kw) -> "_check.CheckResult":
+        """amino.check.linearizable of history(results) against the model (kw: max_steps, time_limit)."""
+        return _check.linearizable(self.history(results), model=self.model, **kw)
+
+
+def declared(scenario_dict: dict) -> list[Workload]:
+    """The workloads a scenario (its dict: Scenario.to_dict() or Results.scenario) declares for checking."""
+    return [Workload.from_dict(c) for c in scenario_dict.get("checks") or []]
+
+
+def check_all(results, model: Optional[str] = None, **kw) -> list[tuple[Workload, "_check.CheckResult"]]:
+    """Checks every workload the run's scenario declares (only `model`'s, if given)."""
+    return [(w, w.check(results, **kw)) for w in declared(results.scenario) if model is None or w.model == model]
+
+
+def _invoke(model: str, e: dict) -> dict:
+    args = e.get("value") or []
+    f = e["f"]
+    value = None
+    if f in ("write", "put", "append", "add"):
+        value = args[1]
+    elif f == "cas":
+        value = [args[1], args[2]]
+    out = {"process": e["process"], "type": "invoke", "f": f, "key": args[0] if args else None, "value": value}
+    if "time" in e:
+        out["time"] = e["time"]
+    return out
+
+
+def _complete(model: str, inv: dict, e: dict) -> dict:
+    out = _invoke(model, inv)
+    out["type"] = e["type"]
+    if "time" in e:
+        out["time"] = e["time"]
+    if e["type"] == "ok":
+        reply = e.get("value")
+        if inv["f"] == "cas":
+            if reply is False:
+                out["type"] = "fail"  # no swap: certainly no effect
+        elif inv["f"] in ("read", "get"):
+            out["value"] = reply
+    if "error" in e:
+        out["error"] = e["error"]
+    return out
+
+
+def _fractions(model: str, given: dict) -> list[tuple[str, float]]:
+    mix = dict(MIXES[model])
+    for k, v in given.items():
+        if k not in mix:
+            raise ValueError(f"model {model} has no operation {k!r} (it has {', '.join(mix)})")
+        if not 0 <= v:
+            raise ValueError(f"fraction of {k} must be >= 0, got {v}")
+        mix[k] = v
+    total = sum(mix.values())
+    if total <= 0:
+        raise ValueError("the op fractions sum to 0")
+    return [(k, v / total) for k, v in mix.items()]
+
+
+def _generate(model, scenario, target, nodes, *, seed, clients, ops, keys, keys_per_client, think, timeout,
+              start, name, fractions):
+    nodes = list(nodes)
+    if not nodes:
+        raise ValueError("nodes is empty: give the hosts the clients run on")
+    if clients < 1 or ops < 1 or keys < 1:
+        raise ValueError("clients, ops and keys must be >= 1")
+    if think < 0 or timeout <= 0 or start < 0:
+        raise ValueError("think and start must be >= 0 and timeout > 0")
+    mix = _fractions(model, fractions)
+    rng = random.Random(seed)
+    names = [f"{name}{i}" for i in range(clients)]
+    key_sets = [[f"c{i}k{j}" if keys_per_client else f"k{j}" for j in range(keys)] for i in range(clients)]
+    # Values any client writes per key: cas's expected values come from them, so some swaps succeed.
+    written: dict[str, list[str]] = {}
+    for i in range(clients):
+        for j in range(ops):
+            written.setdefault(rng.choice(key_sets[i]), []).append(f"c{i}.{j}")
+    for i, client in enumerate(names):
+        calls = []
+        for j in range(ops):
+            key = rng.choice(key_sets[i])
+            f = rng.choices([k for k, _ in mix], [v for _, v in mix])[0]
+            value = f"c{i}.{j}"
+            if f in ("read", "get") and model != "counter":
+                calls.append(call(f, key))
+            elif f in ("write", "put", "append"):
+                calls.append(call(f, key, value))
+            elif f == "cas":
+                calls.append(call("cas", key, rng.choice(written.get(key) or ["none"]), value))
+            elif f == "add":
+                calls.append(call("add", key, rng.randint(1, 5)))
+            else:  # counter read
+                calls.append(call("read", key))
+        scenario.client(client, node=nodes[i % len(nodes)], target=target, calls=calls, count=len(calls),
+                        think=think, timeout=timeout, start=start)
+    w = Workload(model, target, names)
+    scenario.checks.append(w.to_dict())
+    return w
+
+
+def _generator(model):
+    def generate(scenario, target: str, nodes: Sequence[str], *, seed: int, clients: int = 3, ops: int = 100,
+                 keys: int = 3, keys_per_client: bool = False, think: float = 0.01, timeout: float = 1.0,
+                 start: float = 0.0, name: Optional[str] = None, **fractions: float) -> Workload:
+        return _generate(model, scenario, target, nodes, seed=seed, clients=clients, ops=ops, keys=keys,
+                         keys_per_client=keys_per_client, think=think, timeout=timeout, start=start,
+                         name=name or f"{target}-{model}-", fractions=fractions)
+    ops = ", ".join(f"{k}={v}" for k, v in MIXES[model].items())
+    generate.__name__ = model
+    generate.__doc__ = (f"Adds `clients` {model} clients calling `target` (see the module docstring); op "
+                        f"fractions as keywords ({ops} by default). Returns the Workload.")
+    return generate
+
+
+register = _generator("register")
+kv = _generator("kv")
+counter = _generator("counter")

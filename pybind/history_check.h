@@ -1,0 +1,29 @@
+// Histories and the linearizability checker (testbed/check) for the Python module and its CLI, as
+// JSON text in and out like the rest of the bindings. Knows nothing about Python: the adapter for
+// models written in Python is pybind/python_model.h.
+#pragma once
+
+#include <string>
+
+#include "testbed/check/history.h"
+#include "testbed/check/model.h"
+
+namespace amino::pyrun {
+
+struct CheckLimits {
+  unsigned long long max_steps = 0;  // per key; 0: the checker's default
+  double time_limit_s = 0;           // wall seconds for the whole check; 0: none
+};
+
+// A history from JSON Lines text, or from the file at `path` (std::invalid_argument naming the
+// file, or check::HistoryError naming the line).
+check::History history_from_text(const std::string& jsonl);
+check::History history_from_file(const std::string& path);
+// The history's events as a JSON array (each in the JSON Lines field order), for Python.
+std::string events_json(const check::History& h);
+
+// Checks `h` against `model`; the result as JSON (check::CheckResult::to_json plus "elapsed_s",
+// the wall time of the search).
+std::string check_json(const check::History& h, const check::Model& model, const CheckLimits& limits);
+
+}  // namespace amino::pyrun

@@ -1,0 +1,245 @@
+// The built-in sequential models (model.h lists their operations).
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+
+#include "testbed/check/model.h"
+
+namespace amino::check {
+
+namespace {
+
+[[noreturn]] void bad(const Operation& op, const std::string& model, const std::string& what) {
+  throw std::invalid_argument("operation #" + std::to_string(op.id) + " (" + op.f + "): " + what + " [model " + model + "]");
+}
+
+// The model's operations; `unknown_f` for anything else.
+int code_of(const Operation& op, const std::string& model, std::initializer_list<const char*> fs) {
+  int i = 0;
+  std::string known;
+  for (const char* f : fs) {
+    if (op.f == f) return i;
+    known += (i++ ? ", " : "") + std::string(f);
+  }
+  bad(op, model, "unknown operation for this model (it knows " + known + ")");
+}
+
+// register: the state is the value's compact JSON text; "null" is absent (the initial state).
+class RegisterModel final : public Model {
+ public:
+  enum { kRead, kWrite, kCas };
+  std::string name() const override { return "register"; }
+  Call compile(const Operation& op) const override {
+    Call c;
+    c.code = code_of(op, name(), {"read", "write", "cas"});
+    c.known = op.outcome == Outcome::kOk;
+    switch (c.code) {
+      case kRead: c.a = op.output.dump(); break;
+      case kWrite: c.a = op.input.dump(); break;
+      case kCas:
+        if (!op.input.is_array() || op.input.size() != 2) bad(op, name(), "cas wants the value [expected, new]");
+        c.a = op.input[0].dump();
+        c.b = op.input[1].dump();
+        break;
+    }
+    return c;
+  }
+  bool read_only(const Call& c) const override { return c.code == kRead; }
+  std::string init() const override { return "null"; }
+  bool step(const std::string& state, const Call& c, std::string* next) const override {
+    switch (c.code) {
+      case kRead: *next = state; return state == c.a;
+      case kWrite: *next = c.a; return true;
+      default:  // cas: an ok one swapped, so the state matched; an unknown one swapped iff it matched
+        if (state == c.a) {
+          *next = c.b;
+          return true;
+        }
+        *next = state;
+        return !c.known;
+    }
+  }
+};
+
+// kv: one key's string value ("" when absent).
+class KvModel final : public Model {
+ public:
+  enum { kGet, kPut, kAppend };
+  std::string name() const override { return "kv"; }
+  Call compile(const Operation& op) const override {
+    Call c;
+    c.code = code_of(op, name(), {"get", "put", "append"});
+    c.known = op.outcome == Outcome::kOk;
+    const Json& v = c.code == kGet ? op.output : op.input;
+    if (c.code == kGet && !c.known) return c;  // dropped: an unknown get observed nothing
+    if (!v.is_string()) bad(op, name(), c.code == kGet ? "get's ok value must be a string" : op.f + " wants a string value");
+    c.a = v.get<std::string>();
+    return c;
+  }
+  bool read_only(const Call& c) const override { return c.code == kGet; }
+  std::string init() const override { return ""; }
+  bool step(const std::string& state, const Call& c, std::string* next) const override {
+    switch (c.code) {
+      case kGet: *next = state; return state == c.a;
+      case kPut: *next = c.a; return true;
+      default: *next = state + c.a; return true;
+    }
+  }
+  std::string describe_state(const std::string& state) const override { return Json(state).dump(); }
+};
+
+// counter: the count as decimal text.
+class CounterModel final : public Model {
+ public:
+  enum { kAdd, kRead };
+  std::string name() const override { return "counter"; }
+  Call compile(const Operation& op) const override {
+    Call c;
+    c.code = code_of(op, name(), {"add", "read"});
+    c.known = op.outcome == Outcome::kOk;
+    const Json& v = c.code == kRead ? op.output : op.input;
+    if (c.code == kRead && !c.known) return c;
+    if (!v.is_number_integer()) bad(op, name(), c.code == kRead ? "read's ok value must be an integer" : "add wants an integer");
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+      bad(op, name(), "integer out of range");
+    }
+    c.a = std::to_string(v.get<std::int64_t>());
+    return c;
+  }
+  bool read_only(const Call& c) const override { return c.code == kRead; }
+  std::string init() const override { return "0"; }
+  bool step(const std::string& state, const Call& c, std::string* next) const override {
+    if (c.code == kRead) {
+      *next = state;
+      return state == c.a;
+    }
+    std::int64_t sum;
+    if (__builtin_add_overflow(std::stoll(state), std::stoll(c.a), &sum)) return false;
+    *next = std::to_string(sum);
+    return true;
+  }
+};
+
+// set: the elements' compact JSON texts, sorted and unique, one per line (JSON text has no raw newline).
+class SetModel final : public Model {
+ public:
+  enum { kAdd, kRead };
+  std::string name() const override { return "set"; }
+  Call compile(const Operation& op) const override {
+    Call c;
+    c.code = code_of(op, name(), {"add", "read"});
+    c.known = op.outcome == Outcome::kOk;
+    if (c.code == kAdd) {
+      c.a = op.input.dump();
+      return c;
+    }
+    if (!c.known) return c;
+    if (!op.output.is_array()) bad(op, name(), "read's ok value must be an array of the elements");
+    std::vector<std::string> elems;
+    for (const auto& e : op.output) elems.push_back(e.dump());
+    c.a = encode(std::move(elems));
+    return c;
+  }
+  bool read_only(const Call& c) const override { return c.code == kRead; }
+  std::string init() const override { return ""; }
+  bool step(const std::string& state, const Call& c, std::string* next) const override {
+    if (c.code == kRead) {
+      *next = state;
+      return state == c.a;
+    }
+    std::vector<std::string> elems = decode(state);
+    elems.push_back(c.a);
+    *next = encode(std::move(elems));
+    return true;
+  }
+  std::string describe_state(const std::string& state) const override {
+    std::string s = "#{";
+    for (const auto& e : decode(state)) s += (s.size() > 2 ? " " : "") + e;
+    return s + "}";
+  }
+
+ private:
+  static std::string encode(std::vector<std::string> elems) {
+    std::sort(elems.begin(), elems.end());
+    elems.erase(std::unique(elems.begin(), elems.end()), elems.end());
+    std::string s;
+    for (const auto& e : elems) s += e + "\n";
+    return s;
+  }
+  static std::vector<std::string> decode(const std::string& state) {
+    std::vector<std::string> elems;
+    std::size_t at = 0;
+    while (at < state.size()) {
+      const std::size_t nl = state.find('\n', at);
+      elems.push_back(state.substr(at, nl - at));
+      at = nl + 1;
+    }
+    return elems;
+  }
+};
+
+// list-append: the list as compact JSON text.
+class ListAppendModel final : public Model {
+ public:
+  enum { kAppend, kRead };
+  std::string name() const override { return "list-append"; }
+  Call compile(const Operation& op) const override {
+    Call c;
+    c.code = code_of(op, name(), {"append", "read"});
+    c.known = op.outcome == Outcome::kOk;
+    if (c.code == kAppend) {
+      c.a = op.input.dump();
+      return c;
+    }
+    if (!c.known) return c;
+    if (!op.output.is_array()) bad(op, name(), "read's ok value must be the list as an array");
+    c.a = op.output.dump();
+    return c;
+  }
+  bool read_only(const Call& c) const override { return c.code == kRead; }
+  std::string init() const override { return "[]"; }
+  bool step(const std::string& state, const Call& c, std::string* next) const override {
+    if (c.code == kRead) {
+      *next = state;
+      return state == c.a;
+    }
+    // Appending to compact JSON text: "[]" -> "[x]", "[a,b]" -> "[a,b,x]".
+    *next = state.substr(0, state.size() - 1) + (state.size() > 2 ? "," : "") + c.a + "]";
+    return true;
+  }
+};
+
+struct Entry {
+  const char* name;
+  std::function<std::unique_ptr<Model>()> make;
+};
+const std::vector<Entry>& entries() {
+  static const std::vector<Entry> all = {
+      {"register", [] { return std::make_unique<RegisterModel>(); }},
+      {"kv", [] { return std::make_unique<KvModel>(); }},
+      {"counter", [] { return std::make_unique<CounterModel>(); }},
+      {"set", [] { return std::make_unique<SetModel>(); }},
+      {"list-append", [] { return std::make_unique<ListAppendModel>(); }},
+  };
+  return all;
+}
+
+}  // namespace
+
+std::unique_ptr<Model> make_model(const std::string& name) {
+  std::string known;
+  for (const auto& e : entries()) {
+    if (name == e.name) return e.make();
+    known += (known.empty() ? "" : ", ") + std::string(e.name);
+  }
+  throw std::invalid_argument("unknown model \"" + name + "\" (known: " + known + ")");
+}
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> names;
+  for (const auto& e : entries()) names.emplace_back(e.name);
+  return names;
+}
+
+}  // namespace amino::check
