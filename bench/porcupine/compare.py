@@ -16,12 +16,12 @@ import time
 
 
 def ours(manifest_dir, entries, repeat):
-    """OUR SIDE. {file: (verdict, milliseconds)} for each entry, or None if our checker is not there.
+    """OUR SIDE. {file: (verdict, total ms, check ms)} per entry, or None without amino.check.
 
-    Times amino.check.linearizable(path, model=...) in this process, best of `repeat` runs; the time
-    includes reading and parsing the file, so it is compared with Porcupine's load + check.
-    (Issue 16: the lead's checker provides amino.check; adapt here if its API differs, e.g. to read an
-    elapsed time from `python3 -m amino check FILE --model M --json`.)"""
+    Runs amino.check.linearizable(path, model=...) in this process, best of `repeat` runs of each:
+    total = the call (reading and parsing the file in C++, the search, the result back to Python),
+    compared with Porcupine's load + check; check = the search alone (the result's elapsed_s),
+    compared with Porcupine's check."""
     try:
         check = importlib.import_module("amino.check")
     except ModuleNotFoundError as e:
@@ -31,14 +31,15 @@ def ours(manifest_dir, entries, repeat):
     out = {}
     for e in entries:
         path = os.path.join(manifest_dir, e["file"])
-        best, verdict = None, None
+        total = search = verdict = None
         for _ in range(repeat):
             start = time.perf_counter()
             result = check.linearizable(path, model=e["model"])
             took = (time.perf_counter() - start) * 1000
-            best = took if best is None else min(best, took)
+            total = took if total is None else min(total, took)
+            search = result.elapsed_s * 1000 if search is None else min(search, result.elapsed_s * 1000)
             verdict = result.verdict
-        out[e["file"]] = (verdict, best)
+        out[e["file"]] = (verdict, total, search)
     return out
 
 
@@ -79,37 +80,45 @@ def main(argv):
     porc = read_porcupine(args.porcupine_tsv)
     mine = ours(os.path.dirname(os.path.abspath(args.manifest)), entries, args.repeat)
 
-    head = f"{'file':48} {'expected':8} {'porcupine':>9} {'p ms':>8} {'p+load':>8} {'ours':>9} {'ours ms':>8} {'ratio':>6}"
+    nan = float("nan")
+    head = (f"{'file':46} {'expected':8} {'porcupine':>9} {'check':>8} {'+load':>8} {'ours':>8} {'check':>8} "
+            f"{'total':>8} {'ratio':>6} {'ratio':>6}")
     print(head)
+    print(f"{'':46} {'':8} {'':>9} {'ms':>8} {'ms':>8} {'':>8} {'ms':>8} {'ms':>8} {'check':>6} {'total':>6}")
     print("-" * len(head))
     wrong, totals = [], {}
     for e in entries:
         pv, pload, pcheck = porc.get(e["file"], (None, None, None))
         ptotal = pload + pcheck if pcheck is not None else None
-        ov, oms = mine[e["file"]] if mine else (None, None)
-        ratio = f"{oms / ptotal:6.2f}" if oms is not None and ptotal else "     -"
-        print(f"{os.path.basename(e['file'])[:-6]:48} {short(e['expected']):8} {short(pv):>9} "
-              f"{pcheck if pcheck is not None else float('nan'):8.2f} {ptotal if ptotal is not None else float('nan'):8.2f} "
-              f"{short(ov):>9} {oms if oms is not None else float('nan'):8.2f} {ratio}")
+        ov, ototal, ocheck = mine[e["file"]] if mine else (None, None, None)
+        rcheck = ocheck / pcheck if ocheck is not None and pcheck else nan
+        rtotal = ototal / ptotal if ototal is not None and ptotal else nan
+        print(f"{os.path.basename(e['file'])[:-6]:46} {short(e['expected']):8} {short(pv):>9} "
+              f"{nan if pcheck is None else pcheck:8.2f} {nan if ptotal is None else ptotal:8.2f} {short(ov):>8} "
+              f"{nan if ocheck is None else ocheck:8.2f} {nan if ototal is None else ototal:8.2f} "
+              f"{rcheck:6.2f} {rtotal:6.2f}")
         for who, v in (("porcupine", pv), ("ours", ov)):
             if v is not None and v != e["expected"]:
                 wrong.append(f"{who}: {e['file']} says {v}, expected {e['expected']} ({e['verdict_ref']})")
-        t = totals.setdefault(group(e), [0, 0.0, 0.0, 0.0])
-        t[0] += 1
-        t[1] += pcheck or 0
-        t[2] += ptotal or 0
-        t[3] += oms or 0
+        t = totals.setdefault(group(e), [0, 0.0, 0.0, 0.0, 0.0])
+        for i, x in enumerate((1, pcheck, ptotal, ocheck, ototal)):
+            t[i] += x or 0
     print()
-    print(f"{'group':36} {'files':>5} {'porcupine ms':>12} {'p+load ms':>10} {'ours ms':>10} {'ratio':>6}")
-    grand = [0, 0.0, 0.0, 0.0]
+    print(f"{'group':32} {'files':>5} {'porcupine check':>15} {'+load':>8} {'ours check':>10} {'total':>8} "
+          f"{'ratio check':>11} {'total':>6}")
+    grand = [0, 0.0, 0.0, 0.0, 0.0]
+
+    def row(name, t):
+        oc, ot = (t[3], t[4]) if mine else (nan, nan)
+        print(f"{name:32} {t[0]:5d} {t[1]:15.1f} {t[2]:8.1f} {oc:10.1f} {ot:8.1f} "
+              f"{oc / t[1] if t[1] else nan:11.2f} {ot / t[2] if t[2] else nan:6.2f}")
+
     for name in sorted(totals):
-        t = totals[name]
-        grand = [a + b for a, b in zip(grand, t)]
-        print(f"{name:36} {t[0]:5d} {t[1]:12.1f} {t[2]:10.1f} {t[3] if mine else float('nan'):10.1f} "
-              f"{t[3] / t[2] if mine and t[2] else float('nan'):6.2f}")
-    print(f"{'total':36} {grand[0]:5d} {grand[1]:12.1f} {grand[2]:10.1f} {grand[3] if mine else float('nan'):10.1f} "
-          f"{grand[3] / grand[2] if mine and grand[2] else float('nan'):6.2f}")
-    print("ratio = ours / (Porcupine load + check): both read the same JSON Lines file.")
+        grand = [a + b for a, b in zip(grand, totals[name])]
+        row(name, totals[name])
+    row("total", grand)
+    print("ms per history, best of --repeat runs; ratio = ours / Porcupine: check = the search alone,")
+    print("total = reading the same JSON Lines file + the search (Porcupine: load + check).")
     if mine is None:
         print("ours: amino.check is not on this branch yet (bench/porcupine/compare.py, function ours)")
     for w in wrong:
