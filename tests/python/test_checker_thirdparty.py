@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-THIRDPARTY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "checker", "thirdparty")
+THIRDPARTY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "check", "thirdparty")
 with open(os.path.join(THIRDPARTY, "manifest.json"), encoding="utf-8") as _f:
     MANIFEST = json.load(_f)
 VERDICTS = ("linearizable", "not linearizable", "unknown")
