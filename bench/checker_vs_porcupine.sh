@@ -8,6 +8,7 @@
 #   bash bench/checker_vs_porcupine.sh                      # every history, best of 1
 #   bash bench/checker_vs_porcupine.sh --repeat 5           # best of 5 runs per history
 #   bash bench/checker_vs_porcupine.sh --only 'kv-c50' --gomaxprocs 1
+#   bash bench/checker_vs_porcupine.sh --verdict-only     # ours without the window's earliest-failure search
 #
 # Needs Go (installs golang-go with apt-get when missing) and a git directory of Porcupine holding
 # the manifest's commit, in PORCUPINE_GIT or build/porcupine.git:
@@ -22,13 +23,15 @@ BUILD="${AMINO_BUILD:-$ROOT/build}"
 only=""
 repeat=1
 procs=""
+verdict_only=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --only) only="$2"; shift 2 ;;
     --repeat) repeat="$2"; shift 2 ;;
     --gomaxprocs) procs="$2"; shift 2 ;;
+    --verdict-only) verdict_only=(--verdict-only); shift ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
-    *) echo "checker_vs_porcupine.sh: unknown argument $1 (--only REGEX | --repeat N | --gomaxprocs N)" >&2; exit 2 ;;
+    *) echo "checker_vs_porcupine.sh: unknown argument $1 (--only REGEX | --repeat N | --gomaxprocs N | --verdict-only)" >&2; exit 2 ;;
   esac
 done
 
@@ -66,4 +69,4 @@ tail -1 "$WORK/porcupine.tsv"
 echo
 
 PYTHONPATH="$BUILD/pybind:$ROOT/pybind" /usr/bin/python3 "$ROOT/bench/porcupine/compare.py" \
-  "$MANIFEST" "$WORK/porcupine.tsv" --only "$only" --repeat "$repeat"
+  "$MANIFEST" "$WORK/porcupine.tsv" --only "$only" --repeat "$repeat" "${verdict_only[@]}"

@@ -15,13 +15,14 @@ import sys
 import time
 
 
-def ours(manifest_dir, entries, repeat):
+def ours(manifest_dir, entries, repeat, earliest=True):
     """OUR SIDE. {file: (verdict, total ms, check ms)} per entry, or None without amino.check.
 
     Runs amino.check.linearizable(path, model=...) in this process, best of `repeat` runs of each:
     total = the call (reading and parsing the file in C++, the search, the result back to Python),
     compared with Porcupine's load + check; check = the search alone (the result's elapsed_s),
-    compared with Porcupine's check."""
+    compared with Porcupine's check. earliest=False: verdict only (no earliest-failure search for
+    the window), which is all Porcupine's CheckOperations computes."""
     try:
         check = importlib.import_module("amino.check")
     except ModuleNotFoundError as e:
@@ -34,7 +35,7 @@ def ours(manifest_dir, entries, repeat):
         total = search = verdict = None
         for _ in range(repeat):
             start = time.perf_counter()
-            result = check.linearizable(path, model=e["model"])
+            result = check.linearizable(path, model=e["model"], earliest=earliest)
             took = (time.perf_counter() - start) * 1000
             total = took if total is None else min(total, took)
             search = result.elapsed_s * 1000 if search is None else min(search, result.elapsed_s * 1000)
@@ -73,12 +74,14 @@ def main(argv):
     ap.add_argument("porcupine_tsv")
     ap.add_argument("--only", default="", help="regular expression on file names")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--verdict-only", action="store_true",
+                    help="ours without the earliest-failure search (a verdict, as Porcupine's CheckOperations)")
     args = ap.parse_args(argv)
     with open(args.manifest, encoding="utf-8") as f:
         manifest = json.load(f)
     entries = [e for e in manifest if re.search(args.only, e["file"])]
     porc = read_porcupine(args.porcupine_tsv)
-    mine = ours(os.path.dirname(os.path.abspath(args.manifest)), entries, args.repeat)
+    mine = ours(os.path.dirname(os.path.abspath(args.manifest)), entries, args.repeat, not args.verdict_only)
 
     nan = float("nan")
     head = (f"{'file':46} {'expected':8} {'porcupine':>9} {'check':>8} {'+load':>8} {'ours':>8} {'check':>8} "
