@@ -36,6 +36,7 @@ std::string check_json(const check::History& h, const check::Model& model, const
   const auto start = Clock::now();
   check::CheckOptions options;
   if (limits.max_steps > 0) options.max_steps_per_key = limits.max_steps;
+  options.earliest_failure = limits.earliest_failure;
   if (limits.time_limit_s > 0) {
     const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limits.time_limit_s));
     options.out_of_time = [deadline] { return Clock::now() >= deadline; };

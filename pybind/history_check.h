@@ -13,6 +13,7 @@ namespace amino::pyrun {
 struct CheckLimits {
   unsigned long long max_steps = 0;  // per key; 0: the checker's default
   double time_limit_s = 0;           // wall seconds for the whole check; 0: none
+  bool earliest_failure = true;      // check::CheckOptions::earliest_failure
 };
 
 // A history from JSON Lines text, or from the file at `path` (std::invalid_argument naming the

@@ -56,8 +56,8 @@ PYBIND11_MODULE(_amino, m) {
   m.def(
       "check_history",
       [history_of](const std::string& source, bool is_path, const py::object& model, unsigned long long max_steps,
-                   double time_limit_s) {
-        const amino::pyrun::CheckLimits limits{max_steps, time_limit_s};
+                   double time_limit_s, bool earliest_failure) {
+        const amino::pyrun::CheckLimits limits{max_steps, time_limit_s, earliest_failure};
         if (py::isinstance<py::str>(model)) {
           py::gil_scoped_release release;
           const amino::check::History h = history_of(source, is_path);
@@ -71,6 +71,7 @@ PYBIND11_MODULE(_amino, m) {
         return amino::pyrun::check_json(h, amino::pyrun::PythonModel(model), limits);
       },
       py::arg("source"), py::arg("is_path"), py::arg("model"), py::arg("max_steps") = 0, py::arg("time_limit_s") = 0.0,
+      py::arg("earliest_failure") = true,
       "Checks a history for linearizability; the verdict, window and explanation as JSON.");
   m.def("check_models", &amino::check::model_names, "The built-in models' names.");
 

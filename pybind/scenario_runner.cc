@@ -10,6 +10,7 @@
 #include "dms/all.h"
 #include "dms/catalogue.h"
 #include "pybind/backend_results.h"
+#include "pybind/history.h"
 #include "pybind/scenario_spec.h"
 #include "runtime/codec.h"
 #include "runtime/spec.h"
@@ -47,11 +48,13 @@ class Experiment {
  private:
   std::unique_ptr<testbed::Cluster> make_cluster() const;
   bool create_deployments(json& errors);
-  void start_workload(const WorkloadSpec& w, Rng rng);
-  void closed_loop(const WorkloadSpec& w);
-  void open_loop(const WorkloadSpec& w, Rng rng);
-  void one_call(const WorkloadSpec& w, Kernel& k, const CallSpec& c);
+  void start_workload(std::size_t wi, Rng rng);
+  void closed_loop(std::size_t wi);
+  void open_loop(std::size_t wi, Rng rng);
+  void one_call(std::size_t wi, Kernel& k, const CallSpec& c);
   json summarize_value(const Value& v) const;
+  json summarize_args(const ValueList& args) const;
+  Time since_t0() const { return cluster_->now() - t0_; }  // true time, not a node's (skewable) clock
   json records_json() const;
 
   Scenario s_;
@@ -59,6 +62,7 @@ class Experiment {
   Time t0_ = 0;
   Time end_ = 0;
   std::vector<Record> records_;
+  HistoryRecorder history_{s_.workloads.size()};
   long long in_flight_ = 0;
 };
 
@@ -127,37 +131,62 @@ json Experiment::summarize_value(const Value& v) const {
   return os.str();
 }
 
-void Experiment::one_call(const WorkloadSpec& w, Kernel& k, const CallSpec& c) {
+json Experiment::summarize_args(const ValueList& args) const {
+  json out = json::array();
+  for (const auto& a : args) out.push_back(summarize_value(a));
+  return out;
+}
+
+// The status of a SystemError thrown at the caller: its what() is "CODE: message" (status.h).
+Status status_of(const SystemError& e) {
+  const std::string prefix = std::string(code_name(e.code())) + ": ";
+  std::string what = e.what();
+  if (what.rfind(prefix, 0) == 0) what.erase(0, prefix.size());
+  return Status{e.code(), what, {}};
+}
+
+// One call of workload `wi`: a record (records_json) and an operation of the history.
+void Experiment::one_call(std::size_t wi, Kernel& k, const CallSpec& c) {
+  const WorkloadSpec& w = s_.workloads[wi];
   Record r{w.client, w.node, w.target, c.method, k.env().now() - t0_, 0, "", nullptr, ""};
+  HistoryRecorder::Op op = history_.invoke(wi, w.client, w.node, w.target, c.method, summarize_args(c.args), since_t0());
   ++in_flight_;
+  bool issued = false;
+  Status status;
   try {
     Stub stub = k.acquire(w.target);
+    issued = true;
     Reply reply = stub.invoke(c.method, c.args, secs(w.timeout));
-    r.outcome = code_name(reply.status.code);
+    status = reply.status;
     if (reply.ok()) r.value = summarize_value(reply.value);
     else r.error = reply.status.message;
   } catch (const SystemError& e) {
-    r.outcome = code_name(e.code());
+    status = status_of(e);
     r.error = e.what();
   }
+  r.outcome = code_name(status.code);
   --in_flight_;
   r.latency = k.env().now() - t0_ - r.start;
+  if (issued) history_.returned(op, status, r.value, since_t0());
+  else history_.not_issued(op, status, since_t0());
   records_.push_back(std::move(r));
 }
 
-void Experiment::closed_loop(const WorkloadSpec& w) {
+void Experiment::closed_loop(std::size_t wi) {
+  const WorkloadSpec& w = s_.workloads[wi];
   Kernel& k = cluster_->kernel(w.node);
   Env& env = k.env();
   env.sleep_for(secs(w.start));
   for (long long i = 0; (w.count == 0 || i < w.count) && env.now() < end_; ++i) {
-    one_call(w, k, w.calls[static_cast<std::size_t>(i) % w.calls.size()]);
+    one_call(wi, k, w.calls[static_cast<std::size_t>(i) % w.calls.size()]);
     if (w.think > 0) env.sleep_for(secs(w.think));
   }
 }
 
 // Poisson arrivals from the workload's own seeded stream; every call runs in its own context, so a
 // slow reply does not hold back the next arrival.
-void Experiment::open_loop(const WorkloadSpec& w, Rng rng) {
+void Experiment::open_loop(std::size_t wi, Rng rng) {
+  const WorkloadSpec& w = s_.workloads[wi];
   Kernel& k = cluster_->kernel(w.node);
   Env& env = k.env();
   env.sleep_for(secs(w.start));
@@ -166,16 +195,17 @@ void Experiment::open_loop(const WorkloadSpec& w, Rng rng) {
     env.sleep_for(secs(gap));
     if (env.now() >= end_) break;
     const CallSpec& c = w.calls[static_cast<std::size_t>(i) % w.calls.size()];
-    env.spawn("call", [this, &w, &k, &c] { one_call(w, k, c); });
+    env.spawn("call", [this, wi, &k, &c] { one_call(wi, k, c); });
   }
 }
 
-void Experiment::start_workload(const WorkloadSpec& w, Rng rng) {
+void Experiment::start_workload(std::size_t wi, Rng rng) {
+  const WorkloadSpec& w = s_.workloads[wi];
   Env& env = cluster_->env(w.node);
   if (w.rate > 0) {
-    env.spawn("open:" + w.client, [this, &w, rng]() mutable { open_loop(w, rng); });
+    env.spawn("open:" + w.client, [this, wi, rng]() mutable { open_loop(wi, rng); });
   } else {
-    env.spawn("closed:" + w.client, [this, &w] { closed_loop(w); });
+    env.spawn("closed:" + w.client, [this, wi] { closed_loop(wi); });
   }
 }
 
@@ -200,10 +230,11 @@ json Experiment::run() {
   if (ok) {
     for (const auto& f : s_.faults.faults) cluster_->schedule(f.at, f.fault);
     Rng workload_rng(s_.seed ^ 0xA5A5A5A5DEADBEEFULL);
-    for (const auto& w : s_.workloads) start_workload(w, workload_rng.fork());
+    for (std::size_t wi = 0; wi < s_.workloads.size(); ++wi) start_workload(wi, workload_rng.fork());
     cluster_->run_until(end_);
   }
-  json out{{"backend", s_.backend}, {"records", records_json()}, {"t0", to_seconds(t0_)}, {"unfinished_calls", in_flight_}};
+  json out{{"backend", s_.backend}, {"records", records_json()}, {"history", history_.events()},
+           {"t0", to_seconds(t0_)}, {"unfinished_calls", in_flight_}};
   add_backend_results(*cluster_, s_.chrome_trace, s_.jsonl_trace, out, errors);
   out["ok"] = ok && errors.empty();
   out["errors"] = errors;

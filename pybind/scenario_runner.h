@@ -27,7 +27,8 @@ namespace amino::pyrun {
 std::vector<std::string> validate(const std::string& scenario_json);
 
 // Runs the scenario in THIS process (creates the one SimWorld a process may ever have: call it only
-// in a fresh child). Returns the results JSON: {"ok", "errors", "records", "trace_hash", ...}.
+// in a fresh child). Returns the results JSON: {"ok", "errors", "records", "history" (pybind/history.h),
+// "trace_hash", ...}.
 // Throws std::invalid_argument with the validation problems when the scenario is invalid.
 std::string run(const std::string& scenario_json);
 

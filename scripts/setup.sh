@@ -10,7 +10,8 @@ PACKAGES=(
   libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev
-  python3-matplotlib python3-numpy python3-pytest python3-tqdm
+  python3-matplotlib python3-numpy python3-pytest python3-tqdm python3-pil
+  chromium
   jupyter-nbconvert python3-nbformat python3-ipykernel
   clang libclang-rt-dev llvm
 )

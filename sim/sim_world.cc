@@ -185,6 +185,8 @@ void SimWorld::transmit(SimEnv& from, const NodeId& to, std::string frame) {
   const std::uint64_t id = ++next_message_;
   ++report_.frames_sent;
   record({true_now(), from.self(), "send", to, id, frame.size(), frame_digest(frame), ""});
+  // Only kept events are exported: long runs that keep just the hash skip parsing frames for labels.
+  if (trace_.keeps_events()) trace_.label_message(id, call_labels_.label(from.self(), to, frame));
   auto it = nodes_.find(to);
   if (it == nodes_.end() || !it->second.sim->up()) {
     // A powered-off host answers nothing: the frame vanishes (the sender's deadline will tell).

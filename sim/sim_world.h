@@ -22,6 +22,7 @@
 #include "testbed/faulty_env.h"
 #include "testbed/fault_schedule.h"
 #include "testbed/platform.h"
+#include "sim/call_labels.h"
 #include "sim/sim_env.h"
 #include "sim/trace.h"
 
@@ -112,6 +113,7 @@ class SimWorld {
   Rng rng_;
   std::shared_ptr<testbed::FaultState> fault_state_;
   Trace trace_;
+  CallLabels call_labels_;
   RunReport report_;
   std::map<NodeId, Node> nodes_;
   std::multimap<Time, testbed::Fault> pending_;  // scheduled faults; equal times keep insertion order

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "runtime/time.h"
@@ -44,6 +45,12 @@ class Trace {
   const std::vector<TraceEvent>& events() const { return events_; }
   std::uint64_t size() const { return count_; }
   std::uint64_t hash() const { return hash_; }
+  bool keeps_events() const { return keep_; }
+
+  // What message `id` carries (sim/call_labels.h: "ks.invoke read", "reply ks.invoke read", a
+  // service): shown on its send and recv events in both exports, as "call". Not hashed: a label is
+  // derived from the frame, whose digest is, and only runs that keep their events have labels.
+  void label_message(std::uint64_t id, std::string call);
   std::string hash_hex() const;
 
   std::string to_jsonl() const;
@@ -53,6 +60,7 @@ class Trace {
  private:
   bool keep_;
   std::vector<TraceEvent> events_;
+  std::unordered_map<std::uint64_t, std::string> calls_;  // message id -> label
   std::uint64_t count_ = 0;
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
 };

@@ -1,11 +1,14 @@
-"""python3 -m amino {list, run, replay, reproduce, check} — see pybind/README.md."""
+"""python3 -m amino {list, run, replay, reproduce, check, hunt} — see pybind/README.md."""
 import argparse
 import json
 import os
 import sys
 
-from . import catalog
-from .runner import ScenarioError, run
+import shlex
+
+from . import catalog, timeline
+from .runner import ScenarioError, python_path_prefix, run
+from .workload import check_all
 from .scenario import Scenario
 
 
@@ -40,18 +43,45 @@ def _positive_int(text):
     return n
 
 
-def _report(res, out):
+def _report(res, out, saved_hash=None):
     print(res.summary_text())
     for e in res.errors:
         print("error:", e, file=sys.stderr)
+    failed = not res.ok
+    for w, r in check_all(res):  # the checks the scenario declares (amino.workload)
+        print(f"check {w.target} ({w.model}, {len(w.clients)} clients): {r.summary()}")
+        failed = failed or r.verdict == "not linearizable"
     if res.trace_hash:
         print(f"trace hash: {res.trace_hash}")
     else:
         print("trace hash: none (sockets backend: real time, not deterministic)")
+    if saved_hash is not None and res.trace_hash:
+        if saved_hash == res.trace_hash:
+            print(f"trace hash matches the saved run's ({saved_hash})")
+        else:
+            print(f"trace hash DIFFERS from the saved run's: saved {saved_hash}, now {res.trace_hash} "
+                  "(another binary, or a nondeterminism bug)")
+            failed = True
     if out:
         print(f"results in {out}/ (records.csv, summary.csv, result.json, scenario.json)")
     print(f"replay: {res.replay_command}")
-    return 0 if res.ok else 1
+    return 1 if failed else 0
+
+
+def _finish(res, args, saved_hash=None):
+    """The run's report, then its timeline when --timeline asked for one; the run's exit code."""
+    code = _report(res, args.out, saved_hash)
+    if args.timeline:
+        print(f"timeline in {timeline.from_results(res, args.timeline, **_violation(res))}")
+    return code
+
+
+def _violation(res):
+    """The first failing declared check's window and explanation, for a timeline (else nothing)."""
+    for w, r in check_all(res):
+        if r.verdict == "not linearizable":
+            return {"window": w.window_in_run(res, r.window), "explanation": r.summary()}
+    return {}
 
 
 def cmd_list(_args):
@@ -66,7 +96,7 @@ def cmd_list(_args):
 def cmd_run(args):
     scenario = catalog.build(args.scenario, seed=args.seed, **dict(args.param or []))
     scenario.backend = args.backend
-    return _report(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args.out)
+    return _finish(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args)
 
 
 def _read_saved_scenario(path):
@@ -86,11 +116,57 @@ def _read_saved_scenario(path):
         raise ValueError(f"{path} is not a saved scenario: {e}") from None
 
 
+def _saved_hash(scenario_path):
+    """The trace hash recorded next to a saved scenario (result.json of --out or of hunt), if any."""
+    path = os.path.join(os.path.dirname(os.path.abspath(scenario_path)), "result.json")
+    try:
+        with open(path) as f:
+            return json.load(f).get("trace_hash") or None
+    except (OSError, ValueError):
+        return None
+
+
 def cmd_replay(args):
     scenario = _read_saved_scenario(args.file)
     if args.backend:
         scenario.backend = args.backend
-    return _report(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args.out)
+    saved = _saved_hash(args.file) if scenario.backend == "sim" else None
+    return _finish(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args, saved)
+
+
+def cmd_hunt(args):
+    from . import hunt
+    seeds = range(args.seed_base, args.seed_base + args.seeds)
+    params = dict(args.param or [])
+    catalog.build(args.scenario, seed=args.seed_base, **params)  # bad parameters fail here, before any run
+    report = hunt.hunt(args.scenario, seeds=seeds, params=params, model=args.check, jobs=args.jobs,
+                       time_limit=args.check_time_limit)
+    print(f"{report.ran} seeds in {report.elapsed_s:.1f} s on {report.jobs} job(s) "
+          f"({report.seeds_per_core_minute:.1f} seeds per core-minute); {len(report.failures)} failed")
+    for v in report.failures:
+        print("  " + v.describe())
+    if not report.failures:
+        return 0
+    first = report.failures[0]
+    if args.no_shrink:
+        print(f"replay: {first.results.replay_command}")
+        return 1
+    print(f"shrinking seed {first.seed} ...", file=sys.stderr)
+    shrunk = hunt.shrink(first.scenario, model=args.check, max_runs=args.max_shrink_runs,
+                         time_limit=args.check_time_limit)
+    out = args.out or f"hunt-{os.path.splitext(os.path.basename(args.scenario))[0]}-seed{first.seed}"
+    paths = hunt.save_failure(out, shrunk, model=args.check)
+    o, m = shrunk.original, shrunk.minimal
+    print(f"shrunk in {shrunk.runs} runs: faults {o['faults']} -> {m['faults']}, clients {o['clients']} -> "
+          f"{m['clients']}, calls {o['calls']} -> {m['calls']}")
+    print(shrunk.verdict.describe())
+    for name, path in sorted(paths.items()):
+        print(f"  {name}: {path}")
+    if args.timeline and "timeline" in paths:
+        import shutil
+        shutil.copyfile(paths["timeline"], args.timeline)
+    print(f"replay: {python_path_prefix()} /usr/bin/python3 -m amino replay {shlex.quote(paths['scenario'])}")
+    return 1
 
 
 def cmd_reproduce(args):
@@ -101,6 +177,10 @@ def cmd_reproduce(args):
             print(f"== {name}", file=sys.stderr)
             module.reproduce(os.path.join(args.out, name), processes=args.processes)
     return 0
+
+
+def _jobs(text):
+    return text if text == "auto" else _positive_int(text)
 
 
 def _non_negative_float(text):
@@ -117,6 +197,11 @@ def cmd_check(args):
     from . import check
     res = check.linearizable(args.file, model=args.model, max_steps=args.max_steps or 0, time_limit=args.time_limit)
     print(json.dumps(res.to_dict(), indent=1, sort_keys=True) if args.json else res.summary())
+    if args.html:
+        from .history import load
+        title = f"{os.path.basename(args.file)}: {res.verdict} ({res.model})"
+        timeline.write(args.html, load(args.file), window=res.window, title=title, explanation=res.summary())
+        print(f"timeline in {args.html}", file=sys.stderr)
     return res.exit_code
 
 
@@ -136,6 +221,8 @@ def main(argv=None):
         r.add_argument("--out", help="directory for records.csv, summary.csv, result.json, scenario.json")
         r.add_argument("--trace", help="Chrome/Perfetto trace output file")
         r.add_argument("--jsonl", help="JSON-lines trace output file")
+        r.add_argument("--timeline", metavar="OUT.html",
+                       help="HTML timeline of the run's operations and faults (amino/timeline.py)")
         r.set_defaults(fn=fn)
     rp = sub.add_parser("reproduce", help="every experiment, CSV/JSON and figures")
     rp.add_argument("--out", default="results")
@@ -143,6 +230,24 @@ def main(argv=None):
     rp.add_argument("--processes", type=_positive_int, default=2)
     rp.set_defaults(fn=cmd_reproduce)
     from .check import models
+    h = sub.add_parser("hunt", help="run many seeds, report the failing ones, shrink the first",
+                       description="Exit status: 0 no seed failed, 1 a seed failed (its shrunk scenario, "
+                                   "history and explanation are written to --out), 2 usage error.")
+    h.add_argument("scenario", help="a scenario name (python3 -m amino list) or a scenario .py file")
+    h.add_argument("--param", type=_param, action="append", metavar="KEY=VALUE")
+    h.add_argument("--seeds", type=_positive_int, default=100, help="how many seeds (default 100)")
+    h.add_argument("--seed-base", type=_seed, default=1, help="first seed (default 1)")
+    h.add_argument("--check", choices=models(), default=None,
+                   help="only the scenario's checks of this model (default: every check it declares)")
+    h.add_argument("--jobs", type=_jobs, default="auto", help="parallel runs (default auto: one per core)")
+    h.add_argument("--out", help="directory for the shrunk failure (default hunt-<scenario>-seed<N>)")
+    h.add_argument("--no-shrink", action="store_true", help="report failing seeds only")
+    h.add_argument("--max-shrink-runs", type=_positive_int, default=300, metavar="N",
+                   help="runs the shrinker may spend (default 300)")
+    h.add_argument("--check-time-limit", type=_non_negative_float, default=60.0, metavar="SECONDS",
+                   help="wall time per check before it answers unknown (default 60)")
+    h.add_argument("--timeline", help="also copy the shrunk failure's timeline (HTML) here")
+    h.set_defaults(fn=cmd_hunt)
     c = sub.add_parser("check", help="check a history (JSON Lines) for linearizability",
                        description="Exit status: 0 linearizable, 1 not linearizable, 3 unknown (a limit was "
                                    "hit), 2 usage error (bad arguments, unreadable or malformed history).")
@@ -153,6 +258,8 @@ def main(argv=None):
     c.add_argument("--time-limit", type=_non_negative_float, default=0.0, metavar="SECONDS",
                    help="wall time before answering unknown (default: none)")
     c.add_argument("--json", action="store_true", help="print the result as JSON")
+    c.add_argument("--html", "--timeline", dest="html", metavar="OUT.html",
+                   help="also write the history's timeline with the violation window (one HTML file)")
     c.set_defaults(fn=cmd_check)
     args = p.parse_args(argv)
     try:

@@ -35,15 +35,26 @@ _loaded = {}
 
 
 def load(name):
-    """Imports scenarios/<name>/scenario.py (once) and returns the module."""
+    """Imports scenarios/<name>/scenario.py, or the scenario module at path `name` (a .py file), once
+    and returns the module."""
     if name in _loaded:
         return _loaded[name]
-    path = os.path.join(SCENARIO_DIR, name, "scenario.py")
-    if not os.path.isfile(path):
-        raise LookupError(f"no scenario named {name!r} (known: {', '.join(names()) or 'none'})")
-    spec = importlib.util.spec_from_file_location(f"amino_scenario_{name}", path)
+    if name.endswith(".py"):
+        path = os.path.abspath(name)
+        if not os.path.isfile(path):
+            raise LookupError(f"no scenario file {name!r}")
+        module_name = "amino_scenario_" + re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0])
+    else:
+        path = os.path.join(SCENARIO_DIR, name, "scenario.py")
+        if not os.path.isfile(path):
+            raise LookupError(f"no scenario named {name!r} (known: {', '.join(names()) or 'none'}; "
+                              "or give a path to a .py file)")
+        module_name = f"amino_scenario_{name}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    if not callable(getattr(module, "build", None)):
+        raise LookupError(f"scenario module {path} defines no build(seed, **params)")
     _loaded[name] = module
     return module
 

@@ -108,11 +108,13 @@ def models() -> list[str]:
 
 
 def linearizable(history: History, model: Union[str, Model] = "register", *, max_steps: int = 0,
-                 time_limit: float = 0.0) -> CheckResult:
+                 time_limit: float = 0.0, earliest: bool = True) -> CheckResult:
     """Checks `history` (a JSON Lines path, a list of event dicts, or a Results with .history).
 
     model: a built-in model's name (models()) or a Model instance. max_steps: search steps per key
     before giving up with "unknown" (0: the default, 10^8); time_limit: wall seconds (0: none).
+    earliest: for a violation, find the earliest failing prefix for the window (a few more searches);
+    False: a window around where the whole search got stuck deepest (cheaper, not always earliest).
     Raises ValueError for a malformed history (naming the line) or an unknown model/operation.
     """
     if not isinstance(model, (str, Model)):
@@ -122,7 +124,7 @@ def linearizable(history: History, model: Union[str, Model] = "register", *, max
     if hasattr(history, "history") and not isinstance(history, (str, os.PathLike)):
         history = history.history  # a Results
     if isinstance(history, (str, os.PathLike)):
-        raw = _native.check_history(os.fspath(history), True, model, max_steps, float(time_limit))
+        raw = _native.check_history(os.fspath(history), True, model, max_steps, float(time_limit), earliest)
     else:
-        raw = _native.check_history(to_jsonl(history), False, model, max_steps, float(time_limit))
+        raw = _native.check_history(to_jsonl(history), False, model, max_steps, float(time_limit), earliest)
     return CheckResult(json.loads(raw))

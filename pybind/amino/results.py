@@ -1,8 +1,11 @@
-"""Results of one run as plain records (one per call) plus the run's fingerprint.
+"""Results of one run as plain records (one per call), its history, plus the run's fingerprint.
 
 Record fields: client, node, microservice, method, start (s since time 0), latency (s), outcome
 (runtime/status.h code name: OK, TIMEOUT, APP_ERROR, UNAVAILABLE, ...), value (the reply as JSON, long values
 summarised by a digest), error (message of a failed call).
+
+History (pybind/history.h, pybind/README.md "Histories"): the same calls as Jepsen-style events, an
+"invoke" when a call is issued and an "ok" / "fail" / "info" when it completes, in time order.
 """
 import csv
 import json
@@ -10,6 +13,9 @@ import os
 import statistics
 
 FIELDS = ["client", "node", "microservice", "method", "start", "latency", "outcome", "value", "error"]
+# History event fields in the order they are written (the shared format's first, then the extras).
+HISTORY_FIELDS = ["process", "type", "f", "key", "value", "time", "object", "client", "node", "error"]
+HISTORY_FILE = "history.jsonl"
 
 
 class Results:
@@ -17,6 +23,7 @@ class Results:
         self.raw = raw
         self.scenario = scenario_dict
         self.records = raw.get("records", [])
+        self.history = [_ordered(e) for e in raw.get("history", [])]
         self.errors = raw.get("errors", [])
         self.ok = bool(raw.get("ok", False))
         self.trace_hash = raw.get("trace_hash", "")
@@ -76,23 +83,39 @@ class Results:
                 w.writerow({k: row.get(k, "") for k in FIELDS})
         return path
 
+    def history_jsonl(self, path):
+        """Writes the history as JSON Lines: one event per line, in order."""
+        with open(path, "w") as f:
+            for e in self.history:
+                f.write(json.dumps(e) + "\n")
+        return path
+
     def save(self, out_dir):
-        """records.csv, summary.csv, result.json (everything but the records) and scenario.json."""
+        """records.csv, history.jsonl, summary.csv, result.json (everything but the records and the
+        history) and scenario.json."""
         os.makedirs(out_dir, exist_ok=True)
         self.to_csv(os.path.join(out_dir, "records.csv"))
+        self.history_jsonl(os.path.join(out_dir, HISTORY_FILE))
         rows = self.summary()
         with open(os.path.join(out_dir, "summary.csv"), "w", newline="") as f:
             if rows:
                 w = csv.DictWriter(f, fieldnames=list(rows[0]))
                 w.writeheader()
                 w.writerows(rows)
-        meta = {k: v for k, v in self.raw.items() if k != "records"}
+        meta = {k: v for k, v in self.raw.items() if k not in ("records", "history")}
         meta.update(seed=self.seed, params=self.params, replay=self.replay_command)
         with open(os.path.join(out_dir, "result.json"), "w") as f:
             json.dump(meta, f, indent=1, sort_keys=True)
         with open(os.path.join(out_dir, "scenario.json"), "w") as f:
             json.dump(self.scenario, f, indent=1, sort_keys=True)
         return out_dir
+
+
+def _ordered(event):
+    """The event with its fields in HISTORY_FIELDS order (the C++ side's JSON objects sort keys)."""
+    out = {k: event[k] for k in HISTORY_FIELDS if k in event}
+    out.update((k, v) for k, v in event.items() if k not in out)
+    return out
 
 
 def _round(x):

@@ -68,7 +68,7 @@ def _check_shape(d):
         raise ValueError("platform must be an object with hosts and links")
     for key, value in (("platform.hosts", d["platform"].get("hosts", [])), ("platform.links", d["platform"].get("links", [])),
                        ("deployments", d.get("deployments", [])), ("workloads", d.get("workloads", [])),
-                       ("faults", d.get("faults", []))):
+                       ("faults", d.get("faults", [])), ("checks", d.get("checks", []))):
         if not isinstance(value, list) or not all(isinstance(x, dict) for x in value):
             raise ValueError(f"{key} must be a list of objects")
     if not d["platform"].get("hosts"):
@@ -92,6 +92,9 @@ class Scenario:
         self.duration = float(duration)
         self.oms_host = oms_host
         self.hosts, self.links, self.deployments, self.workloads, self.faults = [], [], [], [], []
+        # What to check after a run: [{"model", "target", "clients"}], added by amino.workload's
+        # generators; the C++ runner ignores it, check.verdicts(results) and `hunt` read it.
+        self.checks = []
         self.network_model = "CM02"
         self.max_value_chars = 160
         self.log_level = "error"
@@ -169,12 +172,15 @@ class Scenario:
     # ---- serialisation
     def to_dict(self, chrome_trace="", jsonl_trace=""):
         self._ensure_oms()
-        return {"seed": self.seed, "duration": self.duration, "oms_host": self.oms_host,
-                "platform": {"hosts": self.hosts, "links": self.links, "network_model": self.network_model},
-                "deployments": self.deployments, "workloads": self.workloads, "faults": self.faults,
-                "max_value_chars": self.max_value_chars, "log_level": self.log_level,
-                "chrome_trace": chrome_trace, "jsonl_trace": jsonl_trace, "origin": self.origin,
-                "backend": self.backend}
+        d = {"seed": self.seed, "duration": self.duration, "oms_host": self.oms_host,
+             "platform": {"hosts": self.hosts, "links": self.links, "network_model": self.network_model},
+             "deployments": self.deployments, "workloads": self.workloads, "faults": self.faults,
+             "max_value_chars": self.max_value_chars, "log_level": self.log_level,
+             "chrome_trace": chrome_trace, "jsonl_trace": jsonl_trace, "origin": self.origin,
+             "backend": self.backend}
+        if self.checks:  # only then: saved scenarios without checks stay as they were
+            d["checks"] = self.checks
+        return d
 
     def to_json(self, **traces):
         return json.dumps(self.to_dict(**traces), indent=1, sort_keys=True)
@@ -190,7 +196,7 @@ class Scenario:
         s.hosts = copy.deepcopy(platform.get("hosts", []))
         s.links = copy.deepcopy(platform.get("links", []))
         s.network_model = platform.get("network_model", "CM02")
-        for key in ("deployments", "workloads", "faults"):
+        for key in ("deployments", "workloads", "faults", "checks"):
             setattr(s, key, copy.deepcopy(d.get(key, [])))
         s.max_value_chars = d.get("max_value_chars", 160)
         s.log_level = d.get("log_level", "error")

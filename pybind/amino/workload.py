@@ -47,13 +47,32 @@ class Workload:
     def __repr__(self) -> str:
         return f"Workload(model={self.model!r}, target={self.target!r}, clients={self.clients})"
 
+    def to_dict(self) -> dict:
+        """What Scenario.checks holds for it: {"model", "target", "clients"}."""
+        return {"model": self.model, "target": self.target, "clients": list(self.clients)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Workload":
+        return cls(d["model"], d["target"], d["clients"])
+
     def history(self, results) -> list[dict]:
         """The model's history of this workload's calls in a run (Results, or a list of recorded
         events with "client" and "object"), in the recorded order."""
+        return self._mapped(results)[0]
+
+    def window_in_run(self, results, window: Optional[dict]) -> Optional[dict]:
+        """A check's window (ids in history()) with the ids of the run's own events (results.history),
+        for drawing it on the run's timeline."""
+        if not window:
+            return None
+        raw = self._mapped(results)[1]
+        return dict(window, ops=[raw[i] for i in window["ops"]], failing_op=raw[window["failing_op"]])
+
+    def _mapped(self, results) -> tuple[list[dict], list[int]]:
         events = results.history if hasattr(results, "history") else results
         mine = set(self.clients)
-        out, pending = [], {}
-        for e in events:
+        out, raw, pending = [], [], {}
+        for i, e in enumerate(events):
             if e.get("object") != self.target or e.get("client") not in mine:
                 continue
             if e["type"] == "invoke":
@@ -64,11 +83,22 @@ class Workload:
                 if inv is None:
                     raise ValueError(f"completion without invoke in the recorded history: {e}")
                 out.append(_complete(self.model, inv, e))
-        return out
+            raw.append(i)
+        return out, raw
 
     def check(self, results, **kw) -> "_check.CheckResult":
         """amino.check.linearizable of history(results) against the model (kw: max_steps, time_limit)."""
         return _check.linearizable(self.history(results), model=self.model, **kw)
+
+
+def declared(scenario_dict: dict) -> list[Workload]:
+    """The workloads a scenario (its dict: Scenario.to_dict() or Results.scenario) declares for checking."""
+    return [Workload.from_dict(c) for c in scenario_dict.get("checks") or []]
+
+
+def check_all(results, model: Optional[str] = None, **kw) -> list[tuple[Workload, "_check.CheckResult"]]:
+    """Checks every workload the run's scenario declares (only `model`'s, if given)."""
+    return [(w, w.check(results, **kw)) for w in declared(results.scenario) if model is None or w.model == model]
 
 
 def _invoke(model: str, e: dict) -> dict:
@@ -152,7 +182,9 @@ def _generate(model, scenario, target, nodes, *, seed, clients, ops, keys, keys_
                 calls.append(call("read", key))
         scenario.client(client, node=nodes[i % len(nodes)], target=target, calls=calls, count=len(calls),
                         think=think, timeout=timeout, start=start)
-    return Workload(model, target, names)
+    w = Workload(model, target, names)
+    scenario.checks.append(w.to_dict())
+    return w
 
 
 def _generator(model):

@@ -240,9 +240,29 @@ void find_earliest(const Model& model, Failure& f, const SearchResult& whole, co
   };
   std::optional<SearchResult> at_hi;
   std::size_t lo = 0, hi = cuts.empty() ? 0 : cuts.size() - 1;
-  bool gave_up = cuts.empty();
+  bool gave_up = cuts.empty() || !options.earliest_failure;
+  // First probes: the return where the whole search got stuck deepest, then the cut just before
+  // it. That return is usually the earliest failure, which two searches then prove; otherwise the
+  // probes still narrow the bisection.
+  std::vector<std::size_t> hints;
+  if (!gave_up && whole.blocked >= 0) {
+    const std::int64_t at = f.entries[static_cast<std::size_t>(whole.blocked)].ret;
+    const auto it = std::lower_bound(cuts.begin(), cuts.end(), at);
+    if (it != cuts.end() && *it == at) {
+      const auto h = static_cast<std::size_t>(it - cuts.begin());
+      hints = {h, h > 0 ? h - 1 : h};
+    }
+  }
+  std::size_t next_hint = 0;
   while (!gave_up && lo < hi) {
-    const std::size_t mid = lo + (hi - lo) / 2;
+    std::size_t mid = lo + (hi - lo) / 2;
+    while (next_hint < hints.size()) {
+      const std::size_t h = hints[next_hint++];
+      if (h >= lo && h < hi) {
+        mid = h;
+        break;
+      }
+    }
     SearchResult r = search_cut(mid);
     if (r.verdict == Verdict::kUnknown) {
       gave_up = true;
@@ -265,7 +285,7 @@ void find_earliest(const Model& model, Failure& f, const SearchResult& whole, co
     f.earliest = true;
     return;
   }
-  // A prefix search hit a limit: report where the whole search got stuck instead.
+  // Not asked for, or a prefix search hit a limit: report where the whole search got stuck instead.
   f.at_failure = whole;
   for (auto& e : f.at_failure.longest) e = f.entries[static_cast<std::size_t>(e)].op;
   f.failing = whole.blocked;

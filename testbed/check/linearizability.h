@@ -39,6 +39,10 @@ struct CheckOptions {
   // Polled every few thousand steps; returning true stops the check with "unknown". The caller
   // owns the clock (a time limit), so the checker itself stays deterministic.
   std::function<bool()> out_of_time;
+  // For a violation, search for the earliest failing prefix (about log2(returns) more searches,
+  // each smaller). Off: the window is built around the return where the whole search got stuck
+  // deepest, which is cheaper and usually close, but not guaranteed earliest.
+  bool earliest_failure = true;
 };
 
 enum class Verdict { kLinearizable, kNotLinearizable, kUnknown };

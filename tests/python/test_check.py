@@ -126,6 +126,11 @@ def test_cli_exit_codes(tmp_path):
     assert r.returncode == 0 and r.stdout.startswith("linearizable"), r.stderr
     r = run_cli(bad_file)
     assert r.returncode == 1 and "not linearizable" in r.stdout and "window" in r.stdout
+    page = tmp_path / "bad.html"
+    r = run_cli(bad_file, "--html", str(page))
+    assert r.returncode == 1 and page.exists()
+    html = page.read_text()
+    assert "not linearizable" in html and "read" in html and "<svg" in html
     r = run_cli(bad_file, "--json")
     assert r.returncode == 1 and json.loads(r.stdout)["window"]["failing_op"] == 4
     wide = []
