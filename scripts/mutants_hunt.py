@@ -4,10 +4,13 @@ one row per mutant: the harness that hunted it, the seeds it ran, and the first 
 (seeds-to-catch) or "not caught". Run it through scripts/mutants.sh, which builds ./build-mutants.
 
 Harnesses:
-  sim    the SimGrid nemesis of tests/dms/consensus/sim_nemesis_test.cc (consensus_sim_tests), one
-         seed per run (AMINO_SIM_SEED_BASE=<seed> AMINO_SIM_SEEDS=1): full fault schedule, three
-         clients, the history checked for linearizability (register model)
-  hunt   (--hunt) `python3 -m amino hunt replicated_register --check register --no-shrink`
+  hunt   `python3 -m amino hunt replicated_register --check register --no-shrink` over the seeds:
+         five replicas, four clients on two client hosts, a generated nemesis, every history
+         checked for linearizability (register model)
+  sim    (--sim) the SimGrid nemesis of tests/dms/consensus/sim_nemesis_test.cc
+         (consensus_sim_tests), one seed per run (AMINO_SIM_SEED_BASE=<seed> AMINO_SIM_SEEDS=1):
+         three replicas and a spare, three clients on one host, the history checked likewise;
+         stops at the first failing seed unless --all-seeds
   tests  the caching DMs' own tests (dm_library_tests): these DMs promise no linearizability, so
          the guarantees their descriptors state are what is checked
 The control row `none` runs the unmodified code through the same harness and must pass.
@@ -54,7 +57,7 @@ def check_selection(ran, mutant):
 
 def listed_mutants(build):
     """[(name, file)] of the mutants the build can run (the test main's --list-mutants)."""
-    ran = run([os.path.join(build, SIM_TESTS), "--list-mutants"], dict(os.environ, AMINO_MUTANT=""))
+    ran = run([os.path.join(build, LIBRARY_TESTS), "--list-mutants"], dict(os.environ, AMINO_MUTANT=""))
     rows = [line.split() for line in ran.stdout.splitlines() if line.strip()]
     if ran.returncode != 0 or not rows:
         raise SetupError(f"{build} has no mutants: configure it with -DAMINO_MUTANTS=ON (scripts/mutants.sh does)")
@@ -118,7 +121,8 @@ def hunt_python(build, mutant, seeds, jobs):
     summary = re.search(r"^(\d+) seeds in .*; (\d+) failed", ran.stdout, re.M)
     if summary is None:
         raise SetupError(f"amino hunt ({mutant}) said nothing this script understands:\n{ran.stdout}{ran.stderr}")
-    failures = {int(m.group(1)): "failed" for m in re.finditer(r"^\s+seed (\d+): ", ran.stdout, re.M)}
+    failures = {int(m.group(1)): ("not linearizable" if "not linearizable" in m.group(2) else m.group(2)[:60])
+                for m in re.finditer(r"^\s+seed (\d+): (.*)$", ran.stdout, re.M)}
     return int(summary.group(1)), failures
 
 
@@ -139,11 +143,12 @@ def main(argv=None):
     ap.add_argument("--seeds", type=int, default=100, help="seeds per mutant (default 100)")
     ap.add_argument("--seed-base", type=int, default=1, help="first seed (default 1)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="seeds run at once (default: cores)")
+    ap.add_argument("--sim", action="store_true",
+                    help="hunt ConsensusRSM and Raft mutants with the C++ sim nemesis (consensus_sim_tests) "
+                         "instead of `python3 -m amino hunt replicated_register`")
     ap.add_argument("--all-seeds", action="store_true",
-                    help="run every seed instead of stopping at the first failure, and count the failures")
-    ap.add_argument("--hunt", action="store_true",
-                    help="hunt ConsensusRSM and Raft mutants with `python3 -m amino hunt replicated_register` "
-                         "(needs _amino in the build) instead of the C++ sim nemesis")
+                    help="--sim: run every seed instead of stopping at the first failure, and count the "
+                         "failures (the hunt always runs every seed)")
     args = ap.parse_args(argv)
     if args.seeds < 1 or args.jobs < 1:
         ap.error("--seeds and --jobs must be positive")
@@ -166,18 +171,18 @@ def main(argv=None):
                 caught = f"caught by {', '.join(failed)}" if failed else "not caught"
                 failing = bool(failed)
             else:
-                if args.hunt:
-                    harness = "amino hunt replicated_register"
-                    ran, failures = hunt_python(build, name, seeds, args.jobs)
-                else:
+                if args.sim:
                     harness = "sim nemesis (consensus_sim_tests)"
                     ran, failures = hunt_sim(build, name, seeds, args.jobs, args.all_seeds)
+                else:
+                    harness = "amino hunt replicated_register"
+                    ran, failures = hunt_python(build, name, seeds, args.jobs)
                 failing = bool(failures)
                 if failures:
                     first = min(failures)
                     to_catch = first - args.seed_base + 1
                     caught = f"seed {first} ({to_catch} seed{'s' if to_catch > 1 else ''}, {failures[first]})"
-                    if args.all_seeds or args.hunt:
+                    if args.all_seeds or not args.sim:
                         caught += f"; {len(failures)} of {ran} seeds fail"
                 else:
                     caught = "not caught"

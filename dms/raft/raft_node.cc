@@ -140,6 +140,8 @@ Value RaftNode::status() const {
 // ---- Persistence ----------------------------------------------------------------------------------
 
 void RaftNode::persist_hard_state() {
+  // Mutant vote_not_persisted: term and vote live in memory only; a restart forgets both.
+  if (mutant_active(Mutant::kVoteNotPersisted)) return;
   store_.save_hard_state(HardState{term_, voted_for_});
   store_.sync();
 }
@@ -387,7 +389,9 @@ void RaftNode::become_leader() {
   pending_.clear();
   // A no-op of our own term: entries of earlier terms commit only under one of ours (§5.4.2), and
   // membership changes wait for it (the single-server-change fix from Ongaro's 2015 errata).
-  term_start_ = append_local(Entry{term_, EntryKind::kNoop, {}});
+  // Mutant commit_earlier_term: no entry of our own term; advance_commit counts replicas instead.
+  term_start_ = mutant_active(Mutant::kCommitEarlierTerm) ? log_.last_index()
+                                                           : append_local(Entry{term_, EntryKind::kNoop, {}});
   for (const auto& rid : config_) {
     if (rid != self_rid_) ensure_peer(rid);
   }
@@ -639,8 +643,7 @@ Reply RaftNode::on_request_vote(const Value& m) {
                      log_up_to_date(m.at("last").as_int(), m.at("lterm").as_int());
   if (grant) {
     voted_for_ = candidate;
-    // Mutant vote_not_persisted: the vote stays in memory, a restart forgets it.
-    if (!mutant_active(Mutant::kVoteNotPersisted)) persist_hard_state();  // synced before the vote leaves
+    persist_hard_state();  // synced before the vote leaves
     reset_election_deadline();
   }
   return answer(term_, grant);
@@ -739,7 +742,7 @@ Reply RaftNode::apply_entry(const Entry& e) {
   // A retried call may be in the log twice (the first copy committed after the caller gave up on
   // its leader): only the first copy runs; the second answers with the first one's reply. A call
   // older than the window may have run and been forgotten: it is rejected, never run again.
-  // Mutant dedup_disabled: the session table is not consulted here (only by submit, on the leader).
+  // Mutant dedup_disabled: the session table is never consulted (here nor in submit).
   if (dedup && !mutant_active(Mutant::kDedupDisabled)) {
     if (const Reply* prior = sessions_.find(session, call_id)) return *prior;
     if (sessions_.expired(session, call_id)) return session_expired(call_id);
@@ -806,7 +809,7 @@ Reply RaftNode::submit(const Invocation& inv, const CallMeta& meta, Time deadlin
   if (role_ != Role::kLeader) return not_leader();
   const bool dedup = !meta.session.empty();
   const std::pair<SessionId, std::uint64_t> key{meta.session, meta.call_id};
-  if (dedup) {
+  if (dedup && !mutant_active(Mutant::kDedupDisabled)) {
     if (const Reply* prior = sessions_.find(meta.session, meta.call_id)) return *prior;
     if (sessions_.expired(meta.session, meta.call_id)) return session_expired(meta.call_id);
   }

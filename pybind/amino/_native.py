@@ -60,18 +60,20 @@ def load():
 
 
 def select_mutant(module):
-    """Selects $AMINO_MUTANT's planted bug in `module`; ImportError when it cannot."""
+    """Selects $AMINO_MUTANT's planted bug in `module` and returns its name ("" for none);
+    ImportError when it cannot."""
     name = _mutant()
     if not name:
-        return
+        return ""
     if not hasattr(module, "select_mutant"):
         raise ImportError(f"AMINO_MUTANT={name}: {module.__file__} predates mutants: rebuild it")
     try:
         module.select_mutant(name)
     except ValueError as e:
         raise ImportError(f"AMINO_MUTANT={name}: {e} (module {module.__file__})") from None
+    return "" if name == "none" else name
 
 
 native = load()
-select_mutant(native)
+MUTANT = select_mutant(native)  # the planted bug this process runs, "" for none
 BUILD_PYBIND_DIR = os.path.dirname(os.path.abspath(native.__file__))

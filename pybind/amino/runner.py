@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 
-from ._native import BUILD_PYBIND_DIR, REPO, native
+from ._native import BUILD_PYBIND_DIR, MUTANT, REPO, native
 from .results import Results
 from .scenario import Scenario
 
@@ -70,7 +70,9 @@ def _child(tx, text):
 
 
 def python_path_prefix():
-    return f"PYTHONPATH={BUILD_PYBIND_DIR}:{os.path.join(REPO, 'pybind')}"
+    # A run under a planted bug (docs/mutants.md) replays only under the same one.
+    mutant = f"AMINO_MUTANT={shlex.quote(MUTANT)} " if MUTANT else ""
+    return f"{mutant}PYTHONPATH={BUILD_PYBIND_DIR}:{os.path.join(REPO, 'pybind')}"
 
 
 def replay_command(scenario_dict, saved_path=None):
