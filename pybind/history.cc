@@ -1,17 +1,11 @@
 #include "pybind/history.h"
 
+#include "testbed/check/history_jsonl.h"
+
 namespace amino::pyrun {
 
 using nlohmann::json;
-
-const char* completion_name(Completion c) {
-  switch (c) {
-    case Completion::kOk: return "ok";
-    case Completion::kFail: return "fail";
-    case Completion::kInfo: return "info";
-  }
-  return "info";
-}
+using Completion = check::EventType;
 
 // The one status -> history table. "fail" claims the call certainly had no effect, which a checker
 // then relies on (a wrong "fail" is a false alarm or a missed bug), so a code is "fail" only if no
@@ -62,12 +56,10 @@ HistoryRecorder::Op HistoryRecorder::invoke(std::size_t workload, const std::str
   while (lane < busy.size() && busy[lane]) ++lane;
   if (lane == busy.size()) busy.push_back(false);
   busy[lane] = true;
-  Op op{workload, lane, {}};
-  op.invoke = {{"process", workload + lane * workloads_}, {"type", "invoke"}, {"f", method},
-               {"value", std::move(args)}, {"time", time}, {"object", object}, {"client", client},
-               {"node", node}};
-  events_.push_back(op.invoke);
-  return op;
+  const auto process = static_cast<std::int64_t>(workload + lane * workloads_);
+  const int index = history_.invoke(process, method, std::nullopt, std::move(args), time,
+                                    json{{"object", object}, {"client", client}, {"node", node}});
+  return Op{workload, lane, index};
 }
 
 void HistoryRecorder::returned(Op& op, const Status& status, json value, Time time) {
@@ -77,22 +69,27 @@ void HistoryRecorder::returned(Op& op, const Status& status, json value, Time ti
   } else if (type == Completion::kOk) {
     complete(op, type, nullptr, status.to_string(), time);  // an application exception: no value
   } else {
-    complete(op, type, op.invoke["value"], status.to_string(), time);
+    complete(op, type, history_.operations()[static_cast<std::size_t>(op.op)].input, status.to_string(), time);
   }
 }
 
 void HistoryRecorder::not_issued(Op& op, const Status& status, Time time) {
-  complete(op, Completion::kFail, op.invoke["value"], status.to_string(), time);
+  complete(op, Completion::kFail, history_.operations()[static_cast<std::size_t>(op.op)].input, status.to_string(),
+           time);
 }
 
 void HistoryRecorder::complete(Op& op, Completion type, json value, const std::string& error, Time time) {
-  json e = op.invoke;
-  e["type"] = completion_name(type);
-  e["value"] = std::move(value);
-  e["time"] = time;
-  if (!error.empty()) e["error"] = error;
-  events_.push_back(std::move(e));
+  // The completion repeats the invoke's object, client and node, and adds the error if any.
+  json extra = history_.events()[static_cast<std::size_t>(history_.operations()[static_cast<std::size_t>(op.op)].id)].extra;
+  if (!error.empty()) extra["error"] = error;
+  history_.complete(op.op, type, std::move(value), time, std::move(extra));
   lanes_.at(op.workload)[op.lane] = false;
+}
+
+json HistoryRecorder::events() const {
+  json out = json::array();
+  for (const auto& e : history_.events()) out.push_back(check::event_to_json(e));
+  return out;
 }
 
 }  // namespace amino::pyrun

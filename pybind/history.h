@@ -17,26 +17,24 @@
 
 #include "runtime/status.h"
 #include "runtime/time.h"
+#include "testbed/check/history.h"
 
 namespace amino::pyrun {
 
-enum class Completion { kOk, kFail, kInfo };
+// The completion type (ok, fail or info) of a call that was issued and returned with status code
+// `c` (history.cc holds the table, one reason per code). A call that was never issued (its stub
+// could not be acquired) is a "fail" whatever the code: HistoryRecorder::not_issued.
+check::EventType completion_of(Code c);
 
-// "ok", "fail" or "info".
-const char* completion_name(Completion c);
-
-// The completion type of a call that was issued and returned with status code `c` (history.cc holds
-// the table, one reason per code). A call that was never issued (its stub could not be acquired)
-// is a "fail" whatever the code: HistoryRecorder::not_issued.
-Completion completion_of(Code c);
-
+// Records into a check::History (the checker's own type, so a run's history is checked as it is
+// written: one operation outstanding per process, completions after their invokes).
 class HistoryRecorder {
  public:
   explicit HistoryRecorder(std::size_t workloads) : workloads_(workloads), lanes_(workloads) {}
 
   struct Op {
     std::size_t workload = 0, lane = 0;
-    nlohmann::json invoke;  // the invoke event, whose fields the completion repeats
+    int op = 0;  // its index in history().operations()
   };
 
   // Appends the invoke event (time: ns since the run's time 0) and takes a lane of the workload.
@@ -48,14 +46,16 @@ class HistoryRecorder {
   // The call never reached the object (no stub): "fail", with the reason.
   void not_issued(Op& op, const Status& status, Time time);
 
-  const nlohmann::json& events() const { return events_; }
+  // The events as a JSON array (check::event_to_json each).
+  nlohmann::json events() const;
+  const check::History& history() const { return history_; }
 
  private:
-  void complete(Op& op, Completion type, nlohmann::json value, const std::string& error, Time time);
+  void complete(Op& op, check::EventType type, nlohmann::json value, const std::string& error, Time time);
 
   std::size_t workloads_;
   std::vector<std::vector<bool>> lanes_;  // per workload: lane busy?
-  nlohmann::json events_ = nlohmann::json::array();
+  check::History history_;
 };
 
 }  // namespace amino::pyrun

@@ -63,7 +63,7 @@ def _report(res, out, saved_hash=None):
                   "(another binary, or a nondeterminism bug)")
             failed = True
     if out:
-        print(f"results in {out}/ (records.csv, summary.csv, result.json, scenario.json)")
+        print(f"results in {out}/ (records.csv, summary.csv, history.jsonl, result.json, scenario.json)")
     print(f"replay: {res.replay_command}")
     return 1 if failed else 0
 
@@ -131,7 +131,11 @@ def cmd_replay(args):
     if args.backend:
         scenario.backend = args.backend
     saved = _saved_hash(args.file) if scenario.backend == "sim" else None
-    return _finish(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args, saved)
+    res = run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out)
+    if not (scenario.origin or {}).get("name"):  # replayed from this file, not from a scenario module
+        res.replay_command = (f"{python_path_prefix()} /usr/bin/python3 -m amino replay "
+                              f"{shlex.quote(os.path.abspath(args.file))}")
+    return _finish(res, args, saved)
 
 
 def cmd_hunt(args):

@@ -94,7 +94,8 @@ void History::add(Event e, std::size_t line) {
   lines_.push_back(line);
 }
 
-int History::invoke(std::int64_t process, std::string f, std::optional<Json> key, Json value, std::int64_t time) {
+int History::invoke(std::int64_t process, std::string f, std::optional<Json> key, Json value, std::int64_t time,
+                    Json extra) {
   if (events_.empty()) timed_ = true;
   Event e;
   e.process = process;
@@ -102,11 +103,12 @@ int History::invoke(std::int64_t process, std::string f, std::optional<Json> key
   e.key = std::move(key);
   e.value = std::move(value);
   e.time = time;
+  e.extra = std::move(extra);
   add(std::move(e), events_.size() + 1);
   return static_cast<int>(ops_.size()) - 1;
 }
 
-void History::complete(int op, EventType type, Json value, std::int64_t time) {
+void History::complete(int op, EventType type, Json value, std::int64_t time, Json extra) {
   const Operation& o = ops_.at(static_cast<std::size_t>(op));
   if (type == EventType::kInvoke) throw std::invalid_argument("History::complete takes ok, fail or info");
   Event e;
@@ -116,6 +118,7 @@ void History::complete(int op, EventType type, Json value, std::int64_t time) {
   if (!o.key.empty()) e.key = events_[static_cast<std::size_t>(o.id)].key;
   e.value = std::move(value);
   e.time = time;
+  e.extra = std::move(extra);
   add(std::move(e), events_.size() + 1);
 }
 

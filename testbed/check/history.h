@@ -78,8 +78,10 @@ class History {
 
   // Builders for recording clients: invoke returns the operation's index in operations(), which
   // complete takes (with ok, fail or info).
-  int invoke(std::int64_t process, std::string f, std::optional<Json> key, Json value, std::int64_t time);
-  void complete(int op, EventType type, Json value, std::int64_t time);
+  // `extra`: more fields of the event (an object), e.g. the object, client and node of a run.
+  int invoke(std::int64_t process, std::string f, std::optional<Json> key, Json value, std::int64_t time,
+             Json extra = Json::object());
+  void complete(int op, EventType type, Json value, std::int64_t time, Json extra = Json::object());
 
   const std::vector<Event>& events() const { return events_; }
   const std::vector<Operation>& operations() const { return ops_; }

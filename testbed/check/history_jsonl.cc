@@ -97,9 +97,12 @@ History parse_jsonl(std::string_view text) {
   return read_jsonl(in);
 }
 
-std::string event_to_line(const Event& e) {
-  // Jepsen's field order (process, type, f, key, value, time), then the extras: readable lines.
-  nlohmann::ordered_json j;
+namespace {
+
+// The one place that writes an event's fields; J keeps them in insertion order or sorts them.
+template <typename J>
+J event_object(const Event& e) {
+  J j;
   j["process"] = e.process;
   j["type"] = to_string(e.type);
   j["f"] = e.f;
@@ -109,8 +112,14 @@ std::string event_to_line(const Event& e) {
   if (e.extra.is_object()) {
     for (auto it = e.extra.begin(); it != e.extra.end(); ++it) j[it.key()] = it.value();
   }
-  return j.dump();
+  return j;
 }
+
+}  // namespace
+
+Json event_to_json(const Event& e) { return event_object<Json>(e); }
+
+std::string event_to_line(const Event& e) { return event_object<nlohmann::ordered_json>(e).dump(); }
 
 void write_jsonl(const History& h, std::ostream& out) {
   for (const auto& e : h.events()) out << event_to_line(e) << '\n';

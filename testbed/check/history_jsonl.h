@@ -23,8 +23,10 @@ inline constexpr std::size_t kMaxHistoryEvents = 10'000'000;
 // Throws HistoryError (the line and what is wrong; LimitExceeded's text for a limit).
 History read_jsonl(std::istream& in);
 History parse_jsonl(std::string_view text);
-// One event from its JSON object (`line` for errors), and back to one line of text (no newline).
+// One event from its JSON object (`line` for errors), and back: as a JSON object, or as one line of
+// text (no newline) with Jepsen's field order (process, type, f, key, value, time, then the extras).
 Event event_from_json(const Json& j, std::size_t line);
+Json event_to_json(const Event& e);
 std::string event_to_line(const Event& e);
 void write_jsonl(const History& h, std::ostream& out);
 

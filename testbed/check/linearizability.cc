@@ -298,16 +298,20 @@ Window window_of(const std::vector<Operation>& ops, const Failure& f, const std:
   w.failing_op = ops[static_cast<std::size_t>(bad.op)].id;
   w.start = bad.at;
   w.end = bad.ret;
-  std::int64_t last_done = -1;  // the last return before the failing operation began
+  // From the earliest completed operation concurrent with it, or the last one completed before it
+  // began. Operations of unknown outcome overlap everything after their invocation, so they do not
+  // move the start (they are in the window if invoked inside it, and counted in the explanation).
+  std::int64_t last_done = -1;
   for (const Entry& e : f.entries) {
-    if (e.at <= bad.ret && e.ret >= bad.at) w.start = std::min(w.start, e.at);  // concurrent with it
+    if (e.ret != kNever && e.at <= bad.ret && e.ret >= bad.at) w.start = std::min(w.start, e.at);
     if (e.ret < bad.at) last_done = std::max(last_done, e.ret);
   }
   for (const Entry& e : f.entries) {
     if (e.ret == last_done) w.start = std::min(w.start, e.at);
   }
   for (const Entry& e : f.entries) {
-    if (e.at <= w.end && e.ret >= w.start) w.ops.push_back(ops[static_cast<std::size_t>(e.op)].id);
+    const bool inside = e.ret == kNever ? e.at >= w.start && e.at <= w.end : e.at <= w.end && e.ret >= w.start;
+    if (inside) w.ops.push_back(ops[static_cast<std::size_t>(e.op)].id);
   }
   std::sort(w.ops.begin(), w.ops.end());
   return w;
@@ -343,6 +347,12 @@ std::string explain(const Model& model, const std::vector<Operation>& ops, const
     }
   }
   if (w.ops.size() > kExplainOps) s += "  ... " + std::to_string(w.ops.size() - kExplainOps) + " more\n";
+  std::size_t open_before = 0;  // unknown outcome, invoked before the window: may land inside it
+  for (const Entry& e : f.entries) open_before += e.ret == kNever && e.at < w.start ? 1 : 0;
+  if (open_before > 0) {
+    s += "and " + std::to_string(open_before) +
+         " operation(s) of unknown outcome invoked before the window, which may have taken effect in it\n";
+  }
   return s;
 }
 

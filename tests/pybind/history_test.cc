@@ -60,7 +60,7 @@ TEST(History, TimeoutIsInfoWithTheArgumentsAndTheError) {
   HistoryRecorder h(1);
   auto op = call(h, 0, 0, json::array({42}));
   h.returned(op, Status{Code::kTimeout, "ks.invoke to b got no reply in 1000 ms", {}}, nullptr, 1000);
-  const json& done = h.events()[1];
+  const json done = h.events()[1];
   EXPECT_EQ(done["type"], "info");
   EXPECT_EQ(done["value"], json::array({42}));
   EXPECT_EQ(done["error"], "TIMEOUT: ks.invoke to b got no reply in 1000 ms");
@@ -70,7 +70,7 @@ TEST(History, ApplicationExceptionIsOkWithoutValue) {
   HistoryRecorder h(1);
   auto op = call(h, 0, 0);
   h.returned(op, Status{Code::kAppError, "board full", "std::runtime_error"}, json("ignored"), 1);
-  const json& done = h.events()[1];
+  const json done = h.events()[1];
   EXPECT_EQ(done["type"], "ok");
   EXPECT_TRUE(done["value"].is_null());
   EXPECT_EQ(done["error"], "APP_ERROR std::runtime_error: board full");
@@ -89,14 +89,14 @@ TEST(History, ACallThatNeverReachedTheObjectFails) {
 }
 
 TEST(History, StatusTable) {
-  EXPECT_EQ(completion_of(Code::kOk), Completion::kOk);
-  EXPECT_EQ(completion_of(Code::kAppError), Completion::kOk);
+  EXPECT_EQ(completion_of(Code::kOk), check::EventType::kOk);
+  EXPECT_EQ(completion_of(Code::kAppError), check::EventType::kOk);
   // Every other code, including those raised before a method body runs, may follow an attempt
   // that ran (retries, or a system error escaping a body): unknown effect.
   for (int c = static_cast<int>(Code::kTimeout); c <= static_cast<int>(Code::kSessionExpired); ++c) {
-    EXPECT_EQ(completion_of(static_cast<Code>(c)), Completion::kInfo) << code_name(static_cast<Code>(c));
+    EXPECT_EQ(completion_of(static_cast<Code>(c)), check::EventType::kInfo) << code_name(static_cast<Code>(c));
   }
-  EXPECT_STREQ(completion_name(Completion::kFail), "fail");
+  EXPECT_STREQ(check::to_string(check::EventType::kFail), "fail");
 }
 
 }  // namespace
