@@ -13,7 +13,8 @@ Harnesses:
          stops at the first failing seed unless --all-seeds
   tests  the caching DMs' own tests (dm_library_tests): these DMs promise no linearizability, so
          the guarantees their descriptors state are what is checked
-The control row `none` runs the unmodified code through the same harness and must pass.
+The control row `none` runs the unmodified code through the same harness (and the caching DMs'
+tests) and must pass.
 
 Exit status: 0 when every mutant was caught and the control passed, 1 otherwise, 2 on a setup error.
 """
@@ -110,11 +111,13 @@ def hunt_sim(build, mutant, seeds, jobs, all_seeds):
     return done, failures
 
 
-def hunt_python(build, mutant, seeds, jobs):
-    """`python3 -m amino hunt replicated_register --check register` over the seeds."""
+def hunt_python(build, mutant, seeds, jobs, check, params):
+    """`python3 -m amino hunt replicated_register --check <check> [--param k=v ...]` over the seeds."""
     env = mutant_env(mutant, PYTHONPATH=f"{os.path.join(build, 'pybind')}:{os.path.join(REPO, 'pybind')}")
-    cmd = ["/usr/bin/python3", "-m", "amino", "hunt", "replicated_register", "--check", "register",
+    cmd = ["/usr/bin/python3", "-m", "amino", "hunt", "replicated_register", "--check", check,
            "--seeds", str(len(seeds)), "--seed-base", str(seeds[0]), "--jobs", str(jobs), "--no-shrink"]
+    for p in params:
+        cmd += ["--param", p]
     ran = run(cmd, env, timeout=24 * 3600)
     if "ImportError" in ran.stderr:
         raise SetupError(f"{mutant}: {ran.stderr.strip().splitlines()[-1]}")
@@ -146,6 +149,9 @@ def main(argv=None):
     ap.add_argument("--sim", action="store_true",
                     help="hunt ConsensusRSM and Raft mutants with the C++ sim nemesis (consensus_sim_tests) "
                          "instead of `python3 -m amino hunt replicated_register`")
+    ap.add_argument("--check", default="register", help="the hunt's --check model (default register)")
+    ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                    help="a parameter of replicated_register for the hunt (repeatable), e.g. model=kv with --check kv")
     ap.add_argument("--all-seeds", action="store_true",
                     help="--sim: run every seed instead of stopping at the first failure, and count the "
                          "failures (the hunt always runs every seed)")
@@ -175,8 +181,8 @@ def main(argv=None):
                     harness = "sim nemesis (consensus_sim_tests)"
                     ran, failures = hunt_sim(build, name, seeds, args.jobs, args.all_seeds)
                 else:
-                    harness = "amino hunt replicated_register"
-                    ran, failures = hunt_python(build, name, seeds, args.jobs)
+                    harness = "amino hunt replicated_register" + (f" ({args.check})" if args.check != "register" else "")
+                    ran, failures = hunt_python(build, name, seeds, args.jobs, args.check, args.param)
                 failing = bool(failures)
                 if failures:
                     first = min(failures)
@@ -186,9 +192,12 @@ def main(argv=None):
                         caught += f"; {len(failures)} of {ran} seeds fail"
                 else:
                     caught = "not caught"
+            if name == "none":  # the control also runs the caching DMs' tests
+                broken = [t for f in CACHING_TESTS.values() for t in hunt_tests(build, name, f)]
+                if broken:
+                    failing, caught = True, f"{caught}; tests failing: {', '.join(broken)}"
+                caught = ("FAILED: " + caught) if failing else "passes (control, and the caching DMs' tests)"
             ok = ok and (failing if name != "none" else not failing)
-            if name == "none":
-                caught = ("FAILED: " + caught) if failing else "passes (control)"
             print(f"{name:26s} {harness:34s} {str(ran):>9s}  {caught}  [{time.monotonic() - start:.0f} s]",
                   flush=True)
         return 0 if ok else 1
