@@ -8,8 +8,8 @@
 #   bash scripts/mutants.sh --sim                # the C++ sim nemesis instead of the Python hunt
 #   bash scripts/mutants.sh --sim --all-seeds    # ... running every seed: also count the failing ones
 #
-# ConsensusRSM and Raft mutants are hunted by `python3 -m amino hunt replicated_register --check
-# register`, or with --sim by the SimGrid nemesis of tests/dms/consensus (consensus_sim_tests, one
+# ConsensusRSM and Raft mutants are hunted by `python3 -m amino hunt replicated_register --param
+# model=any --param timing=random`, or with --sim by the SimGrid nemesis of tests/dms/consensus (consensus_sim_tests, one
 # seed per run); both check every history for linearizability. The caching DMs promise no
 # linearizability, so their mutants are hunted by their own tests (dm_library_tests), which check
 # the guarantees their descriptors state. `none` runs the unmodified code over the same seeds.

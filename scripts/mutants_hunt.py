@@ -4,9 +4,10 @@ one row per mutant: the harness that hunted it, the seeds it ran, and the first 
 (seeds-to-catch) or "not caught". Run it through scripts/mutants.sh, which builds ./build-mutants.
 
 Harnesses:
-  hunt   `python3 -m amino hunt replicated_register --check register --no-shrink` over the seeds:
+  hunt   `python3 -m amino hunt replicated_register --param model=any --param timing=random --no-shrink`
+         over the seeds (each seed draws its model, register, kv or counter, and ConsensusRSM's timing):
          five replicas, four clients on two client hosts, a generated nemesis, every history
-         checked for linearizability (register model)
+         checked for linearizability under its model
   sim    (--sim) the SimGrid nemesis of tests/dms/consensus/sim_nemesis_test.cc
          (consensus_sim_tests), one seed per run (AMINO_SIM_SEED_BASE=<seed> AMINO_SIM_SEEDS=1):
          three replicas and a spare, three clients on one host, the history checked likewise;
@@ -31,6 +32,9 @@ SIM_TESTS = "tests/dms/consensus/consensus_sim_tests"
 ONE_SEED = "Shards/ConsensusSimNemesis.HistoriesAreLinearizableUnderTheFullNemesis/0"
 LIBRARY_TESTS = "tests/dms/library/dm_library_tests"
 # Mutants planted in these files are hunted by the DM's own tests (a gtest filter).
+# The hunt's default: every model (non-idempotent kv appends and counter adds show double applies)
+# and randomized Raft timing (wide election windows expose stale reads of a deposed leader).
+DEFAULT_HUNT_PARAMS = ["model=any", "timing=random"]
 CACHING_TESTS = {"dms/lease_caching.cc": "LeaseCaching.*", "dms/write_through_caching.cc": "WriteThroughCaching.*"}
 
 
@@ -112,9 +116,9 @@ def hunt_sim(build, mutant, seeds, jobs, all_seeds):
 
 
 def hunt_python(build, mutant, seeds, jobs, check, params):
-    """`python3 -m amino hunt replicated_register --check <check> [--param k=v ...]` over the seeds."""
+    """`python3 -m amino hunt replicated_register [--check <check>] [--param k=v ...]` over the seeds."""
     env = mutant_env(mutant, PYTHONPATH=f"{os.path.join(build, 'pybind')}:{os.path.join(REPO, 'pybind')}")
-    cmd = ["/usr/bin/python3", "-m", "amino", "hunt", "replicated_register", "--check", check,
+    cmd = ["/usr/bin/python3", "-m", "amino", "hunt", "replicated_register", *(["--check", check] if check else []),
            "--seeds", str(len(seeds)), "--seed-base", str(seeds[0]), "--jobs", str(jobs), "--no-shrink"]
     for p in params:
         cmd += ["--param", p]
@@ -149,13 +153,17 @@ def main(argv=None):
     ap.add_argument("--sim", action="store_true",
                     help="hunt ConsensusRSM and Raft mutants with the C++ sim nemesis (consensus_sim_tests) "
                          "instead of `python3 -m amino hunt replicated_register`")
-    ap.add_argument("--check", default="register", help="the hunt's --check model (default register)")
-    ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                    help="a parameter of replicated_register for the hunt (repeatable), e.g. model=kv with --check kv")
+    ap.add_argument("--check", default=None,
+                    help="the hunt's --check model (default: the checks each seed's scenario declares)")
+    ap.add_argument("--param", action="append", default=None, metavar="KEY=VALUE",
+                    help="a parameter of replicated_register for the hunt (repeatable; default: "
+                         f"{' '.join(DEFAULT_HUNT_PARAMS)}), e.g. model=kv")
     ap.add_argument("--all-seeds", action="store_true",
                     help="--sim: run every seed instead of stopping at the first failure, and count the "
                          "failures (the hunt always runs every seed)")
     args = ap.parse_args(argv)
+    if args.param is None:
+        args.param = list(DEFAULT_HUNT_PARAMS)
     if args.seeds < 1 or args.jobs < 1:
         ap.error("--seeds and --jobs must be positive")
     build = os.path.abspath(args.build)
@@ -181,7 +189,7 @@ def main(argv=None):
                     harness = "sim nemesis (consensus_sim_tests)"
                     ran, failures = hunt_sim(build, name, seeds, args.jobs, args.all_seeds)
                 else:
-                    harness = "amino hunt replicated_register" + (f" ({args.check})" if args.check != "register" else "")
+                    harness = "amino hunt replicated_register" + (f" ({args.check})" if args.check else "")
                     ran, failures = hunt_python(build, name, seeds, args.jobs, args.check, args.param)
                 failing = bool(failures)
                 if failures:

@@ -7,7 +7,8 @@
     r.window         # {"key", "failing_op", "start", "end", "ops"} when not linearizable
 
 Built-in models (check.models()): register (read / write / cas [expected, new]), kv (get / put /
-append on strings), counter (add / read), set (add / read), list-append (append / read); each per
+append on strings), counter (add / read), set (add / read), list-append (append / read), bank
+(open [accounts, balance] / transfer [from, to, amount] / read of every balance); each per
 key. The search (testbed/check/linearizability.h) runs in C++: Lowe's algorithm with memoisation,
 keys smallest first, stopping at the first key that is not linearizable; a step limit per key and a
 time limit make it answer "unknown" rather than run on.

@@ -13,12 +13,15 @@ are the harness objects (scenarios/harness/objects.h) or any class with the same
   register  Register   read(k), write(k, v), cas(k, expected, v)  read / write / cas fractions
   kv        KvStore    get(k), put(k, v), append(k, v)            get / put / append
   counter   Counter    add(k, delta), read(k)                     add / read
+  bank      Bank       open(n, balance), transfer(from, to, amt), read / transfer
+                       balances()
 
 Written values are unique per client and call ("c2.17"), so a stale or lost write shows. cas
 expects a value some client writes to that key, so some swaps succeed and some fail.
 Workload.history(results) turns the run's recorded calls to the target (Results.history) into the
 model's history: f and key from the method and its first argument, cas's [expected, new], a cas
-that returned false as "fail", counter adds with their delta.
+that returned false as "fail", counter adds with their delta, bank transfers as [from, to, amount]
+(a refused one, false, as "fail") and balances() as read.
 """
 from __future__ import annotations
 
@@ -33,7 +36,10 @@ MIXES = {
     "register": {"read": 0.5, "write": 0.35, "cas": 0.15},
     "kv": {"get": 0.5, "put": 0.2, "append": 0.3},
     "counter": {"read": 0.4, "add": 0.6},
+    "bank": {"read": 0.3, "transfer": 0.7},
 }
+# Methods whose name in the history differs from the object's.
+_F = {"balances": "read"}
 
 
 class Workload:
@@ -103,8 +109,13 @@ def check_all(results, model: Optional[str] = None, **kw) -> list[tuple[Workload
 
 def _invoke(model: str, e: dict) -> dict:
     args = e.get("value") or []
-    f = e["f"]
+    f = _F.get(e["f"], e["f"])
     value = None
+    if model == "bank":  # one object, no key: the arguments are the value
+        out = {"process": e["process"], "type": "invoke", "f": f, "value": list(args) if f != "read" else None}
+        if "time" in e:
+            out["time"] = e["time"]
+        return out
     if f in ("write", "put", "append", "add"):
         value = args[1]
     elif f == "cas":
@@ -122,10 +133,10 @@ def _complete(model: str, inv: dict, e: dict) -> dict:
         out["time"] = e["time"]
     if e["type"] == "ok":
         reply = e.get("value")
-        if inv["f"] == "cas":
+        if out["f"] in ("cas", "transfer"):
             if reply is False:
-                out["type"] = "fail"  # no swap: certainly no effect
-        elif inv["f"] in ("read", "get"):
+                out["type"] = "fail"  # no swap, no transfer: certainly no effect
+        elif out["f"] in ("read", "get"):
             out["value"] = reply
     if "error" in e:
         out["error"] = e["error"]
@@ -147,7 +158,7 @@ def _fractions(model: str, given: dict) -> list[tuple[str, float]]:
 
 
 def _generate(model, scenario, target, nodes, *, seed, clients, ops, keys, keys_per_client, think, timeout,
-              start, name, fractions):
+              start, name, fractions, bank=None):
     nodes = list(nodes)
     if not nodes:
         raise ValueError("nodes is empty: give the hosts the clients run on")
@@ -166,11 +177,17 @@ def _generate(model, scenario, target, nodes, *, seed, clients, ops, keys, keys_
             written.setdefault(rng.choice(key_sets[i]), []).append(f"c{i}.{j}")
     for i, client in enumerate(names):
         calls = []
+        if model == "bank" and i == 0:
+            calls.append(call("open", bank["accounts"], bank["balance"]))
         for j in range(ops):
             key = rng.choice(key_sets[i])
             f = rng.choices([k for k, _ in mix], [v for _, v in mix])[0]
             value = f"c{i}.{j}"
-            if f in ("read", "get") and model != "counter":
+            if model == "bank":
+                accounts = rng.sample(range(bank["accounts"]), 2) if bank["accounts"] > 1 else [0, 0]
+                calls.append(call("balances") if f == "read" else
+                             call("transfer", *accounts, rng.randint(1, bank["max_transfer"])))
+            elif f in ("read", "get") and model != "counter":
                 calls.append(call(f, key))
             elif f in ("write", "put", "append"):
                 calls.append(call(f, key, value))
@@ -180,8 +197,9 @@ def _generate(model, scenario, target, nodes, *, seed, clients, ops, keys, keys_
                 calls.append(call("add", key, rng.randint(1, 5)))
             else:  # counter read
                 calls.append(call("read", key))
+        late = bank["open_delay"] if model == "bank" and i > 0 else 0.0
         scenario.client(client, node=nodes[i % len(nodes)], target=target, calls=calls, count=len(calls),
-                        think=think, timeout=timeout, start=start)
+                        think=think, timeout=timeout, start=start + late)
     w = Workload(model, target, names)
     scenario.checks.append(w.to_dict())
     return w
@@ -204,3 +222,19 @@ def _generator(model):
 register = _generator("register")
 kv = _generator("kv")
 counter = _generator("counter")
+
+
+def bank(scenario, target: str, nodes: Sequence[str], *, seed: int, clients: int = 3, ops: int = 100,
+         accounts: int = 5, balance: int = 100, max_transfer: int = 50, open_delay: float = 0.5,
+         think: float = 0.01, timeout: float = 1.0, start: float = 0.0, name: Optional[str] = None,
+         **fractions: float) -> Workload:
+    """Adds `clients` bank clients calling `target` (a Bank; see the module docstring): the first
+    opens `accounts` accounts of `balance`, the others start `open_delay` s later; op fractions as
+    keywords (read=0.3, transfer=0.7 by default). Returns the Workload (model "bank")."""
+    if not 1 <= accounts <= 1024 or balance < 0 or max_transfer < 1 or open_delay < 0:
+        raise ValueError("need 1 <= accounts <= 1024, balance >= 0, max_transfer >= 1, open_delay >= 0")
+    return _generate("bank", scenario, target, nodes, seed=seed, clients=clients, ops=ops, keys=1,
+                     keys_per_client=False, think=think, timeout=timeout, start=start,
+                     name=name or f"{target}-bank-", fractions=fractions,
+                     bank={"accounts": accounts, "balance": balance, "max_transfer": max_transfer,
+                           "open_delay": open_delay})

@@ -12,6 +12,8 @@
 //   counter      add (an integer, may be negative), read (ok value = the integer read); starts at 0
 //   set          add (any value), read (ok value = the set's elements as an array, any order)
 //   list-append  append (any value), read (ok value = the list as an array, in order)
+//   bank         open ([accounts, balance]), transfer ([from, to, amount]; ok = moved, fail = it
+//                did not), read (ok value = every balance, an array); starts with no accounts
 // Each applies per key: operations with different keys are independent objects.
 #pragma once
 

@@ -1,5 +1,6 @@
 // The built-in sequential models (model.h lists their operations).
 #include <algorithm>
+#include <charconv>
 #include <functional>
 #include <limits>
 #include <stdexcept>
@@ -210,6 +211,100 @@ class ListAppendModel final : public Model {
   }
 };
 
+// bank: accounts' balances as decimal integers separated by spaces ("" before open). open
+// ([accounts, balance]) sets every balance; transfer ([from, to, amount]) moves amount when both
+// accounts exist, amount >= 0 and `from` holds it (an ok transfer did; a fail one changed nothing);
+// read (ok value = every balance, an array). Any serial order conserves the total, so a read that
+// sees money created or lost is not linearizable.
+class BankModel final : public Model {
+ public:
+  enum { kOpen, kTransfer, kRead };
+  static constexpr std::int64_t kMaxAccounts = 1024;
+  std::string name() const override { return "bank"; }
+  Call compile(const Operation& op) const override {
+    Call c;
+    c.code = code_of(op, name(), {"open", "transfer", "read"});
+    c.known = op.outcome == Outcome::kOk;
+    if (c.code == kRead) {
+      if (!c.known) return c;
+      if (!op.output.is_array()) bad(op, name(), "read's ok value must be the balances as an array");
+      c.a = encode(ints(op, op.output, "read's balances"));
+      return c;
+    }
+    const std::size_t arity = c.code == kOpen ? 2 : 3;
+    if (!op.input.is_array() || op.input.size() != arity) {
+      bad(op, name(), c.code == kOpen ? "open wants [accounts, balance]" : "transfer wants [from, to, amount]");
+    }
+    const auto v = ints(op, op.input, "arguments");
+    if (c.code == kOpen && (v[0] < 0 || v[0] > kMaxAccounts)) bad(op, name(), "open: accounts must be 0..1024");
+    c.a = encode(v);
+    return c;
+  }
+  bool read_only(const Call& c) const override { return c.code == kRead; }
+  std::string init() const override { return ""; }
+  bool step(const std::string& state, const Call& c, std::string* next) const override {
+    if (c.code == kRead) {
+      *next = state;
+      return state == c.a;
+    }
+    const auto args = decode(c.a);
+    if (c.code == kOpen) {
+      *next = encode(std::vector<std::int64_t>(static_cast<std::size_t>(args[0]), args[1]));
+      return true;
+    }
+    auto balances = decode(state);
+    const auto n = static_cast<std::int64_t>(balances.size());
+    const std::int64_t from = args[0], to = args[1], amount = args[2];
+    std::int64_t credited;
+    const bool possible = from >= 0 && from < n && to >= 0 && to < n && amount >= 0 &&
+                          balances[static_cast<std::size_t>(from)] >= amount &&
+                          !__builtin_add_overflow(balances[static_cast<std::size_t>(to)], amount, &credited);
+    if (!possible) {  // the object answers false and changes nothing: an ok (true) answer is impossible
+      *next = state;
+      return !c.known;
+    }
+    balances[static_cast<std::size_t>(from)] -= amount;
+    balances[static_cast<std::size_t>(to)] += amount;
+    *next = encode(balances);
+    return true;
+  }
+  std::string describe_state(const std::string& state) const override {
+    std::string out = "[";
+    for (char ch : state) out += ch == ' ' ? ',' : ch;
+    return out + "]";
+  }
+
+ private:
+  static std::vector<std::int64_t> ints(const Operation& op, const Json& array, const char* what) {
+    std::vector<std::int64_t> out;
+    for (const Json& v : array) {
+      if (!v.is_number_integer() ||
+          (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))) {
+        bad(op, "bank", std::string(what) + " must be 64-bit integers");
+      }
+      out.push_back(v.get<std::int64_t>());
+    }
+    return out;
+  }
+  static std::string encode(const std::vector<std::int64_t>& v) {
+    std::string out;
+    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? " " : "") + std::to_string(v[i]);
+    return out;
+  }
+  static std::vector<std::int64_t> decode(const std::string& s) {
+    std::vector<std::int64_t> out;
+    const char* p = s.data();
+    const char* end = p + s.size();
+    while (p < end) {
+      std::int64_t v = 0;
+      p = std::from_chars(p, end, v).ptr;
+      out.push_back(v);
+      if (p < end) ++p;  // the space
+    }
+    return out;
+  }
+};
+
 struct Entry {
   const char* name;
   std::function<std::unique_ptr<Model>()> make;
@@ -221,6 +316,7 @@ const std::vector<Entry>& entries() {
       {"counter", [] { return std::make_unique<CounterModel>(); }},
       {"set", [] { return std::make_unique<SetModel>(); }},
       {"list-append", [] { return std::make_unique<ListAppendModel>(); }},
+      {"bank", [] { return std::make_unique<BankModel>(); }},
   };
   return all;
 }

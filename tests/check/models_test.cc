@@ -67,6 +67,34 @@ TEST(Models, ListAppendKeepsOrder) {
   EXPECT_EQ(verdict(h, "list-append"), Verdict::kNotLinearizable);
 }
 
+TEST(Models, BankConservesMoneyAndRejectsOverdrafts) {
+  History h;
+  op(h, 0, "open", nullptr, Json::array({3, 10}), EventType::kOk, nullptr, 0, 1);
+  op(h, 0, "transfer", nullptr, Json::array({0, 1, 4}), EventType::kOk, true, 2, 3);
+  op(h, 1, "transfer", nullptr, Json::array({2, 0, 20}), EventType::kFail, false, 2, 3);  // overdraft: no effect
+  op(h, 1, "read", nullptr, nullptr, EventType::kOk, Json::array({6, 14, 10}), 4, 5);
+  EXPECT_EQ(verdict(h, "bank"), Verdict::kLinearizable);
+  op(h, 0, "transfer", nullptr, Json::array({1, 2, 5}), EventType::kInfo, nullptr, 6, 7);  // may apply later
+  op(h, 1, "read", nullptr, nullptr, EventType::kOk, Json::array({6, 14, 10}), 8, 9);
+  op(h, 1, "read", nullptr, nullptr, EventType::kOk, Json::array({6, 9, 15}), 10, 11);
+  EXPECT_EQ(verdict(h, "bank"), Verdict::kLinearizable);
+  op(h, 1, "read", nullptr, nullptr, EventType::kOk, Json::array({6, 4, 20}), 12, 13);  // applied twice
+  EXPECT_EQ(verdict(h, "bank"), Verdict::kNotLinearizable);
+}
+
+TEST(Models, BankOkTransferNeedsTheFunds) {
+  History h;
+  op(h, 0, "open", nullptr, Json::array({2, 5}), EventType::kOk, nullptr, 0, 1);
+  op(h, 0, "transfer", nullptr, Json::array({0, 1, 6}), EventType::kOk, true, 2, 3);  // 6 > 5: impossible
+  EXPECT_EQ(verdict(h, "bank"), Verdict::kNotLinearizable);
+  History shape;
+  op(shape, 0, "transfer", nullptr, Json::array({0, 1}), EventType::kOk, true, 0, 1);
+  EXPECT_THROW(check_linearizable(shape, *make_model("bank")), std::invalid_argument);
+  History huge;
+  op(huge, 0, "open", nullptr, Json::array({5000, 1}), EventType::kOk, nullptr, 0, 1);
+  EXPECT_THROW(check_linearizable(huge, *make_model("bank")), std::invalid_argument);
+}
+
 TEST(Models, UnknownOperationsAndShapesAreNamed) {
   History h;
   op(h, 0, "increment", nullptr, 1, EventType::kOk, nullptr, 0, 1);
