@@ -25,12 +25,8 @@ for arg in "$@"; do
 done
 
 bash scripts/setup.sh >/dev/null
-if [ ! -f build-mutants/CMakeCache.txt ]; then
-  cmake -S . -B build-mutants -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython_EXECUTABLE=/usr/bin/python3 \
-    -DAMINO_MUTANTS=ON >/dev/null
-fi
+source scripts/configure.sh
 targets=(dm_library_tests)
 if [ "$sim" = 1 ]; then targets+=(consensus_sim_tests); else targets+=(_amino); fi
-# AMINO_MUTANT must not reach the build: test discovery runs the test binaries.
-env -u AMINO_MUTANT cmake --build build-mutants -j "${AMINO_JOBS:-$(nproc)}" --target "${targets[@]}"
+amino_build build-mutants -DAMINO_MUTANTS=ON -- "${targets[@]}"
 exec /usr/bin/python3 scripts/mutants_hunt.py --build build-mutants "$@"
