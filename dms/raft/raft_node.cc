@@ -458,11 +458,10 @@ void RaftNode::replicate_loop(std::string rid, std::shared_ptr<Peer> p, std::int
     const bool snapshot = p->needs_snapshot || p->next <= log_.base_index();
     const Reply r = send_to(rid, snapshot ? install_message() : append_message(p->next));
     if (!leading(term) || !peer_current(rid, p)) return;
-    on_replication_reply(*p, r);
+    const bool behind = on_replication_reply(*p, r);
     if (role_ != Role::kLeader) return;
     // More to send (catching up, or backing off after a mismatch): go on at once. Otherwise idle
     // until a new entry arrives or the heartbeat is due; an unreachable peer is retried likewise.
-    const bool behind = r.ok() && (p->next <= log_.last_index() || p->needs_snapshot);
     if (!behind) p->wake.wait_until(env_.now() + opts_.heartbeat);
   }
 }
@@ -481,29 +480,41 @@ Value RaftNode::install_message() const {
   return ValueMap{{"t", kInstall}, {"term", term_}, {"leader", self_rid_}, {"snap", snap_.to_value()}};
 }
 
-void RaftNode::on_replication_reply(Peer& p, const Reply& r) {
-  if (!r.ok()) return;  // unreachable or slow: retried on the next heartbeat
+bool RaftNode::on_replication_reply(Peer& p, const Reply& r) {
+  if (!r.ok()) return false;  // unreachable or slow: retried on the next heartbeat
   const Value& v = r.value;
   const std::int64_t their_term = v.at("term").as_int();
   if (their_term > term_) {
     become_follower(their_term);
-    return;
+    return false;
   }
   p.last_ack = env_.now();
   if (v.at("ok").as_bool()) {
     p.acked = true;
+    p.diverged = false;
     p.needs_snapshot = false;
     p.match = std::max(p.match, v.at("match").as_int());
     p.next = p.match + 1;
     advance_commit();
     members_event_.notify();  // a learner may have caught up
-    return;
+    return p.next <= log_.last_index();
   }
   if (const Value* snap = v.find("snap"); snap != nullptr && snap->as_bool()) {
     p.needs_snapshot = true;
-    return;
+    return true;
+  }
+  if (const Value* diverged = v.find("diverged"); diverged != nullptr && diverged->as_bool()) {
+    // Safety is already broken (two entries committed at one index): walking back cannot repair
+    // it, and retrying at once would spin. Keep trying at the heartbeat's pace, say it once.
+    if (!p.diverged) {
+      env_.log(LogLevel::kError, "raft " + self_rid_ + ": a follower holds a different committed entry at " +
+                                     std::to_string(v.at("hint").as_int()) + " (committed entries diverged)");
+    }
+    p.diverged = true;
+    return false;
   }
   p.next = std::max<std::int64_t>(1, std::min(p.next - 1, v.at("hint").as_int()));
+  return true;
 }
 
 void RaftNode::wake_replicators() {
@@ -675,6 +686,14 @@ Reply RaftNode::on_append(const ReplicaRef& from, const Value& m) {
     Entry e = Entry::from_value(ev);
     if (log_.has(index)) {
       if (log_.at(index).term == e.term) continue;
+      if (index <= commit_) {
+        // A leader replacing an entry we know is committed: safety is already broken elsewhere
+        // (Log Matching or Leader Completeness). Keep our log, take nothing more from this message.
+        if (wrote) store_.sync();
+        env_.log(LogLevel::kError, "raft " + self_rid_ + ": refusing entry " + std::to_string(index) +
+                                       " of term " + std::to_string(e.term) + ": it replaces a committed one");
+        return answer(term_, false, {{"hint", index}, {"diverged", true}});
+      }
       truncate_from(index);
     }
     const bool is_config = e.kind == EntryKind::kConfig;

@@ -99,6 +99,7 @@ class RaftNode : public std::enable_shared_from_this<RaftNode> {
     std::int64_t match = 0;
     bool needs_snapshot = false;
     bool acked = false;  // answered an append or snapshot successfully at least once
+    bool diverged = false;  // said our entries conflict with ones it committed (logged once)
     Time last_ack = 0;
     Event wake;
   };
@@ -154,7 +155,9 @@ class RaftNode : public std::enable_shared_from_this<RaftNode> {
   bool peer_current(const std::string& rid, const std::shared_ptr<Peer>& p) const;
   Value append_message(std::int64_t next) const;
   Value install_message() const;
-  void on_replication_reply(Peer& p, const Reply& r);
+  // Updates the peer from its reply; true when it should get the next message at once (it is
+  // behind, or we are walking back after a mismatch), false to wait for new entries or a heartbeat.
+  bool on_replication_reply(Peer& p, const Reply& r);
   void wake_replicators();
   void advance_commit();
   void members_loop(std::int64_t term);
