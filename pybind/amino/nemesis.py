@@ -164,3 +164,37 @@ def for_scenario(scenario, nodes: Sequence[str], *, seed: int, quiet: float = 3.
                       uplink_latency_ns=uplink_latencies_ns(scenario), **kw)
     apply(scenario, faults)
     return faults
+
+
+# Per-frame fault kinds of a "message_faults" fault (generate() draws all of them).
+MESSAGE_FAULTS = ("drop", "duplicate", "reorder")
+
+
+def only_messages(faults: Iterable[dict], allow: Iterable[str]) -> list[dict]:
+    """`faults` with every message fault limited to the per-frame kinds in `allow` (of
+    MESSAGE_FAULTS): the others' probabilities set to 0. For a DM that does not tolerate, say,
+    duplicated requests (a non-replicated object runs a duplicated write twice)."""
+    allow = set(allow)
+    unknown = allow - set(MESSAGE_FAULTS)
+    if unknown:
+        raise ValueError(f"unknown message fault kind(s) {sorted(unknown)} (known: {', '.join(MESSAGE_FAULTS)})")
+    out = []
+    for f in faults:
+        if f["type"] == "message_faults":
+            rules = dict(f["faults"])
+            for k in MESSAGE_FAULTS:
+                if k not in allow:
+                    rules[k] = 0.0
+            if "reorder" not in allow:
+                rules["reorder_window_ns"] = 0
+            f = dict(f, faults=rules)
+        out.append(f)
+    return out
+
+
+def merge(*schedules: Iterable[dict]) -> list[dict]:
+    """Several generated schedules as one, in time order (each keeps its own order at equal times):
+    e.g. partitions over every node and crashes of the clients' hosts only."""
+    faults = [f for s in schedules for f in s]
+    faults.sort(key=lambda f: f["at"])
+    return faults
