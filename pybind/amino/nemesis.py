@@ -198,3 +198,8 @@ def merge(*schedules: Iterable[dict]) -> list[dict]:
     faults = [f for s in schedules for f in s]
     faults.sort(key=lambda f: f["at"])
     return faults
+
+
+def quiet_for(duration: float) -> float:
+    """The quiet tail the DM hunt scenarios leave (3 s, or a third of a short run)."""
+    return min(3.0, duration / 3)

@@ -124,6 +124,15 @@ def check_all(results, model: Optional[str] = None, **kw) -> list[tuple[Workload
             if model is None or model in (w.model, w.checker)]
 
 
+def think_for(ops: int, until: float, fraction: float = 0.8) -> float:
+    """A think time that spreads `ops` closed-loop calls over `fraction` of [0, until) s (e.g. until a
+    nemesis's quiet tail), so the calls meet the faults rather than finish before the first one
+    (calls that answer locally, as cached reads do, take no time themselves)."""
+    if ops < 1 or until <= 0:
+        raise ValueError("think_for needs ops >= 1 and until > 0")
+    return fraction * until / ops
+
+
 def _invoke(model: str, e: dict) -> dict:
     args = e.get("value") or []
     f = e["f"]

@@ -168,6 +168,14 @@ def test_at_least_once_fails_lost_reordered_and_invented_appends(gets, why):
     assert r.verdict == "invalid" and why in r.explanation, r.explanation
 
 
+def test_at_least_once_cannot_judge_a_summarized_value():
+    h = H()
+    kv(h, 0, "append", "k", "c0.0", 0, 1)
+    kv(h, 2, "get", "k", None, 2, 3, output="<string of 164 chars, digest ee763fe73a0fb55d>")
+    r = guarantees.at_least_once(h.events)
+    assert r.verdict == "unknown" and "max_value_chars" in r.explanation and not guarantees.violated(r)
+
+
 def test_at_least_once_fails_a_failed_append_that_ran_and_rejects_puts():
     h = H()
     kv(h, 0, "append", "k", "c0.0", 0, 1, type="fail")

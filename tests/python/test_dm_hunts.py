@@ -1,0 +1,61 @@
+"""The DM hunt scenarios (docs/hunts.md): each declares the check its DM promises, passes it for a
+few seeds under its nemesis, and the check is not vacuous on the scenario's real runs (a stricter
+check than the DM promises fails them)."""
+import pytest
+
+import amino
+from amino import catalog, guarantees, hunt, workload
+
+# (scenario, params, the checks it declares)
+SCENARIOS = [
+    ("consensus_variants", {"dm": "ConsensusRSM-Cluster"}, ["linearizable"]),
+    ("consensus_variants", {"dm": "ConsensusRSM-Geo"}, ["linearizable"]),
+    ("consensus_variants", {"dm": "ConsensusRSM-P2P"}, ["linearizable"]),
+    ("consensus_variants", {"dm": "ConsensusRSM-P2P", "local_reads": True}, ["bounded-staleness"]),
+    ("lease_caching", {}, ["lease"]),
+    ("lease_caching", {"faults": False}, ["linearizable"]),
+    ("write_through_caching", {}, ["bounded-staleness", "read-your-writes"]),
+    ("write_through_caching", {"faults": "partitions"}, ["bounded-staleness", "read-your-writes"]),
+    ("at_least_once_rpc", {}, ["at-least-once"]),
+    ("immutable", {}, ["immutable"]),
+]
+
+
+@pytest.mark.parametrize("name,params,checks", SCENARIOS, ids=lambda x: str(x))
+def test_dm_scenarios_pass_their_checks(name, params, checks):
+    assert name in catalog.names()
+    sc = catalog.build(name, seed=1, **params)
+    assert [c.get("check", "linearizable") for c in sc.checks] == checks
+    assert sc.faults or params.get("faults") is False
+    report = hunt.hunt(name, seeds=range(1, 4), params=params, jobs=2, progress=False)
+    assert report.ran == 3 and not report.failures, [v.describe() for v in report.failures]
+
+
+def test_the_staleness_bound_comes_from_refresh_ms_and_only_where_refreshes_succeed():
+    assert catalog.build("write_through_caching", refresh_ms=300).checks[0]["options"] == {"bound_ms": 300}
+    assert catalog.build("write_through_caching", faults="partitions").checks[0]["options"] == {"bound_ms": None}
+    assert catalog.build("write_through_caching", refresh_ms=0).checks[0]["options"] == {"bound_ms": None}
+    kinds = {f["type"] for s in range(1, 6) for f in catalog.build("write_through_caching", seed=s).faults}
+    assert kinds <= {"crash", "restart", "pause", "resume", "message_faults", "clear_message_faults"}
+    for s in range(1, 6):
+        for f in catalog.build("write_through_caching", seed=s).faults:
+            assert f.get("node", "c") != "server"
+            if f["type"] == "message_faults":
+                assert f["faults"]["drop"] == 0 and f["faults"]["duplicate"] == 0
+
+
+def test_checks_have_teeth_on_real_runs():
+    # A write-through cache serves reads up to refreshMs old: a 1 ms bound is broken.
+    sc = catalog.build("write_through_caching", seed=1)
+    sc.checks[0]["options"]["bound_ms"] = 1
+    res = amino.run(sc)
+    w = workload.declared(res.scenario)[0]
+    assert guarantees.violated(w.check(res))
+    # Lease holders cut off by the nemesis lose writes: not linearizable, but what the lease check allows.
+    lost = 0
+    for seed in range(1, 9):
+        res = amino.run(catalog.build("lease_caching", seed=seed))
+        w = workload.declared(res.scenario)[0]
+        assert w.check(res).verdict == "valid"
+        lost += guarantees.check("linearizable", w.history(res), "register").verdict == "not linearizable"
+    assert lost >= 1
