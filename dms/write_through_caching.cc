@@ -1,5 +1,7 @@
 #include "dms/write_through_caching.h"
 
+#include <algorithm>
+
 #include "runtime/mutants.h"
 
 namespace amino::dms {
@@ -26,9 +28,13 @@ class WriteThroughClient : public ClientDM {
     Reply r = ctx.forward(server_, inv);
     if (r.ok() || r.status.code == Code::kAppError) {
       // A throwing method may still have changed the object: refresh either way. If the refresh
-      // fails, forget the copy rather than read an older state than our own write.
+      // fails, forget the copy rather than read an older state than our own write, and refuse
+      // any answer to a fetch sent before now (it may predate the write).
       // Mutant cache_not_invalidated: the copy is left as it was before the write.
-      if (!mutant_active(Mutant::kCacheNotInvalidated) && !refresh(ctx).ok()) copy_.reset();
+      if (!mutant_active(Mutant::kCacheNotInvalidated) && !refresh(ctx).ok()) {
+        copy_.reset();
+        newest_asked_ = std::max(newest_asked_, ctx.env().now());
+      }
     } else {
       forget_server(r.status.code);
     }
@@ -50,8 +56,17 @@ class WriteThroughClient : public ClientDM {
       forget_server(state.status.code);
       return state;
     }
+    // Calls on this node share the copy and run concurrently: while this fetch was out, another
+    // call may have written and installed a copy asked for later (or dropped the copy after its
+    // write). An answer to an earlier question may be older than that write (its reply can
+    // arrive last), so it must not replace the newer copy: the writer would not read its write.
+    if (asked < newest_asked_) {
+      if (copy_) return Reply::ok({});
+      return Reply::error(Code::kUnavailable, "a state fetched before this client's last write was discarded");
+    }
     copy_ = ctx.make_local_copy(state.value);
     fetched_at_ = asked;  // the copy is at least as new as the moment we asked
+    newest_asked_ = asked;
     return state;
   }
 
@@ -66,6 +81,7 @@ class WriteThroughClient : public ClientDM {
   ReplicaRef server_;
   std::unique_ptr<LocalCopy> copy_;
   Time fetched_at_ = 0;
+  Time newest_asked_ = 0;  // no fetch asked before this may install its copy
 };
 
 }  // namespace

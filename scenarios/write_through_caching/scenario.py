@@ -14,7 +14,7 @@ import amino
 from amino import nemesis, workload
 
 DESCRIPTION = "WriteThroughCaching clients on a Register; checks bounded-staleness (refreshMs) and read-your-writes"
-PARAMS = {"refresh_ms": 200, "clients": 4, "client_hosts": 2, "ops": 40, "keys": 2, "reads": 0.6, "duration": 8.0,
+PARAMS = {"refresh_ms": 200, "clients": 6, "client_hosts": 2, "ops": 40, "keys": 2, "reads": 0.6, "duration": 8.0,
           "faults": "bounded"}
 PARAM_RANGES = {"refresh_ms": (0, 60000), "clients": (1, 32), "client_hosts": (1, 8), "ops": (1, 10000),
                 "keys": (1, 100), "reads": (0.0, 1.0), "duration": (6.0, 3600.0)}
@@ -22,7 +22,7 @@ FAULTS = ("bounded", "partitions", "none")
 
 
 
-def build(seed=1, refresh_ms=200, clients=4, client_hosts=2, ops=40, keys=2, reads=0.6, duration=8.0,
+def build(seed=1, refresh_ms=200, clients=6, client_hosts=2, ops=40, keys=2, reads=0.6, duration=8.0,
           faults="bounded"):
     if faults not in FAULTS:
         raise ValueError(f"parameter faults: {faults!r} is not one of {', '.join(FAULTS)}")
@@ -44,11 +44,14 @@ def build(seed=1, refresh_ms=200, clients=4, client_hosts=2, ops=40, keys=2, rea
     w.also(sc, "read-your-writes")
     quiet = nemesis.quiet_for(duration)
     if faults == "bounded":
-        down = nemesis.generate(hosts, seed=seed, end=duration, quiet=quiet, kinds=("crash", "pause", "message_faults"),
+        down = nemesis.generate(hosts, seed=seed, end=duration, quiet=quiet, kinds=("crash", "pause"),
                                 max_down=max(1, (len(hosts) - 1) // 2))
-        nemesis.apply(sc, nemesis.only_messages(down, ("reorder",)))
+        # Replies held back for up to two round trips: an older fetch may answer after a newer one.
+        late = nemesis.generate(["server"] + hosts, seed=seed + 1, end=duration, quiet=quiet, kinds=("message_faults",),
+                                reorder_window=(0.0, 0.1))
+        nemesis.apply(sc, nemesis.merge(down, nemesis.only_messages(late, ("reorder",))))
     elif faults == "partitions":
         cut = nemesis.generate(["server"] + hosts, seed=seed, end=duration, quiet=quiet, kinds=nemesis.KINDS,
-                               uplink_latency_ns=nemesis.uplink_latencies_ns(sc))
+                               uplink_latency_ns=nemesis.uplink_latencies_ns(sc), reorder_window=(0.0, 0.1))
         nemesis.apply(sc, nemesis.only_messages(cut, ("drop", "reorder")))
     return sc
