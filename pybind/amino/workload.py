@@ -110,7 +110,17 @@ class Workload:
         """The declared check of history(results) against the model: amino.check.linearizable, or a
         guarantee of amino.guarantees with the declared options (kw: max_steps, time_limit)."""
         from . import guarantees
-        return guarantees.check(self.checker, self.history(results), self.model, **self.options, **kw)
+        options = dict(self.options)
+        if self.checker in guarantees.BY_NODE and "holders" not in options:
+            options["holders"] = self.nodes(results)
+        return guarantees.check(self.checker, self.history(results), self.model, **options, **kw)
+
+    def nodes(self, results) -> dict:
+        """{process: node} of this workload's calls in a run (processes on one node share its client DMs)."""
+        events = results.history if hasattr(results, "history") else results
+        mine = set(self.clients)
+        return {e["process"]: e["node"] for e in events
+                if e.get("object") == self.target and e.get("client") in mine and "node" in e}
 
 
 def declared(scenario_dict: dict) -> list[Workload]:

@@ -225,3 +225,18 @@ def test_workloads_declare_checks_and_round_trip():
         guarantees.check("nosuch", [], "register")
     assert set(guarantees.names()) == {"linearizable", "bounded-staleness", "read-your-writes", "lease",
                                        "at-least-once", "immutable"}
+
+
+def test_a_workload_gives_the_lease_check_the_runs_nodes():
+    w = workload.Workload("register", "reg", ["a", "b", "c"], "lease")
+    raw = []
+    for p, client, node, value, t in ((0, "a", "n1", "x1", 0), (1, "b", "n1", None, 2), (2, "c", "n2", None, 4)):
+        f, args = ("write", ["k", value]) if value else ("read", ["k"])
+        raw.append({"process": p, "type": "invoke", "f": f, "value": args, "time": t * MS, "object": "reg",
+                    "client": client, "node": node})
+        raw.append({"process": p, "type": "ok", "f": f, "value": "x1" if p == 1 else None, "time": (t + 1) * MS,
+                    "object": "reg", "client": client, "node": node})
+    assert w.nodes(raw) == {0: "n1", 1: "n1", 2: "n2"}
+    # b shares a's node, so it read a's unsaved x1; c's tenure may start from before it
+    assert w.check(raw).verdict == "valid"
+    assert guarantees.lease(w.history(raw)).verdict == "invalid"  # as three holders, x1 was saved
