@@ -1,5 +1,7 @@
 #include "dms/write_through_caching.h"
 
+#include <cstdint>
+
 #include "runtime/mutants.h"
 
 namespace amino::dms {
@@ -26,9 +28,13 @@ class WriteThroughClient : public ClientDM {
     Reply r = ctx.forward(server_, inv);
     if (r.ok() || r.status.code == Code::kAppError) {
       // A throwing method may still have changed the object: refresh either way. If the refresh
-      // fails, forget the copy rather than read an older state than our own write.
+      // fails, forget the copy rather than read an older state than our own write, and refuse
+      // the answer to any fetch sent before now (it may predate the write).
       // Mutant cache_not_invalidated: the copy is left as it was before the write.
-      if (!mutant_active(Mutant::kCacheNotInvalidated) && !refresh(ctx).ok()) copy_.reset();
+      if (!mutant_active(Mutant::kCacheNotInvalidated) && !refresh(ctx).ok()) {
+        copy_.reset();
+        installed_ = fetches_;
+      }
     } else {
       forget_server(r.status.code);
     }
@@ -45,13 +51,24 @@ class WriteThroughClient : public ClientDM {
   Reply refresh(ClientContext& ctx) {
     if (!pick_server(ctx)) return Reply::error(Code::kUnavailable, "no live replica of " + ctx.microservice());
     const Time asked = ctx.env().now();
+    const std::uint64_t fetch = ++fetches_;
     Reply state = ctx.fetch_state(server_);
     if (!state.ok()) {
       forget_server(state.status.code);
       return state;
     }
+    // Calls on this node share the copy and run concurrently: while this fetch was out, another
+    // call may have written and installed a copy fetched later (or dropped the copy after its
+    // write). An answer to an earlier fetch may be older than that write (its reply can arrive
+    // last), so it must not replace the newer copy: the writer would not read its write. Fetches
+    // are ordered by when they were sent, counted, not by the clock (which a fault can set back).
+    if (fetch <= installed_) {
+      if (copy_) return Reply::ok({});
+      return Reply::error(Code::kUnavailable, "a state fetched before this client's last write was discarded");
+    }
     copy_ = ctx.make_local_copy(state.value);
     fetched_at_ = asked;  // the copy is at least as new as the moment we asked
+    installed_ = fetch;
     return state;
   }
 
@@ -66,6 +83,8 @@ class WriteThroughClient : public ClientDM {
   ReplicaRef server_;
   std::unique_ptr<LocalCopy> copy_;
   Time fetched_at_ = 0;
+  std::uint64_t fetches_ = 0;    // fetches sent so far; each one's number is its order
+  std::uint64_t installed_ = 0;  // no fetch numbered up to this may install its copy
 };
 
 }  // namespace

@@ -15,6 +15,7 @@ void register_all(ClassRegistry& classes) {
   classes.add<game::GameLogic>("GameLogic");
   classes.add<offload::OffloadService>("OffloadService");
   classes.add<harness::Register>("Register");
+  classes.add<harness::PresetRegister>("PresetRegister");
   classes.add<harness::KvStore>("KvStore");
   classes.add<harness::Counter>("Counter");
   classes.add<harness::Bank>("Bank");

@@ -8,6 +8,7 @@ import shlex
 
 from . import catalog, timeline
 from .runner import ScenarioError, python_path_prefix, run
+from .guarantees import violated
 from .workload import check_all
 from .scenario import Scenario
 
@@ -49,8 +50,8 @@ def _report(res, out, saved_hash=None):
         print("error:", e, file=sys.stderr)
     failed = not res.ok
     for w, r in check_all(res):  # the checks the scenario declares (amino.workload)
-        print(f"check {w.target} ({w.model}, {len(w.clients)} clients): {r.summary()}")
-        failed = failed or r.verdict == "not linearizable"
+        print(f"check {w.target} ({w.name}, {len(w.clients)} clients): {r.summary()}")
+        failed = failed or violated(r)
     if res.trace_hash:
         print(f"trace hash: {res.trace_hash}")
     else:
@@ -79,7 +80,7 @@ def _finish(res, args, saved_hash=None):
 def _violation(res):
     """The first failing declared check's window and explanation, for a timeline (else nothing)."""
     for w, r in check_all(res):
-        if r.verdict == "not linearizable":
+        if violated(r):
             return {"window": w.window_in_run(res, r.window), "explanation": r.summary()}
     return {}
 
@@ -234,6 +235,7 @@ def main(argv=None):
     rp.add_argument("--processes", type=_positive_int, default=2)
     rp.set_defaults(fn=cmd_reproduce)
     from .check import models
+    from .guarantees import names as check_names
     h = sub.add_parser("hunt", help="run many seeds, report the failing ones, shrink the first",
                        description="Exit status: 0 no seed failed, 1 a seed failed (its shrunk scenario, "
                                    "history and explanation are written to --out), 2 usage error.")
@@ -241,8 +243,9 @@ def main(argv=None):
     h.add_argument("--param", type=_param, action="append", metavar="KEY=VALUE")
     h.add_argument("--seeds", type=_positive_int, default=100, help="how many seeds (default 100)")
     h.add_argument("--seed-base", type=_seed, default=1, help="first seed (default 1)")
-    h.add_argument("--check", choices=models(), default=None,
-                   help="only the scenario's checks of this model (default: every check it declares)")
+    h.add_argument("--check", choices=models() + check_names(), default=None,
+                   help="only the scenario's checks of this model or check (amino.guarantees; default: every "
+                        "check it declares)")
     h.add_argument("--jobs", type=_jobs, default="auto", help="parallel runs (default auto: one per core)")
     h.add_argument("--out", help="directory for the shrunk failure (default hunt-<scenario>-seed<N>)")
     h.add_argument("--no-shrink", action="store_true", help="report failing seeds only")

@@ -4,8 +4,8 @@
     report.failures          # [SeedVerdict] of every failing seed
     small = amino.hunt.shrink(report.failures[0].scenario, model="register")
 
-A seed fails when a check the scenario declares (Scenario.checks, added by amino.workload) is not
-linearizable, or when the run itself reports errors. Shrinking is delta debugging (Zeller's ddmin)
+A seed fails when a check the scenario declares (Scenario.checks, added by amino.workload: linearizability
+or a DM guarantee of amino.guarantees) reports a violation, or when the run itself reports errors. Shrinking is delta debugging (Zeller's ddmin)
 over the fault schedule's units (a fault together with its repair: crash and restart, partition and
 heal, ...), then over the clients, then over each client's number of calls, keeping only
 candidates that still fail; the seed stays, so every candidate is one deterministic run.
@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Optional
 from . import catalog
 from .runner import _Launched, _progress, run
 from .scenario import Scenario
+from .guarantees import VIOLATIONS, violated
 from .workload import check_all
 
 # Fault types that end an earlier fault, and the kind of fault they end ("clock" and "link" are
@@ -65,8 +66,8 @@ class HuntReport:
 def judge(results, model: Optional[str] = None, time_limit: float = 60.0) -> SeedVerdict:
     """The verdict of one run: every declared check (of `model`, if given) and the run's errors."""
     checks = check_all(results, model=model, time_limit=time_limit) if results.ok else []
-    verdicts = [(w.target, w.model, r.verdict) for w, r in checks]
-    failed = not results.ok or any(v == "not linearizable" for _, _, v in verdicts)
+    verdicts = [(w.target, w.name, r.verdict) for w, r in checks]
+    failed = not results.ok or any(violated(r) for _, r in checks)
     return SeedVerdict(results.seed, failed, verdicts, list(results.errors), results.trace_hash,
                        results.scenario, results if failed else None)
 
@@ -212,7 +213,7 @@ def shrink(scenario: dict, *, model: Optional[str] = None, max_runs: int = 300, 
     def kind(v: SeedVerdict) -> Optional[str]:
         if not v.failed:
             return None
-        return "check" if any(verdict == "not linearizable" for _, _, verdict in v.verdicts) else "error"
+        return "check" if any(verdict in VIOLATIONS for _, _, verdict in v.verdicts) else "error"
 
     target = None
 
@@ -290,7 +291,7 @@ def save_failure(out_dir: str, shrunk: Shrunk, model: Optional[str] = None) -> d
                    "verdicts": shrunk.verdict.verdicts}, f, indent=1, sort_keys=True)
     paths["result"] = os.path.join(out_dir, "result.json")
     for w, r in check_all(res, model=model):
-        if r.verdict == "not linearizable":
+        if violated(r):
             paths["history"] = save_history(w.history(res), os.path.join(out_dir, "history.jsonl"))
             paths["check"] = os.path.join(out_dir, "check.txt")
             with open(paths["check"], "w") as f:

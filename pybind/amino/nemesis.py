@@ -34,7 +34,8 @@ def kinds_for(backend: str) -> tuple[str, ...]:
 def generate(nodes: Sequence[str], *, seed: int, end: float, start: float = 1.0, quiet: float = 3.0,
              kinds: Iterable[str] = KINDS, interval: tuple[float, float] = (0.2, 1.5),
              duration: tuple[float, float] = (0.1, 2.0), max_down: Optional[int] = None,
-             mode: str = "drop", uplink_latency_ns: Optional[dict] = None) -> list[dict]:
+             mode: str = "drop", uplink_latency_ns: Optional[dict] = None,
+             reorder_window: tuple[float, float] = (0.0, 0.05)) -> list[dict]:
     """A fault list (Scenario.fault dicts: {"at": s, "type": ..., fields}) in time order.
 
     nodes: the hosts to break (e.g. the replicas' hosts; clients' hosts may be included in
@@ -42,6 +43,7 @@ def generate(nodes: Sequence[str], *, seed: int, end: float, start: float = 1.0,
     (repairs are clipped to end - quiet); the gap to the next is uniform(interval). mode: "drop"
     (silent) or "reset" partitions, or "mixed". uplink_latency_ns: {host: ns} of the hosts'
     uplinks, needed to restore them after a "link" fault (for_scenario() reads Scenario.hosts).
+    reorder_window: (low, high) seconds a reordered message may be held back (message faults).
     """
     nodes = list(nodes)
     kinds = tuple(kinds)
@@ -127,7 +129,7 @@ def generate(nodes: Sequence[str], *, seed: int, end: float, start: float = 1.0,
                 continue
             src, dst = rng.choice(nodes + ["*"]), rng.choice(nodes + ["*"])
             faults_ = {"drop": round(rng.uniform(0, 0.3), 3), "duplicate": round(rng.uniform(0, 0.3), 3),
-                       "reorder": round(rng.uniform(0, 0.5), 3), "reorder_window_ns": int(rng.uniform(0, 0.05) * 1e9)}
+                       "reorder": round(rng.uniform(0, 0.5), 3), "reorder_window_ns": int(rng.uniform(*reorder_window) * 1e9)}
             add(t, "message_faults", **{"from": src, "to": dst}, faults=faults_)
             add(repair, "clear_message_faults")
             busy_until["message_faults"] = repair
@@ -164,3 +166,42 @@ def for_scenario(scenario, nodes: Sequence[str], *, seed: int, quiet: float = 3.
                       uplink_latency_ns=uplink_latencies_ns(scenario), **kw)
     apply(scenario, faults)
     return faults
+
+
+# Per-frame fault kinds of a "message_faults" fault (generate() draws all of them).
+MESSAGE_FAULTS = ("drop", "duplicate", "reorder")
+
+
+def only_messages(faults: Iterable[dict], allow: Iterable[str]) -> list[dict]:
+    """`faults` with every message fault limited to the per-frame kinds in `allow` (of
+    MESSAGE_FAULTS): the others' probabilities set to 0. For a DM that does not tolerate, say,
+    duplicated requests (a non-replicated object runs a duplicated write twice)."""
+    allow = set(allow)
+    unknown = allow - set(MESSAGE_FAULTS)
+    if unknown:
+        raise ValueError(f"unknown message fault kind(s) {sorted(unknown)} (known: {', '.join(MESSAGE_FAULTS)})")
+    out = []
+    for f in faults:
+        if f["type"] == "message_faults":
+            rules = dict(f["faults"])
+            for k in MESSAGE_FAULTS:
+                if k not in allow:
+                    rules[k] = 0.0
+            if "reorder" not in allow:
+                rules["reorder_window_ns"] = 0
+            f = dict(f, faults=rules)
+        out.append(f)
+    return out
+
+
+def merge(*schedules: Iterable[dict]) -> list[dict]:
+    """Several generated schedules as one, in time order (each keeps its own order at equal times):
+    e.g. partitions over every node and crashes of the clients' hosts only."""
+    faults = [f for s in schedules for f in s]
+    faults.sort(key=lambda f: f["at"])
+    return faults
+
+
+def quiet_for(duration: float) -> float:
+    """The quiet tail the DM hunt scenarios leave (3 s, or a third of a short run)."""
+    return min(3.0, duration / 3)

@@ -43,23 +43,43 @@ _F = {"balances": "read"}
 
 
 class Workload:
-    """The clients a generator added, and how their recorded calls map onto `model`."""
+    """The clients a generator added, how their recorded calls map onto `model`, and the check their
+    history must pass: "linearizable" (default) or a DM guarantee of amino.guarantees with its options."""
 
-    def __init__(self, model: str, target: str, clients: list[str]):
+    def __init__(self, model: str, target: str, clients: list[str], check: str = "linearizable",
+                 options: Optional[dict] = None):
         self.model = model
         self.target = target
         self.clients = list(clients)
+        self.checker = check
+        self.options = dict(options or {})
 
     def __repr__(self) -> str:
-        return f"Workload(model={self.model!r}, target={self.target!r}, clients={self.clients})"
+        extra = "" if self.checker == "linearizable" else f", check={self.checker!r}, options={self.options!r}"
+        return f"Workload(model={self.model!r}, target={self.target!r}, clients={self.clients}{extra})"
 
     def to_dict(self) -> dict:
-        """What Scenario.checks holds for it: {"model", "target", "clients"}."""
-        return {"model": self.model, "target": self.target, "clients": list(self.clients)}
+        """What Scenario.checks holds for it: {"model", "target", "clients"}, and {"check", "options"}
+        for any check but linearizability."""
+        d = {"model": self.model, "target": self.target, "clients": list(self.clients)}
+        if self.checker != "linearizable":
+            d.update(check=self.checker, options=dict(self.options))
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Workload":
-        return cls(d["model"], d["target"], d["clients"])
+        return cls(d["model"], d["target"], d["clients"], d.get("check", "linearizable"), d.get("options"))
+
+    def also(self, scenario, check: str, **options) -> "Workload":
+        """The same clients judged by another check as well (declared in `scenario`); returns it."""
+        w = Workload(self.model, self.target, self.clients, check, options)
+        scenario.checks.append(w.to_dict())
+        return w
+
+    @property
+    def name(self) -> str:
+        """The check's name as reports show it: the model, and the check unless linearizability."""
+        return self.model if self.checker == "linearizable" else f"{self.model}, {self.checker}"
 
     def history(self, results) -> list[dict]:
         """The model's history of this workload's calls in a run (Results, or a list of recorded
@@ -93,8 +113,20 @@ class Workload:
         return out, raw
 
     def check(self, results, **kw) -> "_check.CheckResult":
-        """amino.check.linearizable of history(results) against the model (kw: max_steps, time_limit)."""
-        return _check.linearizable(self.history(results), model=self.model, **kw)
+        """The declared check of history(results) against the model: amino.check.linearizable, or a
+        guarantee of amino.guarantees with the declared options (kw: max_steps, time_limit)."""
+        from . import guarantees
+        options = dict(self.options)
+        if self.checker in guarantees.BY_NODE and "holders" not in options:
+            options["holders"] = self.nodes(results)
+        return guarantees.check(self.checker, self.history(results), self.model, **options, **kw)
+
+    def nodes(self, results) -> dict:
+        """{process: node} of this workload's calls in a run (processes on one node share its client DMs)."""
+        events = results.history if hasattr(results, "history") else results
+        mine = set(self.clients)
+        return {e["process"]: e["node"] for e in events
+                if e.get("object") == self.target and e.get("client") in mine and "node" in e}
 
 
 def declared(scenario_dict: dict) -> list[Workload]:
@@ -103,8 +135,18 @@ def declared(scenario_dict: dict) -> list[Workload]:
 
 
 def check_all(results, model: Optional[str] = None, **kw) -> list[tuple[Workload, "_check.CheckResult"]]:
-    """Checks every workload the run's scenario declares (only `model`'s, if given)."""
-    return [(w, w.check(results, **kw)) for w in declared(results.scenario) if model is None or w.model == model]
+    """Checks every workload the run's scenario declares (only those whose model or check is `model`, if given)."""
+    return [(w, w.check(results, **kw)) for w in declared(results.scenario)
+            if model is None or model in (w.model, w.checker)]
+
+
+def think_for(ops: int, until: float, fraction: float = 0.8) -> float:
+    """A think time that spreads `ops` closed-loop calls over `fraction` of [0, until) s (e.g. until a
+    nemesis's quiet tail), so the calls meet the faults rather than finish before the first one
+    (calls that answer locally, as cached reads do, take no time themselves)."""
+    if ops < 1 or until <= 0:
+        raise ValueError("think_for needs ops >= 1 and until > 0")
+    return fraction * until / ops
 
 
 def _invoke(model: str, e: dict) -> dict:
@@ -158,7 +200,7 @@ def _fractions(model: str, given: dict) -> list[tuple[str, float]]:
 
 
 def _generate(model, scenario, target, nodes, *, seed, clients, ops, keys, keys_per_client, think, timeout,
-              start, name, fractions, bank=None):
+              start, name, fractions, check="linearizable", check_options=None, bank=None):
     nodes = list(nodes)
     if not nodes:
         raise ValueError("nodes is empty: give the hosts the clients run on")
@@ -200,7 +242,7 @@ def _generate(model, scenario, target, nodes, *, seed, clients, ops, keys, keys_
         late = bank["open_delay"] if model == "bank" and i > 0 else 0.0
         scenario.client(client, node=nodes[i % len(nodes)], target=target, calls=calls, count=len(calls),
                         think=think, timeout=timeout, start=start + late)
-    w = Workload(model, target, names)
+    w = Workload(model, target, names, check, check_options)
     scenario.checks.append(w.to_dict())
     return w
 
@@ -208,14 +250,17 @@ def _generate(model, scenario, target, nodes, *, seed, clients, ops, keys, keys_
 def _generator(model):
     def generate(scenario, target: str, nodes: Sequence[str], *, seed: int, clients: int = 3, ops: int = 100,
                  keys: int = 3, keys_per_client: bool = False, think: float = 0.01, timeout: float = 1.0,
-                 start: float = 0.0, name: Optional[str] = None, **fractions: float) -> Workload:
+                 start: float = 0.0, name: Optional[str] = None, check: str = "linearizable",
+                 check_options: Optional[dict] = None, **fractions: float) -> Workload:
         return _generate(model, scenario, target, nodes, seed=seed, clients=clients, ops=ops, keys=keys,
                          keys_per_client=keys_per_client, think=think, timeout=timeout, start=start,
-                         name=name or f"{target}-{model}-", fractions=fractions)
+                         name=name or f"{target}-{model}-", fractions=fractions, check=check,
+                         check_options=check_options)
     ops = ", ".join(f"{k}={v}" for k, v in MIXES[model].items())
     generate.__name__ = model
     generate.__doc__ = (f"Adds `clients` {model} clients calling `target` (see the module docstring); op "
-                        f"fractions as keywords ({ops} by default). Returns the Workload.")
+                        f"fractions as keywords ({ops} by default); `check` (default linearizable) and "
+                        f"`check_options` name what their history must pass (amino.guarantees). Returns the Workload.")
     return generate
 
 

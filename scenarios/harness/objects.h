@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/microservice.h"
@@ -33,6 +34,30 @@ class Register : public MicroService {
   static void describe(ClassBuilder<Register>& c) {
     c.reads("read", &Register::read).writes("write", &Register::write).writes("cas", &Register::cas)
         .field("values", &Register::values_);
+  }
+
+ private:
+  std::map<std::string, std::string> values_;
+};
+
+// Model "register" for a read-only DM (Immutable): the same read and write as Register, but built
+// with its contents as the constructor argument ({key: value}), so there is a state to read back
+// without any write reaching it.
+class PresetRegister : public MicroService {
+ public:
+  PresetRegister() = default;
+  explicit PresetRegister(std::map<std::string, std::string> values) : values_(std::move(values)) {}
+  std::optional<std::string> read(const std::string& key) const {
+    auto it = values_.find(key);
+    if (it == values_.end()) return std::nullopt;
+    return it->second;
+  }
+  void write(const std::string& key, const std::string& value) { values_[key] = value; }
+  static void describe(ClassBuilder<PresetRegister>& c) {
+    c.constructor<std::map<std::string, std::string>>()
+        .reads("read", &PresetRegister::read)
+        .writes("write", &PresetRegister::write)
+        .field("values", &PresetRegister::values_);
   }
 
  private:
