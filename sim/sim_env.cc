@@ -288,6 +288,11 @@ void SimEnv::log(LogLevel level, std::string_view message) {
                id_.c_str(), static_cast<int>(message.size()), message.data());
 }
 
+void SimEnv::probe(std::string_view kind, ProbeFields fields) {
+  if (stale_caller()) return;  // an actor of a crashed incarnation, still unwinding
+  world_.record_probe(id_, kind, std::move(fields));
+}
+
 void SimEnv::set_boot(Task boot) {
   boot_ = std::move(boot);
   if (inc_ != nullptr && boot_) spawn("boot", boot_);
