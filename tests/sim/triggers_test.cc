@@ -118,6 +118,33 @@ TEST(Triggers, ZeroDelayCrashAndOneMillisecondRestartOfTheProbesNode) {
   EXPECT_EQ(faults[1]->time, p.time + kMillisecond);
 }
 
+// The probing context goes on in the same scheduling round as the crash it triggered and blocks
+// (found by the generated nemesis: it used to see its node already down and wait on no incarnation).
+TEST(Triggers, AContextThatBlocksRightAfterItsProbeDiesWithItsNode) {
+  SimOptions o;
+  o.platform = cloud_nodes({"a", "b"});
+  SimWorld world(std::move(o));
+  auto boots = std::make_shared<int>(0);
+  auto after = std::make_shared<int>(0);
+  world.set_boot("a", [boots, after](Env& env) {
+    ++*boots;
+    env.spawn("prober", [&env, after] {
+      for (std::int64_t n = 1;; ++n) {
+        env.probe("test.step", {{"n", n}});
+        env.sleep_for(10 * kMillisecond);
+        ++*after;
+      }
+    });
+  });
+  ProbeTrigger crash = on_tick(3, "a", {{0, CrashFault{kProbeNode, false}}, {kMillisecond, RestartFault{kProbeNode}}});
+  crash.probe = "test.step";
+  world.arm(crash);
+  const auto report = world.run_for(200 * kMillisecond);
+  EXPECT_TRUE(report.ok()) << report.to_string();
+  EXPECT_EQ(*boots, 2);
+  EXPECT_GE(*after, 12);  // two steps before the crash at 20 ms, then the second incarnation's
+}
+
 TEST(Triggers, AFaultATriggerMadeMootIsSkippedNotAnError) {
   auto w = make_ticks();
   FaultSchedule s;

@@ -2,7 +2,8 @@
 // bridge, majorities ring; dropping or resetting), message loss, duplication, reordering, jitter,
 // clock offsets and drift on servers, crashes with restarts with or without storage (and torn
 // unsynced writes). Each seed runs in a forked child (one SimGrid Engine per process), checks its
-// own history for linearizability and reports one line to the parent.
+// own history for linearizability and the Raft invariants over its probes
+// (testbed/check/invariants.h) and reports one line to the parent.
 //
 // AMINO_SIM_SEEDS: number of seeds (default 40); AMINO_SIM_SEED_BASE: first seed (default 1).
 // CI: AMINO_SIM_SEEDS=500. A failing seed is reproduced with AMINO_SIM_SEED_BASE=<seed> AMINO_SIM_SEEDS=1;
@@ -19,6 +20,7 @@
 #include "testbed/presets.h"
 #include "testbed/sim_cluster.h"
 #include "sim/sim_world.h"
+#include "testbed/check/invariants.h"
 #include "testbed/check/linearizability.h"
 #include "tests/dms/consensus/kv_client.h"
 #include "tests/dms/consensus/kv_store.h"
@@ -128,8 +130,9 @@ testbed::FaultSchedule make_schedule(Rng& rng, Time start) {
   return s;
 }
 
-// One seed, in the child process. Returns "ops ok unknown linearizable decided faults hash" and,
-// after a newline, the checker's report when the history is not linearizable.
+// One seed, in the child process. Returns "ops ok unknown linearizable decided faults hash
+// clients_done invariant_violations" and, after a newline, the checker's report when the history is
+// not linearizable and one line per invariant violation.
 std::string run_seed(std::uint64_t seed) {
   sim::SimOptions o;
   o.seed = seed;
@@ -184,11 +187,14 @@ std::string run_seed(std::uint64_t seed) {
   const KvCounts counts = count_outcomes(history);
   const check::CheckResult check = check::check_linearizable(history, *check::make_model("register"));
   const bool linearizable = check.verdict == check::Verdict::kLinearizable;
+  const auto violations = check::check_raft_invariants(world.probes());
   std::ostringstream out;
   out << counts.ops << ' ' << counts.ok << ' ' << counts.unknown << ' ' << linearizable << ' '
       << (check.verdict != check::Verdict::kUnknown)
-      << ' ' << schedule.faults.size() << ' ' << world.trace_hash() << ' ' << (finished == kClients);
+      << ' ' << schedule.faults.size() << ' ' << world.trace_hash() << ' ' << (finished == kClients) << ' '
+      << violations.size();
   if (!linearizable) out << '\n' << check.summary();  // bounded: the window and its story, not the history
+  for (std::size_t i = 0; i < violations.size() && i < 5; ++i) out << "\ninvariant " << violations[i].describe();
   return out.str();
 }
 
@@ -196,6 +202,7 @@ struct SeedLine {
   bool parsed = false;
   std::size_t ops = 0, ok = 0, unknown = 0, faults = 0;
   int linearizable = 0, decided = 0, clients_done = 0;
+  std::size_t invariant_violations = 0;
   std::uint64_t hash = 0;
   std::string detail;
 };
@@ -203,7 +210,8 @@ struct SeedLine {
 SeedLine parse(const std::string& s) {
   SeedLine l;
   std::istringstream in(s);
-  l.parsed = static_cast<bool>(in >> l.ops >> l.ok >> l.unknown >> l.linearizable >> l.decided >> l.faults >> l.hash >> l.clients_done);
+  l.parsed = static_cast<bool>(in >> l.ops >> l.ok >> l.unknown >> l.linearizable >> l.decided >> l.faults >> l.hash >> l.clients_done >>
+                                  l.invariant_violations);
   std::getline(in, l.detail);
   std::string rest;
   while (std::getline(in, rest)) l.detail += rest + "\n";
@@ -216,7 +224,7 @@ constexpr int kShards = 10;
 
 class ConsensusSimNemesis : public ::testing::TestWithParam<int> {};
 
-TEST_P(ConsensusSimNemesis, HistoriesAreLinearizableUnderTheFullNemesis) {
+TEST_P(ConsensusSimNemesis, HistoriesAreLinearizableAndInvariantsHoldUnderTheFullNemesis) {
   const int seeds = env_int("AMINO_SIM_SEEDS", 40);
   const int base = env_int("AMINO_SIM_SEED_BASE", 1);
   std::size_t ops = 0, ok = 0, unknown = 0, faults = 0, violations = 0, undecided = 0;
@@ -236,6 +244,7 @@ TEST_P(ConsensusSimNemesis, HistoriesAreLinearizableUnderTheFullNemesis) {
     if (!l.decided) ++undecided;
     if (l.decided && !l.linearizable) ++violations;
     EXPECT_TRUE(l.linearizable) << "seed " << seed << ":\n" << l.detail;
+    EXPECT_EQ(l.invariant_violations, 0u) << "seed " << seed << ": Raft invariants violated:\n" << l.detail;
     EXPECT_EQ(l.clients_done, 1) << "seed " << seed << ": clients still blocked after their deadlines";
     EXPECT_GT(l.ok, 0u) << "seed " << seed << ": no call succeeded";
   }
