@@ -77,11 +77,10 @@ def test_the_judge_fails_a_seed_on_an_invariant_violation():
 
 def test_nemesis_generates_triggered_faults_healed_before_the_quiet_tail():
     nodes = SERVERS + ["client"]
-    timed = nemesis.generate(nodes, seed=7, end=20, quiet=4, kinds=("crash", "partition"))
-    both = nemesis.generate(nodes, seed=7, end=20, quiet=4, kinds=("crash", "partition"),
-                            triggered=tuple(nemesis.TRIGGERED))
-    assert both == nemesis.generate(nodes, seed=7, end=20, quiet=4, kinds=("crash", "partition"),
-                                    triggered=tuple(nemesis.TRIGGERED))
+    kw = dict(seed=7, end=20, quiet=4, kinds=("crash", "partition"), max_down=2)
+    timed = nemesis.generate(nodes, **kw)
+    both = nemesis.generate(nodes, triggered=tuple(nemesis.TRIGGERED), **kw)
+    assert both == nemesis.generate(nodes, triggered=tuple(nemesis.TRIGGERED), **kw)
     # The timed faults of a seed are unchanged; triggered entries come on top.
     assert [f for f in both if f["type"] != "on_probe"] == timed
     triggers = [f for f in both if f["type"] == "on_probe"]
@@ -96,7 +95,7 @@ def test_nemesis_generates_triggered_faults_healed_before_the_quiet_tail():
     seen = set()
     for seed in range(1, 40):
         for t in nemesis.generate(nodes, seed=seed, end=20, quiet=4, triggered=tuple(nemesis.TRIGGERED),
-                                  uplink_latency_ns={n: 10**6 for n in nodes}):
+                                  uplink_latency_ns={n: 10**6 for n in nodes}, max_down=2):
             if t["type"] == "on_probe":
                 seen.add((t["probe"], tuple(f["type"] for f in t["faults"])))
                 restart = [f for f in t["faults"] if f["type"] == "restart"]
