@@ -1,7 +1,8 @@
 // ConsensusRSM under the SimGrid backend's full nemesis: partitions of every kind (split, one-way,
 // bridge, majorities ring; dropping or resetting), message loss, duplication, reordering, jitter,
 // clock offsets and drift on servers, crashes with restarts with or without storage (and torn
-// unsynced writes). Each seed runs in a forked child (one SimGrid Engine per process), checks its
+// unsynced writes), and faults timed to Raft's protocol events (a new leader crashed at once, a
+// voter restarted milliseconds after its vote, a leader cut off right after a commit, ...). Each seed runs in a forked child (one SimGrid Engine per process), checks its
 // own history for linearizability and the Raft invariants over its probes
 // (testbed/check/invariants.h) and reports one line to the parent.
 //
@@ -130,6 +131,42 @@ testbed::FaultSchedule make_schedule(Rng& rng, Time start) {
   return s;
 }
 
+// Faults timed to Raft's probes (docs/faults.md, "Probes"), added to a seed's timed faults from a
+// stream of their own (so those stay what they were): crash the new leader at once and restart it
+// 5-200 ms later; crash a replica right after it votes, restart it 1-20 ms later; crash the leader
+// right after a commit, or cut it off for 0.2-1 s; crash a replica right after it applies an entry,
+// restart it 1-50 ms later. Each is armed for 0.5-1.5 s and repaired within the fault span.
+void add_triggers(Rng& rng, Time start, testbed::FaultSchedule& s) {
+  std::vector<NodeId> everyone = servers();
+  everyone.push_back("client");
+  Time t = start;
+  for (;;) {
+    t += rng.uniform_int(300, 1200) * kMillisecond;
+    testbed::ProbeTrigger tr;
+    tr.from = t;
+    tr.until = t + rng.uniform_int(500, 1500) * kMillisecond;
+    const NodeId me = testbed::kProbeNode;
+    auto crash_restart = [&](Duration lo_ms, Duration hi_ms) {
+      tr.faults = {{0, testbed::CrashFault{me, false}},
+                   {rng.uniform_int(lo_ms, hi_ms) * kMillisecond, testbed::RestartFault{me}}};
+    };
+    switch (rng.uniform_int(0, 4)) {
+      case 0: tr.probe = "raft.leader"; crash_restart(5, 200); break;
+      case 1: tr.probe = "raft.vote"; crash_restart(1, 20); break;
+      case 2: tr.probe = "raft.commit"; tr.nth = rng.uniform_int(1, 5); crash_restart(5, 200); break;
+      case 3:
+        tr.probe = "raft.commit";
+        tr.nth = rng.uniform_int(1, 5);
+        tr.faults = {{0, testbed::PartitionFault{{{me}, everyone}, any_mode(rng)}},
+                     {rng.uniform_int(200, 1000) * kMillisecond, testbed::HealFault{}}};
+        break;
+      default: tr.probe = "raft.apply"; tr.nth = rng.uniform_int(1, 10); crash_restart(1, 50); break;
+    }
+    if (*tr.until + tr.faults.back().at >= start + kFaultSpan) return;
+    s.triggers.push_back(std::move(tr));
+  }
+}
+
 // One seed, in the child process. Returns "ops ok unknown linearizable decided faults hash
 // clients_done invariant_violations" and, after a newline, the checker's report when the history is
 // not linearizable and one line per invariant violation.
@@ -161,7 +198,9 @@ std::string run_seed(std::uint64_t seed) {
   world.run_for(kSecond);  // the group fills up to three replicas
 
   Rng rng(seed * 0x9E3779B97F4A7C15ULL + 29);
-  const testbed::FaultSchedule schedule = make_schedule(rng, world.now());
+  testbed::FaultSchedule schedule = make_schedule(rng, world.now());
+  Rng trigger_rng(seed * 0x9E3779B97F4A7C15ULL + 31);
+  add_triggers(trigger_rng, world.now(), schedule);
   world.schedule(schedule);
   check::History history;
   bool stop = false;
@@ -191,7 +230,7 @@ std::string run_seed(std::uint64_t seed) {
   std::ostringstream out;
   out << counts.ops << ' ' << counts.ok << ' ' << counts.unknown << ' ' << linearizable << ' '
       << (check.verdict != check::Verdict::kUnknown)
-      << ' ' << schedule.faults.size() << ' ' << world.trace_hash() << ' ' << (finished == kClients) << ' '
+      << ' ' << schedule.faults.size() + world.firings().size() << ' ' << world.trace_hash() << ' ' << (finished == kClients) << ' '
       << violations.size();
   if (!linearizable) out << '\n' << check.summary();  // bounded: the window and its story, not the history
   for (std::size_t i = 0; i < violations.size() && i < 5; ++i) out << "\ninvariant " << violations[i].describe();
