@@ -42,6 +42,7 @@ class Checker {
   }
 
   std::vector<InvariantViolation> finish() {
+    commit_rule();
     leader_completeness();
     std::stable_sort(out_.begin(), out_.end(), [](const auto& a, const auto& b) { return a.time < b.time; });
     return std::move(out_);
@@ -124,6 +125,21 @@ class Checker {
                how + " as " + entry(other) + " by " + who(other));
   }
 
+  void commit_rule() {
+    // A batch: one leader's commit reports at one instant; its highest index is the new commit point.
+    std::map<std::tuple<std::string, std::string, std::int64_t, Time>, const Commit*> top;
+    for (const auto& [group, c] : commits_) {
+      const Commit*& t = top[{group, c.seen.replica, c.leader_term, c.seen.time}];
+      if (t == nullptr || c.index > t->index) t = &c;
+    }
+    for (const auto& [key, c] : top) {
+      if (c->seen.term == c->leader_term) continue;
+      report("commit_rule", std::get<0>(key), c->leader_term, c->index, c->seen, c->seen,
+             "the leader " + who(c->seen) + " of term " + std::to_string(c->leader_term) + " moved its commit index to " +
+                 std::to_string(c->index) + ", an entry of term " + std::to_string(c->seen.term));
+    }
+  }
+
   void leader_completeness() {
     for (const auto& [group, l] : leaders_) {
       const Commit* missing = nullptr;
@@ -160,6 +176,7 @@ const std::vector<Invariant>& raft_invariants() {
       {"vote_once", "a replica votes for at most one candidate per (group, term)"},
       {"apply_agreement", "every apply at (group, index) is the same entry (term, digest)"},
       {"commit_stability", "an entry reported committed is never replaced: every commit report and apply at its index is that entry"},
+      {"commit_rule", "a leader moves its commit index only to an entry of its own term"},
       {"leader_completeness", "a leader of a later term starts with every index committed in earlier terms"},
   };
   return list;

@@ -15,6 +15,10 @@
 //                        (term and digest): State Machine Safety.
 //   commit_stability     an entry reported committed is never replaced: every later commit report
 //                        and every apply at its index, before or after the report, is that entry.
+//   commit_rule          a leader moves its commit index only to an entry of its own term (Figure
+//                        2; entries of earlier terms commit beneath one, §5.4.2): the last entry of
+//                        each batch a leader reports committed at one instant has term leader_term.
+//                        Counting replicas of an earlier term's entry is Figure 8's lost commit.
 //   leader_completeness  a leader of term T > L starts with at least every index committed by the
 //                        leader of term L (its last_index at election covers it; Raft §5.4). The
 //                        entry itself is compared when it is committed or applied again (above).

@@ -140,6 +140,22 @@ TEST(RaftInvariants, ALeaderWithoutACommittedEntryViolatesLeaderCompleteness) {
   EXPECT_TRUE(check_raft_invariants(fine).empty());
 }
 
+TEST(RaftInvariants, ALeaderCommittingUpToAnEarlierTermsEntryViolatesTheCommitRule) {
+  // Term 3's leader reports 4 (term 2) and nothing of its own term at that instant: Figure 8.
+  auto probes = healthy();
+  probes.push_back(commit(20, "s1", "r1", 4, 2, "dd", 3));
+  auto v = check_raft_invariants(probes);
+  ASSERT_EQ(names(v), std::vector<std::string>{"commit_rule"});
+  EXPECT_EQ(v[0].term, 3);
+  EXPECT_EQ(v[0].index, 4);
+  EXPECT_EQ(v[0].nodes, std::vector<std::string>{"s1"});
+  // The same entry committed beneath one of term 3 in the same batch is the rule.
+  auto beneath = healthy();
+  beneath.push_back(commit(20, "s1", "r1", 4, 2, "dd", 3));
+  beneath.push_back(commit(20, "s1", "r1", 5, 3, "ee", 3));
+  EXPECT_TRUE(check_raft_invariants(beneath).empty());
+}
+
 TEST(RaftInvariants, ViolationsComeInTimeOrderAsJson) {
   auto probes = healthy();
   probes.push_back(leader(30, "s1", "r1", 3, 1));            // leader_completeness (index 3 of term 2)
@@ -153,7 +169,7 @@ TEST(RaftInvariants, ViolationsComeInTimeOrderAsJson) {
   EXPECT_EQ(j["invariant"], "leader_completeness");
   EXPECT_EQ(j["group"], kGroup);
   EXPECT_EQ(j["time"], 30);
-  EXPECT_EQ(raft_invariants().size(), 5u);
+  EXPECT_EQ(raft_invariants().size(), 6u);
 }
 
 }  // namespace
