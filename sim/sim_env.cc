@@ -301,7 +301,9 @@ void SimEnv::log(LogLevel level, std::string_view message) {
 
 void SimEnv::probe(std::string_view kind, ProbeFields fields) {
   if (stale_caller()) return;  // an actor of a crashed incarnation, still unwinding
-  world_.record_probe(id_, kind, std::move(fields));
+  // A trigger that fired wakes the controller when this task yields, not now: a simcall here would
+  // let a crash land in the middle of the task (between two probes of one commit, say).
+  if (world_.record_probe(id_, kind, std::move(fields))) inc_->lock.release_after_unlock(world_.controller_wake());
 }
 
 void SimEnv::set_boot(Task boot) {

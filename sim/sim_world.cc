@@ -239,21 +239,27 @@ void SimWorld::arm(testbed::ProbeTrigger trigger) {
   armed_.push_back({std::move(trigger), 0, false});
 }
 
-void SimWorld::record_probe(const NodeId& node, std::string_view kind, ProbeFields fields) {
+bool SimWorld::record_probe(const NodeId& node, std::string_view kind, ProbeFields fields) {
   probes_.push_back(ProbeRecord{true_now(), node, std::string(kind), std::move(fields)});
   const ProbeRecord& p = probes_.back();
   if (trace_.keeps_events()) {
     trace_.note({p.time, node, "probe", "", 0, 0, 0, p.kind + " " + probe_fields_json(p.fields).dump()});
   }
+  bool fired = false;
   for (std::size_t i = 0; i < armed_.size(); ++i) {
     Armed& a = armed_[i];
     if (a.fired || !testbed::trigger_counts(a.trigger, p)) continue;
-    if (++a.seen == a.trigger.nth) fire(i, probes_.size() - 1);
+    if (++a.seen == a.trigger.nth) {
+      fire(i, probes_.size() - 1);
+      fired = true;
+    }
   }
+  return fired;
 }
 
 // Called from the probing node's code: the faults go through the controller (never applied here,
-// where a crash would kill the very actor that runs this), `after` from now, in their order.
+// where a crash would kill the very actor that runs this), `after` from now, in their order. The
+// controller is woken by the caller once the probing task yields (record_probe).
 void SimWorld::fire(std::size_t armed, std::size_t probe) {
   Armed& a = armed_[armed];
   a.fired = true;
@@ -272,7 +278,6 @@ void SimWorld::fire(std::size_t armed, std::size_t probe) {
     pending_.emplace(p.time + sf.at, PendingFault{std::move(f), true});
   }
   firings_.push_back(std::move(firing));
-  controller_wake_->release();
 }
 
 // Why a crash/restart/pause/resume does not fit its node's state now ("" when it does).

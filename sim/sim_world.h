@@ -107,7 +107,11 @@ class SimWorld {
   // For SimEnv and the controller.
   void transmit(SimEnv& from, const NodeId& to, std::string frame);
   void record(TraceEvent e);
-  void record_probe(const NodeId& node, std::string_view kind, ProbeFields fields);
+  // Records a probe and counts it for the armed triggers. True when one fired: the caller (node
+  // code, holding its node's lock) then wakes the controller as its task yields
+  // (controller_wake()), so that no simcall splits the task that reported the probe.
+  bool record_probe(const NodeId& node, std::string_view kind, ProbeFields fields);
+  const simgrid::s4u::SemaphorePtr& controller_wake() const { return controller_wake_; }
   void record_error(const std::string& what);
   void count_delivered() { ++report_.frames_delivered; }
   void count_lost() { ++report_.frames_lost; }
