@@ -5,7 +5,7 @@
 //   - value_codec: the Value bodies of those frames (one per service and direction) and the
 //     arguments of ks.invoke requests; value_json: the same Values as JSON text (to_json);
 //   - spec_yaml: the specs the deployment created (each one parsed, placed and called);
-//   - fault_schedule: schedules covering every fault type, through schedule_to_json, each valid
+//   - fault_schedule: schedules covering every fault type and triggers, through schedule_to_json, each valid
 //     on fuzz/fault_platform.h;
 //   - handshake_frames (fuzz/handshake_input.h): real handshakes (runtime/sockets/handshake.h)
 //     followed by the recorded frames of one connection, length-prefixed; relay scripts.
@@ -222,7 +222,24 @@ std::vector<std::pair<std::string, testbed::FaultSchedule>> schedules() {
                     {3 * kSecond, HealFault{}},
                     {3 * kSecond, ClearMessageFaultsFault{}},
                     {3 * kSecond, RestartFault{"n1"}}};
-  return {{"every_type", every}, {"partition_heal", partition}, {"nemesis_step", nemesis}};
+  // Faults timed to probes (on_probe): crash a new leader and restart it 5 ms later; isolate the
+  // node of the third commit in a group for 300 ms.
+  FaultSchedule triggered;
+  ProbeTrigger leader;
+  leader.probe = "raft.leader";
+  leader.from = kSecond;
+  leader.until = 9 * kSecond;
+  leader.faults = {{0, CrashFault{kProbeNode, false}}, {5 * kMillisecond, RestartFault{kProbeNode}}};
+  ProbeTrigger commit;
+  commit.probe = "raft.commit";
+  commit.nth = 3;
+  commit.node = "n0";
+  commit.group = "g1";
+  commit.faults = {{0, PartitionFault{{{kProbeNode}, {"n0", "n1", "n2", "phone"}}, BlockMode::kDrop}},
+                   {300 * kMillisecond, HealFault{}}};
+  triggered.faults = {{2 * kSecond, ClockFault{"n1", kMillisecond, 0}}};
+  triggered.triggers = {leader, commit};
+  return {{"every_type", every}, {"partition_heal", partition}, {"nemesis_step", nemesis}, {"triggered", triggered}};
 }
 
 std::string length_prefixed(const std::string& frame) {

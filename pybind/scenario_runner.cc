@@ -229,13 +229,14 @@ json Experiment::run() {
   end_ = t0_ + secs(s_.duration);
   if (ok) {
     for (const auto& f : s_.faults.faults) cluster_->schedule(f.at, f.fault);
+    for (const auto& t : s_.faults.triggers) cluster_->arm(t);
     Rng workload_rng(s_.seed ^ 0xA5A5A5A5DEADBEEFULL);
     for (std::size_t wi = 0; wi < s_.workloads.size(); ++wi) start_workload(wi, workload_rng.fork());
     cluster_->run_until(end_);
   }
   json out{{"backend", s_.backend}, {"records", records_json()}, {"history", history_.events()},
            {"t0", to_seconds(t0_)}, {"unfinished_calls", in_flight_}};
-  add_backend_results(*cluster_, s_.chrome_trace, s_.jsonl_trace, out, errors);
+  add_backend_results(*cluster_, t0_, s_.chrome_trace, s_.jsonl_trace, out, errors);
   out["ok"] = ok && errors.empty();
   out["errors"] = errors;
   return out;

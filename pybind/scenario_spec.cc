@@ -48,6 +48,16 @@ T int_field(const json& j, const char* key, T fallback, const std::string& where
   return v.get<T>();
 }
 
+// A time in seconds within a scenario's range (triggers' "until" and "after").
+double number_field(const json& j, const char* key, const std::string& where) {
+  const json& v = j.contains(key) ? j.at(key) : json(0.0);
+  if (!v.is_number() || !(v.get<double>() >= 0 && v.get<double>() <= kMaxScenarioSeconds)) {
+    throw std::invalid_argument(where + ": " + key + " must be a number of seconds in [0, " +
+                                seconds_text(kMaxScenarioSeconds) + "], got " + v.dump());
+  }
+  return v.get<double>();
+}
+
 std::vector<CallSpec> calls_from(const json& j, const std::string& where) {
   std::vector<CallSpec> out;
   if (!j.is_array()) throw std::invalid_argument(where + ": expected a list of {method, args}");
@@ -104,6 +114,19 @@ Scenario parse_scenario_unchecked(const std::string& text) {
     f.erase("at");
     if (at < 0) throw std::invalid_argument("fault " + f.dump() + ": negative time");
     f["at_ns"] = secs(at);
+    // A trigger ("on_probe"): its window ends at "until" and each of its faults acts "after" the
+    // probe, both in seconds here as well.
+    if (f.is_object() && f.value("type", json()) == "on_probe") {
+      if (f.contains("until")) f["until_ns"] = secs(number_field(f, "until", "trigger"));
+      f.erase("until");
+      if (f.contains("faults") && f.at("faults").is_array()) {
+        for (auto& g : f.at("faults")) {
+          if (!g.is_object()) continue;
+          g["after_ns"] = secs(number_field(g, "after", "triggered fault"));
+          g.erase("after");
+        }
+      }
+    }
     sched["faults"].push_back(f);
   }
   s.faults = testbed::schedule_from_json(sched);
@@ -321,6 +344,12 @@ std::vector<std::string> validate_scenario(const Scenario& s) {
   if (sockets) {
     if (!s.chrome_trace.empty() || !s.jsonl_trace.empty()) {
       errors.push_back("traces are recorded by the sim backend only (the sockets backend runs in real time)");
+    }
+  }
+  for (const auto& t : s.faults.triggers) {
+    if (t.from > secs(s.duration)) {
+      errors.push_back("fault schedule: " + testbed::describe(t) + " is armed after the end of the run (" +
+                       std::to_string(s.duration) + " s)");
     }
   }
   for (const auto& f : s.faults.faults) {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/probe.h"
 #include "runtime/rng.h"
 #include "runtime/session_id.h"
 #include "runtime/time.h"
@@ -89,6 +90,12 @@ class Env {
 
   virtual Storage& storage() = 0;
   virtual void log(LogLevel level, std::string_view message) = 0;
+
+  // Protocol events for invariant checkers and triggered faults (runtime/probe.h). probing() is
+  // false when nobody listens (every backend but the simulator): callers test it first, so that a
+  // probe costs one virtual call and builds nothing. probe() never changes the run.
+  virtual bool probing() const = 0;
+  virtual void probe(std::string_view kind, ProbeFields fields) = 0;
 };
 
 }  // namespace amino

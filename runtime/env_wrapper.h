@@ -37,6 +37,8 @@ class EnvWrapper : public Env {
   void compute(double ops) override { target_.compute(ops); }
   Storage& storage() override { return target_.storage(); }
   void log(LogLevel level, std::string_view message) override { target_.log(level, message); }
+  bool probing() const override { return target_.probing(); }
+  void probe(std::string_view kind, ProbeFields fields) override { target_.probe(kind, std::move(fields)); }
 
  private:
   Env& target_;

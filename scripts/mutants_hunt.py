@@ -5,12 +5,13 @@ one row per mutant: the harness that hunted it, the seeds it ran, and the first 
 
 Harnesses:
   hunt   `python3 -m amino hunt replicated_register --param model=any --param timing=random --no-shrink`
-         over the seeds (each seed draws its model, register, kv or counter, and ConsensusRSM's timing):
-         five replicas, four clients on two client hosts, a generated nemesis, every history
-         checked for linearizability under its model
+         over the seeds (each seed draws its model, register, kv, counter or bank, and ConsensusRSM's
+         timing): five replicas, four clients on two client hosts, a generated nemesis (with faults
+         triggered by protocol events), every history checked for linearizability under its model
+         and every run for Raft's invariants over its probes
   sim    (--sim) the SimGrid nemesis of tests/dms/consensus/sim_nemesis_test.cc
          (consensus_sim_tests), one seed per run (AMINO_SIM_SEED_BASE=<seed> AMINO_SIM_SEEDS=1):
-         three replicas and a spare, three clients on one host, the history checked likewise;
+         three replicas and a spare, three clients on one host, the history and invariants checked likewise;
          stops at the first failing seed unless --all-seeds
   tests  the caching DMs' own tests (dm_library_tests): these DMs promise no linearizability, so
          the guarantees their descriptors state are what is checked
@@ -29,7 +30,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIM_TESTS = "tests/dms/consensus/consensus_sim_tests"
-ONE_SEED = "Shards/ConsensusSimNemesis.HistoriesAreLinearizableUnderTheFullNemesis/0"
+ONE_SEED = "Shards/ConsensusSimNemesis.HistoriesAreLinearizableAndInvariantsHoldUnderTheFullNemesis/0"
 LIBRARY_TESTS = "tests/dms/library/dm_library_tests"
 # Mutants planted in these files are hunted by the DM's own tests (a gtest filter).
 # The hunt's default: every model (non-idempotent kv appends and counter adds show double applies)
@@ -75,6 +76,9 @@ def sim_failure(output):
         return "crashed"
     if "l.linearizable" in output:
         return "not linearizable"
+    m = re.search(r"^invariant (\w+) in group", output, re.M)
+    if m:
+        return f"invariant {m.group(1)}"
     if "clients still blocked" in output:
         return "clients blocked"
     if "no call succeeded" in output:
@@ -115,6 +119,14 @@ def hunt_sim(build, mutant, seeds, jobs, all_seeds):
     return done, failures
 
 
+def _hunt_failure(text):
+    """How a failing seed of the hunt failed, from its line (SeedVerdict.describe)."""
+    if "not linearizable" in text:
+        return "not linearizable"
+    m = re.search(r"invariant violation\(s\): (\w+)", text)
+    return f"invariant {m.group(1)}" if m else text[:60]
+
+
 def hunt_python(build, mutant, seeds, jobs, check, params):
     """`python3 -m amino hunt replicated_register [--check <check>] [--param k=v ...]` over the seeds."""
     env = mutant_env(mutant, PYTHONPATH=f"{os.path.join(build, 'pybind')}:{os.path.join(REPO, 'pybind')}")
@@ -128,8 +140,7 @@ def hunt_python(build, mutant, seeds, jobs, check, params):
     summary = re.search(r"^(\d+) seeds in .*; (\d+) failed", ran.stdout, re.M)
     if summary is None:
         raise SetupError(f"amino hunt ({mutant}) said nothing this script understands:\n{ran.stdout}{ran.stderr}")
-    failures = {int(m.group(1)): ("not linearizable" if "not linearizable" in m.group(2) else m.group(2)[:60])
-                for m in re.finditer(r"^\s+seed (\d+): (.*)$", ran.stdout, re.M)}
+    failures = {int(m.group(1)): _hunt_failure(m.group(2)) for m in re.finditer(r"^\s+seed (\d+): (.*)$", ran.stdout, re.M)}
     return int(summary.group(1)), failures
 
 

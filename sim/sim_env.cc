@@ -267,7 +267,18 @@ void SimEnv::worker_loop(Incarnation* inc) {
   });
 }
 
-std::shared_ptr<Signal> SimEnv::make_signal() { return std::make_shared<SimSignal>(*this, inc_, &next_waiter_); }
+std::shared_ptr<Signal> SimEnv::make_signal() {
+  // A signal belongs to its caller's incarnation: an actor of an ended one (killed, still
+  // unwinding) waits on its own, where the kill finds it, never on the next incarnation's lock.
+  Incarnation* inc = inc_;
+  if (stale_caller()) {
+    if (!sg::Actor::is_maestro()) {
+      if (auto* tag = sg::Actor::self()->get_data<Incarnation>()) inc = tag;
+    }
+    if (inc == nullptr) throw std::logic_error("a signal on node '" + id_ + "', which is down");
+  }
+  return std::make_shared<SimSignal>(*this, inc, &next_waiter_);
+}
 
 void SimEnv::sleep_for(Duration d) { make_signal()->wait_until(now() + std::max<Duration>(d, 0)); }
 
@@ -286,6 +297,13 @@ void SimEnv::log(LogLevel level, std::string_view message) {
   static const char* names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
   std::fprintf(stderr, "[%14.9f] %-5s %s: %.*s\n", seconds(SimWorld::true_now()), names[static_cast<int>(level)],
                id_.c_str(), static_cast<int>(message.size()), message.data());
+}
+
+void SimEnv::probe(std::string_view kind, ProbeFields fields) {
+  if (stale_caller()) return;  // an actor of a crashed incarnation, still unwinding
+  // A trigger that fired wakes the controller when this task yields, not now: a simcall here would
+  // let a crash land in the middle of the task (between two probes of one commit, say).
+  if (world_.record_probe(id_, kind, std::move(fields))) inc_->lock.release_after_unlock(world_.controller_wake());
 }
 
 void SimEnv::set_boot(Task boot) {
@@ -314,10 +332,20 @@ void SimEnv::start() {
 
 std::string SimEnv::crash(bool wipe_storage) {
   if (inc_ == nullptr) throw std::logic_error("crash of node '" + id_ + "' which is already down");
-  inc_ = nullptr;
-  std::string lost = storage_.crash(wipe_storage);
+  // The host goes off first. turn_off is a simcall, handled at the end of the current scheduling
+  // round: actors of this node that run earlier in the round (such as the one whose probe fired a
+  // triggered crash) still find their incarnation alive and are killed with the others when it is
+  // handled. Only then does the incarnation end and the disk lose what was not synced. A node that
+  // crashes itself (its own actor asks) never comes back from turn_off: it ends its incarnation first.
+  if (!sg::Actor::is_maestro() && sg::Actor::self()->get_host() == host_) {
+    inc_ = nullptr;
+    std::string lost = storage_.crash(wipe_storage);
+    host_->turn_off();  // kills the caller too: does not return
+    return lost;
+  }
   host_->turn_off();
-  return lost;
+  inc_ = nullptr;
+  return storage_.crash(wipe_storage);
 }
 
 void SimEnv::restart() {

@@ -96,6 +96,9 @@ class SimEnv : public Env {
   void compute(double ops) override;
   Storage& storage() override { return storage_; }
   void log(LogLevel level, std::string_view message) override;
+  // Probes go to the world (trace, probe list, triggered faults).
+  bool probing() const override { return true; }
+  void probe(std::string_view kind, ProbeFields fields) override;
 
   // Lifecycle and faults, driven by SimWorld.
   void set_boot(Task boot);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "runtime/fiber/asan.h"
+#include "runtime/probe_json.h"
 #include "testbed/partitions.h"
 #include "sim/actor_guard.h"
 #include "sim/platform_build.h"
@@ -223,13 +224,72 @@ void SimWorld::apply(const testbed::Fault& fault) {
 void SimWorld::schedule(Time at, testbed::Fault fault) {
   if (at < now()) throw std::invalid_argument("fault scheduled in the past: " + testbed::describe(fault));
   throw_if_invalid(testbed::validate(fault, options_.platform), std::string(testbed::fault_type(fault)) + " fault");
-  pending_.emplace(at, std::move(fault));
+  pending_.emplace(at, PendingFault{std::move(fault), false});
   controller_wake_->release();
 }
 
 void SimWorld::schedule(const testbed::FaultSchedule& s) {
   throw_if_invalid(testbed::validate(s, options_.platform), "fault schedule");
   for (const auto& sf : s.faults) schedule(sf.at, sf.fault);
+  for (const auto& t : s.triggers) arm(t);
+}
+
+void SimWorld::arm(testbed::ProbeTrigger trigger) {
+  throw_if_invalid(testbed::validate(trigger, options_.platform), "trigger");
+  armed_.push_back({std::move(trigger), 0, false});
+}
+
+bool SimWorld::record_probe(const NodeId& node, std::string_view kind, ProbeFields fields) {
+  probes_.push_back(ProbeRecord{true_now(), node, std::string(kind), std::move(fields)});
+  const ProbeRecord& p = probes_.back();
+  if (trace_.keeps_events()) {
+    trace_.note({p.time, node, "probe", "", 0, 0, 0, p.kind + " " + probe_fields_json(p.fields).dump()});
+  }
+  bool fired = false;
+  for (std::size_t i = 0; i < armed_.size(); ++i) {
+    Armed& a = armed_[i];
+    if (a.fired || !testbed::trigger_counts(a.trigger, p)) continue;
+    if (++a.seen == a.trigger.nth) {
+      fire(i, probes_.size() - 1);
+      fired = true;
+    }
+  }
+  return fired;
+}
+
+// Called from the probing node's code: the faults go through the controller (never applied here,
+// where a crash would kill the very actor that runs this), `after` from now, in their order. The
+// controller is woken by the caller once the probing task yields (record_probe).
+void SimWorld::fire(std::size_t armed, std::size_t probe) {
+  Armed& a = armed_[armed];
+  a.fired = true;
+  const ProbeRecord& p = probes_[probe];
+  record({p.time, p.node, "trigger", "", armed, 0, 0, testbed::describe(a.trigger)});
+  Firing firing{armed, probe, {}};
+  for (const auto& sf : a.trigger.faults) {
+    testbed::Fault f = testbed::resolve_probe_node(sf.fault, p.node);
+    const auto errors = testbed::validate(f, options_.platform);
+    if (!errors.empty()) {
+      record_error("trigger " + testbed::describe(a.trigger) + " on " + p.node + ": " + errors.front());
+      continue;
+    }
+    if (const NodeId* n = testbed::lifecycle_node(f)) triggered_nodes_.insert(*n);
+    firing.faults.push_back({p.time + sf.at, f});
+    pending_.emplace(p.time + sf.at, PendingFault{std::move(f), true});
+  }
+  firings_.push_back(std::move(firing));
+}
+
+// Why a crash/restart/pause/resume does not fit its node's state now ("" when it does).
+std::string SimWorld::lifecycle_misfit(const testbed::Fault& f) {
+  const NodeId* n = testbed::lifecycle_node(f);
+  if (n == nullptr) return "";
+  const SimEnv& env = *node(*n).sim;
+  if (std::holds_alternative<testbed::CrashFault>(f) && !env.up()) return "already down";
+  if (std::holds_alternative<testbed::RestartFault>(f) && env.up()) return "up";
+  if (std::holds_alternative<testbed::PauseFault>(f) && (!env.up() || env.paused())) return "down or paused";
+  if (std::holds_alternative<testbed::ResumeFault>(f) && !env.paused()) return "not paused";
+  return "";
 }
 
 void SimWorld::controller_loop() {
@@ -245,8 +305,16 @@ void SimWorld::controller_loop() {
       if (controller_wake_->acquire_timeout(wait)) woke_for = at;  // true: timed out
       continue;
     }
-    testbed::Fault f = std::move(pending_.begin()->second);
+    PendingFault pf = std::move(pending_.begin()->second);
     pending_.erase(pending_.begin());
+    const testbed::Fault& f = pf.fault;
+    const NodeId* n = testbed::lifecycle_node(f);
+    if (n != nullptr && (pf.triggered || triggered_nodes_.count(*n) != 0)) {
+      if (std::string why = lifecycle_misfit(f); !why.empty()) {
+        record({now(), *n, "fault_skipped", "", 0, 0, 0, testbed::describe(f) + ": node " + why});
+        continue;
+      }
+    }
     try {
       apply_now(f);
     } catch (const std::exception& e) {

@@ -14,11 +14,14 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
+#include <string_view>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "runtime/env.h"
+#include "runtime/probe.h"
 #include "testbed/faulty_env.h"
 #include "testbed/fault_schedule.h"
 #include "testbed/platform.h"
@@ -79,7 +82,23 @@ class SimWorld {
   // throw std::invalid_argument with every problem found.
   void apply(const testbed::Fault& fault);
   void schedule(Time at, testbed::Fault fault);
-  void schedule(const testbed::FaultSchedule& schedule);
+  void schedule(const testbed::FaultSchedule& schedule);  // its faults, and arms its triggers
+  // Arms a trigger (its from/until are simulated times): from then on probes count for it, and the
+  // probe that completes its count schedules its faults ("$node" = the probe's node) that much
+  // later. Validates first, like schedule(). A trigger fires at most once.
+  void arm(testbed::ProbeTrigger trigger);
+
+  // Probes (runtime/probe.h): every probe of the run in order, each also a trace event of kind
+  // "probe" outside the hash (Trace::note).
+  const std::vector<ProbeRecord>& probes() const { return probes_; }
+  // A trigger that fired: which (arming order), the probe (index into probes()), and the faults it
+  // scheduled, resolved, at their simulated times.
+  struct Firing {
+    std::size_t trigger = 0;
+    std::size_t probe = 0;
+    std::vector<testbed::ScheduledFault> faults;
+  };
+  const std::vector<Firing>& firings() const { return firings_; }
 
   const Trace& trace() const { return trace_; }
   std::uint64_t trace_hash() const { return trace_.hash(); }
@@ -88,6 +107,11 @@ class SimWorld {
   // For SimEnv and the controller.
   void transmit(SimEnv& from, const NodeId& to, std::string frame);
   void record(TraceEvent e);
+  // Records a probe and counts it for the armed triggers. True when one fired: the caller (node
+  // code, holding its node's lock) then wakes the controller as its task yields
+  // (controller_wake()), so that no simcall splits the task that reported the probe.
+  bool record_probe(const NodeId& node, std::string_view kind, ProbeFields fields);
+  const simgrid::s4u::SemaphorePtr& controller_wake() const { return controller_wake_; }
   void record_error(const std::string& what);
   void count_delivered() { ++report_.frames_delivered; }
   void count_lost() { ++report_.frames_lost; }
@@ -99,11 +123,22 @@ class SimWorld {
     std::unique_ptr<SimEnv> sim;
     std::unique_ptr<testbed::FaultyEnv> faulty;
   };
+  struct PendingFault {
+    testbed::Fault fault;
+    bool triggered = false;  // scheduled by a trigger
+  };
+  struct Armed {
+    testbed::ProbeTrigger trigger;
+    std::int64_t seen = 0;  // probes counted so far
+    bool fired = false;
+  };
 
   void create_engine();
   void create_nodes();
   Node& node(const NodeId& id);
   void apply_now(const testbed::Fault& fault);
+  void fire(std::size_t armed, std::size_t probe);
+  std::string lifecycle_misfit(const testbed::Fault& fault);
   void open_partition(const testbed::Fault& f);  // trace span of a partition, until the next heal
   void close_partitions();
   void controller_loop();
@@ -116,7 +151,14 @@ class SimWorld {
   CallLabels call_labels_;
   RunReport report_;
   std::map<NodeId, Node> nodes_;
-  std::multimap<Time, testbed::Fault> pending_;  // scheduled faults; equal times keep insertion order
+  std::multimap<Time, PendingFault> pending_;  // scheduled faults; equal times keep insertion order
+  std::vector<Armed> armed_;
+  std::vector<ProbeRecord> probes_;
+  std::vector<Firing> firings_;
+  // Nodes that triggered faults crashed, restarted, paused or resumed: a later crash/restart/
+  // pause/resume of theirs that no longer fits their state is skipped, not an error (the schedule
+  // was validated without knowing when triggers fire).
+  std::set<NodeId> triggered_nodes_;
   simgrid::s4u::SemaphorePtr controller_wake_;
   std::vector<std::string> open_partitions_;
   std::uint64_t next_message_ = 0;

@@ -119,6 +119,10 @@ void Trace::record(TraceEvent e) {
   if (keep_) events_.push_back(std::move(e));
 }
 
+void Trace::note(TraceEvent e) {
+  if (keep_) events_.push_back(std::move(e));
+}
+
 void Trace::label_message(std::uint64_t id, std::string call) {
   if (keep_ && !call.empty()) calls_[id] = std::move(call);
 }

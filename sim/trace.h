@@ -18,7 +18,8 @@ namespace amino::sim {
 struct TraceEvent {
   Time time = 0;          // simulated ns (true time, not a skewed node clock)
   std::string node;       // "*" for world-wide events
-  std::string kind;       // send, recv, timer, netfault, fault, fault_begin, fault_end, error, deadlock
+  std::string kind;       // send, recv, timer, netfault, fault, fault_begin, fault_end, error, deadlock,
+                          // trigger, fault_skipped, probe (not hashed)
   std::string peer;       // other endpoint of a message
   std::uint64_t id = 0;   // message id (send/recv) or timer id
   std::uint64_t bytes = 0;
@@ -42,6 +43,10 @@ class Trace {
   explicit Trace(bool keep_events = true) : keep_(keep_events) {}
 
   void record(TraceEvent e);
+  // An event kept for the exports only, outside the hash and the count: probes (runtime/probe.h),
+  // which observe state the hashed events already determine (so runs that report probes keep the
+  // trace hashes they had before probes existed).
+  void note(TraceEvent e);
   const std::vector<TraceEvent>& events() const { return events_; }
   std::uint64_t size() const { return count_; }
   std::uint64_t hash() const { return hash_; }

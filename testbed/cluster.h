@@ -39,6 +39,9 @@ class Cluster {
   // The fault acts `after` from now, by host name. Throws std::invalid_argument, before anything
   // happens, for a fault that is invalid or that this backend cannot apply.
   virtual void schedule(Duration after, const Fault& fault) = 0;
+  // Arms a trigger (fault_schedule.h: faults timed to a probe); its from/until count from now. Only
+  // a backend that records probes (the simulator) can; the others throw std::invalid_argument.
+  virtual void arm(ProbeTrigger) { throw std::invalid_argument(kTriggersSimOnly); }
   // Stops a node abruptly, now (its synced storage survives).
   virtual void crash(const NodeId& node) = 0;
 };

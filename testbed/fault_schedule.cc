@@ -18,11 +18,27 @@ namespace {
 template <class... Ts> struct Overloaded : Ts... { using Ts::operator()...; };
 template <class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
 
+constexpr const char* kTriggerType = "on_probe";
+constexpr std::int64_t kMaxTriggerCount = 1000000;  // nth: far beyond any run's probes of one kind
+
 BlockMode mode_from(const json& j) {
   const auto s = j.value("mode", std::string("drop"));
   auto m = parse_block_mode(s);
   if (!m) throw std::invalid_argument("unknown partition mode '" + s + "' (use drop or reset)");
   return *m;
+}
+
+// Any int64 field: integers, and in-range floats (truncated); anything else is refused.
+std::int64_t int64_field(const json& j, const char* key, std::int64_t fallback) {
+  if (!j.is_object() || !j.contains(key)) return fallback;
+  const json& v = j.at(key);
+  constexpr double kLimit = 9.2e18;  // just inside +-2^63
+  const bool fits = v.is_number_unsigned()  ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)
+                    : v.is_number_integer() ? true
+                    : v.is_number_float()   ? std::isfinite(v.get<double>()) && std::fabs(v.get<double>()) < kLimit
+                                            : false;
+  if (!fits) throw std::invalid_argument(std::string(key) + " must be a number within int64, not " + v.dump());
+  return v.get<std::int64_t>();
 }
 
 // A time or duration field in nanoseconds (`fallback` when absent). nlohmann's get<std::int64_t>
@@ -31,13 +47,8 @@ BlockMode mode_from(const json& j) {
 Duration nanoseconds(const json& j, const char* key, Duration fallback) {
   if (!j.is_object() || !j.contains(key)) return fallback;
   const json& v = j.at(key);
-  constexpr double kLimit = 9.2e18;  // just inside +-2^63
-  const bool fits = v.is_number_unsigned()  ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)
-                    : v.is_number_integer() ? true
-                    : v.is_number_float()   ? std::isfinite(v.get<double>()) && std::fabs(v.get<double>()) < kLimit
-                                            : false;
-  if (!fits) throw std::invalid_argument(std::string(key) + " must be a number of nanoseconds within int64, not " + v.dump());
-  return v.get<Duration>();
+  if (!v.is_number()) throw std::invalid_argument(std::string(key) + " must be a number of nanoseconds, not " + v.dump());
+  return int64_field(j, key, fallback);
 }
 
 json link_faults_json(const LinkFaults& f) {
@@ -213,13 +224,50 @@ json fault_to_json(const Fault& f) {
 
 Fault fault_from_json(const json& j) {
   if (!j.is_object() || !j.contains("type")) throw std::invalid_argument("fault JSON needs a \"type\" field: " + j.dump());
+  if (!j.at("type").is_string()) throw std::invalid_argument("a fault's \"type\" must be a string: " + j.dump());
   const auto type = j.at("type").get<std::string>();
+  if (type == kTriggerType) {
+    throw std::invalid_argument("'on_probe' is a trigger, not a fault: it belongs in a schedule's fault list, not inside a trigger");
+  }
   auto it = parsers().find(type);
   if (it == parsers().end()) throw std::invalid_argument("unknown fault type '" + type + "'");
   try {
     return it->second(j);
   } catch (const json::exception& e) {
     throw std::invalid_argument("bad '" + type + "' fault " + j.dump() + ": " + e.what());
+  }
+}
+
+json trigger_to_json(const ProbeTrigger& t) {
+  json faults = json::array();
+  for (const auto& sf : t.faults) {
+    json f = fault_to_json(sf.fault);
+    f["after_ns"] = sf.at;
+    faults.push_back(std::move(f));
+  }
+  json j = {{"type", kTriggerType}, {"probe", t.probe}, {"nth", t.nth}, {"at_ns", t.from}, {"faults", std::move(faults)}};
+  if (t.node) j["node"] = *t.node;
+  if (t.group) j["group"] = *t.group;
+  if (t.until) j["until_ns"] = *t.until;
+  return j;
+}
+
+ProbeTrigger trigger_from_json(const json& j) {
+  if (!j.is_object()) throw std::invalid_argument("a trigger must be a JSON object: " + j.dump());
+  try {
+    ProbeTrigger t;
+    t.probe = j.at("probe").get<std::string>();
+    t.nth = int64_field(j, "nth", 1);
+    if (j.contains("node")) t.node = j.at("node").get<NodeId>();
+    if (j.contains("group")) t.group = j.at("group").get<std::string>();
+    t.from = nanoseconds(j, "at_ns", 0);
+    if (j.contains("until_ns")) t.until = nanoseconds(j, "until_ns", 0);
+    const json& faults = j.at("faults");
+    if (!faults.is_array()) throw std::invalid_argument("a trigger's \"faults\" must be a list");
+    for (const auto& f : faults) t.faults.push_back({nanoseconds(f, "after_ns", 0), fault_from_json(f)});
+    return t;
+  } catch (const json::exception& e) {
+    throw std::invalid_argument("bad 'on_probe' trigger " + j.dump() + ": " + e.what());
   }
 }
 
@@ -230,13 +278,29 @@ json schedule_to_json(const FaultSchedule& s) {
     j["at_ns"] = sf.at;
     arr.push_back(std::move(j));
   }
+  for (const auto& t : s.triggers) arr.push_back(trigger_to_json(t));
   return {{"faults", arr}};
 }
 
 FaultSchedule schedule_from_json(const json& j) {
   FaultSchedule s;
-  for (const auto& f : j.at("faults")) s.faults.push_back({nanoseconds(f, "at_ns", 0), fault_from_json(f)});
+  if (!j.is_object() || !j.contains("faults") || !j.at("faults").is_array()) {
+    throw std::invalid_argument("a fault schedule is {\"faults\": [...]}, got " + j.dump().substr(0, 200));
+  }
+  for (const auto& f : j.at("faults")) {
+    if (f.is_object() && f.contains("type") && f.at("type") == kTriggerType) {
+      s.triggers.push_back(trigger_from_json(f));
+    } else {
+      s.faults.push_back({nanoseconds(f, "at_ns", 0), fault_from_json(f)});
+    }
+  }
   return s;
+}
+
+std::string describe(const ProbeTrigger& t) {
+  json j = trigger_to_json(t);
+  j.erase("type");
+  return std::string(kTriggerType) + " " + j.dump();
 }
 
 std::string describe(const Fault& f) {
@@ -307,7 +371,116 @@ std::vector<std::string> validate(const FaultSchedule& s, const PlatformSpec& p)
     for (auto& e : validate(sf->fault, p)) errors.push_back(at + e);
     if (auto e = lifecycle_error(sf->fault, life); !e.empty()) errors.push_back(at + e);
   }
+  for (const auto& t : s.triggers) {
+    for (auto& e : validate(t, p)) errors.push_back(e);
+  }
   return errors;
+}
+
+std::vector<std::string> validate(const ProbeTrigger& t, const PlatformSpec& p) {
+  std::vector<std::string> errors;
+  const std::string who = "on_probe '" + t.probe + "' at " + std::to_string(to_seconds(t.from)) + " s: ";
+  if (t.probe.empty()) errors.push_back(who + "names no probe kind");
+  if (t.nth < 1 || t.nth > kMaxTriggerCount) {
+    errors.push_back(who + "nth must be in [1, " + std::to_string(kMaxTriggerCount) + "], got " + std::to_string(t.nth));
+  }
+  if (t.node && !p.has_host(*t.node)) errors.push_back(who + "unknown node '" + *t.node + "'");
+  if (t.from < 0) errors.push_back(who + "negative time");
+  if (t.until && *t.until < t.from) errors.push_back(who + "until_ns is before at_ns");
+  if (t.faults.empty()) errors.push_back(who + "has no faults");
+  // "$node" is checked as if it were one more host (with its uplink): the probe's node is one.
+  PlatformSpec with_probe_node = p;
+  HostSpec probe_node;
+  probe_node.name = kProbeNode;
+  with_probe_node.hosts.push_back(probe_node);
+  std::vector<const ScheduledFault*> order;
+  for (const auto& sf : t.faults) order.push_back(&sf);
+  std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->at < b->at; });
+  std::map<NodeId, NodeLife> life;
+  for (const ScheduledFault* sf : order) {
+    const std::string after = who + "after " + std::to_string(to_seconds(sf->at)) + " s: ";
+    if (sf->at < 0) errors.push_back(after + "negative delay");
+    for (auto& e : validate(sf->fault, with_probe_node)) errors.push_back(after + e);
+    if (auto e = lifecycle_error(sf->fault, life); !e.empty()) errors.push_back(after + e);
+  }
+  return errors;
+}
+
+bool trigger_counts(const ProbeTrigger& t, const ProbeRecord& p) {
+  if (p.kind != t.probe || p.time < t.from || (t.until && p.time >= *t.until)) return false;
+  if (t.node && p.node != *t.node) return false;
+  return !t.group || p.str_of("group") == *t.group;
+}
+
+namespace {
+
+NodeId sub(const NodeId& n, const NodeId& node) { return n == kProbeNode ? node : n; }
+
+bool names_probe_node(const std::vector<NodeId>& v) {
+  return std::find(v.begin(), v.end(), kProbeNode) != v.end();
+}
+
+// A list of nodes: "$node" becomes `node`; when `holds` (some list of the fault names "$node"), a
+// list without "$node" loses `node` (it moved to the list that named it).
+std::vector<NodeId> sub_list(const std::vector<NodeId>& v, const NodeId& node, bool holds) {
+  std::vector<NodeId> out;
+  for (const auto& n : v) {
+    if (n == kProbeNode) {
+      out.push_back(node);
+    } else if (!(holds && n == node)) {
+      out.push_back(n);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Fault resolve_probe_node(const Fault& f, const NodeId& node) {
+  return std::visit(
+      Overloaded{
+          [&](const PartitionFault& x) -> Fault {
+            bool holds = false;
+            for (const auto& g : x.groups) holds = holds || names_probe_node(g);
+            PartitionFault out{{}, x.mode};
+            for (const auto& g : x.groups) out.groups.push_back(sub_list(g, node, holds));
+            return out;
+          },
+          [&](const OneWayPartitionFault& x) -> Fault {
+            const bool holds = names_probe_node(x.from) || names_probe_node(x.to);
+            return OneWayPartitionFault{sub_list(x.from, node, holds), sub_list(x.to, node, holds), x.mode};
+          },
+          [&](const BridgePartitionFault& x) -> Fault {
+            return BridgePartitionFault{sub_list(x.nodes, node, names_probe_node(x.nodes)), x.mode};
+          },
+          [&](const MajoritiesRingFault& x) -> Fault {
+            return MajoritiesRingFault{sub_list(x.nodes, node, names_probe_node(x.nodes)), x.mode};
+          },
+          [&](const LinkChangeFault& x) -> Fault {
+            LinkChangeFault out = x;
+            if (out.link == uplink_name(kProbeNode)) out.link = uplink_name(node);
+            return out;
+          },
+          [&](const MessageFaultsFault& x) -> Fault {
+            return MessageFaultsFault{sub(x.from, node), sub(x.to, node), x.faults};
+          },
+          [&](const CrashFault& x) -> Fault { return CrashFault{sub(x.node, node), x.wipe_storage}; },
+          [&](const RestartFault& x) -> Fault { return RestartFault{sub(x.node, node)}; },
+          [&](const PauseFault& x) -> Fault { return PauseFault{sub(x.node, node)}; },
+          [&](const ResumeFault& x) -> Fault { return ResumeFault{sub(x.node, node)}; },
+          [&](const ClockFault& x) -> Fault { return ClockFault{sub(x.node, node), x.offset, x.drift}; },
+          [&](const TornWriteFault& x) -> Fault { return TornWriteFault{sub(x.node, node)}; },
+          [&](const auto& x) -> Fault { return x; },
+      },
+      f);
+}
+
+const NodeId* lifecycle_node(const Fault& f) {
+  if (const auto* c = std::get_if<CrashFault>(&f)) return &c->node;
+  if (const auto* r = std::get_if<RestartFault>(&f)) return &r->node;
+  if (const auto* p = std::get_if<PauseFault>(&f)) return &p->node;
+  if (const auto* r = std::get_if<ResumeFault>(&f)) return &r->node;
+  return nullptr;
 }
 
 bool is_message_fault(const Fault& f) {

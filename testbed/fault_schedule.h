@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/probe.h"
 #include "testbed/fault_state.h"
 #include "testbed/platform.h"
 
@@ -74,9 +75,35 @@ struct ScheduledFault {
   Fault fault;
 };
 
+// Faults timed to a protocol event (a probe, runtime/probe.h) instead of a clock: when the nth probe
+// of kind `probe` (reported on `node` / in `group`, when given) fires at or after `from` (and before
+// `until`, when given), each of `faults` happens its `at` later (0: at once). A node name "$node"
+// (kProbeNode) in those faults stands for the probe's node; a partition group (or one-way side)
+// naming it holds the probe's node, which leaves every other group. Only the simulator records
+// probes, so only it applies triggers (JSON type "on_probe", docs/faults.md).
+inline constexpr const char* kProbeNode = "$node";
+
+struct ProbeTrigger {
+  std::string probe;
+  std::int64_t nth = 1;
+  std::optional<NodeId> node;
+  std::optional<std::string> group;
+  Time from = 0;
+  std::optional<Time> until;
+  std::vector<ScheduledFault> faults;  // `at` is the delay after the probe
+};
+
 struct FaultSchedule {
   std::vector<ScheduledFault> faults;
+  std::vector<ProbeTrigger> triggers;
 };
+
+// Does probe `p` count for trigger `t` (kind, node, group and time window; not the count)?
+bool trigger_counts(const ProbeTrigger& t, const ProbeRecord& p);
+// `f` with every "$node" replaced by `node` (partitions: as described at ProbeTrigger).
+Fault resolve_probe_node(const Fault& f, const NodeId& node);
+// Crash, restart, pause, resume: the node they act on (nullptr for other faults).
+const NodeId* lifecycle_node(const Fault& f);
 
 const char* fault_type(const Fault& f);
 // One line, for traces and logs.
@@ -84,8 +111,10 @@ std::string describe(const Fault& f);
 
 // Problems with one fault against the platform; empty when valid.
 std::vector<std::string> validate(const Fault& f, const PlatformSpec& platform);
-// Also checks the order of crash/restart/pause/resume per node (all nodes start up and running).
+// Also checks the order of crash/restart/pause/resume per node (all nodes start up and running);
+// a trigger's faults are checked as their own sequence ("$node" and every node start up).
 std::vector<std::string> validate(const FaultSchedule& s, const PlatformSpec& platform);
+std::vector<std::string> validate(const ProbeTrigger& t, const PlatformSpec& platform);
 
 // Message-layer faults (partitions, heal, message_faults, clear_message_faults) act on a FaultState
 // the same way on every backend. This applies one, naming nodes through `id_of` (identity in
@@ -95,13 +124,22 @@ bool is_message_fault(const Fault& f);
 bool apply_message_fault(const Fault& f, FaultState& state, const std::vector<NodeId>& all_nodes,
                          const std::function<NodeId(const NodeId&)>& id_of);
 
+// Why the sockets backend (and a process's schedule) refuses every trigger.
+inline constexpr const char* kTriggersSimOnly =
+    "triggers ('on_probe') fire on probes, which only the simulator records (runtime/probe.h)";
+
 // Empty when the sockets backend can apply `f` (message-layer faults, crash, restart), otherwise
 // why not (docs/faults.md, "Sockets backend" column).
 std::string sockets_unsupported(const Fault& f);
 
 nlohmann::json fault_to_json(const Fault& f);
 Fault fault_from_json(const nlohmann::json& j);  // throws std::invalid_argument on unknown types
+// A schedule's JSON is {"faults": [...]}: timed faults with "at_ns", triggers as {"type": "on_probe",
+// "probe", "nth", "node", "group", "at_ns" (= from), "until_ns", "faults": [{"after_ns", fault}]}.
 nlohmann::json schedule_to_json(const FaultSchedule& s);
 FaultSchedule schedule_from_json(const nlohmann::json& j);
+nlohmann::json trigger_to_json(const ProbeTrigger& t);
+ProbeTrigger trigger_from_json(const nlohmann::json& j);  // throws std::invalid_argument
+std::string describe(const ProbeTrigger& t);
 
 }  // namespace amino::testbed

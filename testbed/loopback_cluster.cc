@@ -31,6 +31,7 @@ std::vector<std::string> validate_for_sockets(const FaultSchedule& schedule, con
     const std::string why = sockets_unsupported(f.fault);
     if (!why.empty()) errors.push_back(describe(f.fault) + ": not on the sockets backend: " + why);
   }
+  for (const auto& t : schedule.triggers) errors.push_back(describe(t) + ": not on the sockets backend: " + kTriggersSimOnly);
   return errors;
 }
 

@@ -49,6 +49,7 @@ std::vector<std::string> validate_process_schedule(const FaultSchedule& schedule
                                 : sockets_unsupported(f.fault);
     errors.push_back(describe(f.fault) + ": not in a process's schedule: " + why);
   }
+  for (const auto& t : schedule.triggers) errors.push_back(describe(t) + ": not in a process's schedule: " + kTriggersSimOnly);
   return errors;
 }
 

@@ -44,6 +44,11 @@ class SimCluster : public Cluster {
   void run_until(Time t) override { world_.run_until(t); }
   void schedule(Duration after, const Fault& fault) override { world_.schedule(world_.now() + after, fault); }
   void crash(const NodeId& node) override { world_.apply(CrashFault{node}); }
+  void arm(ProbeTrigger trigger) override {
+    trigger.from += world_.now();
+    if (trigger.until) *trigger.until += world_.now();
+    world_.arm(std::move(trigger));
+  }
 
   sim::SimWorld& world() { return world_; }
   std::vector<NodeId> kernel_nodes() const;

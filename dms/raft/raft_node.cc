@@ -1,8 +1,10 @@
 #include "dms/raft/raft_node.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "runtime/mutants.h"
+#include "runtime/wire.h"
 
 namespace amino::dms::raft {
 
@@ -33,6 +35,13 @@ const char* role_name(Role r) {
   return "?";
 }
 
+// A log entry's identity for probes: its digest (term, kind and body) as 16 hex digits.
+std::string entry_digest(const Entry& e) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(wire::digest(e.to_value())));
+  return buf;
+}
+
 Reply answer(std::int64_t term, bool ok, ValueMap extra = {}) {
   extra.emplace("term", term);
   extra.emplace("ok", ok);
@@ -47,6 +56,7 @@ RaftNode::RaftNode(Env& env, Host& host, Options options, std::string storage_pr
       opts_(options),
       store_(env.storage(), std::move(storage_prefix)),
       self_rid_(host.self().rid),
+      group_(host.self().gid),
       tick_event_(env),
       apply_event_(env),
       applied_event_(env),
@@ -58,6 +68,10 @@ void RaftNode::start(const Value* migrated) {
   if (migrated != nullptr && !migrated->is_null()) store_.load_dump(*migrated);
   addrs_[self_rid_] = host_->self();
   recover(store_.load());
+  if (env_.probing()) {
+    env_.probe("raft.start", {{"group", group_}, {"replica", self_rid_}, {"term", term_}, {"voted_for", voted_for_},
+                              {"base", log_.base_index()}, {"last", log_.last_index()}});
+  }
   reset_election_deadline();
   auto self = shared_from_this();
   env_.spawn("raft-tick", [self] { self->tick_loop(); });
@@ -305,6 +319,9 @@ void RaftNode::campaign() {
   voted_for_ = self_rid_;
   role_ = Role::kCandidate;
   persist_hard_state();
+  if (env_.probing()) {
+    env_.probe("raft.vote", {{"group", group_}, {"term", term_}, {"candidate", self_rid_}, {"voter", self_rid_}});
+  }
   reset_election_deadline();
   if (poll(false, started) && role_ == Role::kCandidate) become_leader();
 }
@@ -358,6 +375,9 @@ bool RaftNode::poll(bool pre_vote, Time started) {
 }
 
 void RaftNode::become_follower(std::int64_t term) {
+  if (role_ == Role::kLeader && env_.probing()) {
+    env_.probe("raft.step_down", {{"group", group_}, {"term", term_}, {"replica", self_rid_}, {"to_term", term}});
+  }
   if (term > term_) {
     term_ = term;
     voted_for_.clear();
@@ -387,6 +407,10 @@ void RaftNode::become_leader() {
   leader_since_ = env_.now();
   peers_.clear();
   pending_.clear();
+  if (env_.probing()) {
+    env_.probe("raft.leader", {{"group", group_}, {"term", term_}, {"replica", self_rid_},
+                               {"last_index", log_.last_index()}, {"last_term", log_.last_term()}});
+  }
   // A no-op of our own term: entries of earlier terms commit only under one of ours (§5.4.2), and
   // membership changes wait for it (the single-server-change fix from Ongaro's 2015 errata).
   // Mutant commit_earlier_term: no entry of our own term; advance_commit counts replicas instead.
@@ -536,6 +560,9 @@ void RaftNode::advance_commit() {
   const std::int64_t n = matches[majority(matches.size()) - 1];
   // Mutant commit_earlier_term: any entry a majority stores commits, whatever its term (Figure 8).
   if (n > commit_ && (log_.term_at(n) == term_ || mutant_active(Mutant::kCommitEarlierTerm))) {
+    if (env_.probing()) {
+      for (std::int64_t i = std::max(commit_, log_.base_index()) + 1; i <= n; ++i) probe_entry("raft.commit", i, log_.at(i));
+    }
     commit_ = n;
     apply_event_.notify();
     members_event_.notify();
@@ -656,6 +683,9 @@ Reply RaftNode::on_request_vote(const Value& m) {
     voted_for_ = candidate;
     persist_hard_state();  // synced before the vote leaves
     reset_election_deadline();
+    if (env_.probing()) {
+      env_.probe("raft.vote", {{"group", group_}, {"term", term_}, {"candidate", candidate}, {"voter", self_rid_}});
+    }
   }
   return answer(term_, grant);
 }
@@ -743,6 +773,7 @@ void RaftNode::apply_loop() {
       applying_ = false;
       if (stopped_) return;
       applied_ = index;
+      probe_entry("raft.apply", index, entry);
       resolve_waiters(index, entry.term, r);
       maybe_snapshot();
       applied_event_.notify();
@@ -866,6 +897,15 @@ Reply RaftNode::submit(const Invocation& inv, const CallMeta& meta, Time deadlin
     if (ws.empty()) waiters_.erase(it);
   }
   return Reply::error(Code::kTimeout, "call not committed by its deadline on " + self_rid_ + " (it may still take effect)");
+}
+
+void RaftNode::probe_entry(const char* kind, std::int64_t index, const Entry& e) {
+  if (!env_.probing()) return;
+  // A commit is the leader's decision in its term (leader_term); an apply is the replica's.
+  ProbeFields fields = {{"group", group_}, {"index", index}, {"term", e.term}, {"digest", entry_digest(e)},
+                        {"replica", self_rid_}};
+  if (role_ == Role::kLeader) fields.push_back({"leader_term", term_});
+  env_.probe(kind, std::move(fields));
 }
 
 Reply RaftNode::send_to(const std::string& rid, const Value& msg) {

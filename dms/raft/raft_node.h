@@ -181,11 +181,16 @@ class RaftNode : public std::enable_shared_from_this<RaftNode> {
   // Host access, refused once stopped (the Host may be gone).
   Reply send_to(const std::string& rid, const Value& msg);
 
+  // Probes (runtime/probe.h, docs/faults.md "Probes"): protocol events for invariant checkers and
+  // triggered faults; nothing is built when nobody listens.
+  void probe_entry(const char* kind, std::int64_t index, const Entry& e);
+
   Env& env_;
   Host* host_;
   Options opts_;
   Store store_;
   std::string self_rid_;
+  std::string group_;  // the Raft group's identity, shared by its replicas (the DM group's id)
 
   // Persistent state (mirrored in the store).
   std::int64_t term_ = 0;

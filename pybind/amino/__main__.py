@@ -52,6 +52,12 @@ def _report(res, out, saved_hash=None):
     for w, r in check_all(res):  # the checks the scenario declares (amino.workload)
         print(f"check {w.target} ({w.name}, {len(w.clients)} clients): {r.summary()}")
         failed = failed or violated(r)
+    if res.probes:  # the sim backend: Raft's invariants over the run's probes
+        print(f"invariants: {len(res.probes)} probes, {len(res.invariants)} violation(s)"
+              + (f", {len(res.triggered)} triggered fault(s) fired" if res.triggered else ""))
+    for line in res.invariant_lines():
+        print(f"  invariant violated: {line}")
+    failed = failed or bool(res.invariants)
     if res.trace_hash:
         print(f"trace hash: {res.trace_hash}")
     else:
@@ -64,7 +70,7 @@ def _report(res, out, saved_hash=None):
                   "(another binary, or a nondeterminism bug)")
             failed = True
     if out:
-        print(f"results in {out}/ (records.csv, summary.csv, history.jsonl, result.json, scenario.json)")
+        print(f"results in {out}/ (records.csv, summary.csv, history.jsonl, probes.jsonl, result.json, scenario.json)")
     print(f"replay: {res.replay_command}")
     return 1 if failed else 0
 
@@ -78,10 +84,13 @@ def _finish(res, args, saved_hash=None):
 
 
 def _violation(res):
-    """The first failing declared check's window and explanation, for a timeline (else nothing)."""
+    """The first failing declared check's window and explanation, for a timeline; else the invariant
+    violations as the explanation (else nothing)."""
     for w, r in check_all(res):
         if violated(r):
             return {"window": w.window_in_run(res, r.window), "explanation": r.summary()}
+    if res.invariants:
+        return {"explanation": "\n".join(res.invariant_lines())}
     return {}
 
 

@@ -5,7 +5,10 @@
     small = amino.hunt.shrink(report.failures[0].scenario, model="register")
 
 A seed fails when a check the scenario declares (Scenario.checks, added by amino.workload: linearizability
-or a DM guarantee of amino.guarantees) reports a violation, or when the run itself reports errors. Shrinking is delta debugging (Zeller's ddmin)
+or a DM guarantee of amino.guarantees) reports a violation, when the run violates a safety invariant
+over its probes (Results.invariants: two leaders in a term, a double vote, replicas applying
+different entries at an index, a committed entry replaced, a leader missing a committed entry), or
+when the run itself reports errors. Shrinking is delta debugging (Zeller's ddmin)
 over the fault schedule's units (a fault together with its repair: crash and restart, partition and
 heal, ...), then over the clients, then over each client's number of calls, keeping only
 candidates that still fail; the seed stays, so every candidate is one deterministic run.
@@ -43,9 +46,14 @@ class SeedVerdict:
     trace_hash: str = ""
     scenario: Optional[dict] = None               # the run's scenario dict
     results: object = None                        # Results (kept for failures only)
+    invariants: list = field(default_factory=list)  # Results.invariants: violations over the probes
 
     def describe(self) -> str:
         parts = [f"{t} ({m}): {v}" for t, m, v in self.verdicts]
+        if self.invariants:
+            v = self.invariants[0]
+            parts.append(f"{len(self.invariants)} invariant violation(s): {v['invariant']} in group {v['group']} "
+                         f"at {v['time'] / 1e9:.6f} s: {v['message'][:200]}")
         if self.errors:
             parts.append(f"{len(self.errors)} run error(s): {self.errors[0][:200]}")
         return f"seed {self.seed}: " + "; ".join(parts)
@@ -64,12 +72,14 @@ class HuntReport:
 
 
 def judge(results, model: Optional[str] = None, time_limit: float = 60.0) -> SeedVerdict:
-    """The verdict of one run: every declared check (of `model`, if given) and the run's errors."""
+    """The verdict of one run: every declared check (of `model`, if given), the invariants over its
+    probes and the run's errors."""
     checks = check_all(results, model=model, time_limit=time_limit) if results.ok else []
     verdicts = [(w.target, w.name, r.verdict) for w, r in checks]
-    failed = not results.ok or any(violated(r) for _, r in checks)
+    invariants = list(getattr(results, "invariants", []))
+    failed = not results.ok or bool(invariants) or any(violated(r) for _, r in checks)
     return SeedVerdict(results.seed, failed, verdicts, list(results.errors), results.trace_hash,
-                       results.scenario, results if failed else None)
+                       results.scenario, results if failed else None, invariants)
 
 
 def _jobs(jobs) -> int:
@@ -213,7 +223,9 @@ def shrink(scenario: dict, *, model: Optional[str] = None, max_runs: int = 300, 
     def kind(v: SeedVerdict) -> Optional[str]:
         if not v.failed:
             return None
-        return "check" if any(verdict in VIOLATIONS for _, _, verdict in v.verdicts) else "error"
+        if any(verdict in VIOLATIONS for _, _, verdict in v.verdicts):
+            return "check"
+        return "invariant" if v.invariants else "error"
 
     target = None
 
@@ -277,8 +289,9 @@ def shrink(scenario: dict, *, model: Optional[str] = None, max_runs: int = 300, 
 
 
 def save_failure(out_dir: str, shrunk: Shrunk, model: Optional[str] = None) -> dict:
-    """Writes scenario.json (minimal), history.jsonl (the failing check's history), check.txt (its
-    explanation), result.json (trace hash) and, when the timeline module is there, timeline.html.
+    """Writes scenario.json (minimal), history.jsonl (the failing check's history, or the run's),
+    check.txt (its explanation), invariants.txt (the invariant violations, if any), result.json
+    (trace hash) and timeline.html.
     Returns the written paths."""
     from .history import save as save_history
     os.makedirs(out_dir, exist_ok=True)
@@ -288,7 +301,7 @@ def save_failure(out_dir: str, shrunk: Shrunk, model: Optional[str] = None) -> d
         json.dump(shrunk.scenario, f, indent=1, sort_keys=True)
     with open(os.path.join(out_dir, "result.json"), "w") as f:
         json.dump({"trace_hash": res.trace_hash, "seed": res.seed, "ok": res.ok, "errors": res.errors,
-                   "verdicts": shrunk.verdict.verdicts}, f, indent=1, sort_keys=True)
+                   "verdicts": shrunk.verdict.verdicts, "invariants": res.invariants}, f, indent=1, sort_keys=True)
     paths["result"] = os.path.join(out_dir, "result.json")
     for w, r in check_all(res, model=model):
         if violated(r):
@@ -300,4 +313,13 @@ def save_failure(out_dir: str, shrunk: Shrunk, model: Optional[str] = None) -> d
             paths["timeline"] = timeline.from_results(res, os.path.join(out_dir, "timeline.html"),
                                                       window=w.window_in_run(res, r.window), explanation=r.summary())
             break
+    if res.invariants:  # invariants.txt; the timeline explains them when no check failed
+        paths["invariants"] = os.path.join(out_dir, "invariants.txt")
+        with open(paths["invariants"], "w") as f:
+            f.write("\n".join(res.invariant_lines()) + "\n")
+        if "timeline" not in paths:
+            from . import timeline
+            paths["history"] = save_history(res.history, os.path.join(out_dir, "history.jsonl"))
+            paths["timeline"] = timeline.from_results(res, os.path.join(out_dir, "timeline.html"),
+                                                      explanation="\n".join(res.invariant_lines()))
     return paths

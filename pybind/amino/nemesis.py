@@ -23,6 +23,18 @@ KINDS = ("partition", "partition_one_way", "partition_bridge", "partition_majori
 # except crash and restart).
 SIM_ONLY = ("pause", "clock", "link")
 
+# Triggered faults generate() can draw (triggered=): name -> what it does. Probes: runtime/probe.h,
+# the Raft ones in docs/faults.md ("Probes").
+TRIGGERED = {
+    "crash_new_leader": "crash a replica right after it becomes leader (raft.leader); restart it 5-500 ms later",
+    "wipe_new_leader": "the same, crash without storage: it comes back as a new replica",
+    "pause_new_leader": "pause a new leader for 0.3-1.2 s (it returns believing it still leads)",
+    "restart_voter": "crash a replica right after it grants a vote (raft.vote); restart it 1-20 ms later",
+    "crash_after_commit": "crash the leader right after it commits an entry (raft.commit); restart it 5-300 ms later",
+    "isolate_after_commit": "cut the leader off from every other node right after a commit; heal 0.2-1.5 s later",
+    "restart_after_apply": "crash a replica right after it applies an entry (raft.apply); restart it 1-50 ms later",
+}
+
 
 def kinds_for(backend: str) -> tuple[str, ...]:
     """The kinds a backend runs: all on "sim"; no pause, clock or link change on "sockets"."""
@@ -35,7 +47,8 @@ def generate(nodes: Sequence[str], *, seed: int, end: float, start: float = 1.0,
              kinds: Iterable[str] = KINDS, interval: tuple[float, float] = (0.2, 1.5),
              duration: tuple[float, float] = (0.1, 2.0), max_down: Optional[int] = None,
              mode: str = "drop", uplink_latency_ns: Optional[dict] = None,
-             reorder_window: tuple[float, float] = (0.0, 0.05)) -> list[dict]:
+             reorder_window: tuple[float, float] = (0.0, 0.05), triggered: Iterable[str] = (),
+             triggered_interval: tuple[float, float] = (0.5, 2.5)) -> list[dict]:
     """A fault list (Scenario.fault dicts: {"at": s, "type": ..., fields}) in time order.
 
     nodes: the hosts to break (e.g. the replicas' hosts; clients' hosts may be included in
@@ -44,6 +57,10 @@ def generate(nodes: Sequence[str], *, seed: int, end: float, start: float = 1.0,
     (silent) or "reset" partitions, or "mixed". uplink_latency_ns: {host: ns} of the hosts'
     uplinks, needed to restore them after a "link" fault (for_scenario() reads Scenario.hosts).
     reorder_window: (low, high) seconds a reordered message may be held back (message faults).
+    triggered: names from TRIGGERED to draw "on_probe" entries from, one every
+    uniform(triggered_interval) seconds, each armed for 0.3-2 s (1-4 s for elections and votes),
+    counted against max_down (a crash or pause) or the one partition at a time like the timed
+    faults; none by default.
     """
     nodes = list(nodes)
     kinds = tuple(kinds)
@@ -142,7 +159,98 @@ def generate(nodes: Sequence[str], *, seed: int, end: float, start: float = 1.0,
             add(repair, "link", link=f"{node}/uplink", latency_ns=base)
             busy_until["link"][node] = repair
     faults.sort(key=lambda f: f["at"])  # stable: a repair at the same instant stays after its fault
+    triggered = tuple(triggered)
+    if triggered:
+        faults += _triggered(nodes, faults, seed=seed, start=start, stop=stop, kinds=triggered,
+                             interval=triggered_interval, max_down=max_down)
+        faults.sort(key=lambda f: f["at"])
     return faults
+
+
+def _triggered(nodes, timed, *, seed, start, stop, kinds, interval, max_down) -> list[dict]:
+    """The "on_probe" entries of generate(): windows that fit the timed faults' budget."""
+    unknown = [k for k in kinds if k not in TRIGGERED]
+    if unknown:
+        raise ValueError(f"unknown triggered fault(s) {unknown} (known: {', '.join(TRIGGERED)})")
+    lo, hi = interval
+    if not 0 < lo <= hi:
+        raise ValueError(f"triggered_interval must be (low, high) with 0 < low <= high, got {interval}")
+    rng = random.Random(f"amino.nemesis.triggered/{seed}")  # a stream of its own: timed faults unchanged
+    down_spans, partition_spans = _spans(timed)
+    taken_down, taken_partition = [], []  # (from, to) of the triggered entries so far
+    out = []
+    t = start
+    while True:
+        t += rng.uniform(lo, hi)
+        kind = rng.choice(kinds)
+        probe, nth, actions = _plan(kind, rng, nodes)
+        # Elections and votes are rare (they follow faults): wait longer for them.
+        until = t + (rng.uniform(1.0, 4.0) if probe in ("raft.leader", "raft.vote") else rng.uniform(0.3, 2.0))
+        end = until + max(after for after, _ in actions)
+        if end >= stop:
+            break
+        if kind == "isolate_after_commit":
+            if len(nodes) < 2 or _overlaps(partition_spans + taken_partition, t, end):
+                continue
+            taken_partition.append((t, end))
+        else:
+            busy = sum(1 for _, a, b in down_spans if a < end and b > t) + \
+                sum(1 for a, b in taken_down if a < end and b > t)
+            if busy >= max_down:
+                continue
+            taken_down.append((t, end))
+        out.append({"at": round(t, 9), "type": "on_probe", "probe": probe, "nth": nth, "until": round(until, 9),
+                    "faults": [{"after": round(after, 9), **fault} for after, fault in actions]})
+    return out
+
+
+def _plan(kind, rng, nodes):
+    """(probe kind, nth, [(delay s, fault)]) of one triggered entry."""
+    if kind in ("crash_new_leader", "wipe_new_leader"):
+        return "raft.leader", 1, [
+            (0.0, {"type": "crash", "node": "$node", "wipe_storage": kind == "wipe_new_leader"}),
+            (rng.uniform(0.005, 0.5), {"type": "restart", "node": "$node"})]
+    if kind == "pause_new_leader":
+        return "raft.leader", 1, [
+            (0.0, {"type": "pause", "node": "$node"}), (rng.uniform(0.3, 1.2), {"type": "resume", "node": "$node"})]
+    if kind == "restart_voter":
+        return "raft.vote", rng.randint(1, 2), [
+            (0.0, {"type": "crash", "node": "$node", "wipe_storage": False}),
+            (rng.uniform(0.001, 0.02), {"type": "restart", "node": "$node"})]
+    if kind == "crash_after_commit":
+        return "raft.commit", rng.randint(1, 5), [
+            (0.0, {"type": "crash", "node": "$node", "wipe_storage": False}),
+            (rng.uniform(0.005, 0.3), {"type": "restart", "node": "$node"})]
+    if kind == "restart_after_apply":
+        return "raft.apply", rng.randint(1, 10), [
+            (0.0, {"type": "crash", "node": "$node", "wipe_storage": False}),
+            (rng.uniform(0.001, 0.05), {"type": "restart", "node": "$node"})]
+    # isolate_after_commit: the probe's node alone, everyone else together
+    return "raft.commit", rng.randint(1, 5), [
+        (0.0, {"type": "partition", "groups": [["$node"], list(nodes)], "mode": "drop"}),
+        (rng.uniform(0.2, 1.5), {"type": "heal"})]
+
+
+def _spans(timed):
+    """[(node, from, to)] of the timed crashes and pauses, [(from, to)] of the timed partitions."""
+    down, partitions, opened = [], [], {}
+    for f in timed:
+        kind = f["type"]
+        if kind in ("crash", "pause"):
+            opened[(kind, f["node"])] = f["at"]
+        elif kind in ("restart", "resume"):
+            key = ("crash" if kind == "restart" else "pause", f["node"])
+            if key in opened:
+                down.append((f["node"], opened.pop(key), f["at"]))
+        elif kind.startswith("partition"):
+            opened.setdefault(("partition",), f["at"])
+        elif kind == "heal" and ("partition",) in opened:
+            partitions.append((opened.pop(("partition",)), f["at"]))
+    return down, partitions
+
+
+def _overlaps(spans, a, b):
+    return any(x < b and y > a for x, y in spans)
 
 
 def uplink_latencies_ns(scenario) -> dict:
@@ -160,8 +268,10 @@ def apply(scenario, faults: Iterable[dict]):
 
 def for_scenario(scenario, nodes: Sequence[str], *, seed: int, quiet: float = 3.0, **kw) -> list[dict]:
     """generate() for `scenario`: ends at its duration, draws the kinds its backend runs (unless
-    kinds= is given) and knows its uplinks; then apply() it."""
+    kinds= is given), every triggered fault on "sim" (unless triggered= is given) and knows its
+    uplinks; then apply() it."""
     kw.setdefault("kinds", kinds_for(scenario.backend))
+    kw.setdefault("triggered", tuple(TRIGGERED) if scenario.backend == "sim" else ())
     faults = generate(nodes, seed=seed, end=scenario.duration, quiet=quiet,
                       uplink_latency_ns=uplink_latencies_ns(scenario), **kw)
     apply(scenario, faults)

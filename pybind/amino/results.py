@@ -6,6 +6,12 @@ summarised by a digest), error (message of a failed call).
 
 History (pybind/history.h, pybind/README.md "Histories"): the same calls as Jepsen-style events, an
 "invoke" when a call is issued and an "ok" / "fail" / "info" when it completes, in time order.
+
+Probes and invariants (sim backend only; empty on sockets): `probes` are the protocol events DM
+code reported ({"time": ns since time 0, "node", "kind", "fields"}, runtime/probe.h); `invariants`
+the violations of Raft's safety invariants found in them ({"invariant", "group", "term", "index",
+"nodes", "replicas", "time", "message"}, testbed/check/invariants.h); `triggered` the triggers
+("on_probe" faults) that fired, with the faults they applied and when.
 """
 import csv
 import json
@@ -16,6 +22,7 @@ FIELDS = ["client", "node", "microservice", "method", "start", "latency", "outco
 # History event fields in the order they are written (the shared format's first, then the extras).
 HISTORY_FIELDS = ["process", "type", "f", "key", "value", "time", "object", "client", "node", "error"]
 HISTORY_FILE = "history.jsonl"
+PROBES_FILE = "probes.jsonl"
 
 
 class Results:
@@ -27,13 +34,21 @@ class Results:
         self.errors = raw.get("errors", [])
         self.ok = bool(raw.get("ok", False))
         self.trace_hash = raw.get("trace_hash", "")
+        self.probes = raw.get("probes", [])
+        self.invariants = raw.get("invariants", [])
+        self.triggered = raw.get("triggered", [])
         self.seed = scenario_dict.get("seed")
         self.params = dict(params or {})
         self.replay_command = replay_command
 
     def __repr__(self):
         return (f"Results(ok={self.ok}, calls={len(self.records)}, errors={len(self.errors)}, "
-                f"trace_hash={self.trace_hash!r})")
+                f"invariant_violations={len(self.invariants)}, trace_hash={self.trace_hash!r})")
+
+    def invariant_lines(self):
+        """One line per invariant violation: "<invariant> in group <g> at <t> s: <message>"."""
+        return [f"{v['invariant']} in group {v['group']} at {v['time'] / 1e9:.6f} s: {v['message']}"
+                for v in self.invariants]
 
     # ---- selection and statistics
     def select(self, **where):
@@ -91,18 +106,21 @@ class Results:
         return path
 
     def save(self, out_dir):
-        """records.csv, history.jsonl, summary.csv, result.json (everything but the records and the
-        history) and scenario.json."""
+        """records.csv, history.jsonl, probes.jsonl, summary.csv, result.json (everything but the
+        records, the history and the probes) and scenario.json."""
         os.makedirs(out_dir, exist_ok=True)
         self.to_csv(os.path.join(out_dir, "records.csv"))
         self.history_jsonl(os.path.join(out_dir, HISTORY_FILE))
+        with open(os.path.join(out_dir, PROBES_FILE), "w") as f:
+            for p in self.probes:
+                f.write(json.dumps(p, sort_keys=True) + "\n")
         rows = self.summary()
         with open(os.path.join(out_dir, "summary.csv"), "w", newline="") as f:
             if rows:
                 w = csv.DictWriter(f, fieldnames=list(rows[0]))
                 w.writeheader()
                 w.writerows(rows)
-        meta = {k: v for k, v in self.raw.items() if k not in ("records", "history")}
+        meta = {k: v for k, v in self.raw.items() if k not in ("records", "history", "probes")}
         meta.update(seed=self.seed, params=self.params, replay=self.replay_command)
         with open(os.path.join(out_dir, "result.json"), "w") as f:
             json.dump(meta, f, indent=1, sort_keys=True)

@@ -31,10 +31,10 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable
 
-from .timeline_faults import faults_from_scenario
+from .timeline_faults import faults_from_run, faults_from_scenario
 from .timeline_page import AGG_BUCKETS, COLOURS, Page
 
-__all__ = ["render", "write", "from_results", "faults_from_scenario", "COLOURS", "MAX_OPS", "AGG_BUCKETS"]
+__all__ = ["render", "write", "from_results", "faults_from_scenario", "faults_from_run", "COLOURS", "MAX_OPS", "AGG_BUCKETS"]
 
 MAX_OPS = 20_000          # operations drawn one by one; the rest are aggregated (module docstring)
 TYPES = ("invoke", "ok", "fail", "info")
@@ -73,7 +73,8 @@ def write(path: str | os.PathLike, history: Iterable[dict], **kwargs: Any) -> st
 
 
 def from_results(results: Any, path: str | os.PathLike | None = None, **kwargs: Any) -> str | os.PathLike:
-    """The timeline of a run: results.history with the fault spans of results.scenario's schedule.
+    """The timeline of a run: results.history with the fault spans of results.scenario's schedule
+    and of the triggered faults that fired (results.triggered).
 
     Writes it to `path` and returns the path, or returns the HTML text when path is None. Keyword
     arguments go to render (window, explanation, title; faults replaces the scenario's)."""
@@ -82,7 +83,8 @@ def from_results(results: Any, path: str | os.PathLike | None = None, **kwargs: 
         raise ValueError("cannot draw a timeline: this Results has no .history (the operations of the run, "
                          "as event dicts in the shared history format)")
     scenario = results.scenario or {}
-    kwargs.setdefault("faults", faults_from_scenario(scenario))
+    kwargs.setdefault("faults", faults_from_run(results) if hasattr(results, "triggered")
+                      else faults_from_scenario(scenario))
     if not kwargs.get("title"):
         origin = scenario.get("origin") or {}
         kwargs["title"] = f"{origin.get('name') or 'scenario'} (seed {scenario.get('seed')})"

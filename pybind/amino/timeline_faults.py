@@ -9,6 +9,10 @@ A schedule is a list of instants ("crash a at 3 s", "restart a at 5 s"); a timel
     clock -> the node's next clock fault         link -> the next change of the same link
     torn_write -> the node's next crash (the disk stays armed until then)
 
+Triggers ("on_probe": faults timed to a protocol event) are not faults until they fire, so a
+schedule's triggers draw nothing; faults_from_run adds the faults the run's triggers applied, at the
+times they acted, labelled with the probe that fired them.
+
 A fault nothing ends lasts to the end of the run (end None). Ending faults (heal, restart, resume,
 clear_message_faults) become spans only when they end nothing, as instants, so no scheduled fault
 disappears from the picture. Partitions accumulate until a heal (FaultState::block_all adds pairs),
@@ -35,7 +39,8 @@ def faults_from_scenario(scenario: Any) -> list[dict]:
     entries = scenario.get("faults", []) if isinstance(scenario, dict) else scenario
     if not isinstance(entries, (list, tuple)):
         raise ValueError(f"a fault schedule is a list of faults, got {type(entries).__name__}")
-    timed = sorted(((_at_ns(f, i), i, f) for i, f in enumerate(entries)), key=lambda x: (x[0], x[1]))
+    timed = sorted(((_at_ns(f, i), i, f) for i, f in enumerate(entries) if not _is_trigger(f)),
+                   key=lambda x: (x[0], x[1]))
     spans, open_spans = [], {}  # open_spans: closing key -> spans waiting for it
     for at, _, f in timed:
         kind = f["type"]
@@ -50,6 +55,24 @@ def faults_from_scenario(scenario: Any) -> list[dict]:
         for key in opens:
             open_spans.setdefault(key, []).append(span)
     return spans
+
+
+def faults_from_run(results: Any) -> list[dict]:
+    """The fault spans of a run: its scenario's timed faults and the faults its triggers applied
+    (Results.triggered: each fired trigger's faults with their "time" in ns since time 0)."""
+    scenario = results.scenario or {}
+    entries = [f for f in scenario.get("faults", []) if not _is_trigger(f)]
+    for fired in getattr(results, "triggered", None) or []:
+        for f in fired.get("faults", []):
+            g = {k: v for k, v in f.items() if k != "time"}
+            g["at_ns"] = f.get("time", 0)
+            g["trigger"] = f"{fired.get('kind')} on {fired.get('node')}"
+            entries.append(g)
+    return faults_from_scenario(entries)
+
+
+def _is_trigger(f):
+    return isinstance(f, dict) and f.get("type") == "on_probe"
 
 
 def _at_ns(f, i):
@@ -154,6 +177,11 @@ def _close(kind, f, at, open_spans):
 
 
 def _label(kind, f):
+    label = _fault_label(kind, f)
+    return f"{label} (after {f['trigger']})" if isinstance(f.get("trigger"), str) else label
+
+
+def _fault_label(kind, f):
     mode = f" ({f['mode']})" if f.get("mode", "drop") != "drop" else ""
     if kind == "partition":
         return "partition " + " | ".join(",".join(g) for g in _targets(kind, f)) + mode

@@ -30,6 +30,9 @@ class InProcEnv : public Env {
   void compute(double ops) override;
   Storage& storage() override { return storage_; }
   void log(LogLevel level, std::string_view message) override;
+  // Nobody listens to probes here (only the simulator records them).
+  bool probing() const override { return false; }
+  void probe(std::string_view, ProbeFields) override {}
 
   bool crashed = false;
   const Inbox& inbox() const { return inbox_; }

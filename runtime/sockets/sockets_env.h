@@ -97,6 +97,9 @@ class SocketsEnv : public Env {
 
   Storage& storage() override;
   void log(LogLevel level, std::string_view message) override;
+  // Nobody listens to probes on real sockets (only the simulator records them).
+  bool probing() const override { return false; }
+  void probe(std::string_view, ProbeFields) override {}
 
   // Stops accepting and closes every connection without reporting on_peer_down (we are the one
   // leaving); later sends are dropped. Timers, posted tasks and fibers are unaffected.

@@ -54,6 +54,10 @@ class RecordingEnv : public Env {
   void log(LogLevel level, std::string_view message) override {
     note("log", std::to_string(static_cast<int>(level)) + "|" + std::string(message));
   }
+  bool probing() const override { return note("probing"), true; }
+  void probe(std::string_view kind, ProbeFields fields) override {
+    note("probe", std::string(kind) + "|" + fields.at(0).name + "=" + std::to_string(std::get<std::int64_t>(fields.at(0).value)));
+  }
 
   mutable std::map<std::string, std::string> calls;  // method -> arguments of its last call
   std::shared_ptr<Signal> signal_ = std::make_shared<NullSignal>();
@@ -88,6 +92,8 @@ TEST(EnvWrapper, EveryEnvMethodReachesTheTargetWithItsArgumentsAndResult) {
   env.compute(2.5);
   EXPECT_EQ(&env.storage(), &target.storage_);
   env.log(LogLevel::kWarn, "message");
+  EXPECT_TRUE(env.probing());
+  env.probe("raft.leader", {{"term", std::int64_t{3}}});
 
   EXPECT_EQ(got, "peer:hello");
   EXPECT_EQ(ran, 3);
@@ -97,6 +103,7 @@ TEST(EnvWrapper, EveryEnvMethodReachesTheTargetWithItsArgumentsAndResult) {
       {"arm_timer", "42"},   {"cancel_timer", "9"},     {"post", ""},
       {"spawn", "context-name"}, {"make_signal", ""},   {"sleep_for", "5"},
       {"compute", std::to_string(2.5)}, {"storage", ""}, {"log", "2|message"},
+      {"probing", ""},       {"probe", "raft.leader|term=3"},
   };
   EXPECT_EQ(target.calls, expected);
   EXPECT_EQ(&wrapper.target(), &target);

@@ -1,8 +1,10 @@
 // ConsensusRSM under the SimGrid backend's full nemesis: partitions of every kind (split, one-way,
 // bridge, majorities ring; dropping or resetting), message loss, duplication, reordering, jitter,
 // clock offsets and drift on servers, crashes with restarts with or without storage (and torn
-// unsynced writes). Each seed runs in a forked child (one SimGrid Engine per process), checks its
-// own history for linearizability and reports one line to the parent.
+// unsynced writes), and faults timed to Raft's protocol events (a new leader crashed at once, a
+// voter restarted milliseconds after its vote, a leader cut off right after a commit, ...). Each seed runs in a forked child (one SimGrid Engine per process), checks its
+// own history for linearizability and the Raft invariants over its probes
+// (testbed/check/invariants.h) and reports one line to the parent.
 //
 // AMINO_SIM_SEEDS: number of seeds (default 40); AMINO_SIM_SEED_BASE: first seed (default 1).
 // CI: AMINO_SIM_SEEDS=500. A failing seed is reproduced with AMINO_SIM_SEED_BASE=<seed> AMINO_SIM_SEEDS=1;
@@ -19,6 +21,7 @@
 #include "testbed/presets.h"
 #include "testbed/sim_cluster.h"
 #include "sim/sim_world.h"
+#include "testbed/check/invariants.h"
 #include "testbed/check/linearizability.h"
 #include "tests/dms/consensus/kv_client.h"
 #include "tests/dms/consensus/kv_store.h"
@@ -128,8 +131,45 @@ testbed::FaultSchedule make_schedule(Rng& rng, Time start) {
   return s;
 }
 
-// One seed, in the child process. Returns "ops ok unknown linearizable decided faults hash" and,
-// after a newline, the checker's report when the history is not linearizable.
+// Faults timed to Raft's probes (docs/faults.md, "Probes"), added to a seed's timed faults from a
+// stream of their own (so those stay what they were): crash the new leader at once and restart it
+// 5-200 ms later; crash a replica right after it votes, restart it 1-20 ms later; crash the leader
+// right after a commit, or cut it off for 0.2-1 s; crash a replica right after it applies an entry,
+// restart it 1-50 ms later. Each is armed for 0.5-1.5 s and repaired within the fault span.
+void add_triggers(Rng& rng, Time start, testbed::FaultSchedule& s) {
+  std::vector<NodeId> everyone = servers();
+  everyone.push_back("client");
+  Time t = start;
+  for (;;) {
+    t += rng.uniform_int(300, 1200) * kMillisecond;
+    testbed::ProbeTrigger tr;
+    tr.from = t;
+    tr.until = t + rng.uniform_int(500, 1500) * kMillisecond;
+    const NodeId me = testbed::kProbeNode;
+    auto crash_restart = [&](Duration lo_ms, Duration hi_ms) {
+      tr.faults = {{0, testbed::CrashFault{me, false}},
+                   {rng.uniform_int(lo_ms, hi_ms) * kMillisecond, testbed::RestartFault{me}}};
+    };
+    switch (rng.uniform_int(0, 4)) {
+      case 0: tr.probe = "raft.leader"; crash_restart(5, 200); break;
+      case 1: tr.probe = "raft.vote"; crash_restart(1, 20); break;
+      case 2: tr.probe = "raft.commit"; tr.nth = rng.uniform_int(1, 5); crash_restart(5, 200); break;
+      case 3:
+        tr.probe = "raft.commit";
+        tr.nth = rng.uniform_int(1, 5);
+        tr.faults = {{0, testbed::PartitionFault{{{me}, everyone}, any_mode(rng)}},
+                     {rng.uniform_int(200, 1000) * kMillisecond, testbed::HealFault{}}};
+        break;
+      default: tr.probe = "raft.apply"; tr.nth = rng.uniform_int(1, 10); crash_restart(1, 50); break;
+    }
+    if (*tr.until + tr.faults.back().at >= start + kFaultSpan) return;
+    s.triggers.push_back(std::move(tr));
+  }
+}
+
+// One seed, in the child process. Returns "ops ok unknown linearizable decided faults hash
+// clients_done invariant_violations" and, after a newline, the checker's report when the history is
+// not linearizable and one line per invariant violation.
 std::string run_seed(std::uint64_t seed) {
   sim::SimOptions o;
   o.seed = seed;
@@ -158,7 +198,9 @@ std::string run_seed(std::uint64_t seed) {
   world.run_for(kSecond);  // the group fills up to three replicas
 
   Rng rng(seed * 0x9E3779B97F4A7C15ULL + 29);
-  const testbed::FaultSchedule schedule = make_schedule(rng, world.now());
+  testbed::FaultSchedule schedule = make_schedule(rng, world.now());
+  Rng trigger_rng(seed * 0x9E3779B97F4A7C15ULL + 31);
+  add_triggers(trigger_rng, world.now(), schedule);
   world.schedule(schedule);
   check::History history;
   bool stop = false;
@@ -184,11 +226,14 @@ std::string run_seed(std::uint64_t seed) {
   const KvCounts counts = count_outcomes(history);
   const check::CheckResult check = check::check_linearizable(history, *check::make_model("register"));
   const bool linearizable = check.verdict == check::Verdict::kLinearizable;
+  const auto violations = check::check_raft_invariants(world.probes());
   std::ostringstream out;
   out << counts.ops << ' ' << counts.ok << ' ' << counts.unknown << ' ' << linearizable << ' '
       << (check.verdict != check::Verdict::kUnknown)
-      << ' ' << schedule.faults.size() << ' ' << world.trace_hash() << ' ' << (finished == kClients);
+      << ' ' << schedule.faults.size() + world.firings().size() << ' ' << world.trace_hash() << ' ' << (finished == kClients) << ' '
+      << violations.size();
   if (!linearizable) out << '\n' << check.summary();  // bounded: the window and its story, not the history
+  for (std::size_t i = 0; i < violations.size() && i < 5; ++i) out << "\ninvariant " << violations[i].describe();
   return out.str();
 }
 
@@ -196,6 +241,7 @@ struct SeedLine {
   bool parsed = false;
   std::size_t ops = 0, ok = 0, unknown = 0, faults = 0;
   int linearizable = 0, decided = 0, clients_done = 0;
+  std::size_t invariant_violations = 0;
   std::uint64_t hash = 0;
   std::string detail;
 };
@@ -203,7 +249,8 @@ struct SeedLine {
 SeedLine parse(const std::string& s) {
   SeedLine l;
   std::istringstream in(s);
-  l.parsed = static_cast<bool>(in >> l.ops >> l.ok >> l.unknown >> l.linearizable >> l.decided >> l.faults >> l.hash >> l.clients_done);
+  l.parsed = static_cast<bool>(in >> l.ops >> l.ok >> l.unknown >> l.linearizable >> l.decided >> l.faults >> l.hash >> l.clients_done >>
+                                  l.invariant_violations);
   std::getline(in, l.detail);
   std::string rest;
   while (std::getline(in, rest)) l.detail += rest + "\n";
@@ -216,7 +263,7 @@ constexpr int kShards = 10;
 
 class ConsensusSimNemesis : public ::testing::TestWithParam<int> {};
 
-TEST_P(ConsensusSimNemesis, HistoriesAreLinearizableUnderTheFullNemesis) {
+TEST_P(ConsensusSimNemesis, HistoriesAreLinearizableAndInvariantsHoldUnderTheFullNemesis) {
   const int seeds = env_int("AMINO_SIM_SEEDS", 40);
   const int base = env_int("AMINO_SIM_SEED_BASE", 1);
   std::size_t ops = 0, ok = 0, unknown = 0, faults = 0, violations = 0, undecided = 0;
@@ -236,6 +283,7 @@ TEST_P(ConsensusSimNemesis, HistoriesAreLinearizableUnderTheFullNemesis) {
     if (!l.decided) ++undecided;
     if (l.decided && !l.linearizable) ++violations;
     EXPECT_TRUE(l.linearizable) << "seed " << seed << ":\n" << l.detail;
+    EXPECT_EQ(l.invariant_violations, 0u) << "seed " << seed << ": Raft invariants violated:\n" << l.detail;
     EXPECT_EQ(l.clients_done, 1) << "seed " << seed << ": clients still blocked after their deadlines";
     EXPECT_GT(l.ok, 0u) << "seed " << seed << ": no call succeeded";
   }
