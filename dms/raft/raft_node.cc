@@ -170,11 +170,8 @@ std::int64_t RaftNode::append_local(Entry e) {
   return index;
 }
 
+// Only uncommitted entries: on_append refuses a message that would replace a committed one.
 void RaftNode::truncate_from(std::int64_t index) {
-  if (index <= commit_) {
-    env_.log(LogLevel::kError, "raft " + self_rid_ + ": refusing to truncate committed entry " + std::to_string(index));
-    return;
-  }
   const std::int64_t old_last = log_.last_index();
   log_.truncate_from(index);
   store_.erase_entries(index, old_last);

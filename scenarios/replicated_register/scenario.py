@@ -63,7 +63,7 @@ def build(seed=1, dm="ConsensusRSM", model="register", replicas=5, clients=4, cl
     # time too, more under faults), so that every fault meets calls in flight, not only those of the
     # first seconds, and most calls are issued before the run ends.
     quiet = min(4.0, duration / 3)
-    think = max(0.02, 0.6 * (duration - quiet - 1.0) / ops)
+    think = max(0.02, workload.think_for(ops, duration - quiet - 1.0, fraction=0.6))
     generate(sc, "reg", client_nodes, seed=seed, clients=clients, ops=ops, think=think, timeout=1.0, **per_key, **mix)
     if faults:
         nemesis.for_scenario(sc, servers + client_nodes, seed=seed, quiet=quiet)

@@ -26,6 +26,15 @@ int code_of(const Operation& op, const std::string& model, std::initializer_list
   bad(op, model, "unknown operation for this model (it knows " + known + ")");
 }
 
+// A JSON integer that fits in 64 bits, or `bad` naming `what`.
+std::int64_t int64_of(const Operation& op, const std::string& model, const Json& v, const std::string& what) {
+  if (!v.is_number_integer() ||
+      (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))) {
+    bad(op, model, what + " must be a 64-bit integer");
+  }
+  return v.get<std::int64_t>();
+}
+
 // register: the state is the value's compact JSON text; "null" is absent (the initial state).
 class RegisterModel final : public Model {
  public:
@@ -101,11 +110,7 @@ class CounterModel final : public Model {
     c.known = op.outcome == Outcome::kOk;
     const Json& v = c.code == kRead ? op.output : op.input;
     if (c.code == kRead && !c.known) return c;
-    if (!v.is_number_integer()) bad(op, name(), c.code == kRead ? "read's ok value must be an integer" : "add wants an integer");
-    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
-      bad(op, name(), "integer out of range");
-    }
-    c.a = std::to_string(v.get<std::int64_t>());
+    c.a = std::to_string(int64_of(op, name(), v, c.code == kRead ? "read's ok value" : "add's value"));
     return c;
   }
   bool read_only(const Call& c) const override { return c.code == kRead; }
@@ -277,13 +282,7 @@ class BankModel final : public Model {
  private:
   static std::vector<std::int64_t> ints(const Operation& op, const Json& array, const char* what) {
     std::vector<std::int64_t> out;
-    for (const Json& v : array) {
-      if (!v.is_number_integer() ||
-          (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))) {
-        bad(op, "bank", std::string(what) + " must be 64-bit integers");
-      }
-      out.push_back(v.get<std::int64_t>());
-    }
+    for (const Json& v : array) out.push_back(int64_of(op, "bank", v, what));
     return out;
   }
   static std::string encode(const std::vector<std::int64_t>& v) {
