@@ -90,6 +90,9 @@
     const margin = Math.max((b - a) * 0.15, 1 / scale);
     zoomTo((visibleWidth() - 2 * PAD) / (b - a + 2 * margin));
     scroll.scrollLeft = PAD + (a - margin) * scale;
+    // Now, not from the scroll event's next frame: a page dumped or printed right after the zoom
+    // (the #window link, headless --dump-dom) must already show the window's ticks.
+    drawTicks();
   }
 
   document.getElementById("zin").onclick = () => zoomTo(scale * 2);
