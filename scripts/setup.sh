@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev
   python3-matplotlib python3-numpy python3-pytest python3-tqdm python3-pil
+  python3-pandas python3-distributed
   chromium
   jupyter-nbconvert python3-nbformat python3-ipykernel
   clang libclang-rt-dev llvm

@@ -94,19 +94,25 @@ def _violation(res):
     return {}
 
 
-def cmd_list(_args):
-    for name in catalog.names():
-        module = catalog.load(name)
+def cmd_list(args):
+    failed = 0
+    for name in catalog.discover(args.path) if args.path else catalog.names():
+        try:
+            module = catalog.load(name)
+        except Exception as e:  # a user's scenario file that does not import: say why, list the rest
+            print(f"{name:20s} (cannot be loaded: {type(e).__name__}: {e})")
+            failed = 1
+            continue
         print(f"{name:20s} {getattr(module, 'DESCRIPTION', '')}")
         for k, v in sorted(getattr(module, "PARAMS", {}).items()):
             print(f"{'':22s}--param {k}={json.dumps(v)}")
-    return 0
+    return failed
 
 
 def cmd_run(args):
     scenario = catalog.build(args.scenario, seed=args.seed, **dict(args.param or []))
     scenario.backend = args.backend
-    return _finish(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out), args)
+    return _finish(run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out, timeout=args.timeout), args)
 
 
 def _read_saved_scenario(path):
@@ -141,7 +147,7 @@ def cmd_replay(args):
     if args.backend:
         scenario.backend = args.backend
     saved = _saved_hash(args.file) if scenario.backend == "sim" else None
-    res = run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out)
+    res = run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out, timeout=args.timeout)
     if not (scenario.origin or {}).get("name"):  # replayed from this file, not from a scenario module
         res.replay_command = (f"{python_path_prefix()} /usr/bin/python3 -m amino replay "
                               f"{shlex.quote(os.path.abspath(args.file))}")
@@ -154,7 +160,7 @@ def cmd_hunt(args):
     params = dict(args.param or [])
     catalog.build(args.scenario, seed=args.seed_base, **params)  # bad parameters fail here, before any run
     report = hunt.hunt(args.scenario, seeds=seeds, params=params, model=args.check, jobs=args.jobs,
-                       time_limit=args.check_time_limit)
+                       time_limit=args.check_time_limit, timeout=args.run_timeout)
     print(f"{report.ran} seeds in {report.elapsed_s:.1f} s on {report.jobs} job(s) "
           f"({report.seeds_per_core_minute:.1f} seeds per core-minute); {len(report.failures)} failed")
     for v in report.failures:
@@ -207,6 +213,13 @@ def _non_negative_float(text):
     return x
 
 
+def _positive_float(text):
+    x = _non_negative_float(text)
+    if x == 0:
+        raise argparse.ArgumentTypeError("expected a number of seconds > 0, got 0")
+    return x
+
+
 def cmd_check(args):
     from . import check
     res = check.linearizable(args.file, model=args.model, max_steps=args.max_steps or 0, time_limit=args.time_limit)
@@ -222,19 +235,30 @@ def cmd_check(args):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python3 -m amino", description="Amino++ experiments (SimGrid or loopback sockets)")
     sub = p.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("list", help="scenarios and their parameters").set_defaults(fn=cmd_list)
+    ls = sub.add_parser("list", help="scenarios and their parameters")
+    ls.add_argument("--path", metavar="DIR", help="list the scenario modules in DIR instead of the repository's "
+                    "scenarios/ (DIR/<name>/scenario.py and DIR/*.py defining build); run takes their paths")
+    ls.set_defaults(fn=cmd_list)
     for name, fn in (("run", cmd_run), ("replay", cmd_replay)):
         r = sub.add_parser(name, help="run a scenario module" if name == "run" else "run a saved scenario.json")
-        r.add_argument("scenario" if name == "run" else "file")
         if name == "run":
-            r.add_argument("--seed", type=_seed, default=1, help="0 .. 2^64-1 (default 1)")
-            r.add_argument("--param", type=_param, action="append", metavar="KEY=VALUE")
+            r.add_argument("scenario", help="a scenario name (python3 -m amino list) or the path of a scenario "
+                                            ".py file (a module defining build(seed, **params))")
+            r.add_argument("--seed", type=_seed, default=1,
+                           help="the run's seed, 0 .. 2^64-1 (default 1): same seed, same run")
+            r.add_argument("--param", type=_param, action="append", metavar="KEY=VALUE",
+                           help="override one of the scenario's parameters (repeatable; list shows them "
+                                "and their defaults; the value takes the type of the default)")
+        else:
+            r.add_argument("file", help="a scenario.json written by a run (--out) or by hunt")
         r.add_argument("--backend", choices=("sim", "sockets"), default="sim" if name == "run" else None,
                        help="sim: SimGrid, simulated time (default); sockets: real TCP on 127.0.0.1, real time"
                             + ("" if name == "run" else " (default: the saved scenario's)"))
         r.add_argument("--out", help="directory for records.csv, summary.csv, result.json, scenario.json")
         r.add_argument("--trace", help="Chrome/Perfetto trace output file")
         r.add_argument("--jsonl", help="JSON-lines trace output file")
+        r.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
+                       help="wall time before the run is killed and reported failed (default: none)")
         r.add_argument("--timeline", metavar="OUT.html",
                        help="HTML timeline of the run's operations and faults (amino/timeline.py)")
         r.set_defaults(fn=fn)
@@ -249,7 +273,8 @@ def main(argv=None):
                        description="Exit status: 0 no seed failed, 1 a seed failed (its shrunk scenario, "
                                    "history and explanation are written to --out), 2 usage error.")
     h.add_argument("scenario", help="a scenario name (python3 -m amino list) or a scenario .py file")
-    h.add_argument("--param", type=_param, action="append", metavar="KEY=VALUE")
+    h.add_argument("--param", type=_param, action="append", metavar="KEY=VALUE",
+                   help="override one of the scenario's parameters for every seed (repeatable)")
     h.add_argument("--seeds", type=_positive_int, default=100, help="how many seeds (default 100)")
     h.add_argument("--seed-base", type=_seed, default=1, help="first seed (default 1)")
     h.add_argument("--check", choices=models() + check_names(), default=None,
@@ -262,6 +287,8 @@ def main(argv=None):
                    help="runs the shrinker may spend (default 300)")
     h.add_argument("--check-time-limit", type=_non_negative_float, default=60.0, metavar="SECONDS",
                    help="wall time per check before it answers unknown (default 60)")
+    h.add_argument("--run-timeout", type=_positive_float, metavar="SECONDS",
+                   help="wall time per run before it is killed and the seed fails (default: none)")
     h.add_argument("--timeline", help="also copy the shrunk failure's timeline (HTML) here")
     h.set_defaults(fn=cmd_hunt)
     c = sub.add_parser("check", help="check a history (JSON Lines) for linearizability",

@@ -31,6 +31,31 @@ def names():
     return sorted(d for d in os.listdir(SCENARIO_DIR) if os.path.isfile(os.path.join(SCENARIO_DIR, d, "scenario.py")))
 
 
+def discover(directory):
+    """Scenario modules in `directory`, as paths `run` accepts: each <directory>/<name>/scenario.py
+    (the layout of scenarios/) and each <directory>/*.py that defines build(), sorted. ValueError
+    when `directory` is not a directory; a file that fails to import is listed (run says why)."""
+    if not os.path.isdir(directory):
+        raise ValueError(f"--path {directory!r} is not a directory")
+    found = []
+    for entry in sorted(os.listdir(directory)):
+        path = os.path.join(directory, entry)
+        if os.path.isfile(os.path.join(path, "scenario.py")):
+            found.append(os.path.join(path, "scenario.py"))
+        elif entry.endswith(".py") and os.path.isfile(path) and _defines_build(path):
+            found.append(path)
+    return found
+
+
+def _defines_build(path):
+    """Whether a .py file has a top-level `def build` (read, not imported: listing runs no code)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return re.search(r"^def build\(", f.read(), re.M) is not None
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 _loaded = {}
 
 
@@ -159,5 +184,6 @@ def build(name, seed=1, **params):
     params = {k: coerce_param(module, k, v) for k, v in params.items()}
     defaults.update(params)
     scenario = module.build(seed=seed, **defaults)
-    scenario.origin = {"name": name, "params": dict(params)}
+    # A scenario file is named by its absolute path, so its replay command works from any directory.
+    scenario.origin = {"name": os.path.abspath(name) if name.endswith(".py") else name, "params": dict(params)}
     return scenario

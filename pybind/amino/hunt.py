@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import json
-import multiprocessing.connection as mpc
 import os
 import sys
 import time
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 
 from . import catalog
-from .runner import _Launched, _progress, run
+from .runner import _progress, run, run_pool
 from .scenario import Scenario
 from .guarantees import VIOLATIONS, violated
 from .workload import check_all
@@ -89,36 +88,28 @@ def _jobs(jobs) -> int:
 
 
 def run_many(scenarios: Iterable[Scenario], *, model=None, jobs="auto", progress=True, total=None,
-             on_result: Optional[Callable[[SeedVerdict], None]] = None, time_limit: float = 60.0) -> list:
-    """Runs scenarios `jobs` at a time (each in its own forked child) and judges each one."""
-    jobs = _jobs(jobs)
+             on_result: Optional[Callable[[SeedVerdict], None]] = None, time_limit: float = 60.0,
+             timeout: Optional[float] = None) -> list:
+    """Runs scenarios `jobs` at a time (each in its own forked child) and judges each one; a run
+    longer than `timeout` seconds of wall time is killed and fails (a hang is a finding too)."""
     bar = _progress(total or 0, progress)
-    out, pending, running = [], iter(scenarios), {}
-    exhausted = False
-    while True:
-        while not exhausted and len(running) < jobs:
-            sc = next(pending, None)
-            if sc is None:
-                exhausted = True
-                break
-            launched = _Launched(sc, None, None, params=None)
-            running[launched.rx] = launched
-        if not running:
-            break
-        for rx in mpc.wait(list(running)):
-            verdict = judge(running.pop(rx).collect(), model, time_limit)
-            out.append(verdict)
-            bar.update(1)
-            if on_result:
-                on_result(verdict)
+    out = []
+    for _, res in run_pool(((None, sc, None) for sc in scenarios), _jobs(jobs), timeout):
+        verdict = judge(res, model, time_limit)
+        out.append(verdict)
+        bar.update(1)
+        if on_result:
+            on_result(verdict)
     bar.close()
     return out
 
 
 def hunt(scenario: str, *, seeds: Iterable[int], params: Optional[dict] = None, model: Optional[str] = None,
-         jobs="auto", progress=True, stop_after: Optional[int] = None, time_limit: float = 60.0) -> HuntReport:
+         jobs="auto", progress=True, stop_after: Optional[int] = None, time_limit: float = 60.0,
+         timeout: Optional[float] = None) -> HuntReport:
     """Runs scenario module `scenario` (a name under scenarios/ or a .py path) for every seed;
-    stop_after: stop launching once that many seeds failed."""
+    stop_after: stop launching once that many seeds failed; timeout: wall seconds per run (a run
+    killed for taking longer fails)."""
     params = dict(params or {})
     seeds = list(seeds)
     failures = []
@@ -135,7 +126,7 @@ def hunt(scenario: str, *, seeds: Iterable[int], params: Optional[dict] = None, 
             failures.append(v)
 
     verdicts = run_many(scenarios(), model=model, jobs=jobs, progress=progress, total=len(seeds),
-                        on_result=keep, time_limit=time_limit)
+                        on_result=keep, time_limit=time_limit, timeout=timeout)
     failures.sort(key=lambda v: v.seed)
     return HuntReport(len(verdicts), failures, time.monotonic() - start, _jobs(jobs))
 

@@ -26,7 +26,10 @@ PROBES_FILE = "probes.jsonl"
 
 
 class Results:
-    def __init__(self, raw, scenario_dict, replay_command="", params=None):
+    """One run: .records, .history, .errors, .ok, .trace_hash, .probes, .invariants, .triggered,
+    .seed, .params (the sweep parameters that made it), .scenario (its dict) and .replay_command."""
+
+    def __init__(self, raw, scenario_dict, replay_command=None, params=None):
         self.raw = raw
         self.scenario = scenario_dict
         self.records = raw.get("records", [])
@@ -39,7 +42,27 @@ class Results:
         self.triggered = raw.get("triggered", [])
         self.seed = scenario_dict.get("seed")
         self.params = dict(params or {})
-        self.replay_command = replay_command
+        self._replay_command = replay_command
+        self._saved_scenario = None  # scenario.json written by save()
+
+    @property
+    def replay_command(self):
+        """The one shell command that replays this run. A run of a scenario module replays by name
+        and parameters; an ad-hoc scenario replays from its scenario.json: the one save() wrote, else
+        one written under $TMPDIR/amino-replay/ now, when first asked for (never for runs nobody
+        asks about)."""
+        if self._replay_command is None:
+            from .runner import replay_command, save_scenario_for_replay
+            origin = self.scenario.get("origin") or {}
+            saved = None
+            if not origin.get("name"):
+                saved = self._saved_scenario or save_scenario_for_replay(self.scenario)
+            self._replay_command = replay_command(self.scenario, saved)
+        return self._replay_command
+
+    @replay_command.setter
+    def replay_command(self, command):
+        self._replay_command = command
 
     def __repr__(self):
         return (f"Results(ok={self.ok}, calls={len(self.records)}, errors={len(self.errors)}, "
@@ -120,13 +143,75 @@ class Results:
                 w = csv.DictWriter(f, fieldnames=list(rows[0]))
                 w.writeheader()
                 w.writerows(rows)
+        scenario_path = os.path.join(out_dir, "scenario.json")
+        with open(scenario_path, "w") as f:
+            json.dump(self.scenario, f, indent=1, sort_keys=True)
+        if self._saved_scenario is None:
+            self._saved_scenario = os.path.abspath(scenario_path)  # an ad-hoc run now replays from here
         meta = {k: v for k, v in self.raw.items() if k not in ("records", "history", "probes")}
         meta.update(seed=self.seed, params=self.params, replay=self.replay_command)
         with open(os.path.join(out_dir, "result.json"), "w") as f:
             json.dump(meta, f, indent=1, sort_keys=True)
-        with open(os.path.join(out_dir, "scenario.json"), "w") as f:
-            json.dump(self.scenario, f, indent=1, sort_keys=True)
         return out_dir
+
+    # ---- DataFrames (pandas: python3-pandas)
+    def records_frame(self):
+        """The records as a pandas DataFrame, one row per call: the run's seed and parameters
+        (run_columns) then FIELDS; value holds the decoded reply."""
+        return _frame([self._run_columns() | r for r in self.records], list(self._run_columns()) + FIELDS)
+
+    def history_frame(self):
+        """The history as a pandas DataFrame, one row per event: the run's seed and parameters, then
+        HISTORY_FIELDS (time in ns since time 0; NaN/None where an event has no such field)."""
+        return _frame([self._run_columns() | e for e in self.history], list(self._run_columns()) + HISTORY_FIELDS)
+
+    def _run_columns(self):
+        return run_columns(self.seed, self.params)
+
+
+RESERVED = set(FIELDS) | set(HISTORY_FIELDS) | {"seed", "run", "ok", "n_calls", "n_errors", "trace_hash"}
+
+
+def run_columns(seed, params):
+    """The columns that say which run a row came from: seed, then each parameter under its own name
+    (prefixed "param_" where the name is also a record, history or run column, e.g. a parameter
+    called "client")."""
+    out = {"seed": seed}
+    for k, v in sorted(params.items()):
+        out[f"param_{k}" if k in RESERVED else k] = v
+    return out
+
+
+class SweepResults(list):
+    """The Results of a sweep, in the order of its combinations (seed fastest), with DataFrames."""
+
+    def frame(self):
+        """Every run's records as one pandas DataFrame: run (the position in the sweep), seed and the
+        parameters as columns, then FIELDS."""
+        rows, columns = [], ["run"]
+        for i, res in enumerate(self):
+            head = {"run": i} | res._run_columns()
+            columns += [c for c in head if c not in columns]
+            rows += [head | r for r in res.records]
+        return _frame(rows, columns + FIELDS)
+
+    def runs_frame(self):
+        """One row per run: run, seed, parameters, ok, n_calls, n_errors, trace_hash."""
+        rows, columns = [], ["run"]
+        for i, res in enumerate(self):
+            head = {"run": i} | res._run_columns()
+            columns += [c for c in head if c not in columns]
+            rows.append(head | {"ok": res.ok, "n_calls": len(res.records), "n_errors": len(res.errors),
+                                "trace_hash": res.trace_hash})
+        return _frame(rows, columns + ["ok", "n_calls", "n_errors", "trace_hash"])
+
+
+def _frame(rows, columns):
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError("DataFrames need pandas: apt install python3-pandas (scripts/setup.sh installs it)") from None
+    return pandas.DataFrame.from_records(rows, columns=columns)
 
 
 def _ordered(event):

@@ -17,7 +17,7 @@ import time
 import traceback
 
 from ._native import BUILD_PYBIND_DIR, MUTANT, REPO, native
-from .results import Results
+from .results import Results, SweepResults
 from .scenario import Scenario
 
 _CTX = mp.get_context("fork")
@@ -88,9 +88,11 @@ def replay_command(scenario_dict, saved_path=None):
     return f"{pre} replay {shlex.quote(saved_path)}"
 
 
-def _save_scenario_for_replay(d):
-    """Ad-hoc scenarios are saved under /tmp/amino-replay/ by content hash, so the replay command
-    always names a file."""
+def save_scenario_for_replay(d):
+    """Writes an ad-hoc scenario (one not built from a scenario module) under $TMPDIR/amino-replay/,
+    named by its content hash, and returns the path. Called only when someone asks for the replay
+    command of a run that was not saved with `out=` (Results.replay_command), so runs and sweeps
+    leave no files behind."""
     text = json.dumps({k: v for k, v in d.items() if k not in ("chrome_trace", "jsonl_trace")}, sort_keys=True)
     folder = os.path.join(os.environ.get("TMPDIR", "/tmp"), "amino-replay")
     os.makedirs(folder, exist_ok=True)
@@ -100,13 +102,18 @@ def _save_scenario_for_replay(d):
     return path
 
 
+def _failed(scenario_dict, params, error):
+    return Results({"ok": False, "errors": [error], "records": []}, scenario_dict, params=params)
+
+
 class _Launched:
     """One child in flight."""
 
-    def __init__(self, scenario, trace, jsonl, params):
+    def __init__(self, scenario, trace, jsonl, params, timeout=None):
         self.dict = scenario.to_dict(chrome_trace=os.path.abspath(trace) if trace else "",
                                      jsonl_trace=os.path.abspath(jsonl) if jsonl else "")
         self.params = params
+        self.timeout = timeout
         text = json.dumps(self.dict)
         problems = _module_problems(self.dict) + list(native.validate_json(text))
         if problems:
@@ -117,6 +124,9 @@ class _Launched:
         tx.close()
         self.started = time.monotonic()
 
+    def deadline(self):
+        return None if self.timeout is None else self.started + self.timeout
+
     def collect(self):
         """Reads the child's answer (blocking) and turns every failure into a failed Results."""
         try:
@@ -124,18 +134,62 @@ class _Launched:
         except EOFError:
             status, payload = "error", None
         self.proc.join(30)
+        self.rx.close()
         if payload is None:
             code = self.proc.exitcode
             payload = (f"the simulation process died (exit code {code}"
                        f"{', signal ' + str(-code) if code is not None and code < 0 else ''}) before reporting")
-        raw = json.loads(payload) if status == "ok" else {"ok": False, "errors": [payload], "records": []}
-        origin = self.dict.get("origin")
-        saved = None if origin and origin.get("name") else _save_scenario_for_replay(self.dict)
-        return Results(raw, self.dict, replay_command(self.dict, saved), self.params)
+        if status != "ok":
+            return _failed(self.dict, self.params, payload)
+        return Results(json.loads(payload), self.dict, params=self.params)
 
-    def kill(self):
+    def time_out(self):
+        """Kills the child and returns the failed Results of a run that took too long."""
         self.proc.kill()
         self.proc.join(5)
+        self.rx.close()
+        return _failed(self.dict, self.params, f"timed out after {self.timeout:g} s of wall time (child killed)")
+
+
+def _check_timeout(timeout):
+    if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+
+
+def run_pool(jobs, processes=2, timeout=None):
+    """Runs (key, scenario, params) jobs in forked children, `processes` at a time, and yields
+    (key, Results) as runs finish. `jobs` may be a lazy iterator (it is read only when a slot is
+    free). A run longer than `timeout` seconds of wall time is killed and yields a failed Results."""
+    _check_timeout(timeout)
+    jobs, running, exhausted = iter(jobs), {}, False
+    try:
+        while True:
+            while not exhausted and len(running) < max(1, processes):
+                job = next(jobs, None)
+                if job is None:
+                    exhausted = True
+                    break
+                key, scenario, params = job
+                launched = _Launched(_as_scenario(scenario), None, None, params=params, timeout=timeout)
+                running[launched.rx] = (key, launched)
+            if not running:
+                return
+            deadlines = [l.deadline() for _, l in running.values() if l.deadline() is not None]
+            wait_for = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            ready = set(mpc.wait(list(running), wait_for))
+            now = time.monotonic()
+            for rx in list(running):
+                key, launched = running[rx]
+                if rx in ready:
+                    del running[rx]
+                    yield key, launched.collect()
+                elif launched.deadline() is not None and now >= launched.deadline():
+                    del running[rx]
+                    yield key, launched.time_out()
+    finally:  # the caller stopped early (an exception, a closed generator): no orphan children
+        for _, launched in running.values():
+            launched.proc.kill()
+            launched.proc.join(5)
 
 
 def run(scenario, trace=None, jsonl=None, out=None, verbose=False, timeout=None):
@@ -144,11 +198,10 @@ def run(scenario, trace=None, jsonl=None, out=None, verbose=False, timeout=None)
     Raises ScenarioError before anything runs when the scenario is invalid. A crash or timeout of the
     child gives Results with ok=False and the reason in .errors. trace/jsonl: Chrome (Perfetto) trace
     and JSON-lines trace output paths. out: a directory to save records/summary/scenario into."""
-    launched = _Launched(_as_scenario(scenario), trace, jsonl, params=None)
+    _check_timeout(timeout)
+    launched = _Launched(_as_scenario(scenario), trace, jsonl, params=None, timeout=timeout)
     if timeout is not None and not launched.rx.poll(timeout):
-        launched.kill()
-        res = Results({"ok": False, "errors": [f"timed out after {timeout} s of wall time"], "records": []},
-                      launched.dict, replay_command(launched.dict, _save_scenario_for_replay(launched.dict)))
+        res = launched.time_out()
     else:
         res = launched.collect()
     if out:
@@ -168,11 +221,25 @@ def _grid(params):
     return [dict(p) for p in params]
 
 
-def sweep(scenario_fn, seeds=(1,), params=None, processes=2, progress=True):
-    """Runs scenario_fn(seed=s, **p) for every seed and parameter combination, `processes` children
-    at a time, with a tqdm progress bar. Returns Results in the order of the combinations (seed
-    fastest). params: dict of lists (a grid) or a list of dicts. Invalid scenarios raise
-    ScenarioError before any child starts."""
+def _run_remote(scenario_dict, params, timeout):
+    """One sweep run on an executor's worker (a process pool, a Dask worker): the same forked child
+    as a local run, so a crash or a hang of the simulation never takes the worker down."""
+    res = run(Scenario.from_dict(scenario_dict), timeout=timeout)
+    res.params = dict(params)
+    return res
+
+
+def sweep(scenario_fn, seeds=(1,), params=None, processes=2, progress=True, executor=None, timeout=None):
+    """Runs scenario_fn(seed=s, **p) for every seed and parameter combination and returns a
+    SweepResults (a list of Results in the order of the combinations, seed fastest, with .frame()).
+
+    params: dict of lists (a grid) or a list of dicts. Invalid scenarios raise ScenarioError before
+    any run starts. Without `executor`, `processes` forked children run at a time on this machine.
+    executor: any concurrent.futures-style executor (ProcessPoolExecutor, a Dask
+    `distributed.Client(...).get_executor()`): each run is submitted to it and runs in a forked child
+    on the worker; its workers must be able to `import amino`. timeout: seconds of wall time per run;
+    a run that takes longer is killed and gives a failed Results saying so."""
+    _check_timeout(timeout)
     jobs = [(p, s, scenario_fn(seed=s, **p)) for p in _grid(params) for s in seeds]
     for _, _, sc in jobs:
         problems = validate(sc)
@@ -180,17 +247,26 @@ def sweep(scenario_fn, seeds=(1,), params=None, processes=2, progress=True):
             raise ScenarioError(problems)
     results = [None] * len(jobs)
     bar = _progress(len(jobs), progress)
-    pending, running = list(enumerate(jobs)), {}
-    while pending or running:
-        while pending and len(running) < max(1, processes):
-            i, (p, s, sc) = pending.pop(0)
-            running[i] = _Launched(sc, None, None, params=p)
-        ready = mpc.wait([l.rx for l in running.values()])
-        for i in [i for i, l in running.items() if l.rx in ready]:
-            results[i] = running.pop(i).collect()
-            bar.update(1)
-    bar.close()
-    return results
+    try:
+        if executor is None:
+            for i, res in run_pool(((i, sc, p) for i, (p, _, sc) in enumerate(jobs)), processes, timeout):
+                results[i] = res
+                bar.update(1)
+        else:
+            import concurrent.futures as cf
+            futures = {executor.submit(_run_remote, _as_scenario(sc).to_dict(), p, timeout): i
+                       for i, (p, _, sc) in enumerate(jobs)}
+            for future in cf.as_completed(futures):
+                i = futures[future]
+                try:
+                    results[i] = future.result()
+                except Exception as e:  # the executor's failure (a lost worker, amino not importable there)
+                    results[i] = _failed(_as_scenario(jobs[i][2]).to_dict(), jobs[i][0],
+                                         f"the executor could not run it: {type(e).__name__}: {e}")
+                bar.update(1)
+    finally:
+        bar.close()
+    return SweepResults(results)
 
 
 def _progress(total, enabled):
