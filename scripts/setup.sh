@@ -15,7 +15,7 @@ PACKAGES=(
   chromium
   jupyter-nbconvert python3-nbformat python3-ipykernel
   clang libclang-rt-dev llvm
-  ccache
+  ccache mypy
 )
 
 missing=()

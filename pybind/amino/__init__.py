@@ -10,9 +10,11 @@
 
 See pybind/README.md.
 """
+from __future__ import annotations
+
 from . import check, history, nemesis, workload
 from .client import AppError, Client, RemoteError, connect
-from .results import FIELDS, Results
+from .results import FIELDS, Results, SweepResults
 from .runner import ScenarioError, replay_command, run, sweep, validate
 from .scenario import Scenario, call, preset
 from .spec import selector, spec_dict, to_yaml
@@ -20,7 +22,7 @@ from ._native import native as _native_module
 import json as _json
 
 
-def catalogue():
+def catalogue() -> dict:
     """The C++ registries as a dict:
     'dms': DM names (sorted); 'descriptors': one dict per DM, in that order, with every field of its
     DmDescriptor: name, category, summary, paper, source, guarantee, tolerates, caveats, durable, and
@@ -31,17 +33,17 @@ def catalogue():
     return _json.loads(_native_module.catalogue())
 
 
-def offload_calibration():
+def offload_calibration() -> dict:
     """scenarios/code_offloading/calibration.h as a dict (speeds, latencies, predictions)."""
     return _json.loads(_native_module.offload_calibration())
 
 
-def paper_request(workload, seed=1):
+def paper_request(workload: str, seed: int = 1) -> bytes:
     """Encoded paper-size request (bytes) of an offloading workload: Physics, Sudoku, ..."""
     return _native_module.paper_request(workload, seed)
 
 
 __all__ = ["Scenario", "call", "preset", "run", "sweep", "validate", "Results", "ScenarioError", "FIELDS",
            "selector", "spec_dict", "to_yaml", "catalogue", "offload_calibration", "paper_request",
-           "replay_command", "connect", "Client", "RemoteError", "AppError", "check", "history", "nemesis",
+           "replay_command", "SweepResults", "connect", "Client", "RemoteError", "AppError", "check", "history", "nemesis",
            "workload"]

@@ -13,25 +13,32 @@ true/false, yes/no, on/off, 1/0 in any case and nothing else), numbers must be f
 PARAM_RANGES, strings are taken as given. Every scenario's duration is also checked by the C++
 validation, (0, 1e6] s.
 """
+from __future__ import annotations
+
 import importlib.util
 import json
 import math
 import os
 import re
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
 
 from ._native import REPO
 
 SCENARIO_DIR = os.path.join(REPO, "scenarios")
 
 
-def names():
+def names() -> list[str]:
     """Scenario names, sorted: folders of scenarios/ holding a scenario.py."""
     if not os.path.isdir(SCENARIO_DIR):
         return []
     return sorted(d for d in os.listdir(SCENARIO_DIR) if os.path.isfile(os.path.join(SCENARIO_DIR, d, "scenario.py")))
 
 
-def discover(directory):
+def discover(directory: str) -> list[str]:
     """Scenario modules in `directory`, as paths `run` accepts: each <directory>/<name>/scenario.py
     (the layout of scenarios/) and each <directory>/*.py that defines build(), sorted. ValueError
     when `directory` is not a directory; a file that fails to import is listed (run says why)."""
@@ -47,7 +54,7 @@ def discover(directory):
     return found
 
 
-def _defines_build(path):
+def _defines_build(path: str) -> bool:
     """Whether a .py file has a top-level `def build` (read, not imported: listing runs no code)."""
     try:
         with open(path, encoding="utf-8") as f:
@@ -56,10 +63,10 @@ def _defines_build(path):
         return False
 
 
-_loaded = {}
+_loaded: dict[str, ModuleType] = {}
 
 
-def load(name):
+def load(name: str) -> ModuleType:
     """Imports scenarios/<name>/scenario.py, or the scenario module at path `name` (a .py file), once
     and returns the module."""
     if name in _loaded:
@@ -76,6 +83,8 @@ def load(name):
                               "or give a path to a .py file)")
         module_name = f"amino_scenario_{name}"
     spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise LookupError(f"{path} cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if not callable(getattr(module, "build", None)):
@@ -148,7 +157,7 @@ def _as_json(value):
     return value
 
 
-def coerce_param(module, key, value):
+def coerce_param(module: ModuleType, key: str, value: Any) -> Any:
     """`value` (a Python value, or the text of --param) as the type of module.PARAMS[key], checked
     against module.PARAM_RANGES. Raises ValueError naming the parameter."""
     default = getattr(module, "PARAMS", {})[key]
@@ -172,7 +181,7 @@ def coerce_param(module, key, value):
     return out
 
 
-def build(name, seed=1, **params):
+def build(name: str, seed: int = 1, **params: Any) -> Scenario:
     """The Scenario of module `name` with its defaults overridden by params (unknown ones rejected,
     the others converted to their default's type by coerce_param)."""
     module = load(name)

@@ -11,8 +11,11 @@ clients in one) are never confused by a DM's duplicate suppression. Calls block 
 `timeout` seconds pass. Failures raise RemoteError (a system error: code + message) or AppError (the
 application method raised).
 """
+from __future__ import annotations
+
 import json
 import os
+from typing import Any, Optional, Union
 
 from ._native import native as _native
 from .spec import to_yaml
@@ -21,7 +24,7 @@ from .spec import to_yaml
 class RemoteError(RuntimeError):
     """A call or control-plane request failed with a system error (TIMEOUT, UNAVAILABLE, ...)."""
 
-    def __init__(self, code, message):
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
@@ -30,12 +33,12 @@ class RemoteError(RuntimeError):
 class AppError(RemoteError):
     """The application method raised; `app_type` is the exception's type name."""
 
-    def __init__(self, code, message, app_type):
+    def __init__(self, code: str, message: str, app_type: str) -> None:
         super().__init__(code, message)
         self.app_type = app_type
 
 
-def _unwrap(answer):
+def _unwrap(answer: str) -> Any:
     a = json.loads(answer)
     if a["ok"]:
         return a["value"]
@@ -53,44 +56,44 @@ class Client:
     $AMINO_CLUSTER_KEY_FILE; None and no variable: no key (a loopback deployment without one).
     """
 
-    def __init__(self, oms="127.0.0.1:7400", timeout=10.0, cluster_key_file=None):
+    def __init__(self, oms: str = "127.0.0.1:7400", timeout: float = 10.0, cluster_key_file: Optional[str] = None) -> None:
         if not isinstance(timeout, (int, float)) or not 0 < timeout <= 86400:
             raise ValueError(f"timeout must be a number of seconds in (0, 86400], not {timeout!r}")
         key = cluster_key_file if cluster_key_file is not None else os.environ.get("AMINO_CLUSTER_KEY_FILE", "")
         self._c = _native.DeploymentClient(str(oms), float(timeout), str(key))
 
     @property
-    def session(self):
+    def session(self) -> str:
         """This client's session identity (32 hex digits, fresh for every Client)."""
         return self._c.session
 
-    def create(self, spec):
+    def create(self, spec: Union[str, dict]) -> str:
         """Creates a microservice from a spec (YAML text, a YAML file path, or a dict); returns its id."""
         return _unwrap(self._c.create(to_yaml(spec)))
 
-    def call(self, ms, method, *args):
+    def call(self, ms: str, method: str, *args: Any) -> Any:
         """Calls `method` of microservice `ms` (id or name) with JSON-able arguments; returns its result."""
         return _unwrap(self._c.call(str(ms), str(method), json.dumps(list(args))))
 
-    def nodes(self):
+    def nodes(self) -> list[dict]:
         """The live kernel servers: [{'id', 'region', 'labels', 'alive'}]."""
         return _unwrap(self._c.nodes())
 
-    def events(self):
+    def events(self) -> list[dict]:
         """What the OMS observed and did, oldest first (registrations, creates, failures, ...)."""
         return _unwrap(self._c.events())
 
-    def close(self):
+    def close(self) -> None:
         """Drops the connection (also done when the Client is garbage-collected)."""
         self._c = None
 
-    def __enter__(self):
+    def __enter__(self) -> Client:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def connect(oms="127.0.0.1:7400", timeout=10.0, cluster_key_file=None):
+def connect(oms: str = "127.0.0.1:7400", timeout: float = 10.0, cluster_key_file: Optional[str] = None) -> Client:
     """A Client of the deployment whose OMS listens at `oms` (see Client)."""
     return Client(oms, timeout, cluster_key_file)

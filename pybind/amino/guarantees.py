@@ -33,10 +33,16 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from . import check as _check
 from .history import operations
+
+if TYPE_CHECKING:
+    from .results import Results
+
+# A history: events, the path of a JSON Lines file (amino.check's History), or a Results (its .history).
+History = Union[_check.History, "Results"]
 
 VALID, INVALID, UNKNOWN = "valid", "invalid", "unknown"
 # The read-only operation of each model the staleness checks shift.
@@ -53,13 +59,16 @@ class GuaranteeResult(_check.CheckResult):
 
     @property
     def ok(self) -> bool:
+        """True when the guarantee held ("valid")."""
         return self.verdict == VALID
 
     @property
     def exit_code(self) -> int:
+        """0 valid, 1 invalid, 3 unknown (the command line's exit status)."""
         return {VALID: 0, INVALID: 1, UNKNOWN: 3}[self.verdict]
 
     def summary(self) -> str:
+        """One line: the check, its verdict and, for a violation, the explanation."""
         line = f"{self.verdict} ({self.name}, model {self.model}, {self.operations} operations, {self.elapsed_s:.3f} s)"
         return line + ("\n" + self.explanation if self.explanation else "")
 
@@ -93,7 +102,7 @@ def _from_linearizability(name, r: "_check.CheckResult", note: str) -> Guarantee
 
 # ---- bounded-staleness (Delta-atomicity)
 
-def bounded_staleness(history, model: str = "register", *, bound_ms: Optional[float] = None, **kw) -> GuaranteeResult:
+def bounded_staleness(history: History, model: str = "register", *, bound_ms: Optional[float] = None, **kw: Any) -> GuaranteeResult:
     """Writes are linearizable and a read returns the state at some moment between bound_ms before it
     was invoked and its completion: amino.check.linearizable of the history with each read's invoke
     moved bound_ms earlier (Golab, Li and Shah's Delta-atomicity, 2011). bound_ms None: no bound, a
@@ -119,7 +128,7 @@ def bounded_staleness(history, model: str = "register", *, bound_ms: Optional[fl
 
 # ---- read-your-writes
 
-def read_your_writes(history, model: str = "register", **_kw) -> GuaranteeResult:
+def read_your_writes(history: History, model: str = "register", **_kw: Any) -> GuaranteeResult:
     """Terry et al.'s session guarantee, per process: a read returns neither the initial (absent)
     value nor a value whose write completed before the process's own last acknowledged write (a
     write, or a cas that swapped) was invoked. Written values must be unique (amino.workload's are),
@@ -133,7 +142,7 @@ def read_your_writes(history, model: str = "register", **_kw) -> GuaranteeResult
     for o in ops:
         if o["type"] == "ok" and o["f"] in ("write", "cas"):
             writer[(o["key"], o["value"][1] if o["f"] == "cas" else o["value"])] = o
-    last_own = {}  # (process, key) -> the process's last acknowledged write of the key
+    last_own: dict[tuple, dict] = {}  # (process, key) -> the process's last acknowledged write of the key
     for o in ops:
         if o["f"] not in ("read", "write", "cas"):
             raise ValueError(f"read-your-writes: operation {o['f']!r} is not one of the register model's")
@@ -143,7 +152,7 @@ def read_your_writes(history, model: str = "register", **_kw) -> GuaranteeResult
             older = writer.get((o["key"], got))
             mine = own["value"][1] if own["f"] == "cas" else own["value"]
             if got is None or (got != mine and older is not None and older["end"] < own["start"]):
-                what = "the initial value" if got is None else f"{got!r}, written by op {older['id']} before it began"
+                what = "the initial value" if got is None or older is None else f"{got!r}, written by op {older['id']} before it began"
                 return _result("read-your-writes", model, ops, (
                     f"process {o['process']} read {what} after its own {own['f']} of {mine!r} (op {own['id']}) "
                     f"was acknowledged (op {o['id']})",
@@ -171,17 +180,21 @@ class LeaseModel(_check.Model):
     def __init__(self, holders: Optional[dict] = None):
         self.holders = {int(p): h for p, h in (holders or {}).items()}
 
-    def init(self):
+    def init(self) -> frozenset:
+        """No holder yet; the object holds its initial value (None)."""
         return frozenset({(None, None, None)})
 
-    def validate(self, op):
+    def validate(self, op: dict) -> None:
+        """ValueError for an operation the register model does not know."""
         if op["f"] not in ("read", "write", "cas"):
             raise ValueError(f"lease model: unknown operation {op['f']!r} (read, write, cas)")
 
-    def read_only(self, op):
+    def read_only(self, op: dict) -> bool:
+        """Reads change neither copy nor server state."""
         return op["f"] == "read"
 
-    def step(self, state, op):
+    def step(self, state: frozenset, op: dict) -> Optional[tuple[bool, frozenset]]:
+        """The states after `op` from any of `state`'s (holder, copy, saved) triples; None when impossible."""
         me = self.holders.get(op["process"], op["process"])
         out = set()
         for holder, copy, saved in state:
@@ -192,7 +205,8 @@ class LeaseModel(_check.Model):
                     out.add((me, after, after))  # and the holder wrote its copy back after it
         return (True, frozenset(out)) if out else None
 
-    def describe(self, state):
+    def describe(self, state: frozenset) -> str:
+        """The possible (holder, copy, saved) triples, for an explanation."""
         return " or ".join(f"holder {h}: copy {c!r}, saved {s!r}" for h, c, s in sorted(state, key=repr))
 
 
@@ -234,7 +248,7 @@ def _completed(events: list) -> list:
     return out
 
 
-def lease(history, model: str = "register", *, holders: Optional[dict] = None, **kw) -> GuaranteeResult:
+def lease(history: History, model: str = "register", *, holders: Optional[dict] = None, **kw: Any) -> GuaranteeResult:
     """amino.check.linearizable with LeaseModel(holders): what LeaseCaching promises under the
     faults it tolerates (a holder that crashes or is cut off loses the writes it did not write back;
     it never runs calls past its lease, so two copies never change the object at once). Without
@@ -253,7 +267,7 @@ TOKEN = re.compile(r"c[0-9]+\.[0-9]+")  # amino.workload's unique values: c<clie
 SUMMARIZED = re.compile(r"<\w+ of [0-9]+ chars, digest [0-9a-f]+>")  # a value past Scenario.max_value_chars
 
 
-def at_least_once(history, model: str = "kv", **_kw) -> GuaranteeResult:
+def at_least_once(history: History, model: str = "kv", **_kw: Any) -> GuaranteeResult:
     """What AtLeastOnceRPC promises over one server replica, on KvStore appends of unique values
     (gets show every execution of every append, in the server's order):
       - every append that returned ok is in every get invoked after it returned (it took effect at
@@ -277,7 +291,7 @@ def at_least_once(history, model: str = "kv", **_kw) -> GuaranteeResult:
                 gets.append(o)
         else:
             raise ValueError(f"at-least-once: operation {o['f']!r} is not append or get (no puts: they hide executions)")
-    seen = {}
+    seen: dict[int, list] = {}
 
     def bad(text, o, others):
         return _result("at-least-once", model, ops, (text, _window(o["key"], o, others)), started)
@@ -313,14 +327,14 @@ def at_least_once(history, model: str = "kv", **_kw) -> GuaranteeResult:
                 if key2 == key and b["type"] == "ok" and a["end"] < b["start"] and y in first and first[y] < first[x]:
                     return bad(f"get (op {g['id']}) shows {y!r} (op {b['id']}) before {x!r} (op {a['id']}), "
                                f"though {x!r}'s append returned before {y!r}'s began", g, [a, b])
-    by_key = {}
+    by_key: dict[Any, list[dict]] = {}
     for g in gets:
         by_key.setdefault(g["key"], []).append(g)
     for key, gs in by_key.items():
         for i, g in enumerate(gs):
             for h in gs[i + 1:]:
-                a, b = seen[g["id"]], seen[h["id"]]
-                short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+                seen_g, seen_h = seen[g["id"]], seen[h["id"]]
+                short, long_ = (seen_g, seen_h) if len(seen_g) <= len(seen_h) else (seen_h, seen_g)
                 if long_[:len(short)] != short:
                     return bad(f"gets (ops {g['id']}, {h['id']}) of key {key!r} disagree on the order: "
                                f"neither is a prefix of the other", g, [h])
@@ -336,7 +350,7 @@ def at_least_once(history, model: str = "kv", **_kw) -> GuaranteeResult:
 
 # ---- immutable
 
-def immutable(history, model: str = "register", *, initial: Optional[dict] = None, **_kw) -> GuaranteeResult:
+def immutable(history: History, model: str = "register", *, initial: Optional[dict] = None, **_kw: Any) -> GuaranteeResult:
     """What Immutable promises, over the register model's read and write: every read that returned
     gives the constructed value (initial[key], None when absent); no write returns ok or takes
     effect, and one that reached the DM is rejected with ABORTED (its error), never sent on (a
@@ -402,7 +416,7 @@ def names() -> list[str]:
     return ["linearizable", *CHECKS]
 
 
-def check(name: str, history, model: str, **options):
+def check(name: str, history: History, model: str, **options: Any) -> _check.CheckResult:
     """Runs check `name` ("linearizable" or one of CHECKS) on `history` against `model`."""
     if name == "linearizable":
         return _check.linearizable(_events(history), model=model, **options)
@@ -415,6 +429,6 @@ def check(name: str, history, model: str, **options):
 VIOLATIONS = ("not linearizable", INVALID)
 
 
-def violated(result) -> bool:
+def violated(result: _check.CheckResult) -> bool:
     """True when a check's result reports a violation ("not linearizable" or "invalid")."""
     return result.verdict in VIOLATIONS

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Iterable, Union
+from typing import Any, Iterable, Union
 
 from ._native import native as _native
 
@@ -50,7 +50,8 @@ def operations(events: list[Event]) -> list[dict]:
     """Invokes paired with their completions: [{id, process, f, key, value, output, type, start, end}],
     type ok / fail / info (info also for an invoke never completed, whose end is None). Times are
     the events' "time", or their line index when the history has none."""
-    ops, open_ = [], {}
+    ops: list[dict] = []
+    open_: dict[Any, dict] = {}
     for i, e in enumerate(events):
         t = e.get("time", i)
         if e["type"] == "invoke":
@@ -59,9 +60,9 @@ def operations(events: list[Event]) -> list[dict]:
             open_[e["process"]] = op
             ops.append(op)
         else:
-            op = open_.pop(e["process"], None)
-            if op is None:
+            if e["process"] not in open_:
                 raise ValueError(f"event {i}: {e['type']} of process {e['process']} completes no operation")
+            op = open_.pop(e["process"])
             op["type"] = e["type"]
             if e["type"] == "ok":
                 op["output"] = e.get("value")

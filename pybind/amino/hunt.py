@@ -21,13 +21,17 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Union
 
 from . import catalog
 from .runner import _progress, run, run_pool
+from .results import Results
 from .scenario import Scenario
 from .guarantees import VIOLATIONS, violated
 from .workload import check_all
+
+# Parallel runs: a number, or "auto" (None, 0) for one per core.
+Jobs = Union[int, str, None]
 
 # Fault types that end an earlier fault, and the kind of fault they end ("clock" and "link" are
 # both: a change and, later, the change back).
@@ -38,16 +42,18 @@ _REPAIRS = {"heal": "partition", "restart": "crash", "resume": "pause", "clear_m
 
 @dataclass
 class SeedVerdict:
-    seed: int
+    """One seed's run judged: failed, each check's verdict, the run's errors and invariant violations."""
+    seed: Optional[int]
     failed: bool
     verdicts: list = field(default_factory=list)  # [(target, model, verdict)]
     errors: list = field(default_factory=list)    # the run's own errors
     trace_hash: str = ""
     scenario: Optional[dict] = None               # the run's scenario dict
-    results: object = None                        # Results (kept for failures only)
+    results: Optional[Results] = None             # Results (kept for failures only)
     invariants: list = field(default_factory=list)  # Results.invariants: violations over the probes
 
     def describe(self) -> str:
+        """One line: the seed, each check's verdict, the first invariant violation and run error."""
         parts = [f"{t} ({m}): {v}" for t, m, v in self.verdicts]
         if self.invariants:
             v = self.invariants[0]
@@ -67,10 +73,11 @@ class HuntReport:
 
     @property
     def seeds_per_core_minute(self) -> float:
+        """The hunt's throughput per core, for comparing hunts run with different --jobs."""
         return self.ran / max(self.elapsed_s, 1e-9) * 60 / self.jobs
 
 
-def judge(results, model: Optional[str] = None, time_limit: float = 60.0) -> SeedVerdict:
+def judge(results: Results, model: Optional[str] = None, time_limit: float = 60.0) -> SeedVerdict:
     """The verdict of one run: every declared check (of `model`, if given), the invariants over its
     probes and the run's errors."""
     checks = check_all(results, model=model, time_limit=time_limit) if results.ok else []
@@ -81,13 +88,14 @@ def judge(results, model: Optional[str] = None, time_limit: float = 60.0) -> See
                        results.scenario, results if failed else None, invariants)
 
 
-def _jobs(jobs) -> int:
+def _jobs(jobs: Jobs) -> int:
     if jobs in (None, 0, "auto"):
         return os.cpu_count() or 1
-    return max(1, int(jobs))
+    return max(1, int(jobs or 1))
 
 
-def run_many(scenarios: Iterable[Scenario], *, model=None, jobs="auto", progress=True, total=None,
+def run_many(scenarios: Iterable[Scenario], *, model: Optional[str] = None, jobs: Jobs = "auto", progress: bool = True,
+             total: Optional[int] = None,
              on_result: Optional[Callable[[SeedVerdict], None]] = None, time_limit: float = 60.0,
              timeout: Optional[float] = None) -> list:
     """Runs scenarios `jobs` at a time (each in its own forked child) and judges each one; a run
@@ -105,14 +113,14 @@ def run_many(scenarios: Iterable[Scenario], *, model=None, jobs="auto", progress
 
 
 def hunt(scenario: str, *, seeds: Iterable[int], params: Optional[dict] = None, model: Optional[str] = None,
-         jobs="auto", progress=True, stop_after: Optional[int] = None, time_limit: float = 60.0,
+         jobs: Jobs = "auto", progress: bool = True, stop_after: Optional[int] = None, time_limit: float = 60.0,
          timeout: Optional[float] = None) -> HuntReport:
     """Runs scenario module `scenario` (a name under scenarios/ or a .py path) for every seed;
     stop_after: stop launching once that many seeds failed; timeout: wall seconds per run (a run
     killed for taking longer fails)."""
     params = dict(params or {})
     seeds = list(seeds)
-    failures = []
+    failures: list[SeedVerdict] = []
     start = time.monotonic()
 
     def scenarios():
@@ -127,7 +135,7 @@ def hunt(scenario: str, *, seeds: Iterable[int], params: Optional[dict] = None, 
 
     verdicts = run_many(scenarios(), model=model, jobs=jobs, progress=progress, total=len(seeds),
                         on_result=keep, time_limit=time_limit, timeout=timeout)
-    failures.sort(key=lambda v: v.seed)
+    failures.sort(key=lambda v: v.seed or 0)
     return HuntReport(len(verdicts), failures, time.monotonic() - start, _jobs(jobs))
 
 
@@ -287,6 +295,7 @@ def save_failure(out_dir: str, shrunk: Shrunk, model: Optional[str] = None) -> d
     from .history import save as save_history
     os.makedirs(out_dir, exist_ok=True)
     res = shrunk.verdict.results
+    assert res is not None  # a failing verdict keeps its Results
     paths = {"scenario": os.path.join(out_dir, "scenario.json")}
     with open(paths["scenario"], "w") as f:
         json.dump(shrunk.scenario, f, indent=1, sort_keys=True)
@@ -301,8 +310,8 @@ def save_failure(out_dir: str, shrunk: Shrunk, model: Optional[str] = None) -> d
             with open(paths["check"], "w") as f:
                 f.write(r.summary() + "\n")
             from . import timeline
-            paths["timeline"] = timeline.from_results(res, os.path.join(out_dir, "timeline.html"),
-                                                      window=w.window_in_run(res, r.window), explanation=r.summary())
+            paths["timeline"] = str(timeline.from_results(res, os.path.join(out_dir, "timeline.html"),
+                                                          window=w.window_in_run(res, r.window), explanation=r.summary()))
             break
     if res.invariants:  # invariants.txt; the timeline explains them when no check failed
         paths["invariants"] = os.path.join(out_dir, "invariants.txt")
@@ -311,6 +320,6 @@ def save_failure(out_dir: str, shrunk: Shrunk, model: Optional[str] = None) -> d
         if "timeline" not in paths:
             from . import timeline
             paths["history"] = save_history(res.history, os.path.join(out_dir, "history.jsonl"))
-            paths["timeline"] = timeline.from_results(res, os.path.join(out_dir, "timeline.html"),
-                                                      explanation="\n".join(res.invariant_lines()))
+            paths["timeline"] = str(timeline.from_results(res, os.path.join(out_dir, "timeline.html"),
+                                                          explanation="\n".join(res.invariant_lines())))
     return paths

@@ -14,7 +14,10 @@ system that recovers has time to show it. Same arguments and seed, same schedule
 from __future__ import annotations
 
 import random
-from typing import Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
 
 # Every kind generate() draws from; `kinds_for(backend)` is the subset a backend accepts.
 KINDS = ("partition", "partition_one_way", "partition_bridge", "partition_majorities_ring", "crash",
@@ -81,11 +84,12 @@ def generate(nodes: Sequence[str], *, seed: int, end: float, start: float = 1.0,
         max_down = (len(nodes) - 1) // 2
     if "link" in kinds and not uplink_latency_ns:
         raise ValueError("a 'link' fault needs uplink_latency_ns={host: ns} to restore (for_scenario() passes it)")
+    uplinks = uplink_latency_ns or {}
     rng = random.Random(seed)
     stop = end - quiet
     faults: list[dict] = []
     down: dict[str, float] = {}      # node -> when it comes back (crashed or paused)
-    busy_until = {"partition": 0.0, "message_faults": 0.0, "clock": {}, "link": {}}
+    busy_until: dict[str, Any] = {"partition": 0.0, "message_faults": 0.0, "clock": {}, "link": {}}
 
     def add(at, type_, **fields):
         faults.append({"at": round(at, 9), "type": type_, **fields})
@@ -152,9 +156,9 @@ def generate(nodes: Sequence[str], *, seed: int, end: float, start: float = 1.0,
             busy_until["message_faults"] = repair
         else:  # link: a slower uplink for a while
             node = rng.choice(nodes)
-            if busy_until["link"].get(node, 0.0) > t or node not in uplink_latency_ns:
+            if busy_until["link"].get(node, 0.0) > t or node not in uplinks:
                 continue
-            base = int(uplink_latency_ns[node])
+            base = int(uplinks[node])
             add(t, "link", link=f"{node}/uplink", latency_ns=int(base * rng.uniform(2, 20)))
             add(repair, "link", link=f"{node}/uplink", latency_ns=base)
             busy_until["link"][node] = repair
@@ -177,7 +181,8 @@ def _triggered(nodes, timed, *, seed, start, stop, kinds, interval, max_down) ->
         raise ValueError(f"triggered_interval must be (low, high) with 0 < low <= high, got {interval}")
     rng = random.Random(f"amino.nemesis.triggered/{seed}")  # a stream of its own: timed faults unchanged
     down_spans, partition_spans = _spans(timed)
-    taken_down, taken_partition = [], []  # (from, to) of the triggered entries so far
+    taken_down: list[tuple[float, float]] = []  # (from, to) of the triggered entries so far
+    taken_partition: list[tuple[float, float]] = []  # (from, to) of the triggered entries so far
     out = []
     t = start
     while True:
@@ -253,12 +258,12 @@ def _overlaps(spans, a, b):
     return any(x < b and y > a for x, y in spans)
 
 
-def uplink_latencies_ns(scenario) -> dict:
+def uplink_latencies_ns(scenario: Scenario) -> dict:
     """{host: uplink latency in ns} of a Scenario's hosts (what a "link" fault restores)."""
     return {h["name"]: int(h.get("uplink_latency_ns", 0)) for h in scenario.hosts}
 
 
-def apply(scenario, faults: Iterable[dict]):
+def apply(scenario: Scenario, faults: Iterable[dict]) -> Scenario:
     """Adds `faults` (from generate) to `scenario`; returns the scenario."""
     for f in faults:
         fields = {k: v for k, v in f.items() if k not in ("at", "type")}
@@ -266,7 +271,7 @@ def apply(scenario, faults: Iterable[dict]):
     return scenario
 
 
-def for_scenario(scenario, nodes: Sequence[str], *, seed: int, quiet: float = 3.0, **kw) -> list[dict]:
+def for_scenario(scenario: Scenario, nodes: Sequence[str], *, seed: int, quiet: float = 3.0, **kw: Any) -> list[dict]:
     """generate() for `scenario`: ends at its duration, draws the kinds its backend runs (unless
     kinds= is given), every triggered fault on "sim" (unless triggered= is given) and knows its
     uplinks; then apply() it."""

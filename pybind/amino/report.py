@@ -1,13 +1,20 @@
 """Helpers shared by the scenario modules' reproduce() functions: flatten many runs into one table,
-aggregate it, write CSV and Markdown. Plain lists of dicts: no pandas on this machine."""
+aggregate it, write CSV and Markdown. Plain lists of dicts, so the committed tables do not depend on
+a pandas version (DataFrames: Results.records_frame, SweepResults.frame)."""
+from __future__ import annotations
+
 import csv
 import os
 import statistics
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
+
+if TYPE_CHECKING:
+    from .results import Results
 
 
-def flatten(results, **const):
+def flatten(results: Iterable[Results], **const: Any) -> list[dict]:
     """Every record of every Results, tagged with its params, seed and `const` columns."""
-    rows = []
+    rows: list[dict] = []
     for res in results:
         for r in res.records:
             row = dict(const)
@@ -18,10 +25,10 @@ def flatten(results, **const):
     return rows
 
 
-def aggregate(rows, by, after=0.0):
+def aggregate(rows: Iterable[dict], by: Sequence[str], after: float = 0.0) -> list[dict]:
     """Per group of `by` columns: calls, failed, median/mean/p95 latency (ms) of OK calls started
     at or after `after` seconds (skips warm-up: first lookups at the OMS)."""
-    groups = {}
+    groups: dict[tuple, list[dict]] = {}
     for r in rows:
         if r["start"] >= after:
             groups.setdefault(tuple(r[k] for k in by), []).append(r)
@@ -37,7 +44,9 @@ def aggregate(rows, by, after=0.0):
     return out
 
 
-def write_csv(rows, path):
+def write_csv(rows: list[dict], path: str) -> str:
+    """Writes rows as CSV (columns: the first row's, then any new ones in order of appearance),
+    making the folder; returns `path`."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", newline="") as f:
         if rows:
@@ -50,7 +59,7 @@ def write_csv(rows, path):
     return path
 
 
-def read_csv(path):
+def read_csv(path: str) -> list[dict]:
     """Rows with numbers converted back (for notebooks and tests)."""
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
@@ -63,7 +72,8 @@ def read_csv(path):
     return rows
 
 
-def markdown(rows, cols=None):
+def markdown(rows: list[dict], cols: Optional[list[str]] = None) -> str:
+    """A Markdown table of rows (columns: `cols`, default the first row's); None shows as empty."""
     if not rows:
         return "(no rows)\n"
     cols = cols or list(rows[0])

@@ -13,10 +13,16 @@ the violations of Raft's safety invariants found in them ({"invariant", "group",
 "nodes", "replicas", "time", "message"}, testbed/check/invariants.h); `triggered` the triggers
 ("on_probe" faults) that fired, with the faults they applied and when.
 """
+from __future__ import annotations
+
 import csv
 import json
 import os
 import statistics
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    import pandas
 
 FIELDS = ["client", "node", "microservice", "method", "start", "latency", "outcome", "value", "error"]
 # History event fields in the order they are written (the shared format's first, then the extras).
@@ -29,7 +35,8 @@ class Results:
     """One run: .records, .history, .errors, .ok, .trace_hash, .probes, .invariants, .triggered,
     .seed, .params (the sweep parameters that made it), .scenario (its dict) and .replay_command."""
 
-    def __init__(self, raw, scenario_dict, replay_command=None, params=None):
+    def __init__(self, raw: dict, scenario_dict: dict, replay_command: Optional[str] = None,
+                 params: Optional[dict] = None) -> None:
         self.raw = raw
         self.scenario = scenario_dict
         self.records = raw.get("records", [])
@@ -40,13 +47,13 @@ class Results:
         self.probes = raw.get("probes", [])
         self.invariants = raw.get("invariants", [])
         self.triggered = raw.get("triggered", [])
-        self.seed = scenario_dict.get("seed")
+        self.seed: Optional[int] = scenario_dict.get("seed")
         self.params = dict(params or {})
         self._replay_command = replay_command
-        self._saved_scenario = None  # scenario.json written by save()
+        self._saved_scenario: Optional[str] = None  # scenario.json written by save()
 
     @property
-    def replay_command(self):
+    def replay_command(self) -> str:
         """The one shell command that replays this run. A run of a scenario module replays by name
         and parameters; an ad-hoc scenario replays from its scenario.json: the one save() wrote, else
         one written under $TMPDIR/amino-replay/ now, when first asked for (never for runs nobody
@@ -61,30 +68,30 @@ class Results:
         return self._replay_command
 
     @replay_command.setter
-    def replay_command(self, command):
+    def replay_command(self, command: str) -> None:
         self._replay_command = command
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"Results(ok={self.ok}, calls={len(self.records)}, errors={len(self.errors)}, "
                 f"invariant_violations={len(self.invariants)}, trace_hash={self.trace_hash!r})")
 
-    def invariant_lines(self):
+    def invariant_lines(self) -> list[str]:
         """One line per invariant violation: "<invariant> in group <g> at <t> s: <message>"."""
         return [f"{v['invariant']} in group {v['group']} at {v['time'] / 1e9:.6f} s: {v['message']}"
                 for v in self.invariants]
 
     # ---- selection and statistics
-    def select(self, **where):
+    def select(self, **where: Any) -> list[dict]:
         """Records whose fields equal the given values, e.g. select(client="p1", method="read")."""
         return [r for r in self.records if all(r.get(k) == v for k, v in where.items())]
 
-    def latencies(self, ok_only=True, **where):
+    def latencies(self, ok_only: bool = True, **where: Any) -> list[float]:
         """Latencies in seconds of the selected calls (successful ones unless ok_only=False)."""
         return [r["latency"] for r in self.select(**where) if not ok_only or r["outcome"] == "OK"]
 
-    def summary(self, by=("client", "microservice", "method")):
+    def summary(self, by: tuple[str, ...] = ("client", "microservice", "method")) -> list[dict]:
         """One row per group: calls, ok, failed, and latency mean/median/p95/max in ms (ok calls)."""
-        groups = {}
+        groups: dict[tuple, list[dict]] = {}
         for r in self.records:
             groups.setdefault(tuple(r[k] for k in by), []).append(r)
         rows = []
@@ -99,7 +106,8 @@ class Results:
             rows.append(row)
         return rows
 
-    def summary_text(self, **kw):
+    def summary_text(self, **kw: Any) -> str:
+        """summary() as an aligned text table (what `python3 -m amino run` prints); kw as summary()."""
         rows = self.summary(**kw)
         if not rows:
             return "(no calls)"
@@ -110,8 +118,8 @@ class Results:
         return "\n".join(lines)
 
     # ---- files
-    def to_csv(self, path):
-        """Writes one row per call (values as JSON text)."""
+    def to_csv(self, path: str) -> str:
+        """Writes one row per call (values as JSON text) to `path`; returns `path`."""
         with open(path, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=FIELDS)
             w.writeheader()
@@ -121,16 +129,17 @@ class Results:
                 w.writerow({k: row.get(k, "") for k in FIELDS})
         return path
 
-    def history_jsonl(self, path):
-        """Writes the history as JSON Lines: one event per line, in order."""
+    def history_jsonl(self, path: str) -> str:
+        """Writes the history as JSON Lines, one event per line, in order, to `path`; returns `path`."""
         with open(path, "w") as f:
             for e in self.history:
                 f.write(json.dumps(e) + "\n")
         return path
 
-    def save(self, out_dir):
-        """records.csv, history.jsonl, probes.jsonl, summary.csv, result.json (everything but the
-        records, the history and the probes) and scenario.json."""
+    def save(self, out_dir: str) -> str:
+        """Writes into `out_dir` (made if missing) records.csv, history.jsonl, probes.jsonl,
+        summary.csv, result.json (everything but the records, the history and the probes) and
+        scenario.json; returns `out_dir`."""
         os.makedirs(out_dir, exist_ok=True)
         self.to_csv(os.path.join(out_dir, "records.csv"))
         self.history_jsonl(os.path.join(out_dir, HISTORY_FILE))
@@ -155,24 +164,24 @@ class Results:
         return out_dir
 
     # ---- DataFrames (pandas: python3-pandas)
-    def records_frame(self):
+    def records_frame(self) -> pandas.DataFrame:
         """The records as a pandas DataFrame, one row per call: the run's seed and parameters
         (run_columns) then FIELDS; value holds the decoded reply."""
         return _frame([self._run_columns() | r for r in self.records], list(self._run_columns()) + FIELDS)
 
-    def history_frame(self):
+    def history_frame(self) -> pandas.DataFrame:
         """The history as a pandas DataFrame, one row per event: the run's seed and parameters, then
         HISTORY_FIELDS (time in ns since time 0; NaN/None where an event has no such field)."""
         return _frame([self._run_columns() | e for e in self.history], list(self._run_columns()) + HISTORY_FIELDS)
 
-    def _run_columns(self):
+    def _run_columns(self) -> dict:
         return run_columns(self.seed, self.params)
 
 
 RESERVED = set(FIELDS) | set(HISTORY_FIELDS) | {"seed", "run", "ok", "n_calls", "n_errors", "trace_hash"}
 
 
-def run_columns(seed, params):
+def run_columns(seed: Optional[int], params: dict) -> dict:
     """The columns that say which run a row came from: seed, then each parameter under its own name
     (prefixed "param_" where the name is also a record, history or run column, e.g. a parameter
     called "client")."""
@@ -185,7 +194,7 @@ def run_columns(seed, params):
 class SweepResults(list):
     """The Results of a sweep, in the order of its combinations (seed fastest), with DataFrames."""
 
-    def frame(self):
+    def frame(self) -> pandas.DataFrame:
         """Every run's records as one pandas DataFrame: run (the position in the sweep), seed and the
         parameters as columns, then FIELDS."""
         rows, columns = [], ["run"]
@@ -195,7 +204,7 @@ class SweepResults(list):
             rows += [head | r for r in res.records]
         return _frame(rows, columns + FIELDS)
 
-    def runs_frame(self):
+    def runs_frame(self) -> pandas.DataFrame:
         """One row per run: run, seed, parameters, ok, n_calls, n_errors, trace_hash."""
         rows, columns = [], ["run"]
         for i, res in enumerate(self):
@@ -206,7 +215,7 @@ class SweepResults(list):
         return _frame(rows, columns + ["ok", "n_calls", "n_errors", "trace_hash"])
 
 
-def _frame(rows, columns):
+def _frame(rows: list[dict], columns: list[str]) -> pandas.DataFrame:
     try:
         import pandas
     except ImportError:
@@ -214,12 +223,12 @@ def _frame(rows, columns):
     return pandas.DataFrame.from_records(rows, columns=columns)
 
 
-def _ordered(event):
+def _ordered(event: dict) -> dict:
     """The event with its fields in HISTORY_FIELDS order (the C++ side's JSON objects sort keys)."""
     out = {k: event[k] for k in HISTORY_FIELDS if k in event}
     out.update((k, v) for k, v in event.items() if k not in out)
     return out
 
 
-def _round(x):
+def _round(x: float) -> float:
     return round(x, 3)

@@ -5,6 +5,8 @@ C++ exception escaping an actor aborts the whole process. So the parent only val
 no engine) and each simulation runs in a child that sends its JSON back through a pipe; a child that
 dies becomes a failed Results, never a dead interpreter.
 """
+from __future__ import annotations
+
 import hashlib
 import itertools
 import json
@@ -15,6 +17,8 @@ import shlex
 import sys
 import time
 import traceback
+from concurrent.futures import Executor
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 from ._native import BUILD_PYBIND_DIR, MUTANT, REPO, native
 from .results import Results, SweepResults
@@ -26,18 +30,18 @@ _CTX = mp.get_context("fork")
 class ScenarioError(ValueError):
     """The scenario cannot run; .problems lists every problem found before the run started."""
 
-    def __init__(self, problems):
+    def __init__(self, problems: Iterable[str]) -> None:
         self.problems = list(problems)
         super().__init__("invalid scenario:\n  - " + "\n  - ".join(self.problems))
 
 
-def validate(scenario):
+def validate(scenario: Union[Scenario, dict]) -> list[str]:
     """Problems with a scenario (empty list when it can run). Never starts a simulation."""
     sc = _as_scenario(scenario)
     return _module_problems(sc.to_dict()) + list(native.validate_json(sc.to_json()))
 
 
-def _module_problems(d):
+def _module_problems(d: dict) -> list[str]:
     """A scenario module may declare BACKENDS (e.g. code offloading needs simulated CPUs)."""
     origin = d.get("origin") or {}
     if not origin.get("name"):
@@ -50,7 +54,7 @@ def _module_problems(d):
     return [f"scenario {origin['name']!r} runs on the {', '.join(supported)} backend(s), not {backend!r}"]
 
 
-def _as_scenario(s):
+def _as_scenario(s: Union[Scenario, dict]) -> Scenario:
     if isinstance(s, Scenario):
         return s
     if isinstance(s, dict):
@@ -58,7 +62,7 @@ def _as_scenario(s):
     raise TypeError(f"expected an amino.Scenario or its dict, got {type(s).__name__}")
 
 
-def _child(tx, text):
+def _child(tx: Any, text: str) -> None:
     """Child body: run the one simulation this process will ever hold, send back JSON, exit."""
     try:
         tx.send(("ok", native.run_json(text)))
@@ -69,13 +73,13 @@ def _child(tx, text):
         os._exit(0)  # skip atexit handlers inherited from the parent (and SimGrid's teardown)
 
 
-def python_path_prefix():
+def python_path_prefix() -> str:
     # A run under a planted bug (docs/mutants.md) replays only under the same one.
     mutant = f"AMINO_MUTANT={shlex.quote(MUTANT)} " if MUTANT else ""
     return f"{mutant}PYTHONPATH={BUILD_PYBIND_DIR}:{os.path.join(REPO, 'pybind')}"
 
 
-def replay_command(scenario_dict, saved_path=None):
+def replay_command(scenario_dict: dict, saved_path: Optional[str] = None) -> str:
     """The one shell command that replays a run: by scenario module name and parameters when the
     scenario came from scenarios/<name>/scenario.py, else from its saved JSON."""
     origin = scenario_dict.get("origin")
@@ -85,10 +89,12 @@ def replay_command(scenario_dict, saved_path=None):
         backend = scenario_dict.get("backend", "sim")
         on = f" --backend {backend}" if backend != "sim" else ""
         return f"{pre} run {origin['name']} --seed {scenario_dict['seed']}{on} {params}".rstrip()
+    if saved_path is None:
+        raise ValueError("an ad-hoc scenario replays from its saved scenario.json: give saved_path")
     return f"{pre} replay {shlex.quote(saved_path)}"
 
 
-def save_scenario_for_replay(d):
+def save_scenario_for_replay(d: dict) -> str:
     """Writes an ad-hoc scenario (one not built from a scenario module) under $TMPDIR/amino-replay/,
     named by its content hash, and returns the path. Called only when someone asks for the replay
     command of a run that was not saved with `out=` (Results.replay_command), so runs and sweeps
@@ -102,14 +108,15 @@ def save_scenario_for_replay(d):
     return path
 
 
-def _failed(scenario_dict, params, error):
+def _failed(scenario_dict: dict, params: Optional[dict], error: str) -> Results:
     return Results({"ok": False, "errors": [error], "records": []}, scenario_dict, params=params)
 
 
 class _Launched:
     """One child in flight."""
 
-    def __init__(self, scenario, trace, jsonl, params, timeout=None):
+    def __init__(self, scenario: Scenario, trace: Optional[str], jsonl: Optional[str], params: Optional[dict],
+                 timeout: Optional[float] = None) -> None:
         self.dict = scenario.to_dict(chrome_trace=os.path.abspath(trace) if trace else "",
                                      jsonl_trace=os.path.abspath(jsonl) if jsonl else "")
         self.params = params
@@ -124,10 +131,10 @@ class _Launched:
         tx.close()
         self.started = time.monotonic()
 
-    def deadline(self):
+    def deadline(self) -> Optional[float]:
         return None if self.timeout is None else self.started + self.timeout
 
-    def collect(self):
+    def collect(self) -> Results:
         """Reads the child's answer (blocking) and turns every failure into a failed Results."""
         try:
             status, payload = self.rx.recv()
@@ -143,7 +150,7 @@ class _Launched:
             return _failed(self.dict, self.params, payload)
         return Results(json.loads(payload), self.dict, params=self.params)
 
-    def time_out(self):
+    def time_out(self) -> Results:
         """Kills the child and returns the failed Results of a run that took too long."""
         self.proc.kill()
         self.proc.join(5)
@@ -151,17 +158,19 @@ class _Launched:
         return _failed(self.dict, self.params, f"timed out after {self.timeout:g} s of wall time (child killed)")
 
 
-def _check_timeout(timeout):
+def _check_timeout(timeout: Optional[float]) -> None:
     if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):
         raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
 
 
-def run_pool(jobs, processes=2, timeout=None):
+def run_pool(jobs: Iterable[tuple[Any, Union[Scenario, dict], Optional[dict]]], processes: int = 2,
+             timeout: Optional[float] = None) -> Iterator[tuple[Any, Results]]:
     """Runs (key, scenario, params) jobs in forked children, `processes` at a time, and yields
     (key, Results) as runs finish. `jobs` may be a lazy iterator (it is read only when a slot is
     free). A run longer than `timeout` seconds of wall time is killed and yields a failed Results."""
     _check_timeout(timeout)
-    jobs, running, exhausted = iter(jobs), {}, False
+    running: dict[Any, tuple[Any, _Launched]] = {}
+    jobs, exhausted = iter(jobs), False
     try:
         while True:
             while not exhausted and len(running) < max(1, processes):
@@ -174,16 +183,17 @@ def run_pool(jobs, processes=2, timeout=None):
                 running[launched.rx] = (key, launched)
             if not running:
                 return
-            deadlines = [l.deadline() for _, l in running.values() if l.deadline() is not None]
+            deadlines = [d for d in (l.deadline() for _, l in running.values()) if d is not None]
             wait_for = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
             ready = set(mpc.wait(list(running), wait_for))
             now = time.monotonic()
             for rx in list(running):
                 key, launched = running[rx]
+                deadline = launched.deadline()
                 if rx in ready:
                     del running[rx]
                     yield key, launched.collect()
-                elif launched.deadline() is not None and now >= launched.deadline():
+                elif deadline is not None and now >= deadline:
                     del running[rx]
                     yield key, launched.time_out()
     finally:  # the caller stopped early (an exception, a closed generator): no orphan children
@@ -192,7 +202,8 @@ def run_pool(jobs, processes=2, timeout=None):
             launched.proc.join(5)
 
 
-def run(scenario, trace=None, jsonl=None, out=None, verbose=False, timeout=None):
+def run(scenario: Union[Scenario, dict], trace: Optional[str] = None, jsonl: Optional[str] = None,
+        out: Optional[str] = None, verbose: bool = False, timeout: Optional[float] = None) -> Results:
     """Runs one scenario in a fresh forked child and returns its Results.
 
     Raises ScenarioError before anything runs when the scenario is invalid. A crash or timeout of the
@@ -211,7 +222,7 @@ def run(scenario, trace=None, jsonl=None, out=None, verbose=False, timeout=None)
     return res
 
 
-def _grid(params):
+def _grid(params: Union[dict, Iterable[dict], None]) -> list[dict]:
     """A dict of lists -> the list of every combination; a list of dicts is returned as is."""
     if params is None:
         return [{}]
@@ -221,7 +232,7 @@ def _grid(params):
     return [dict(p) for p in params]
 
 
-def _run_remote(scenario_dict, params, timeout):
+def _run_remote(scenario_dict: dict, params: dict, timeout: Optional[float]) -> Results:
     """One sweep run on an executor's worker (a process pool, a Dask worker): the same forked child
     as a local run, so a crash or a hang of the simulation never takes the worker down."""
     res = run(Scenario.from_dict(scenario_dict), timeout=timeout)
@@ -229,7 +240,9 @@ def _run_remote(scenario_dict, params, timeout):
     return res
 
 
-def sweep(scenario_fn, seeds=(1,), params=None, processes=2, progress=True, executor=None, timeout=None):
+def sweep(scenario_fn: Callable[..., Union[Scenario, dict]], seeds: Iterable[int] = (1,),
+          params: Union[dict, Iterable[dict], None] = None, processes: int = 2, progress: bool = True,
+          executor: Optional[Executor] = None, timeout: Optional[float] = None) -> SweepResults:
     """Runs scenario_fn(seed=s, **p) for every seed and parameter combination and returns a
     SweepResults (a list of Results in the order of the combinations, seed fastest, with .frame()).
 
@@ -245,7 +258,7 @@ def sweep(scenario_fn, seeds=(1,), params=None, processes=2, progress=True, exec
         problems = validate(sc)
         if problems:
             raise ScenarioError(problems)
-    results = [None] * len(jobs)
+    results: list[Optional[Results]] = [None] * len(jobs)
     bar = _progress(len(jobs), progress)
     try:
         if executor is None:
@@ -269,15 +282,15 @@ def sweep(scenario_fn, seeds=(1,), params=None, processes=2, progress=True, exec
     return SweepResults(results)
 
 
-def _progress(total, enabled):
+def _progress(total: int, enabled: bool) -> Any:
     try:
         from tqdm import tqdm
         return tqdm(total=total, disable=not enabled, file=sys.stderr, desc="runs")
     except ImportError:  # tqdm is optional at run time
         class _Null:
-            def update(self, n):
+            def update(self, n: int) -> None:
                 pass
 
-            def close(self):
+            def close(self) -> None:
                 pass
         return _Null()

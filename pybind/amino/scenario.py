@@ -12,14 +12,20 @@ TCP endpoint on 127.0.0.1 in the run's child process, real time; each host pair'
 and bottleneck bandwidth are emulated in the message layer; CPU speed is not; pause, clock, link and
 storage faults are rejected before the run). The same script runs on either.
 """
+from __future__ import annotations
+
 import copy
 import json
+from typing import Any, Iterable, Optional, Union
 
 from . import spec as _spec
 from ._native import native
 
+# A workload call: amino.call(method, *args), or a (method, *args) tuple.
+Call = Union[dict, tuple]
 
-def preset(kind, name, region="", **overrides):
+
+def preset(kind: str, name: str, region: str = "", **overrides: Any) -> dict:
     """A host dict from the C++ presets (testbed/presets.h): cloud_server, edge_server, phone_wifi,
     phone_3g, tablet_wifi, tablet_3g. Keyword overrides replace fields (speed, labels, ...)."""
     host = json.loads(native.preset_host(kind, name, region))
@@ -27,7 +33,7 @@ def preset(kind, name, region="", **overrides):
     return host
 
 
-def _host_fields(kw):
+def _host_fields(kw: dict) -> dict:
     """Python-friendly host keywords -> platform JSON fields (latencies in seconds -> ns)."""
     out = {}
     for key, value in kw.items():
@@ -40,12 +46,12 @@ def _host_fields(kw):
     return out
 
 
-def call(method, *args):
+def call(method: str, *args: Any) -> dict:
     """One call of a workload: method name and arguments (JSON-able values; bytes allowed)."""
     return {"method": method, "args": [_jsonable(a) for a in args]}
 
 
-def _jsonable(v):
+def _jsonable(v: Any) -> Any:
     """Python value -> the JSON form of runtime/value_json.h (bytes become {"$bytes": hex})."""
     if isinstance(v, (bytes, bytearray)):
         return {"$bytes": bytes(v).hex()}
@@ -56,7 +62,7 @@ def _jsonable(v):
     return v
 
 
-def _check_shape(d):
+def _check_shape(d: Any) -> None:
     """The containers of a saved scenario, so that a malformed file is a ValueError, not an
     AttributeError deep inside from_dict."""
     if not isinstance(d, dict):
@@ -86,15 +92,20 @@ class Scenario:
 
     BACKENDS = ("sim", "sockets")
 
-    def __init__(self, seed=1, duration=10.0, oms_host="oms", name=None, params=None, backend="sim"):
+    def __init__(self, seed: int = 1, duration: float = 10.0, oms_host: str = "oms", name: Optional[str] = None,
+                 params: Optional[dict] = None, backend: str = "sim") -> None:
         self.seed = int(seed)
         self.backend = backend
         self.duration = float(duration)
         self.oms_host = oms_host
-        self.hosts, self.links, self.deployments, self.workloads, self.faults = [], [], [], [], []
+        self.hosts: list[dict] = []
+        self.links: list[dict] = []
+        self.deployments: list[dict] = []
+        self.workloads: list[dict] = []
+        self.faults: list[dict] = []
         # What to check after a run: [{"model", "target", "clients"}], added by amino.workload's
         # generators; the C++ runner ignores it, check.verdicts(results) and `hunt` read it.
-        self.checks = []
+        self.checks: list[dict] = []
         self.network_model = "CM02"
         self.max_value_chars = 160
         self.log_level = "error"
@@ -103,7 +114,7 @@ class Scenario:
         self.origin = {"name": name, "params": dict(params or {})} if name else None
 
     # ---- platform
-    def host(self, name, preset_kind=None, region="", **fields):
+    def host(self, name: str, preset_kind: Optional[str] = None, region: str = "", **fields: Any) -> Scenario:
         """Adds a host: from a preset (cloud_server, phone_wifi, ...) and/or explicit fields
         (speed flop/s, region, labels, uplink_latency s, uplink_bandwidth B/s)."""
         if preset_kind:
@@ -116,7 +127,7 @@ class Scenario:
         self.hosts.append(h)
         return self
 
-    def link(self, a, b, latency, bandwidth=1.25e9, name=None):
+    def link(self, a: str, b: str, latency: float, bandwidth: float = 1.25e9, name: Optional[str] = None) -> Scenario:
         """A direct link between two hosts (replaces their star route); latency in seconds."""
         link = {"a": a, "b": b, "latency_ns": int(round(latency * 1e9)), "bandwidth": bandwidth}
         if name:
@@ -124,12 +135,13 @@ class Scenario:
         self.links.append(link)
         return self
 
-    def _ensure_oms(self):
+    def _ensure_oms(self) -> None:
         if not any(h["name"] == self.oms_host for h in self.hosts):
             self.hosts.insert(0, preset("cloud_server", self.oms_host, "control"))
 
     # ---- deployments
-    def deploy(self, name, on, cls=None, args=(), dms=(), spec=None, selector=None, init=()):
+    def deploy(self, name: str, on: str, cls: Optional[str] = None, args: Iterable[Any] = (), dms: Iterable[Any] = (),
+               spec: Union[str, dict, None] = None, selector: Optional[list] = None, init: Iterable[Call] = ()) -> Scenario:
         """Creates microservice `name` from host `on` (its creator) at time < 0. Either give the spec
         (YAML text, a .yaml path or a dict) or cls/args/dms/selector. `init` calls run right after."""
         if spec is None:
@@ -141,7 +153,8 @@ class Scenario:
         return self
 
     # ---- clients
-    def client(self, name, node, target, calls, count=0, think=0.0, rate=0.0, start=0.0, timeout=5.0):
+    def client(self, name: str, node: str, target: str, calls: Iterable[Call], count: int = 0, think: float = 0.0,
+               rate: float = 0.0, start: float = 0.0, timeout: float = 5.0) -> Scenario:
         """A client on `node` calling microservice `target`. Closed loop: `count` calls, `think` s
         after each reply. Open loop: Poisson arrivals at `rate`/s (count 0 = until the end). `calls`
         are cycled in order; build them with amino.call(method, *args)."""
@@ -152,25 +165,33 @@ class Scenario:
         return self
 
     # ---- faults (testbed/fault_schedule.h JSON, `at` in seconds from time 0)
-    def fault(self, at, type, **fields):
+    def fault(self, at: float, type: str, **fields: Any) -> Scenario:
         """Any fault of docs/faults.md, e.g. fault(5, "crash", node="a")."""
         self.faults.append({"at": float(at), "type": type, **fields})
         return self
 
-    def partition(self, at, *groups, mode="drop"):
+    def partition(self, at: float, *groups: Iterable[str], mode: str = "drop") -> Scenario:
+        """At `at` s, cuts the network into `groups` (lists of host names; hosts in no group form one
+        more); mode "drop" loses messages across the cut, docs/faults.md lists the others."""
         return self.fault(at, "partition", groups=[list(g) for g in groups], mode=mode)
 
-    def heal(self, at):
+    def heal(self, at: float) -> Scenario:
+        """At `at` s, ends every partition."""
         return self.fault(at, "heal")
 
-    def crash(self, at, node, wipe_storage=False):
+    def crash(self, at: float, node: str, wipe_storage: bool = False) -> Scenario:
+        """At `at` s, crashes host `node` (its kernel server and every object on it); wipe_storage
+        also loses its durable storage."""
         return self.fault(at, "crash", node=node, wipe_storage=wipe_storage)
 
-    def restart(self, at, node):
+    def restart(self, at: float, node: str) -> Scenario:
+        """At `at` s, restarts a crashed host `node` (its durable storage as the crash left it)."""
         return self.fault(at, "restart", node=node)
 
     # ---- serialisation
-    def to_dict(self, chrome_trace="", jsonl_trace=""):
+    def to_dict(self, chrome_trace: str = "", jsonl_trace: str = "") -> dict:
+        """The scenario as the C++ runner's JSON object (what scenario.json holds); the trace
+        arguments are output paths of a Chrome trace and a JSON-lines trace ("" for none)."""
         self._ensure_oms()
         d = {"seed": self.seed, "duration": self.duration, "oms_host": self.oms_host,
              "platform": {"hosts": self.hosts, "links": self.links, "network_model": self.network_model},
@@ -182,11 +203,12 @@ class Scenario:
             d["checks"] = self.checks
         return d
 
-    def to_json(self, **traces):
+    def to_json(self, **traces: str) -> str:
+        """to_dict() as JSON text (traces: to_dict's arguments)."""
         return json.dumps(self.to_dict(**traces), indent=1, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, d):
+    def from_dict(cls, d: dict) -> Scenario:
         """The Scenario of a to_dict() result (a saved scenario.json). ValueError when `d` does not
         have that shape; the values themselves are checked by the C++ validation before a run."""
         _check_shape(d)
@@ -204,15 +226,16 @@ class Scenario:
         return s
 
     @classmethod
-    def from_json(cls, text):
+    def from_json(cls, text: str) -> Scenario:
+        """The Scenario of to_json() text; ValueError when it is not one."""
         return cls.from_dict(json.loads(text))
 
-    def on(self, backend):
+    def on(self, backend: str) -> Scenario:
         """Selects the backend ("sim" or "sockets"); returns self."""
         self.backend = backend
         return self
 
-    def with_seed(self, seed):
+    def with_seed(self, seed: int) -> Scenario:
         """A copy with another seed (the origin's seed follows)."""
         s = Scenario.from_dict(self.to_dict())
         s.seed = int(seed)

@@ -4,13 +4,16 @@ A spec can be YAML text, a YAML file, or a Python dict. Dicts are rendered as JS
 JSON is valid YAML, so the C++ parser (runtime/spec.h) reads it unchanged and its line/field errors
 still point somewhere sensible.
 """
+from __future__ import annotations
+
 import json
 import os
+from typing import Any, Iterable, Optional, Union
 
 
-def dm_list(dms):
+def dm_list(dms: Optional[Iterable[Any]]) -> list[dict]:
     """Normalises ["KeepInCloud", ("LeaseCaching", {"leaseMs": 500}), {"name": ..., "config": ...}]."""
-    out = []
+    out: list[dict] = []
     for dm in dms or []:
         if isinstance(dm, str):
             out.append({"name": dm})
@@ -24,9 +27,9 @@ def dm_list(dms):
     return out
 
 
-def spec_dict(cls, args=(), dms=(), selector=None):
+def spec_dict(cls: str, args: Iterable[Any] = (), dms: Iterable[Any] = (), selector: Optional[list] = None) -> dict:
     """The spec of one microservice as a dict in the YAML schema of runtime/spec.h."""
-    spec = {"class": cls}
+    spec: dict[str, Any] = {"class": cls}
     if args:
         spec["args"] = list(args)
     if selector:
@@ -37,7 +40,7 @@ def spec_dict(cls, args=(), dms=(), selector=None):
     return spec
 
 
-def to_yaml(spec):
+def to_yaml(spec: Union[str, dict]) -> str:
     """YAML text for a spec given as text, a path to a .yaml/.yml file, or a dict."""
     if isinstance(spec, dict):
         return json.dumps(spec, indent=2) + "\n"
@@ -51,6 +54,6 @@ def to_yaml(spec):
     raise TypeError(f"a spec is YAML text, a .yaml path or a dict, not {type(spec).__name__}")
 
 
-def selector(**labels):
+def selector(**labels: str) -> list:
     """nodeSelector requiring label=value for each keyword (one ANDed term)."""
     return [[{"key": k, "operator": "in", "values": [v]} for k, v in labels.items()]]

@@ -41,7 +41,8 @@ def faults_from_scenario(scenario: Any) -> list[dict]:
         raise ValueError(f"a fault schedule is a list of faults, got {type(entries).__name__}")
     timed = sorted(((_at_ns(f, i), i, f) for i, f in enumerate(entries) if not _is_trigger(f)),
                    key=lambda x: (x[0], x[1]))
-    spans, open_spans = [], {}  # open_spans: closing key -> spans waiting for it
+    spans: list[dict] = []
+    open_spans: dict = {}  # open_spans: closing key -> spans waiting for it
     for at, _, f in timed:
         kind = f["type"]
         closed = _close(kind, f, at, open_spans)

@@ -26,10 +26,14 @@ that returned false as "fail", counter adds with their delta, bank transfers as 
 from __future__ import annotations
 
 import random
-from typing import Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Union
 
 from . import check as _check
 from .scenario import call
+
+if TYPE_CHECKING:
+    from .results import Results
+    from .scenario import Scenario
 
 # model -> {method: (fraction keyword, default fraction)}: the op mix of each generator.
 MIXES = {
@@ -61,16 +65,17 @@ class Workload:
     def to_dict(self) -> dict:
         """What Scenario.checks holds for it: {"model", "target", "clients"}, and {"check", "options"}
         for any check but linearizability."""
-        d = {"model": self.model, "target": self.target, "clients": list(self.clients)}
+        d: dict[str, Any] = {"model": self.model, "target": self.target, "clients": list(self.clients)}
         if self.checker != "linearizable":
             d.update(check=self.checker, options=dict(self.options))
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Workload":
+    def from_dict(cls, d: dict) -> Workload:
+        """The Workload of a to_dict() result (a scenario's "checks" entry)."""
         return cls(d["model"], d["target"], d["clients"], d.get("check", "linearizable"), d.get("options"))
 
-    def also(self, scenario, check: str, **options) -> "Workload":
+    def also(self, scenario: Scenario, check: str, **options: Any) -> Workload:
         """The same clients judged by another check as well (declared in `scenario`); returns it."""
         w = Workload(self.model, self.target, self.clients, check, options)
         scenario.checks.append(w.to_dict())
@@ -81,12 +86,12 @@ class Workload:
         """The check's name as reports show it: the model, and the check unless linearizability."""
         return self.model if self.checker == "linearizable" else f"{self.model}, {self.checker}"
 
-    def history(self, results) -> list[dict]:
+    def history(self, results: Union[Results, list[dict]]) -> list[dict]:
         """The model's history of this workload's calls in a run (Results, or a list of recorded
         events with "client" and "object"), in the recorded order."""
         return self._mapped(results)[0]
 
-    def window_in_run(self, results, window: Optional[dict]) -> Optional[dict]:
+    def window_in_run(self, results: Results, window: Optional[dict]) -> Optional[dict]:
         """A check's window (ids in history()) with the ids of the run's own events (results.history),
         for drawing it on the run's timeline."""
         if not window:
@@ -95,7 +100,7 @@ class Workload:
         return dict(window, ops=[raw[i] for i in window["ops"]], failing_op=raw[window["failing_op"]])
 
     def _mapped(self, results) -> tuple[list[dict], list[int]]:
-        events = results.history if hasattr(results, "history") else results
+        events = results if isinstance(results, list) else results.history
         mine = set(self.clients)
         out, raw, pending = [], [], {}
         for i, e in enumerate(events):
@@ -112,7 +117,7 @@ class Workload:
             raw.append(i)
         return out, raw
 
-    def check(self, results, **kw) -> "_check.CheckResult":
+    def check(self, results: Results, **kw: Any) -> _check.CheckResult:
         """The declared check of history(results) against the model: amino.check.linearizable, or a
         guarantee of amino.guarantees with the declared options (kw: max_steps, time_limit)."""
         from . import guarantees
@@ -121,9 +126,9 @@ class Workload:
             options["holders"] = self.nodes(results)
         return guarantees.check(self.checker, self.history(results), self.model, **options, **kw)
 
-    def nodes(self, results) -> dict:
+    def nodes(self, results: Union[Results, list[dict]]) -> dict:
         """{process: node} of this workload's calls in a run (processes on one node share its client DMs)."""
-        events = results.history if hasattr(results, "history") else results
+        events = results if isinstance(results, list) else results.history
         mine = set(self.clients)
         return {e["process"]: e["node"] for e in events
                 if e.get("object") == self.target and e.get("client") in mine and "node" in e}
@@ -134,7 +139,7 @@ def declared(scenario_dict: dict) -> list[Workload]:
     return [Workload.from_dict(c) for c in scenario_dict.get("checks") or []]
 
 
-def check_all(results, model: Optional[str] = None, **kw) -> list[tuple[Workload, "_check.CheckResult"]]:
+def check_all(results: Results, model: Optional[str] = None, **kw: Any) -> list[tuple[Workload, _check.CheckResult]]:
     """Checks every workload the run's scenario declares (only those whose model or check is `model`, if given)."""
     return [(w, w.check(results, **kw)) for w in declared(results.scenario)
             if model is None or model in (w.model, w.checker)]
@@ -248,7 +253,7 @@ def _generate(model, scenario, target, nodes, *, seed, clients, ops, keys, keys_
 
 
 def _generator(model):
-    def generate(scenario, target: str, nodes: Sequence[str], *, seed: int, clients: int = 3, ops: int = 100,
+    def generate(scenario: Scenario, target: str, nodes: Sequence[str], *, seed: int, clients: int = 3, ops: int = 100,
                  keys: int = 3, keys_per_client: bool = False, think: float = 0.01, timeout: float = 1.0,
                  start: float = 0.0, name: Optional[str] = None, check: str = "linearizable",
                  check_options: Optional[dict] = None, **fractions: float) -> Workload:
@@ -269,7 +274,7 @@ kv = _generator("kv")
 counter = _generator("counter")
 
 
-def bank(scenario, target: str, nodes: Sequence[str], *, seed: int, clients: int = 3, ops: int = 100,
+def bank(scenario: Scenario, target: str, nodes: Sequence[str], *, seed: int, clients: int = 3, ops: int = 100,
          accounts: int = 5, balance: int = 100, max_transfer: int = 50, open_delay: float = 0.5,
          think: float = 0.01, timeout: float = 1.0, start: float = 0.0, name: Optional[str] = None,
          **fractions: float) -> Workload:
