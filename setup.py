@@ -85,6 +85,14 @@ class CMakeBuildExt(build_ext):
             shutil.copyfile(match[0], target)
 
 
+    def copy_extensions_to_source(self):
+        """`pip install -e .` (or --inplace) would copy the module into pybind/, where it would go
+        stale at the next build and shadow it: amino._native finds the build tree's instead."""
+        build_dir = cmake_build_dir()
+        print(f"amino setup.py: editable install: amino loads _amino from {build_dir}/pybind"
+              + ("" if build_dir == os.path.join(REPO, "build") else f" (run with AMINO_BUILD={build_dir})"))
+
+
 class BuildPyWithInfo(build_py):
     """The pure-Python package plus amino/_build_info.py: where this checkout and its build are."""
 
