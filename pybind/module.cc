@@ -17,6 +17,10 @@ namespace py = pybind11;
 
 PYBIND11_MODULE(_amino, m) {
   m.doc() = "Amino++ simulation entry points (use the `amino` package, not this module directly)";
+  // From amino/_version.py (pybind/CMakeLists.txt): amino/_native.py refuses a module whose values
+  // differ from the Python package's.
+  m.attr("__version__") = AMINO_PACKAGE_VERSION;
+  m.attr("NATIVE_API") = AMINO_NATIVE_API;
   m.def("validate_json", &amino::pyrun::validate, py::arg("scenario_json"),
         "Problems with a scenario (list of sentences, empty when valid). Never starts SimGrid.");
   m.def(

@@ -9,7 +9,7 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev libyaml-cpp-dev nlohmann-json3-dev
   libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  pybind11-dev python3-dev
+  pybind11-dev python3-dev python3-venv python3-pip python3-setuptools python3-wheel
   python3-matplotlib python3-numpy python3-pytest python3-tqdm python3-pil
   python3-pandas python3-distributed
   chromium

@@ -7,6 +7,7 @@ import sys
 import shlex
 
 from . import catalog, timeline
+from ._native import version_text
 from .runner import ScenarioError, python_path_prefix, run
 from .guarantees import violated
 from .workload import check_all
@@ -232,8 +233,20 @@ def cmd_check(args):
     return res.exit_code
 
 
+class _PrintVersion(argparse.Action):
+    """--version: like argparse's, but printed as is (argparse's would re-wrap the two lines)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit()
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python3 -m amino", description="Amino++ experiments (SimGrid or loopback sockets)")
+    p.add_argument("--version", action=_PrintVersion, help="the package's and the native module's versions and paths")
     sub = p.add_subparsers(dest="cmd", required=True)
     ls = sub.add_parser("list", help="scenarios and their parameters")
     ls.add_argument("--path", metavar="DIR", help="list the scenario modules in DIR instead of the repository's "
