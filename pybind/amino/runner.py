@@ -69,17 +69,28 @@ def _child(tx, text):
         os._exit(0)  # skip atexit handlers inherited from the parent (and SimGrid's teardown)
 
 
-def python_path_prefix():
+# Committed results (results/*/runs.csv) name the README's build directory relative to the repository
+# root: they replay in any clone built as the README says, and read the same whoever regenerates them.
+RELATIVE_PYTHONPATH = "build/pybind:pybind"
+
+
+def python_path_prefix(relative=False):
+    """PYTHONPATH=... (and AMINO_MUTANT=...) for a replay command: this process' own module
+    directories, or with relative=True the README's, relative to the repository root."""
     # A run under a planted bug (docs/mutants.md) replays only under the same one.
     mutant = f"AMINO_MUTANT={shlex.quote(MUTANT)} " if MUTANT else ""
-    return f"{mutant}PYTHONPATH={BUILD_PYBIND_DIR}:{os.path.join(REPO, 'pybind')}"
+    path = RELATIVE_PYTHONPATH if relative else f"{BUILD_PYBIND_DIR}:{os.path.join(REPO, 'pybind')}"
+    return f"{mutant}PYTHONPATH={path}"
 
 
-def replay_command(scenario_dict, saved_path=None):
+def replay_command(scenario_dict, saved_path=None, relative=False):
     """The one shell command that replays a run: by scenario module name and parameters when the
-    scenario came from scenarios/<name>/scenario.py, else from its saved JSON."""
+    scenario came from scenarios/<name>/scenario.py, else from its saved JSON. By default it runs
+    from any directory (cd to this checkout, absolute paths); relative=True gives the form for
+    committed results, to be run from the repository root (no cd, relative PYTHONPATH)."""
     origin = scenario_dict.get("origin")
-    pre = f"cd {shlex.quote(REPO)} && {python_path_prefix()} /usr/bin/python3 -m amino"
+    cd = "" if relative else f"cd {shlex.quote(REPO)} && "
+    pre = f"{cd}{python_path_prefix(relative)} /usr/bin/python3 -m amino"
     if origin and origin.get("name"):
         params = " ".join(f"--param {shlex.quote(f'{k}={json.dumps(v)}')}" for k, v in sorted(origin["params"].items()))
         backend = scenario_dict.get("backend", "sim")
