@@ -1,7 +1,9 @@
 """Writes one notebook per experiment (nbformat). Run: /usr/bin/python3 notebooks/make_notebooks.py
 
-The notebooks only READ results/ (made by `python3 -m amino reproduce --out results`), rebuild the
-figures with matplotlib and explain them; ctest executes them headless (tests/python/CMakeLists.txt).
+The notebooks only READ results/ (made by `python3 -m amino reproduce --out results`), redraw the
+figures with the scenario modules' own figure functions (FIGURES in scenarios/<name>/scenario.py: the
+ones reproduce() saved the PNG files with) and explain them; ctest executes them headless
+(tests/python/CMakeLists.txt).
 """
 import os
 
@@ -14,11 +16,9 @@ SETUP = """\
 import os, sys
 REPO = os.path.abspath('..')
 sys.path.insert(0, os.path.join(REPO, 'pybind'))
-import matplotlib
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt
-from amino import report            # CSV helpers only: the notebook runs no simulation
 %matplotlib inline
+from IPython.display import display
+from amino import catalog, report   # CSV helpers and the scenarios' figure functions: no simulation runs here
 """
 
 GAME = [
@@ -43,48 +43,50 @@ deployments (`scenarios/multiplayer_game/scenario.py`):
 Data: `results/multiplayer_game/` from `python3 -m amino reproduce --out results` (3 seeds)."""),
     new_code_cell(SETUP + """
 OUT = os.path.join(REPO, 'results', 'multiplayer_game')
+game = catalog.load('multiplayer_game')   # scenarios/multiplayer_game/scenario.py: its FIGURES draw results/
 table = report.read_csv(os.path.join(OUT, 'latency_table.csv'))
 no_partition = [r for r in table if str(r['partition']) == 'False']
 print(report.markdown(no_partition, ['deployment', 'player', 'op', 'median_ms', 'mean_ms', 'p95_ms', 'calls']))
 """),
-    new_code_cell("""DEPLOYMENTS = ['cloud', 'phone', 'replicated', 'cached', 'dynamic']
-series = [('player1', 'read'), ('player1', 'write'), ('player2', 'read'), ('player2', 'write')]
-fig, ax = plt.subplots(figsize=(8, 4))
-for k, (player, op) in enumerate(series):
-    ys = [next(r['median_ms'] for r in no_partition if r['deployment'] == d and r['player'] == player and r['op'] == op)
-          for d in DEPLOYMENTS]
-    ax.bar([i + (k - 1.5) * 0.2 for i in range(len(DEPLOYMENTS))], ys, 0.2, label=f'{player} {op}')
-ax.set_xticks(range(len(DEPLOYMENTS)), DEPLOYMENTS); ax.set_ylabel('median latency (ms)'); ax.legend(fontsize=8)
-ax.set_title('Per-player median latency by deployment')
-plt.show()
-"""),
+    new_markdown_cell("""## Reading the figures
+
+Every figure below is drawn by the same function that `reproduce()` used for the PNG files in
+`results/multiplayer_game/` (`FIGURES` in the scenario module), and names its data file in a footer.
+A call answered on the caller's own phone takes **exactly 0 ms** of simulated time: a zero is drawn
+(a diamond on the baseline and the label "0" for a bar; on latency axes the tick "0"), never
+clamped to a small positive number. Latency axes that span decades are *symlog*: linear from 0 to
+10 ms (where only exact zeros occur here), logarithmic above."""),
+    new_code_cell("""display(game.latency_by_deployment_figure(OUT))"""),
     new_markdown_cell("""The bars show the paper's shape: in the cloud both players wait one round trip of their own
-network; with the board on phone 1, player 1's reads and writes are local while player 2's grow to
-the phone-to-phone round trip; replicated on both phones, both players' reads are local and every
+network; with the board on phone 1, player 1's reads and writes are local (0) while player 2's grow
+to the phone-to-phone round trip; replicated on both phones, both players' reads are local and every
 write pays for updating both copies (the Raft leader, on phone 2 in these runs, keeps one
 AppendEntries in flight per follower, so a new entry often waits for the round in flight, then needs
 its own phone-to-phone round: ≈ 600 ms with the hops to the cloud). Cached, reads are local and
 writes keep the round trip to the server (the copy is refreshed after `refreshMs`, which is why the
 *mean* read of player 2 is not zero: see the table).
 
-## Partition between the phones (10 s – 20 s)
+## What the medians hide: latency distributions
 
-Only deployments whose traffic crosses phone 1 ↔ phone 2 notice: with the board on phone 1, player
-2's calls fail; replicated on both phones, reads stay local and available while writes cannot commit
-(no quorum of the two replicas) until the heal. Failed calls are drawn at their 2 s timeout."""),
-    new_code_cell("""records = report.read_csv(os.path.join(OUT, 'records.csv'))
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), sharey=True)
-for ax, d in zip(axes, ['cloud', 'phone']):
-    for player, marker in (('player1', '.'), ('player2', 'x')):
-        pts = [(r['start'], r['latency'] * 1e3) for r in records if r['deployment'] == d and str(r['partition']) == 'True'
-               and r['seed'] == 1 and r['client'] == player and r['method'] == 'read']
-        ax.plot([p[0] for p in pts], [max(p[1], 0.01) for p in pts], marker, markersize=4, label=player)
-    ax.axvspan(10, 20, color='red', alpha=0.1)
-    ax.set_yscale('log'); ax.set_title(f'board: {d}'); ax.set_xlabel('time (s)')
-axes[0].set_ylabel('read latency (ms)'); axes[0].legend()
-plt.show()
+One curve per deployment: the fraction of calls (all 3 seeds, no partition, after the 2 s warm-up)
+answered within x ms; the legend gives the share answered in 0 ms. A median of 0 can hide a long
+tail: cached reads are 0 until the copy is older than `refreshMs`, then one round trip (the step at
+20 ms for player 1, 200 ms for player 2); under `dynamic` player 1's reads are local only while the
+board is on its phone, one WiFi round trip while it is in the cloud, longer during a migration;
+replicated writes take one or two phone-to-phone Raft rounds (≈ 420 or ≈ 626 ms)."""),
+    new_code_cell("""display(game.latency_cdf_figure(OUT))"""),
+    new_markdown_cell("""## Partition between the phones (10 s – 20 s)
+
+Every call of seed 1, one panel per deployment (`partition=true` runs). Only deployments whose
+traffic crosses phone 1 ↔ phone 2 notice: with the board on phone 1, player 2's calls fail;
+replicated on both phones, reads stay local and available while writes cannot commit (no quorum of
+the two replicas) until the heal; under `dynamic` player 2's reads fail while the board is on phone
+1. Each call is drawn at its start; failed calls (black ×) at the latency they gave up after, the 2 s
+timeout."""),
+    new_code_cell("""display(game.partition_timeline_figure(OUT))
+records = report.read_csv(os.path.join(OUT, 'records.csv'))
 failed = [r for r in records if str(r['partition']) == 'True' and r['outcome'] != 'OK']
-print({d: sum(1 for r in failed if r['deployment'] == d) for d in DEPLOYMENTS}, 'failed calls under partition (3 seeds)')
+print({d: sum(1 for r in failed if r['deployment'] == d) for d in game.DEPLOYMENTS}, 'failed calls under partition (3 seeds)')
 """),
 ]
 
@@ -100,21 +102,16 @@ reads them from the C++ constants through `amino.offload_calibration()`.
 Data: `results/code_offloading/` from `python3 -m amino reproduce --out results`."""),
     new_code_cell(SETUP + """
 OUT = os.path.join(REPO, 'results', 'code_offloading')
+offloading = catalog.load('code_offloading')   # scenarios/code_offloading/scenario.py: its FIGURES draw results/
 rows = report.read_csv(os.path.join(OUT, 'offloading_table.csv'))
 print(report.markdown(rows))
 """),
-    new_code_cell("""fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharey=True)
-for ax, (dev, net) in zip(axes.flat, [(d, n) for d in ('phone', 'tablet') for n in ('wifi', '3g')]):
-    sel = [r for r in rows if r['device'] == dev and r['network'] == net]
-    for k, col in enumerate(('local_ms', 'explicit_ms', 'auto_ms')):
-        ax.bar([x + (k - 1) * 0.27 for x in range(len(sel))], [r[col] for r in sel], 0.27, label=col[:-3])
-    ax.scatter([x + 0.27 for x in range(len(sel))], [r['predicted_offloaded_ms'] for r in sel], marker='_', s=200,
-               color='k', label='calibration: predicted offloaded')
-    ax.set_xticks(range(len(sel)), [r['workload'] for r in sel], fontsize=8)
-    ax.set_yscale('log'); ax.set_title(f'{dev} over {net}')
-axes[0][0].legend(fontsize=7)
-plt.show()
-"""),
+    new_markdown_cell("""The figure is drawn by the function `reproduce()` used for `results/code_offloading/offloading.png`.
+The latency axis is *symlog*: linear from 0 to 10 ms, logarithmic above, so every bar starts at 0
+(on a plain log axis bars have no bottom, and the tablet's 16–17 ms offloaded times fell below the
+axis' floor). Each bar carries its value; black ticks are the paper's Base (local) times, red ticks
+the calibration's predicted offloaded times."""),
+    new_code_cell("""display(offloading.offloading_figure(OUT))"""),
     new_markdown_cell("""**Reading it.** Local times match the calibration exactly (phone Base times are fitted; tablet
 ones for five workloads are predictions). Offloading pays off for the slow phone on heavy workloads
 (Physics, Sudoku, OCR) and for the tablet on WiFi; on 3G the tablet should keep most work local, and

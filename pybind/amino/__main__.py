@@ -4,11 +4,9 @@ import json
 import os
 import sys
 
-import shlex
-
 from . import catalog, timeline
 from ._native import version_text
-from .runner import ScenarioError, python_path_prefix, run
+from .runner import ScenarioError, replay_command, run
 from .guarantees import violated
 from .workload import check_all
 from .scenario import Scenario
@@ -150,8 +148,7 @@ def cmd_replay(args):
     saved = _saved_hash(args.file) if scenario.backend == "sim" else None
     res = run(scenario, trace=args.trace, jsonl=args.jsonl, out=args.out, timeout=args.timeout)
     if not (scenario.origin or {}).get("name"):  # replayed from this file, not from a scenario module
-        res.replay_command = (f"{python_path_prefix()} /usr/bin/python3 -m amino replay "
-                              f"{shlex.quote(os.path.abspath(args.file))}")
+        res.replay_command = replay_command({}, os.path.abspath(args.file))
     return _finish(res, args, saved)
 
 
@@ -186,7 +183,7 @@ def cmd_hunt(args):
     if args.timeline and "timeline" in paths:
         import shutil
         shutil.copyfile(paths["timeline"], args.timeline)
-    print(f"replay: {python_path_prefix()} /usr/bin/python3 -m amino replay {shlex.quote(paths['scenario'])}")
+    print(f"replay: {replay_command({}, os.path.abspath(paths['scenario']))}")
     return 1
 
 

@@ -44,6 +44,7 @@ def _repo():
 
 
 REPO = _repo()
+INSTALLED = _build_info()[0] is not None  # pip-installed (site-packages), not run from a checkout
 
 
 MUTANTS_PYBIND_DIR = os.path.join(REPO, "build-mutants", "pybind")  # scripts/mutants.sh

@@ -18,7 +18,7 @@ import amino
 # results, scenario, ...: their public names are re-exported by the package and documented there)
 # or private to one public module (timeline_page, timeline_faults) or the command line (__main__).
 PUBLIC_MODULES = ["amino", "amino.check", "amino.history", "amino.nemesis", "amino.workload", "amino.guarantees",
-                  "amino.hunt", "amino.timeline", "amino.catalog", "amino.report", "amino.apidoc"]
+                  "amino.hunt", "amino.timeline", "amino.catalog", "amino.report", "amino.figures", "amino.apidoc"]
 INTERNAL_MODULES = ["amino.__main__", "amino._native", "amino._version", "amino._build_info", "amino.client",
                     "amino.results", "amino.runner", "amino.scenario", "amino.spec", "amino.timeline_faults",
                     "amino.timeline_page"]

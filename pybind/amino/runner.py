@@ -20,7 +20,7 @@ import traceback
 from concurrent.futures import Executor
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
-from ._native import BUILD_PYBIND_DIR, MUTANT, REPO, native
+from ._native import BUILD_PYBIND_DIR, INSTALLED, MUTANT, REPO, native
 from .results import Results, SweepResults
 from .scenario import Scenario
 
@@ -73,17 +73,38 @@ def _child(tx: Any, text: str) -> None:
         os._exit(0)  # skip atexit handlers inherited from the parent (and SimGrid's teardown)
 
 
-def python_path_prefix() -> str:
+# Committed results (results/*/runs.csv) name the README's build directory relative to the repository
+# root: they replay in any clone built as the README says, and read the same whoever regenerates them.
+RELATIVE_PYTHONPATH = "build/pybind:pybind"
+
+
+def python_path_prefix(relative: bool = False) -> str:
+    """PYTHONPATH=... (and AMINO_MUTANT=...) for a replay command: this process' own module
+    directories, or with relative=True the README's, relative to the repository root. An installed
+    package needs none: its interpreter (python_for_replay) finds it."""
     # A run under a planted bug (docs/mutants.md) replays only under the same one.
     mutant = f"AMINO_MUTANT={shlex.quote(MUTANT)} " if MUTANT else ""
-    return f"{mutant}PYTHONPATH={BUILD_PYBIND_DIR}:{os.path.join(REPO, 'pybind')}"
+    if INSTALLED and not relative:
+        return mutant.rstrip()
+    path = RELATIVE_PYTHONPATH if relative else f"{BUILD_PYBIND_DIR}:{os.path.join(REPO, 'pybind')}"
+    return f"{mutant}PYTHONPATH={path}"
 
 
-def replay_command(scenario_dict: dict, saved_path: Optional[str] = None) -> str:
+def python_for_replay(relative: bool = False) -> str:
+    """The interpreter of a replay command: Debian's (the README's) for a checkout, the one running
+    now for an installed package (a venv's python sees the venv's amino)."""
+    return shlex.quote(sys.executable) if INSTALLED and not relative else "/usr/bin/python3"
+
+
+def replay_command(scenario_dict: dict, saved_path: Optional[str] = None, relative: bool = False) -> str:
     """The one shell command that replays a run: by scenario module name and parameters when the
-    scenario came from scenarios/<name>/scenario.py, else from its saved JSON."""
+    scenario came from scenarios/<name>/scenario.py, else from its saved JSON. By default it runs
+    from any directory (cd to this checkout, absolute paths); relative=True gives the form for
+    committed results, to be run from the repository root (no cd, relative PYTHONPATH)."""
     origin = scenario_dict.get("origin")
-    pre = f"cd {shlex.quote(REPO)} && {python_path_prefix()} /usr/bin/python3 -m amino"
+    cd = "" if relative else f"cd {shlex.quote(REPO)} && "
+    env = python_path_prefix(relative)
+    pre = f"{cd}{env + ' ' if env else ''}{python_for_replay(relative)} -m amino"
     if origin and origin.get("name"):
         params = " ".join(f"--param {shlex.quote(f'{k}={json.dumps(v)}')}" for k, v in sorted(origin["params"].items()))
         backend = scenario_dict.get("backend", "sim")

@@ -14,7 +14,7 @@ import os
 import statistics
 
 import amino
-from amino import report
+from amino import figures, report
 
 DESCRIPTION = "phone/tablet over WiFi/3G: six workloads local vs ExplicitCodeOffloading vs CodeOffloading"
 PARAMS = {"device": "phone", "network": "wifi", "mode": "local", "calls": 12}
@@ -104,27 +104,48 @@ def reproduce(out_dir, processes=2):
     plot(out_dir)
 
 
-def plot(out_dir):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    rows = report.read_csv(os.path.join(out_dir, "offloading_table.csv"))
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharey=True)
+MODE_LABELS = (("local_ms", "local (KeepInPlace)"), ("explicit_ms", "ExplicitCodeOffloading"),
+               ("auto_ms", "CodeOffloading"))
+
+
+def offloading_figure(out_dir):
+    """Median steady-state latency per workload and mode, one panel per (device, network), with the
+    paper's Base time and the calibration's predicted offloaded time (offloading_table.csv). Symlog
+    axis from 0 (amino/figures.py): 15 ms ... 1.2 s spans two decades, and every bar starts at 0."""
+    path = os.path.join(out_dir, "offloading_table.csv")
+    rows = report.read_csv(path)
+    values = figures.finite([r[c] for r in rows for c in ("paper_base_ms", "predicted_offloaded_ms")
+                             + tuple(col for col, _ in MODE_LABELS)])
+    top = figures.log_headroom(max(values + [1.0]), decades=0.3)
+    fig, axes = figures.new_figure(2, 2, figsize=(11, 7.4), sharey=True)
+    width = 0.27
     for ax, (device, network) in zip(axes.flat, [(d, n) for d in DEVICES for n in NETWORKS]):
         sel = [r for r in rows if r["device"] == device and r["network"] == network]
         xs = range(len(sel))
-        for k, (col, label) in enumerate((("local_ms", "local (KeepInPlace)"), ("explicit_ms", "ExplicitCodeOffloading"),
-                                          ("auto_ms", "CodeOffloading"))):
-            ax.bar([x + (k - 1) * 0.27 for x in xs], [r[col] for r in sel], 0.27, label=label)
-        ax.scatter([x - 0.27 for x in xs], [r["paper_base_ms"] for r in sel], marker="_", s=200, color="k",
-                   label="paper Base (local)")
+        for k, (col, label) in enumerate(MODE_LABELS):
+            figures.bars(ax, [x + (k - 1) * width for x in xs], [r[col] for r in sel], width, label, fontsize=6)
+        ax.plot([x - width for x in xs], [r["paper_base_ms"] for r in sel], "_", color="k", markersize=14,
+                markeredgewidth=2, linestyle="none", label="paper Base (local)")
+        ax.plot(list(xs), [r["predicted_offloaded_ms"] for r in sel], "_", color="tab:red", markersize=14,
+                markeredgewidth=2, linestyle="none", label="calibration: predicted offloaded")
         ax.set_xticks(list(xs), [r["workload"] for r in sel], fontsize=8)
         ax.set_title(f"{device} over {network}")
-        ax.set_yscale("log")
-    axes[0][0].set_ylabel("median latency (ms)")
-    axes[1][0].set_ylabel("median latency (ms)")
-    axes[0][0].legend(fontsize=7)
+        figures.latency_axis(ax, top)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"median latency (ms; linear to {figures.LINEAR_BELOW_MS:g}, then log)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, ncol=len(labels), loc="lower center", bbox_to_anchor=(0.5, 0.025))
     fig.suptitle("Code offloading: local vs offloaded, simulated with the calibration of CALIBRATION.md")
-    fig.tight_layout()
-    fig.savefig(os.path.join(out_dir, "offloading.png"), dpi=110)
-    plt.close(fig)
+    figures.cite(fig, path, __file__)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+# file name in out_dir -> the function drawing it from out_dir's CSVs (reproduce and the notebook)
+FIGURES = {"offloading.png": offloading_figure}
+
+
+def plot(out_dir):
+    """Saves every figure of FIGURES into out_dir, drawn from the CSVs there."""
+    for name, draw in FIGURES.items():
+        figures.save(draw(out_dir), os.path.join(out_dir, name))

@@ -28,10 +28,11 @@ NAT do).
 
 partition=true cuts phone1 from phone2 (both still reach the cloud) from t=10 s to t=20 s.
 """
+import os
 import statistics
 
 import amino
-from amino import report
+from amino import figures, report
 
 DESCRIPTION = "two phones (WiFi, 3G) + cloud; board in cloud / on a phone / replicated on both / cached / dynamic"
 PARAMS = {"deployment": "cloud", "partition": False, "duration": 30.0, "refresh_ms": 1000}
@@ -42,6 +43,7 @@ PLAYERS = {"player1": "phone1", "player2": "phone2"}
 READ_THINK = {"player1": 0.1, "player2": 0.3}   # s between reads (player 1 is the busier one)
 MOVE_THINK = 0.5                                  # s between moves
 PARTITION = (10.0, 20.0)
+WARMUP_S = 2.0  # tables and figures skip calls started earlier (first lookups at the OMS; first migrations)
 # Raft over a 220 ms phone-phone RTT: one peer message may take a round trip plus queueing, and
 # elections must not fire between heartbeats (defaults assume a data centre: dms/consensus_rsm.h).
 RSM_WAN = {"rpcTimeoutMs": 600, "heartbeatMs": 150, "electionTimeoutMinMs": 1500, "electionTimeoutMaxMs": 3000,
@@ -103,7 +105,7 @@ def build(seed=1, deployment="cloud", partition=False, duration=30.0, refresh_ms
 
 # ---------------------------------------------------------------- analysis
 
-def latency_table(results, after=2.0):
+def latency_table(results, after=WARMUP_S):
     """Rows (deployment, partition, player, op, median/mean/p95 ms, calls, failed) over all seeds.
     `after` skips the first seconds (first lookups at the OMS; DynamicMigration's first moves)."""
     rows = report.flatten(results)
@@ -113,7 +115,7 @@ def latency_table(results, after=2.0):
     return report.aggregate(rows, by=("deployment", "partition", "player", "op"), after=after)
 
 
-def median_ms(res, player, op, after=2.0):
+def median_ms(res, player, op, after=WARMUP_S):
     """Median latency (ms) of one player's successful reads or writes in one run."""
     method = "read" if op == "read" else "move"
     lat = [r["latency"] * 1e3 for r in res.select(client=player, method=method) if r["outcome"] == "OK" and r["start"] >= after]
@@ -122,7 +124,6 @@ def median_ms(res, player, op, after=2.0):
 
 def reproduce(out_dir, processes=2, seeds=(1, 2, 3)):
     """Every deployment with and without the phone-phone partition, 3 seeds; CSV, Markdown, figures."""
-    import os
     results = amino.sweep(build, seeds=seeds, params={"deployment": list(DEPLOYMENTS), "partition": [False, True]},
                           processes=processes)
     os.makedirs(out_dir, exist_ok=True)
@@ -132,8 +133,10 @@ def reproduce(out_dir, processes=2, seeds=(1, 2, 3)):
     report.write_csv(report.flatten(results), os.path.join(out_dir, "records.csv"))
     table = latency_table(results)
     report.write_csv(table, os.path.join(out_dir, "latency_table.csv"))
+    # Replay commands relative to the repository root: the files are committed (results/README.md).
     runs = [{"deployment": r.params["deployment"], "partition": r.params["partition"], "seed": r.seed,
-             "ok": r.ok, "calls": len(r.records), "trace_hash": r.trace_hash, "replay": r.replay_command}
+             "ok": r.ok, "calls": len(r.records), "trace_hash": r.trace_hash,
+             "replay": amino.replay_command(r.scenario, relative=True)}
             for r in results]
     report.write_csv(runs, os.path.join(out_dir, "runs.csv"))
     with open(os.path.join(out_dir, "latency_table.md"), "w") as f:
@@ -141,46 +144,123 @@ def reproduce(out_dir, processes=2, seeds=(1, 2, 3)):
     plot(out_dir)
 
 
-def plot(out_dir):
-    """Figures from the CSVs in out_dir (the notebook calls the same function)."""
-    import os
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    table = report.read_csv(os.path.join(out_dir, "latency_table.csv"))
-    fig, ax = plt.subplots(figsize=(8, 4))
-    series = [("player1", "read"), ("player1", "write"), ("player2", "read"), ("player2", "write")]
+# ---------------------------------------------------------------- figures (amino/figures.py: conventions)
+
+SERIES = [("player1", "read"), ("player1", "write"), ("player2", "read"), ("player2", "write")]
+NETWORK = {"player1": "WiFi", "player2": "3G"}
+PLAYER_COLORS = {"player1": "tab:blue", "player2": "tab:orange"}
+DEPLOYMENT_STYLES = {"cloud": ("tab:blue", "-"), "phone": ("tab:orange", "--"), "replicated": ("tab:green", "-."),
+                     "cached": ("tab:red", ":"), "dynamic": ("tab:purple", (0, (5, 1, 1, 1)))}
+
+
+def latency_by_deployment_figure(out_dir):
+    """Median latency of each player's reads and writes per deployment, no partition, 3 seeds
+    (latency_table.csv). Linear axis from 0: the medians that are 0 (local reads) are the point."""
+    path = os.path.join(out_dir, "latency_table.csv")
+    table = [r for r in report.read_csv(path) if str(r["partition"]) == "False"]
+    fig, axes = figures.new_figure(figsize=(8, 4.2))
+    ax = axes[0][0]
     width = 0.2
-    for k, (player, op) in enumerate(series):
+    medians = []
+    for k, (player, op) in enumerate(SERIES):
         ys = []
         for d in DEPLOYMENTS:
-            row = [r for r in table if r["deployment"] == d and r["player"] == player and r["op"] == op
-                   and str(r["partition"]) == "False"]
-            ys.append(row[0]["median_ms"] if row and row[0]["median_ms"] != "" else 0)
-        ax.bar([i + (k - 1.5) * width for i in range(len(DEPLOYMENTS))], ys, width,
-               label=f"{player} ({'WiFi' if player == 'player1' else '3G'}) {op}")
+            row = [r for r in table if r["deployment"] == d and r["player"] == player and r["op"] == op]
+            ys.append(row[0]["median_ms"] if row else None)  # "" when no call succeeded: labelled n/a
+        medians += figures.finite(ys)
+        figures.bars(ax, [i + (k - 1.5) * width for i in range(len(DEPLOYMENTS))], ys, width,
+                     label=f"{player} ({NETWORK[player]}) {op}")
     ax.set_xticks(range(len(DEPLOYMENTS)), DEPLOYMENTS)
     ax.set_ylabel("median latency (ms)")
-    ax.set_title("Multiplayer game: per-player latency, only the DM spec changes")
-    ax.set_ylim(0, ax.get_ylim()[1] * 1.35)
+    ax.set_title("Multiplayer game: per-player median latency, only the DM spec changes")
+    ax.set_ylim(0, max(medians + [1.0]) * 1.4)  # room for the legend and the value labels
     ax.legend(fontsize=8, ncol=2, loc="upper left")
-    fig.tight_layout()
-    fig.savefig(os.path.join(out_dir, "latency_by_deployment.png"), dpi=110)
-    plt.close(fig)
+    figures.cite(fig, path, __file__)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
 
-    records = report.read_csv(os.path.join(out_dir, "records.csv"))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), sharey=True)
-    for ax, d in zip(axes, ("cloud", "phone")):
-        for player, marker in (("player1", "."), ("player2", "x")):
-            pts = [(r["start"], max(r["latency"] * 1e3, 0.01)) for r in records if r["deployment"] == d
-                   and str(r["partition"]) == "True" and r["seed"] == 1 and r["client"] == player and r["method"] == "read"]
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker, label=player, markersize=4)
+
+def partition_timeline_figure(out_dir, seed=1):
+    """Every call of one seed's partition=true runs over time, one panel per deployment (records.csv):
+    reads and writes of both players, failed calls at the time they gave up."""
+    path = os.path.join(out_dir, "records.csv")
+    records = [r for r in report.read_csv(path) if str(r["partition"]) == "True" and r["seed"] == seed]
+    shown = [d for d in DEPLOYMENTS if any(r["deployment"] == d for r in records)]
+    fig, axes = figures.new_figure(len(shown), 1, figsize=(10, 1.9 * len(shown) + 0.6), sharex=True)
+    top = figures.log_headroom(max([r["latency"] * 1e3 for r in records] + [1.0]), decades=0.3)
+    for ax, d in zip(axes[:, 0], shown):
+        runs = [r for r in records if r["deployment"] == d]
+        for player, op in SERIES:
+            method = "read" if op == "read" else "move"
+            calls = [r for r in runs if r["client"] == player and r["method"] == method]
+            ok = [r for r in calls if r["outcome"] == "OK"]
+            ax.plot([r["start"] for r in ok], [r["latency"] * 1e3 for r in ok], "." if op == "read" else "^",
+                    color=PLAYER_COLORS[player], markersize=3 if op == "read" else 4, linestyle="none",
+                    label=f"{player} ({NETWORK[player]}) {op}", gid=f"{d}/{player}/{op}")
+            failed = [r for r in calls if r["outcome"] != "OK"]
+            if failed:
+                ax.plot([r["start"] for r in failed], [r["latency"] * 1e3 for r in failed], "x", color="k",
+                        markersize=5, linestyle="none", label=f"failed (timeout {failed[0]['latency']:g} s)",
+                        gid=f"{d}/{player}/{op}/failed")
         ax.axvspan(*PARTITION, color="red", alpha=0.1, label="phone1 | phone2 partition")
-        ax.set_title(f"board: {d}")
-        ax.set_xlabel("time (s)")
-        ax.set_yscale("log")
-    axes[0].set_ylabel("read latency (ms; failures at the 2 s timeout)")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(out_dir, "partition_timeline.png"), dpi=110)
-    plt.close(fig)
+        figures.latency_axis(ax, top, zero_off_spine=True)
+        ax.set_title(f"board: {d} (seed {seed}, partition {PARTITION[0]:g}-{PARTITION[1]:g} s)", fontsize=9)
+        ax.set_ylabel("latency (ms)", fontsize=8)
+        handles, labels = ax.get_legend_handles_labels()
+        unique = dict(zip(labels, handles))  # one "failed" entry per panel
+        ax.legend(unique.values(), unique.keys(), fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    axes[-1][0].set_xlabel("time (s): each call at its start")
+    fig.suptitle("Multiplayer game under a phone1 | phone2 partition "
+                 f"(latency: linear to {figures.LINEAR_BELOW_MS:g} ms, then log)", fontsize=10)
+    figures.cite(fig, path, __file__)
+    fig.tight_layout(rect=(0, 0.02, 1, 1))
+    return fig
+
+
+def latency_cdf_figure(out_dir):
+    """Distribution of each player's read and write latencies, one curve per deployment, no
+    partition, all seeds, calls started after the warm-up (records.csv): what the medians hide."""
+    path = os.path.join(out_dir, "records.csv")
+    records = [r for r in report.read_csv(path) if str(r["partition"]) == "False" and r["outcome"] == "OK"
+               and r["start"] >= WARMUP_S]
+    fig, axes = figures.new_figure(2, 2, figsize=(13, 6.5), sharey=True)
+    top = figures.log_headroom(max([r["latency"] * 1e3 for r in records] + [1.0]), decades=0.2)
+    for ax, (player, op) in zip(axes.flat, SERIES):
+        method = "read" if op == "read" else "move"
+        for d in DEPLOYMENTS:
+            lat = [r["latency"] * 1e3 for r in records if r["deployment"] == d and r["client"] == player
+                   and r["method"] == method]
+            if not lat:
+                continue
+            xs, ys = figures.ecdf_points(lat, top)
+            zero_share = 100 * sum(1 for v in lat if v == 0) / len(lat)
+            color, style = DEPLOYMENT_STYLES[d]
+            ax.plot(xs, ys, color=color, linestyle=style, drawstyle="steps-post", linewidth=1.4,
+                    label=f"{d}: {zero_share:.0f}% at 0 ms (n={len(lat)})", gid=f"{d}/{player}/{op}")
+        figures.latency_axis(ax, top, which="x", zero_off_spine=True)
+        ax.set_ylim(0, 1.02)
+        ax.set_title(f"{player} ({NETWORK[player]}) {op}s", fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))  # outside: no curve hidden
+    for ax in axes[1]:
+        ax.set_xlabel(f"latency (ms; linear to {figures.LINEAR_BELOW_MS:g}, then log)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("fraction of calls <= x")
+    fig.suptitle(f"Multiplayer game: latency CDF per deployment (no partition, seeds "
+                 f"{', '.join(str(s) for s in sorted({r['seed'] for r in records}))}, calls after {WARMUP_S:g} s)",
+                 fontsize=10)
+    figures.cite(fig, path, __file__)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+# file name in out_dir -> the function drawing it from out_dir's CSVs (reproduce and the notebook)
+FIGURES = {"latency_by_deployment.png": latency_by_deployment_figure,
+           "partition_timeline.png": partition_timeline_figure,
+           "latency_cdf.png": latency_cdf_figure}
+
+
+def plot(out_dir):
+    """Saves every figure of FIGURES into out_dir, drawn from the CSVs there."""
+    for name, draw in FIGURES.items():
+        figures.save(draw(out_dir), os.path.join(out_dir, name))

@@ -113,6 +113,10 @@ def test_console_script_runs_a_scenario_like_the_build_tree(venv, tmp_path):
     expected = amino.run(catalog.build("immutable", seed=3)).trace_hash
     assert f"trace hash: {expected}" in ran.stdout, ran.stdout
     assert json.loads((tmp_path / "out" / "result.json").read_text())["trace_hash"] == expected
+    # Its replay command uses the venv's interpreter, which finds the installed package by itself.
+    replay = ran.stdout.strip().splitlines()[-1]
+    assert replay.startswith(f"replay: cd {amino._native.REPO} && {directory / 'bin' / 'python'} -m amino run immutable"), replay
+    assert "PYTHONPATH" not in replay
 
 
 def import_copy(tmp_path, version=None, native_api=None, build=None):
