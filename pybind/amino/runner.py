@@ -1,6 +1,6 @@
 """Runs scenarios, each in a fresh forked child process.
 
-Why fork: SimGrid's engine can exist once per process and cannot be reset (TOOLCHAIN.md §8), and a
+Why fork: SimGrid's engine can exist once per process and cannot be reset (sim/sim_world.h), and a
 C++ exception escaping an actor aborts the whole process. So the parent only validates (pure C++,
 no engine) and each simulation runs in a child that sends its JSON back through a pipe; a child that
 dies becomes a failed Results, never a dead interpreter.
