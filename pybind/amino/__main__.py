@@ -242,7 +242,9 @@ class _PrintVersion(argparse.Action):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python3 -m amino", description="Amino++ experiments (SimGrid or loopback sockets)")
+    # The console script (pip install) is `amino`; otherwise the module is run with -m.
+    prog = "amino" if os.path.basename(sys.argv[0]) == "amino" else "python3 -m amino"
+    p = argparse.ArgumentParser(prog=prog, description="Amino++ experiments (SimGrid or loopback sockets)")
     p.add_argument("--version", action=_PrintVersion, help="the package's and the native module's versions and paths")
     sub = p.add_subparsers(dest="cmd", required=True)
     ls = sub.add_parser("list", help="scenarios and their parameters")
@@ -317,6 +319,9 @@ def main(argv=None):
     args = p.parse_args(argv)
     try:
         return args.fn(args)
+    except BrokenPipeError:  # `amino list | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return 0
     except (ScenarioError, LookupError, ValueError, TypeError, OSError) as e:
         # User errors (bad parameters, files, scenarios): one line, exit 2, never a traceback.
         print(f"amino: error: {e}", file=sys.stderr)

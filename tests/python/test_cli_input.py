@@ -151,3 +151,12 @@ def test_python_applies_the_cpp_spec_checks():
         assert any(text in p for p in problems), problems
         with pytest.raises(amino.ScenarioError, match="invalid scenario"):
             amino.run(sc)
+
+
+def test_a_reader_that_leaves_early_is_not_an_error():
+    """`amino list | head -1`: the closed pipe ends the listing quietly (it used to print
+    "amino: error: [Errno 32] Broken pipe")."""
+    ran = subprocess.run(["sh", "-c", f"{sys.executable} -m amino list | head -1"], capture_output=True, text=True,
+                         timeout=300)
+    assert ran.stdout.startswith("at_least_once_rpc ") and ran.stdout.count("\n") == 1
+    assert ran.stderr == ""

@@ -94,6 +94,8 @@ def test_console_script_version(venv):
     package, native = ran.stdout.splitlines()
     assert package.startswith(f"amino {_version.__version__} ({directory}")
     assert native.startswith(f"_amino {_version.__version__}, native API {_version.NATIVE_API} ({directory}")
+    usage = in_venv([str(directory / "bin" / "amino"), "--help"])
+    assert usage.returncode == 0 and usage.stdout.startswith("usage: amino "), usage.stdout[:200]
 
 
 def test_console_script_lists_the_checkouts_scenarios(venv):
