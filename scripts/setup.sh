@@ -16,6 +16,7 @@ PACKAGES=(
   jupyter-nbconvert python3-nbformat python3-ipykernel
   clang libclang-rt-dev llvm
   ccache mypy
+  iproute2 nftables
 )
 
 missing=()
