@@ -113,8 +113,10 @@ def test_black_hole_partition_isolating_the_leader(rsm):
         rsm.visit()
     before = rsm.config_changes()
     c.apply({"type": "heal"})
+    t1 = time.monotonic()
     assert rsm.wait_nodes(3), "the cut node did not come back after the heal"
     assert rsm.wait_whole_group(before), "the returning replica was not re-admitted"
+    log(f"heal -> replica re-admitted and a call acknowledged: {time.monotonic() - t1:.3f} s")
     rsm.check_exactly_once()
 
 
@@ -191,11 +193,15 @@ def test_half_open_connections_when_a_link_goes_down(rsm):
     assert queues and max(queues) > 0, "expected established connections with unacknowledged data"
     before = rsm.config_changes()
     c.apply({"type": "link_up", "node": leader})
+    t1 = time.monotonic()
     assert rsm.wait_nodes(3), "the node did not come back after link up"
+    log(f"link up -> the OMS lists the node again: {time.monotonic() - t1:.3f} s")
     assert rsm.wait_whole_group(before)
+    log(f"link up -> replica re-admitted and a call acknowledged: {time.monotonic() - t1:.3f} s")
     deadline = time.monotonic() + 15
     while max(_send_queues(c, leader) or [0]) > 0 and time.monotonic() < deadline:
         time.sleep(0.2)
+    log(f"link up -> send queues drained (or 15 s): {time.monotonic() - t1:.3f} s")
     # The formerly cut replica is needed for a quorum now.
     current = rsm.leader()[0]
     assert current != leader
