@@ -195,6 +195,39 @@ def test_pause_and_resume_a_follower(rsm):
     rsm.check_exactly_once()
 
 
+def _nemesis():
+    """amino.nemesis (pure Python), loaded from its file: the netns tests need no native module."""
+    import importlib.util
+    path = os.path.join(nd.REPO, "pybind", "amino", "nemesis.py")
+    spec = importlib.util.spec_from_file_location("amino_nemesis_for_netns", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Seeds of the nemesis test: AMINO_NETNS_SEEDS=N runs seeds 1..N (about 15 s each); ctest runs one.
+NEMESIS_SEEDS = range(1, int(os.environ.get("AMINO_NETNS_SEEDS", "1")) + 1)
+NEMESIS_KINDS = ("partition", "partition_one_way", "partition_bridge", "crash", "pause")
+
+
+@pytest.mark.parametrize("seed", NEMESIS_SEEDS)
+def test_nemesis_schedule_played_by_the_network(rsm, seed):
+    """A schedule from amino.nemesis (the generator the simulated and loopback sweeps use) played as
+    network faults on the kernel servers while the client keeps incrementing; after its quiet tail
+    every server is back, calls succeed and no acknowledged increment is lost or repeated."""
+    faults = _nemesis().generate(list(nd.SERVERS), seed=seed, start=1.0, end=10.0, quiet=3.0, kinds=NEMESIS_KINDS)
+    schedule = {"faults": [{**{k: v for k, v in f.items() if k != "at"}, "at_ns": int(f["at"] * 1e9)} for f in faults]}
+    log(f"seed {seed}: " + ", ".join(f"{f['at']:.1f} {f['type']}" for f in faults))
+    player = rsm.c.play(schedule)
+    deadline = time.monotonic() + 60
+    while player.is_alive() and time.monotonic() < deadline:
+        rsm.visit()
+    player.join(10)
+    assert rsm.wait_nodes(3), "a kernel server did not come back after the schedule"
+    assert rsm.visit_until_ok(), "no call succeeded after the schedule's quiet tail"
+    rsm.check_exactly_once()
+
+
 def _send_queues(c, node):
     """Bytes waiting in the send queues of the node's TCP connections to its peers (ss -tn)."""
     out = c.exec(node, ["ss", "-tnH", "state", "established"]).stdout.split("\n")
