@@ -207,7 +207,8 @@ def _nemesis():
 
 # Seeds of the nemesis test: AMINO_NETNS_SEEDS=N runs seeds 1..N (about 15 s each); ctest runs one.
 NEMESIS_SEEDS = range(1, int(os.environ.get("AMINO_NETNS_SEEDS", "1")) + 1)
-NEMESIS_KINDS = ("partition", "partition_one_way", "partition_bridge", "crash", "pause")
+PARTITION_KINDS = ("partition", "partition_one_way", "partition_bridge")
+PROCESS_KINDS = ("crash", "pause")
 
 
 @pytest.mark.parametrize("seed", NEMESIS_SEEDS)
@@ -215,7 +216,13 @@ def test_nemesis_schedule_played_by_the_network(rsm, seed):
     """A schedule from amino.nemesis (the generator the simulated and loopback sweeps use) played as
     network faults on the kernel servers while the client keeps incrementing; after its quiet tail
     every server is back, calls succeed and no acknowledged increment is lost or repeated."""
-    faults = _nemesis().generate(list(nd.SERVERS), seed=seed, start=1.0, end=10.0, quiet=3.0, kinds=NEMESIS_KINDS)
+    nemesis = _nemesis()
+    # Partitions over the servers and the client (its calls then fail: acknowledged or not, none may
+    # be lost or applied twice); crashes and pauses of the servers only (the OMS keeps its state in
+    # memory, issue 12 section 1).
+    faults = nemesis.merge(
+        nemesis.generate([*nd.SERVERS, "client"], seed=seed, start=1.0, end=10.0, quiet=3.0, kinds=PARTITION_KINDS),
+        nemesis.generate(list(nd.SERVERS), seed=seed + 10**6, start=1.0, end=10.0, quiet=3.0, kinds=PROCESS_KINDS))
     schedule = {"faults": [{**{k: v for k, v in f.items() if k != "at"}, "at_ns": int(f["at"] * 1e9)} for f in faults]}
     log(f"seed {seed}: " + ", ".join(f"{f['at']:.1f} {f['type']}" for f in faults))
     player = rsm.c.play(schedule)
