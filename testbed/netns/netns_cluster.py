@@ -422,9 +422,9 @@ class NetnsCluster:
         out = [f"ip daddr {self.nodes[b].address} drop" for a, b in sorted(self.blocked) if a == node.name]
         inp = [f"ip saddr {self.nodes[a].address} drop" for a, b in sorted(self.blocked) if b == node.name]
         ruleset = (f"table inet {TABLE}\ndelete table inet {TABLE}\ntable inet {TABLE} {{\n"
-                   f"  chain input {{ type filter hook input priority 0; policy accept;\n"
+                   "  chain input { type filter hook input priority 0; policy accept;\n"
                    + "".join(f"    {r}\n" for r in inp) +
-                   f"  }}\n  chain output {{ type filter hook output priority 0; policy accept;\n"
+                   "  }\n  chain output { type filter hook output priority 0; policy accept;\n"
                    + "".join(f"    {r}\n" for r in out) + "  }\n}\n")
         r = _run(["ip", "netns", "exec", node.ns, "nft", "-f", "-"], check=False, input=ruleset)
         if r.returncode != 0:

@@ -1,10 +1,10 @@
 """The real programs in Linux network namespaces (testbed/netns/netns_cluster.py), under faults the
 network makes: nftables black holes (no RST), a one-way partition, kill -9 and restart with the same
-storage, and a link that goes down under open TCP connections (half-open). Each test builds its own
+storage, SIGSTOP/SIGCONT, a link that goes down under open TCP connections (half-open), and an
+amino.nemesis schedule played as network faults. Each test builds its own
 bridge and namespaces and removes them, pass or fail. Skipped unless root with iproute2 and
 nftables. Times are logged ([netns] lines, pytest -s), never asserted; every wait is bounded."""
 import os
-import socket
 import subprocess
 import sys
 import time
