@@ -30,7 +30,9 @@ const std::string& op_of(const Value& msg) {
 
 // Sends `msg` to every peer at once, each retried until it answers or `deadline`; returns, per peer,
 // whether it answered ok. Returns when every sender has stopped (each attempt's timeout ends by the
-// deadline); a sender still running after a grace period counts as not answered.
+// deadline); a sender still running after a grace period counts as not answered. Each attempt
+// waits twice as long as the one before, starting at `attempt`: short ones for lost messages,
+// longer ones for slow links.
 // `alive` is the sending DM's: a sender outliving the wait must not touch a destroyed replica.
 std::vector<bool> fan_out(ServerContext& ctx, const std::shared_ptr<bool>& alive, const std::vector<ReplicaRef>& peers,
                           const Value& msg, Time deadline, Duration attempt) {
@@ -46,9 +48,10 @@ std::vector<bool> fan_out(ServerContext& ctx, const std::shared_ptr<bool>& alive
   round->done = ctx.env().make_signal();
   for (std::size_t i = 0; i < peers.size(); ++i) {
     Env& env = ctx.env();
-    env.spawn("ConsistentCaching.send", [&ctx, &env, alive, round, i, peer = peers[i], msg, deadline, attempt] {
+    env.spawn("ConsistentCaching.send", [&ctx, &env, alive, round, i, peer = peers[i], msg, deadline, attempt]() mutable {
       while (*alive && env.now() < deadline) {
         Reply r = ctx.send_to_peer(peer, msg, std::min(attempt, deadline - env.now()));
+        attempt = saturating_mul(attempt, 2);
         if (r.ok()) {
           round->ok[i] = true;
           break;
@@ -61,9 +64,7 @@ std::vector<bool> fan_out(ServerContext& ctx, const std::shared_ptr<bool>& alive
     });
   }
   round->done->wait_until(deadline_after(deadline, kSecond));
-  std::vector<bool> out = round->ok;
-  if (round->left > 0) std::fill(out.begin(), out.end(), false);  // unsure who answered: nobody did
-  return out;
+  return round->ok;  // a sender still running has no answer yet: false
 }
 
 class ConsistentServer : public ServerDM {
@@ -416,10 +417,11 @@ DmDescriptor consistent_caching() {
       "does not answer an invalidation within ackTimeoutMs is evicted, and the write waits until that copy's "
       "lease has run out (at most leaseMs more) before it runs, so an unreachable client delays writes by at most "
       "ackTimeoutMs + leaseMs and never causes a stale read; the evicted copy rejoins (fresh state, new lease) "
-      "at its next renewal that reaches the primary. Not tolerated: loss of the primary (the only authoritative "
-      "copy; calls fail until it returns, and a cut-off copy stops answering when its lease runs out), clock "
-      "jumps on the primary or a caching node (a lease is a span of local time), and duplicated requests (the primary is not "
-      "replicated: a duplicated write runs twice).";
+      "at its next renewal that reaches the primary. A paused or cut-off primary: calls wait or fail, and the "
+      "copies stop answering once their leases run out (no read is stale; none is answered either). Not "
+      "tolerated: loss of the primary (a crash: it holds the only authoritative copy, so calls fail from then "
+      "on), clock changes on the primary or a caching node (a lease is a span of local time), and duplicated "
+      "requests (the primary is not replicated: a duplicated write runs twice).";
   d.caveats =
       "Writes cost two rounds to every copy (invalidate, update) before they return: the price of local reads. "
       "A copy stays on its node until the microservice is deleted or the node fails.";

@@ -8,10 +8,11 @@
 //   primary cannot invalidate within ackTimeoutMs is evicted, and the write waits until that copy's
 //   lease has run out (at most leaseMs more) before it runs. Trade-off: one unreachable client
 //   delays writes by up to ackTimeoutMs + leaseMs but never blocks them for longer, and never lets
-//   a stale read through; the evicted copy rejoins by itself when it reaches the primary again.
-//   Not tolerated: loss of the primary (its object is the only authoritative copy; writes and reads
-//   fail until it returns), clock jumps on the primary or a caching node (a lease is a span of
-//   local time), duplicated requests (the primary is not replicated).
+//   a stale read through; the evicted copy rejoins by itself when it reaches the primary again. A
+//   paused or cut-off primary: calls wait or fail, copies stop answering once their leases run out.
+//   Not tolerated: a crashed primary (its object is the only authoritative copy; calls fail from
+//   then on), clock changes on the primary or a caching node (a lease is a span of local time),
+//   duplicated requests (the primary is not replicated).
 // Config: leaseMs, ackTimeoutMs, maxCaches.
 // The full guarantee, tolerated faults and caveats, and each config key's type, default, range and
 //   meaning, are in the descriptor (consistent_caching() in consistent_caching.cc), the one source:

@@ -217,6 +217,25 @@ TEST_F(DmSimFaults, ConsistentCachingEvictsACutOffClientAndKeepsTakingWrites) {
   EXPECT_EQ(call("client", s, "get", {}).value.as_int(), 7);
 }
 
+TEST_F(DmSimFaults, ConsistentCachingCopiesStopAnsweringWhileThePrimaryIsPausedAndResumeAfter) {
+  Stub s = create("class: Counter\nargs: [4]\ndmList: [{name: ConsistentCaching, config: {leaseMs: 500}}]\n" + kOnKs1);
+  Stub s2;
+  ASSERT_TRUE(cluster_->run_on("client2", [&] { s2 = cluster_->kernel("client2").acquire(s.id()); }, 5 * kSecond));
+  ASSERT_EQ(call("client", s, "get", {}).value.as_int(), 4);
+  world_->apply(testbed::PauseFault{"ks1"});
+  world_->run_for(1 * kSecond);  // past the copy's lease: it could not renew
+  Reply r = Reply::ok({});
+  cluster_->run_on("client", [&] { r = s.invoke("get", {}, 500 * kMillisecond); }, 10 * kSecond);
+  EXPECT_FALSE(r.ok()) << "a copy answered with its lease run out: " << r.value.to_string();
+  world_->apply(testbed::ResumeFault{"ks1"});
+  world_->run_for(2 * kSecond);  // the OMS had declared ks1 dead (1 s of silence); its return re-admits the primary
+  Reply w = call("client2", s2, "add", {Value(1)});
+  ASSERT_TRUE(w.ok()) << w.status.to_string();
+  world_->run_for(1 * kSecond);  // the copy renews (and catches up) on its own
+  EXPECT_EQ(call("client", s, "get", {}).value.as_int(), 5);
+  EXPECT_EQ(call("client", s, "where", {}).value.as_string(), "client");
+}
+
 TEST_F(DmSimFaults, ConsistentCachingStopsAnsweringWhenThePrimaryIsLost) {
   Stub s = create("class: Counter\nargs: [4]\ndmList: [{name: ConsistentCaching, config: {leaseMs: 500}}]\n" + kOnKs1);
   ASSERT_EQ(call("client", s, "get", {}).value.as_int(), 4);
