@@ -182,6 +182,9 @@ class ConsistentServer : public ServerDM {
       return Reply::error(Code::kTimeout, "ConsistentCaching: a write is in progress");
     }
     FifoLockGuard guard(lock_);
+    if (caches_.count(from.rid) == 0 && caches_.size() >= static_cast<std::size_t>(c.at("maxCaches").as_int())) {
+      return Reply::error(Code::kUnavailable, "ConsistentCaching: already maxCaches copies");  // it stays invalid
+    }
     caches_[from.rid] = Cache{from, deadline_after(env.now(), ms_config(c, "leaseMs"))};
     return Reply::ok(ValueMap{{"state", ctx.snapshot_object()}, {"version", version_}});
   }

@@ -41,6 +41,9 @@ class ExplicitCachingClient : public ClientDM {
     const DmConfig& c = ctx.config();
     const bool pull = inv.method == c.at("pullMethod").as_string();
     if (pull || inv.method == c.at("pushMethod").as_string()) {
+      if (c.at("pullMethod") == c.at("pushMethod")) {
+        return Reply::error(Code::kBadSpec, "ExplicitCaching: pullMethod and pushMethod must be different methods");
+      }
       if (!inv.args.empty()) return Reply::error(Code::kBadArguments, inv.method + " takes no arguments");
       // One pull, push or call on the copy at a time: a call on the copy while a push is out would
       // change a copy that is then dropped, losing a write that returned success.

@@ -106,6 +106,18 @@ TEST(ConsistentCaching, MaxCachesZeroReadsAtThePrimary) {
   EXPECT_EQ(copies(c, s).size(), 1u);
 }
 
+TEST(ConsistentCaching, MaxCachesBoundsTheCopies) {
+  LibCluster c;
+  Stub s = c.create(spec("{maxCaches: 1}"));
+  Stub on_ks2 = c.acquire_on("ks2", s.id());
+  EXPECT_EQ(c.call("client", s, "get").value.as_int(), 1);  // the one copy
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(c.call("ks2", on_ks2, "get").value.as_int(), 1);
+  EXPECT_EQ(copies(c, s).size(), 2u);
+  EXPECT_EQ(primary_calls(c, s, "ks2"), 3u) << "a client past maxCaches reads at the primary";
+  ASSERT_TRUE(c.call("ks2", on_ks2, "add", {Value(1)}).ok());
+  EXPECT_EQ(c.call("client", s, "get").value.as_int(), 2);
+}
+
 TEST(ConsistentCaching, ACopyNeverTakesWrites) {
   LibCluster c;
   Stub s = c.create(spec());

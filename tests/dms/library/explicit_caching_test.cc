@@ -101,6 +101,8 @@ TEST(ExplicitCaching, PullAndPushTakeNoArgumentsAndAPushWithoutACopyIsANoOp) {
   EXPECT_TRUE(c.call("client", s, "push").ok());
   EXPECT_EQ(c.call("client", s, "migrateTo", {Value("ks2")}).status.code, Code::kAppError) << "not intercepted";
   EXPECT_EQ(c.call("client", s, "pull", {Value(1)}).status.code, Code::kBadArguments);
+  Stub same = c.create(spec("{pullMethod: pull, pushMethod: pull}"));
+  EXPECT_EQ(c.call("client", same, "pull").status.code, Code::kBadSpec);
 }
 
 }  // namespace
