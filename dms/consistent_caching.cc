@@ -46,11 +46,12 @@ std::vector<bool> fan_out(ServerContext& ctx, const std::shared_ptr<bool>& alive
   round->ok.assign(peers.size(), false);
   round->left = peers.size();
   round->done = ctx.env().make_signal();
+  Env* env = &ctx.env();  // the node's: outlives every replica on it
+  ServerContext* sender = &ctx;
   for (std::size_t i = 0; i < peers.size(); ++i) {
-    Env& env = ctx.env();
-    env.spawn("ConsistentCaching.send", [&ctx, &env, alive, round, i, peer = peers[i], msg, deadline, attempt]() mutable {
-      while (*alive && env.now() < deadline) {
-        Reply r = ctx.send_to_peer(peer, msg, std::min(attempt, deadline - env.now()));
+    env->spawn("ConsistentCaching.send", [sender, env, alive, round, i, peer = peers[i], msg, deadline, attempt]() mutable {
+      while (*alive && env->now() < deadline) {
+        Reply r = sender->send_to_peer(peer, msg, std::min(attempt, deadline - env->now()));
         attempt = saturating_mul(attempt, 2);
         if (r.ok()) {
           round->ok[i] = true;
@@ -58,7 +59,7 @@ std::vector<bool> fan_out(ServerContext& ctx, const std::shared_ptr<bool>& alive
         }
         // Gone (kNoSuchObject from a dropped replica) or refusing: retrying cannot help.
         if (r.status.code != Code::kTimeout && r.status.code != Code::kUnreachable) break;
-        env.sleep_for(std::min<Duration>(10 * kMillisecond, std::max<Duration>(0, deadline - env.now())));
+        env->sleep_for(std::min<Duration>(10 * kMillisecond, std::max<Duration>(0, deadline - env->now())));
       }
       if (--round->left == 0) round->done->notify();
     });
