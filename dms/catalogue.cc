@@ -139,9 +139,9 @@ constexpr const char* kIntroduction =
     "is in `dms/support.h`.\n";
 
 constexpr const char* kNotImplemented =
-    "Paper DMs not implemented yet: ExplicitCaching, ConsistentCaching, LockingTransactions,\n"
-    "OptimisticTransactions, the checkpointing family, LoadBalancedFrontEnd, ScaleUpFrontEnd,\n"
-    "LoadBalancedMasterSlave (and Amino.Run's DHT and 2PC).\n";
+    "Paper DMs not implemented yet: LockingTransactions, OptimisticTransactions, the checkpointing\n"
+    "family, LoadBalancedFrontEnd, ScaleUpFrontEnd, LoadBalancedMasterSlave (and Amino.Run's DHT and\n"
+    "2PC).\n";
 
 void markdown_dm(std::ostringstream& out, const DmDescriptor& d) {
   std::string summary = d.summary;

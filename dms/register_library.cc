@@ -3,7 +3,9 @@
 #include "dms/all.h"
 #include "dms/at_least_once_rpc.h"
 #include "dms/code_offloading.h"
+#include "dms/consistent_caching.h"
 #include "dms/dynamic_migration.h"
+#include "dms/explicit_caching.h"
 #include "dms/explicit_code_offloading.h"
 #include "dms/explicit_migration.h"
 #include "dms/immutable.h"
@@ -20,7 +22,7 @@ namespace {
 
 // Rules for pairs in different categories that still cannot work together.
 void forbid_library_pairs(DmRegistry& r) {
-  const char* caches[] = {"Immutable", "LeaseCaching", "WriteThroughCaching"};
+  const char* caches[] = {"Immutable", "LeaseCaching", "WriteThroughCaching", "ExplicitCaching", "ConsistentCaching"};
   const char* offloaders[] = {"ExplicitCodeOffloading", "CodeOffloading"};
   for (const char* cache : caches) {
     for (const char* off : offloaders) {
@@ -44,6 +46,8 @@ void register_library(DmRegistry& registry) {
   registry.add(keep_on_device());
   registry.add(lease_caching());
   registry.add(write_through_caching());
+  registry.add(explicit_caching());
+  registry.add(consistent_caching());
   registry.add(serializable_rpc());
   registry.add(explicit_migration());
   registry.add(dynamic_migration());

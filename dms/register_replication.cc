@@ -22,6 +22,18 @@ void register_replication(DmRegistry& registry) {
                       "inner ConsensusRSM group and make its members diverge");
     }
   }
+  // ConsistentCaching installs the primary's state into its cached copies outside of calls. Around
+  // a Raft group each copy would be a Raft group of its own, updated through one member behind the
+  // log's back; inside one, each Raft member would be a primary with copies of its own, and reads
+  // from those copies would skip the leader's ordering. It needs one authoritative primary.
+  for (const char* rsm : {"ConsensusRSM", "ConsensusRSM-Cluster", "ConsensusRSM-Geo", "ConsensusRSM-P2P"}) {
+    registry.forbid("ConsistentCaching", rsm,
+                    "its copies would each be an inner Raft group updated through one member, bypassing the "
+                    "log and making the members diverge");
+    registry.forbid(rsm, "ConsistentCaching",
+                    "every Raft member would be a ConsistentCaching primary with copies of its own, and reads "
+                    "from those copies would bypass the Raft leader's ordering");
+  }
 }
 
 }  // namespace amino::dms

@@ -50,7 +50,8 @@ def test_config_keys_carry_type_default_and_range():
 
 def test_categories_and_forbidden_orders_come_from_the_registry():
     cat = amino.catalogue()
-    assert cat["categories"]["caching"]["dms"] == ["Immutable", "LeaseCaching", "WriteThroughCaching"]
+    assert cat["categories"]["caching"]["dms"] == ["ConsistentCaching", "ExplicitCaching", "Immutable", "LeaseCaching",
+                                                  "WriteThroughCaching"]
     assert all(c["why"] for c in cat["categories"].values())
     assert {"outer": "CodeOffloading", "inner": "ConsensusRSM-Geo"} in [
         {"outer": r["outer"], "inner": r["inner"]} for r in cat["forbidden"]]
@@ -75,7 +76,8 @@ def test_ctl_dms_name_prints_the_full_descriptor():
     for text in (d["summary"], d["guarantee"], d["tolerates"], d["caveats"], d["paper"], d["source"]):
         assert " ".join(text.split()) in out
     assert "leaseMs (int, default 2000, range 1 .. 86400000)" in out
-    assert "not in one chain with Immutable, WriteThroughCaching (category caching)" in out
+    assert ("not in one chain with ConsistentCaching, ExplicitCaching, Immutable, WriteThroughCaching"
+            " (category caching)") in out
 
 
 def test_ctl_dms_markdown_is_the_committed_catalogue():

@@ -16,6 +16,8 @@ SCENARIOS = [
     ("lease_caching", {"faults": False}, ["linearizable"]),
     ("write_through_caching", {}, ["bounded-staleness", "read-your-writes"]),
     ("write_through_caching", {"faults": "partitions"}, ["bounded-staleness", "read-your-writes"]),
+    ("consistent_caching", {}, ["linearizable"]),
+    ("consistent_caching", {"faults": False}, ["linearizable"]),
     ("at_least_once_rpc", {}, ["at-least-once"]),
     ("immutable", {}, ["immutable"]),
 ]
@@ -42,6 +44,20 @@ def test_the_staleness_bound_comes_from_refresh_ms_and_only_where_refreshes_succ
             assert f.get("node", "c") != "server"
             if f["type"] == "message_faults":
                 assert f["faults"]["drop"] == 0 and f["faults"]["duplicate"] == 0
+
+
+def test_consistent_caching_nemesis_keeps_to_what_the_dm_tolerates():
+    # The primary (on "server") is paused but never crashed, no clock moves, no message is duplicated.
+    faults = [f for s in range(1, 8) for f in catalog.build("consistent_caching", seed=s).faults]
+    kinds = {f["type"] for f in faults}
+    assert "clock" not in kinds and {"partition", "crash", "pause", "message_faults"} <= kinds
+    assert any(f["type"] == "pause" and f["node"] == "server" for f in faults)
+    for f in faults:
+        if f["type"] in ("crash", "restart"):
+            assert f["node"] != "server"
+        if f["type"] == "message_faults":
+            assert f["faults"]["duplicate"] == 0
+    assert not catalog.build("consistent_caching", faults=False).faults
 
 
 def test_checks_have_teeth_on_real_runs():

@@ -63,6 +63,8 @@ class Workpad : public MicroService {
   // Declared for the DMs that intercept them; the bodies must never run under those DMs.
   void migrateTo(const std::string&) { throw std::logic_error("migrateTo reached the object"); }
   void setOffloaded(const std::string&, bool) { throw std::logic_error("setOffloaded reached the object"); }
+  void pull() { throw std::logic_error("pull reached the object"); }
+  void push() { throw std::logic_error("push reached the object"); }
   static void describe(ClassBuilder<Workpad>& c) {
     c.writes("crunch", &Workpad::crunch)
         .reads("peek", &Workpad::peek)
@@ -71,6 +73,8 @@ class Workpad : public MicroService {
         .reads("where", &Workpad::where)
         .writes("migrateTo", &Workpad::migrateTo)
         .writes("setOffloaded", &Workpad::setOffloaded)
+        .writes("pull", &Workpad::pull)
+        .writes("push", &Workpad::push)
         .field("total", &Workpad::total_);
   }
 

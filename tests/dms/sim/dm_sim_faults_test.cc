@@ -117,6 +117,135 @@ TEST_F(DmSimFaults, WriteThroughCachingServesReadsDuringAPartition) {
   EXPECT_FALSE(w.ok());  // writes need the server
 }
 
+TEST_F(DmSimFaults, ExplicitCachingKeepsWorkingOnItsCopyThroughAPartitionAndPushesAfterTheHeal) {
+  Stub s = create("class: Workpad\ndmList: [{name: ExplicitCaching}]\n" + kOnKs1);
+  ASSERT_TRUE(call("client", s, "pull", {}).ok());
+  ASSERT_TRUE(call("client", s, "add", {Value(2)}).ok());
+  partition({{"client"}, {"ks1", "ks2", "ks3", "cloud1", "oms", "client2", "phone"}});
+  Reply more = call("client", s, "add", {Value(3)});  // on the copy: no server needed
+  ASSERT_TRUE(more.ok()) << more.status.to_string();
+  EXPECT_EQ(more.value.as_int(), 5);
+  Reply pushed = Reply::ok({});
+  cluster_->run_on("client", [&] { pushed = s.invoke("push", {}, 1 * kSecond); }, 10 * kSecond);
+  EXPECT_FALSE(pushed.ok());  // the server is cut off: the copy and its writes are kept
+  world_->apply(testbed::HealFault{});
+  ASSERT_TRUE(call("client", s, "push", {}).ok());
+  Stub s2;
+  ASSERT_TRUE(cluster_->run_on("client2", [&] { s2 = cluster_->kernel("client2").acquire(s.id()); }, 5 * kSecond));
+  Reply seen = call("client2", s2, "total", {});
+  ASSERT_TRUE(seen.ok()) << seen.status.to_string();
+  EXPECT_EQ(seen.value.as_int(), 5);
+}
+
+TEST_F(DmSimFaults, ExplicitCachingLosesOrRefusesAConcurrentWriteAsDocumentedUnderReordering) {
+  world_->apply(testbed::MessageFaultsFault{"*", "*", testbed::LinkFaults{0, 0, 0.5, 5 * kMillisecond, 0, 0}});
+  for (const bool reject : {false, true}) {
+    Stub s = create(std::string("class: Workpad\ndmList: [{name: ExplicitCaching, config: {rejectStalePush: ") +
+                    (reject ? "true" : "false") + "}}]\n" + kOnKs1);
+    Stub s2;
+    ASSERT_TRUE(cluster_->run_on("client2", [&] { s2 = cluster_->kernel("client2").acquire(s.id()); }, 5 * kSecond));
+    ASSERT_TRUE(call("client", s, "pull", {}).ok());
+    ASSERT_TRUE(call("client2", s2, "add", {Value(10)}).ok());  // at the server, after the pull
+    ASSERT_TRUE(call("client", s, "add", {Value(1)}).ok());     // on the copy
+    Reply pushed = call("client", s, "push", {});
+    Reply total = call("client2", s2, "total", {});
+    ASSERT_TRUE(total.ok()) << total.status.to_string();
+    if (reject) {
+      EXPECT_EQ(pushed.status.code, Code::kAborted) << pushed.status.to_string();
+      EXPECT_EQ(total.value.as_int(), 10);  // nothing lost, the pusher is told
+    } else {
+      ASSERT_TRUE(pushed.ok()) << pushed.status.to_string();
+      EXPECT_EQ(total.value.as_int(), 1);  // the last push wins: client2's write is gone
+    }
+  }
+}
+
+// Reads from `from` after each of `writes` increments by `writer` returned: none may be older.
+void expect_no_stale_read(testbed::SimCluster& cluster, const Stub& reader, const NodeId& from, const Stub& writer,
+                          const NodeId& writer_node, int writes, int* reads_ok) {
+  for (int i = 0; i < writes; ++i) {
+    Reply w = Reply::error(Code::kInternal, "did not finish");
+    cluster.run_on(writer_node, [&] { w = writer.invoke("add", {Value(1)}, 5 * kSecond); }, 10 * kSecond);
+    if (!w.ok()) continue;  // a failed write may or may not have run: later reads show at least the last ok one
+    const std::int64_t written = w.value.as_int();
+    Reply r = Reply::error(Code::kInternal, "did not finish");
+    cluster.run_on(from, [&] { r = reader.invoke("get", {}, 2 * kSecond); }, 10 * kSecond);
+    if (!r.ok()) continue;
+    ++*reads_ok;
+    EXPECT_GE(r.value.as_int(), written) << "stale read on " << from << " after write " << i;
+  }
+}
+
+TEST_F(DmSimFaults, ConsistentCachingNeverReadsStaleUnderLossAndReordering) {
+  Stub s = create("class: Counter\nargs: [0]\ndmList: [{name: ConsistentCaching, config: {leaseMs: 600, ackTimeoutMs: 150}}]\n" + kOnKs1);
+  Stub s2;
+  ASSERT_TRUE(cluster_->run_on("client2", [&] { s2 = cluster_->kernel("client2").acquire(s.id()); }, 5 * kSecond));
+  ASSERT_TRUE(call("client", s, "get", {}).ok());  // copies on client and client2
+  ASSERT_TRUE(call("client2", s2, "get", {}).ok());
+  world_->apply(testbed::MessageFaultsFault{"*", "*", testbed::LinkFaults{0.1, 0, 0.5, 20 * kMillisecond, 0, 0}});
+  int reads_ok = 0;
+  expect_no_stale_read(*cluster_, s, "client", s2, "client2", 15, &reads_ok);
+  expect_no_stale_read(*cluster_, s2, "client2", s, "client", 15, &reads_ok);
+  EXPECT_GE(reads_ok, 10);  // the check ran on real reads
+  world_->apply(testbed::ClearMessageFaultsFault{});
+  world_->run_for(2 * kSecond);  // evicted copies rejoin
+  Reply w = call("client2", s2, "add", {Value(1)});
+  ASSERT_TRUE(w.ok()) << w.status.to_string();
+  Reply r = call("client", s, "where", {});
+  ASSERT_TRUE(r.ok()) << r.status.to_string();
+  EXPECT_EQ(r.value.as_string(), "client");  // reads are local again
+  EXPECT_EQ(call("client", s, "get", {}).value.as_int(), w.value.as_int());
+}
+
+TEST_F(DmSimFaults, ConsistentCachingEvictsACutOffClientAndKeepsTakingWrites) {
+  Stub s = create("class: Counter\nargs: [0]\ndmList: [{name: ConsistentCaching, config: {leaseMs: 800, ackTimeoutMs: 200}}]\n" + kOnKs1);
+  Stub s2;
+  ASSERT_TRUE(cluster_->run_on("client2", [&] { s2 = cluster_->kernel("client2").acquire(s.id()); }, 5 * kSecond));
+  ASSERT_TRUE(call("client", s, "get", {}).ok());
+  ASSERT_TRUE(call("client2", s2, "get", {}).ok());
+  partition({{"client"}, {"ks1", "ks2", "ks3", "cloud1", "oms", "client2", "phone"}});
+  const Time start = world_->now();
+  Reply w = call("client2", s2, "add", {Value(7)});
+  ASSERT_TRUE(w.ok()) << w.status.to_string();
+  EXPECT_LE(world_->now() - start, 1500 * kMillisecond);  // ackTimeoutMs + leaseMs, plus the round trips
+  // The cut-off client's copy stopped answering when its lease ran out: no read shows 0 now.
+  Reply stale = Reply::ok({});
+  cluster_->run_on("client", [&] { stale = s.invoke("get", {}, 1 * kSecond); }, 10 * kSecond);
+  EXPECT_TRUE(!stale.ok() || stale.value.as_int() == 7) << stale.value.to_string();
+  world_->apply(testbed::HealFault{});
+  world_->run_for(2 * kSecond);
+  EXPECT_EQ(call("client", s, "get", {}).value.as_int(), 7);
+}
+
+TEST_F(DmSimFaults, ConsistentCachingCopiesStopAnsweringWhileThePrimaryIsPausedAndResumeAfter) {
+  Stub s = create("class: Counter\nargs: [4]\ndmList: [{name: ConsistentCaching, config: {leaseMs: 500}}]\n" + kOnKs1);
+  Stub s2;
+  ASSERT_TRUE(cluster_->run_on("client2", [&] { s2 = cluster_->kernel("client2").acquire(s.id()); }, 5 * kSecond));
+  ASSERT_EQ(call("client", s, "get", {}).value.as_int(), 4);
+  world_->apply(testbed::PauseFault{"ks1"});
+  world_->run_for(1 * kSecond);  // past the copy's lease: it could not renew
+  Reply r = Reply::ok({});
+  cluster_->run_on("client", [&] { r = s.invoke("get", {}, 500 * kMillisecond); }, 10 * kSecond);
+  EXPECT_FALSE(r.ok()) << "a copy answered with its lease run out: " << r.value.to_string();
+  world_->apply(testbed::ResumeFault{"ks1"});
+  world_->run_for(2 * kSecond);  // the OMS had declared ks1 dead (1 s of silence); its return re-admits the primary
+  Reply w = call("client2", s2, "add", {Value(1)});
+  ASSERT_TRUE(w.ok()) << w.status.to_string();
+  world_->run_for(1 * kSecond);  // the copy renews (and catches up) on its own
+  EXPECT_EQ(call("client", s, "get", {}).value.as_int(), 5);
+  EXPECT_EQ(call("client", s, "where", {}).value.as_string(), "client");
+}
+
+TEST_F(DmSimFaults, ConsistentCachingStopsAnsweringWhenThePrimaryIsLost) {
+  Stub s = create("class: Counter\nargs: [4]\ndmList: [{name: ConsistentCaching, config: {leaseMs: 500}}]\n" + kOnKs1);
+  ASSERT_EQ(call("client", s, "get", {}).value.as_int(), 4);
+  world_->apply(testbed::CrashFault{"ks1"});
+  world_->run_for(1 * kSecond);  // past the copy's lease
+  Reply r = Reply::ok({});
+  cluster_->run_on("client", [&] { r = s.invoke("get", {}, 1 * kSecond); }, 10 * kSecond);
+  EXPECT_FALSE(r.ok()) << "a copy answered without its primary: " << r.value.to_string();
+}
+
 TEST_F(DmSimFaults, SerializableRpcUnderDuplicationAndReordering) {
   Stub s = create("class: SlowTally\ndmList: [{name: SerializableRPC}]\n" + kOnKs1);
   world_->apply(testbed::MessageFaultsFault{"*", "*", testbed::LinkFaults{0, 0.3, 0.5, 5 * kMillisecond, 0, 0}});
