@@ -37,6 +37,9 @@ void add_node_flags(po::options_description& d, std::uint16_t default_port) {
   d.add_options()
       ("listen", po::value<std::string>()->default_value("127.0.0.1"),
        "address to listen on; without a cluster key only a loopback address is allowed")
+      ("advertise", po::value<std::string>()->default_value(""),
+       "the address peers reach this node at, when it is not --listen's (e.g. --listen 0.0.0.0 "
+       "--advertise 10.0.0.5, or a NAT's public address); it is the host part of this node's id")
       ("port", po::value<std::int64_t>()->default_value(default_port), "TCP port, 0 .. 65535 (0: any free port)")
       ("seed", po::value<std::string>()->default_value("1"), "seed of this node's random choices, 0 .. 2^64-1")
       ("storage-dir", po::value<std::string>()->default_value(""),
@@ -57,6 +60,17 @@ void add_node_flags(po::options_description& d, std::uint16_t default_port) {
 sockets::SocketsEnvOptions node_options(const po::variables_map& vm, const std::string& program) {
   sockets::SocketsEnvOptions o;
   o.listen_host = vm["listen"].as<std::string>();
+  o.advertise_host = vm["advertise"].as<std::string>();
+  // The node's id is advertise:port, and peers resolve and dial it: a host that is not a name or an
+  // address, or the unspecified address, would register a node nobody can reach.
+  if (!o.advertise_host.empty()) {
+    const bool name_or_address = o.advertise_host.find_first_not_of(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") == std::string::npos;
+    if (!name_or_address || o.advertise_host == "0.0.0.0" || o.advertise_host == "::") {
+      throw std::invalid_argument("--advertise must be the host name or address peers reach this node at, not '" +
+                                  o.advertise_host + "'");
+    }
+  }
   o.port = static_cast<std::uint16_t>(int_flag(vm, "port", 0, 65535));
   o.seed = seed_flag(vm, "seed");
   o.storage_dir = vm["storage-dir"].as<std::string>();

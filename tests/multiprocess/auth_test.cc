@@ -241,6 +241,30 @@ TEST(ClusterKey, AKeyedDeploymentWorksEndToEndThroughAminoCtl) {
   EXPECT_NE(nodes.output.find(d.ks_addr(1)), std::string::npos) << nodes.output;
 }
 
+TEST(ClusterKey, NodesListeningOnEveryAddressAdvertiseTheOneGiven) {
+  // --listen 0.0.0.0 alone would make the nodes' ids 0.0.0.0:<port>, an address no other machine
+  // can dial; --advertise names the one peers reach.
+  DeploymentOptions o;
+  o.key = kKey;
+  o.oms_flags = {"--listen", "0.0.0.0", "--advertise", "127.0.0.1"};
+  o.ks_flags = {"--listen", "0.0.0.0", "--advertise", "127.0.0.1"};
+  Deployment d(o);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d.oms_addr().rfind("127.0.0.1:", 0), 0u) << d.oms_addr();
+  EXPECT_EQ(d.ks_addr(1).rfind("127.0.0.1:", 0), 0u) << d.ks_addr(1);
+  const std::string spec = d.dir().write("counter.yaml", kCounterOnKs1);
+  const CtlResult created = ctl({"--oms", d.oms_addr(), "--cluster-key-file", d.key_file(), "create", spec});
+  ASSERT_EQ(created.code, 0) << created.output;
+  const std::string id = created.output.substr(0, created.output.find('\n'));
+  const CtlResult call = ctl({"--oms", d.oms_addr(), "--cluster-key-file", d.key_file(), "call", id, "visit"});
+  EXPECT_EQ(call.code, 0) << call.output;
+  EXPECT_EQ(call.output, "1\n");
+  const CtlResult nodes = ctl({"--oms", d.oms_addr(), "--cluster-key-file", d.key_file(), "nodes"});
+  EXPECT_EQ(nodes.code, 0);
+  EXPECT_NE(nodes.output.find(d.ks_addr(1)), std::string::npos) << nodes.output;
+  EXPECT_EQ(nodes.output.find("0.0.0.0"), std::string::npos) << nodes.output;
+}
+
 TEST(ClusterKey, AminoCtlWithoutTheKeyOrWithAnotherFailsAndSaysWhy) {
   DeploymentOptions o;
   o.key = kKey;
@@ -277,6 +301,8 @@ TEST(ClusterKey, ProgramsRefuseUnsafeOrBadSecurityFlagsWithExitCode2) {
       {{kBin + "/amino-oms", "--port", "0", "--max-frame-bytes", "1000", "--max-send-queue-bytes", "1000"},
        "send queue limit"},
       {{kBin + "/amino-ctl", "--cluster-key-file", short_key, "nodes"}, "at least 16"},
+      {{kBin + "/amino-oms", "--port", "0", "--advertise", "0.0.0.0"}, "--advertise must be"},
+      {{kBin + "/amino-kernel-server", "--oms", "127.0.0.1:1", "--advertise", "a host"}, "--advertise must be"},
   };
   for (const auto& c : cases) {
     ChildProcess p(c.argv, ChildOptions{true, {}});
