@@ -279,6 +279,7 @@ void Connection::fail(const std::string& what, const boost::system::error_code& 
     // The usual way a handshake ends when the peer refused ours (e.g. it holds another key).
     return close("the peer closed the connection during the handshake (did it refuse our key or lack of one?)");
   }
+  if (ec == asio::error::eof && authenticated() && reader_.buffered_bytes() == 0) return close(kPeerClosed);
   close(what + ": " + ec.message());
 }
 

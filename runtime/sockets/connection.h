@@ -63,6 +63,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send(std::string frame);
   // Idempotent. Queued frames are dropped; on_closed is called once with `why` unless detached.
   void close(const std::string& why);
+  // The `why` of an authenticated connection the peer closed in order (EOF between frames): a
+  // client such as amino-ctl exiting, not a fault.
+  static constexpr const char* kPeerClosed = "the peer closed it";
   void detach() { callbacks_ = {}; }
 
   Direction direction() const { return direction_; }

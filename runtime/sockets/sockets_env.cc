@@ -240,7 +240,7 @@ void SocketsEnv::on_closed(Connection& connection, const std::string& why) {
   // An outbound connection that never authenticated (wrong key, nobody there) is retried by every
   // send: rate-limited like inbound rejections.
   if (connection.authenticated()) {
-    log(LogLevel::kWarn, line);
+    log(why == Connection::kPeerClosed ? LogLevel::kInfo : LogLevel::kWarn, line);
   } else {
     log_unauthenticated(line);
   }

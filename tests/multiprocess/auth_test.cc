@@ -14,6 +14,7 @@
 
 #include "amino.pb.h"
 #include "runtime/protocol.h"
+#include "runtime/sockets/connection.h"
 #include "runtime/wire.h"
 #include "tests/multiprocess/deployment.h"
 #include "tests/sockets/raw_peer.h"
@@ -263,6 +264,22 @@ TEST(ClusterKey, NodesListeningOnEveryAddressAdvertiseTheOneGiven) {
   EXPECT_EQ(nodes.code, 0);
   EXPECT_NE(nodes.output.find(d.ks_addr(1)), std::string::npos) << nodes.output;
   EXPECT_EQ(nodes.output.find("0.0.0.0"), std::string::npos) << nodes.output;
+}
+
+TEST(ClusterKey, AClientThatExitsIsInfoNotAWarning) {
+  // amino-ctl closes its connection in order when it exits: every command used to log
+  // "WARN ... read failed: End of file" on the OMS, as if something had gone wrong.
+  DeploymentOptions o;
+  o.key = kKey;
+  o.merge_stderr = true;
+  Deployment d(o);
+  ASSERT_TRUE(d.ok());
+  const CtlResult nodes = ctl({"--oms", d.oms_addr(), "--cluster-key-file", d.key_file(), "nodes"});
+  ASSERT_EQ(nodes.code, 0) << nodes.output;
+  const std::string line = d.oms().wait_for_line("closed: " + std::string(sockets::Connection::kPeerClosed), 10000);
+  ASSERT_FALSE(line.empty());
+  EXPECT_NE(line.find(" INFO "), std::string::npos) << line;
+  EXPECT_EQ(d.oms().drain().find("End of file"), std::string::npos);
 }
 
 TEST(ClusterKey, AminoCtlWithoutTheKeyOrWithAnotherFailsAndSaysWhy) {
