@@ -180,7 +180,8 @@ class _Launched:
 
 
 def _check_timeout(timeout: Optional[float]) -> None:
-    if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not 0 < timeout < float("inf")):
         raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
 
 

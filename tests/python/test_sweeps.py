@@ -187,7 +187,7 @@ def test_a_run_over_its_timeout_is_killed_and_reported(tmp_path):
     swept = amino.sweep(lambda seed: slow if seed == 1 else counter(seed), seeds=[1, 2], timeout=0.5, progress=False)
     assert [r.ok for r in swept] == [False, True]
     assert "timed out" in swept[0].errors[0]
-    for bad in (0, -1, float("inf"), "5"):
+    for bad in (0, -1, float("inf"), "5", True):
         with pytest.raises(ValueError, match="timeout must be a positive number"):
             amino.sweep(counter, seeds=[1], timeout=bad, progress=False)
 
