@@ -238,13 +238,20 @@ Fault fault_from_json(const json& j) {
   }
 }
 
+namespace {
+
+// A fault with its time under `time_key`: "at_ns" in a schedule, "after_ns" (since the probe) in a trigger.
+json timed_fault_to_json(const ScheduledFault& sf, const char* time_key) {
+  json j = fault_to_json(sf.fault);
+  j[time_key] = sf.at;
+  return j;
+}
+
+}  // namespace
+
 json trigger_to_json(const ProbeTrigger& t) {
   json faults = json::array();
-  for (const auto& sf : t.faults) {
-    json f = fault_to_json(sf.fault);
-    f["after_ns"] = sf.at;
-    faults.push_back(std::move(f));
-  }
+  for (const auto& sf : t.faults) faults.push_back(timed_fault_to_json(sf, "after_ns"));
   json j = {{"type", kTriggerType}, {"probe", t.probe}, {"nth", t.nth}, {"at_ns", t.from}, {"faults", std::move(faults)}};
   if (t.node) j["node"] = *t.node;
   if (t.group) j["group"] = *t.group;
@@ -273,11 +280,7 @@ ProbeTrigger trigger_from_json(const json& j) {
 
 json schedule_to_json(const FaultSchedule& s) {
   json arr = json::array();
-  for (const auto& sf : s.faults) {
-    json j = fault_to_json(sf.fault);
-    j["at_ns"] = sf.at;
-    arr.push_back(std::move(j));
-  }
+  for (const auto& sf : s.faults) arr.push_back(timed_fault_to_json(sf, "at_ns"));
   for (const auto& t : s.triggers) arr.push_back(trigger_to_json(t));
   return {{"faults", arr}};
 }

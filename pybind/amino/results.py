@@ -19,7 +19,7 @@ import csv
 import json
 import os
 import statistics
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 if TYPE_CHECKING:
     import pandas
@@ -197,22 +197,22 @@ class SweepResults(list):
     def frame(self) -> pandas.DataFrame:
         """Every run's records as one pandas DataFrame: run (the position in the sweep), seed and the
         parameters as columns, then FIELDS."""
-        rows, columns = [], ["run"]
-        for i, res in enumerate(self):
-            head = {"run": i} | res._run_columns()
-            columns += [c for c in head if c not in columns]
-            rows += [head | r for r in res.records]
-        return _frame(rows, columns + FIELDS)
+        return self._frame_of(lambda res: res.records, FIELDS)
 
     def runs_frame(self) -> pandas.DataFrame:
         """One row per run: run, seed, parameters, ok, n_calls, n_errors, trace_hash."""
+        return self._frame_of(lambda res: [{"ok": res.ok, "n_calls": len(res.records), "n_errors": len(res.errors),
+                                            "trace_hash": res.trace_hash}], ["ok", "n_calls", "n_errors", "trace_hash"])
+
+    def _frame_of(self, rows_of: Callable[[Results], list[dict]], tail: list[str]) -> pandas.DataFrame:
+        """rows_of(res) for every run, each row headed by the run's position, seed and parameters
+        (the union of every run's parameters, in order of appearance), then the `tail` columns."""
         rows, columns = [], ["run"]
         for i, res in enumerate(self):
             head = {"run": i} | res._run_columns()
             columns += [c for c in head if c not in columns]
-            rows.append(head | {"ok": res.ok, "n_calls": len(res.records), "n_errors": len(res.errors),
-                                "trace_hash": res.trace_hash})
-        return _frame(rows, columns + ["ok", "n_calls", "n_errors", "trace_hash"])
+            rows += [head | r for r in rows_of(res)]
+        return _frame(rows, columns + tail)
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pandas.DataFrame:

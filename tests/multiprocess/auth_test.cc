@@ -254,16 +254,16 @@ TEST(ClusterKey, NodesListeningOnEveryAddressAdvertiseTheOneGiven) {
   EXPECT_EQ(d.oms_addr().rfind("127.0.0.1:", 0), 0u) << d.oms_addr();
   EXPECT_EQ(d.ks_addr(1).rfind("127.0.0.1:", 0), 0u) << d.ks_addr(1);
   const std::string spec = d.dir().write("counter.yaml", kCounterOnKs1);
-  const CtlResult created = ctl({"--oms", d.oms_addr(), "--cluster-key-file", d.key_file(), "create", spec});
-  ASSERT_EQ(created.code, 0) << created.output;
-  const std::string id = created.output.substr(0, created.output.find('\n'));
-  const CtlResult call = ctl({"--oms", d.oms_addr(), "--cluster-key-file", d.key_file(), "call", id, "visit"});
-  EXPECT_EQ(call.code, 0) << call.output;
-  EXPECT_EQ(call.output, "1\n");
-  const CtlResult nodes = ctl({"--oms", d.oms_addr(), "--cluster-key-file", d.key_file(), "nodes"});
-  EXPECT_EQ(nodes.code, 0);
-  EXPECT_NE(nodes.output.find(d.ks_addr(1)), std::string::npos) << nodes.output;
-  EXPECT_EQ(nodes.output.find("0.0.0.0"), std::string::npos) << nodes.output;
+  const auto created = d.ctl({"create", spec});  // Deployment::ctl adds --oms and the key
+  ASSERT_EQ(created.exit_code, 0) << created.out;
+  const std::string id = created.out.substr(0, created.out.find('\n'));
+  const auto call = d.ctl({"call", id, "visit"});
+  EXPECT_EQ(call.exit_code, 0) << call.out;
+  EXPECT_EQ(call.out, "1\n");
+  const auto nodes = d.ctl({"nodes"});
+  EXPECT_EQ(nodes.exit_code, 0);
+  EXPECT_NE(nodes.out.find(d.ks_addr(1)), std::string::npos) << nodes.out;
+  EXPECT_EQ(nodes.out.find("0.0.0.0"), std::string::npos) << nodes.out;
 }
 
 TEST(ClusterKey, AClientThatExitsIsInfoNotAWarning) {
@@ -274,8 +274,8 @@ TEST(ClusterKey, AClientThatExitsIsInfoNotAWarning) {
   o.merge_stderr = true;
   Deployment d(o);
   ASSERT_TRUE(d.ok());
-  const CtlResult nodes = ctl({"--oms", d.oms_addr(), "--cluster-key-file", d.key_file(), "nodes"});
-  ASSERT_EQ(nodes.code, 0) << nodes.output;
+  const auto nodes = d.ctl({"nodes"});
+  ASSERT_EQ(nodes.exit_code, 0) << nodes.out;
   const std::string line = d.oms().wait_for_line("closed: " + std::string(sockets::Connection::kPeerClosed), 10000);
   ASSERT_FALSE(line.empty());
   EXPECT_NE(line.find(" INFO "), std::string::npos) << line;
