@@ -76,8 +76,8 @@ class Explainer {
       case txn::kWW: {
         const txn::Why& w = e.why[0];
         if (list) {
-          return d(st.to) + " appended " + val(w.v2) + " to key " + key(w.key) + " right after " + d(st.from) + "'s " + val(w.v1) +
-                 " (the key's order, from its longest read)";
+          return d(st.to) + " appended " + val(w.v2) + " to key " + key(w.key) + " after " + d(st.from) + "'s " + val(w.v1) +
+                 " (the key's order: its longest read, then the committed appends no read shows)";
         }
         return d(st.to) + " read key " + key(w.key) + " = " + val(w.v1) + " (written by " + d(st.from) + ") and then wrote " +
                val(w.v2) + ", so its version came later";
@@ -91,7 +91,7 @@ class Explainer {
         const txn::Why& w = e.why[2];
         if (list) {
           return d(st.from) + " read key " + key(w.key) + (w.v1 < 0 ? " empty" : " ending in " + val(w.v1)) + ", without " + val(w.v2) +
-                 ", which " + d(st.to) + " appended next: it did not see that write";
+                 ", which " + d(st.to) + " appended after that: it did not see that write";
         }
         return d(st.from) + " read key " + key(w.key) + " = " + val(w.v1) + (w.v1 < 0 ? " (its initial state)" : "") + ", and " + d(st.to) +
                " installed " + val(w.v2) + " after that version: it did not see that write";

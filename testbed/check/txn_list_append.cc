@@ -14,6 +14,10 @@ std::uint64_t pair_key(int key, int value) {
   return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(key)) << 32) | static_cast<std::uint32_t>(value);
 }
 
+// Reads of a key's whole known list times the committed appends to it that no read shows: past
+// this, those rw edges are not added for that key (not_checked says so).
+constexpr std::size_t kMaxUnseenEdgesPerKey = 2'000'000;
+
 struct Writer {
   int txn = -1;
   int index = 0;  // among the writer's appends to this key
@@ -117,25 +121,59 @@ class ListAppend {
     }
   }
 
-  // The first `external` elements of a read are others' appends.
+  // The first `external` elements of a read are others' appends. Reads of a key mostly repeat a
+  // prefix already checked (each read extends the last), so per key the longest clean list checked
+  // so far is kept, and only what follows the common prefix is looked at again: linear in the
+  // distinct elements, not in the sum of the reads' lengths.
   void check_elements(int i, const Mop& m, std::size_t external) {
-    const Txn& t = txn(i);
-    std::unordered_map<int, int> count;
-    for (int v : m.list) {
-      if (++count[v] == 2) {
-        report("duplicate-elements", {t.op},
-               t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": " + val(v) + " appears more than once");
+    Checked& c = checked_[m.key];
+    const std::vector<int>& l = m.list;
+    const std::size_t limit = std::min(l.size(), c.base.size());
+    std::size_t common = 0;
+    while (common < limit && l[common] == c.base[common]) ++common;
+    if (common > c.first_bad) common = 0;  // the shared prefix holds a bad element: check it all again
+    std::unordered_map<int, int> seen;  // elements after the common prefix -> occurrences
+    std::size_t first_bad = kNone;
+    for (std::size_t j = common; j < l.size(); ++j) {
+      const int v = l[j];
+      auto before = c.pos.find(v);
+      const int occurrences = ++seen[v] + (common > 0 && before != c.pos.end() && static_cast<std::size_t>(before->second) < common);
+      if (occurrences >= 2) first_bad = std::min(first_bad, j);
+      if (occurrences == 2) {
+        report("duplicate-elements", {txn(i).op},
+               t_.describe(i) + " read key " + key(m.key) + " = " + list(l) + ": " + val(v) + " appears more than once");
       }
-      const Writer* w = writer(m.key, v);
-      if (!w) {
-        report("garbage-read", {t.op},
-               t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": nobody appended " + val(v));
-      } else if (txn(w->txn).outcome == Outcome::kFail) {
-        report("G1a", {txn(w->txn).op, t.op},
-               t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": " + val(v) + " was appended by " +
-                   t_.describe(w->txn) + ", which failed (aborted)");
-      }
+      if (element_bad(i, m, v)) first_bad = std::min(first_bad, j);
     }
+    if (common == c.base.size() && l.size() > common) {  // l extends the base: it becomes the base
+      for (std::size_t j = common; j < l.size(); ++j) {
+        c.base.push_back(l[j]);
+        c.pos.emplace(l[j], static_cast<int>(j));
+      }
+      c.first_bad = std::min(c.first_bad, first_bad);
+    }
+    intermediate(i, m, external);
+  }
+
+  // Garbage or aborted: reported, and true.
+  bool element_bad(int i, const Mop& m, int v) {
+    const Writer* w = writer(m.key, v);
+    if (!w) {
+      report("garbage-read", {txn(i).op},
+             t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": nobody appended " + val(v));
+      return true;
+    }
+    if (txn(w->txn).outcome == Outcome::kFail) {
+      report("G1a", {txn(w->txn).op, txn(i).op},
+             t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": " + val(v) + " was appended by " +
+                 t_.describe(w->txn) + ", which failed (aborted)");
+      return true;
+    }
+    return false;
+  }
+
+  void intermediate(int i, const Mop& m, std::size_t external) {
+    const Txn& t = txn(i);
     if (external == 0) return;
     const int last = m.list[external - 1];
     const Writer* w = writer(m.key, last);
@@ -216,7 +254,56 @@ class ListAppend {
       const Writer* w = writer(k, next);
       if (live(w)) g_.add(r.txn, w->txn, kRW, {k, n == 0 ? -1 : l[n - 1], next});
     }
+    unobserved_edges();
   }
+
+  // A committed append that no read shows still happened: every read is a prefix of the key's
+  // final list, so it comes after all the elements read (in an unknown order among such appends).
+  // Its writer follows the last element's writer (ww), and whoever read the whole known list
+  // did not see it (rw). Unknown (info) transactions' unseen appends may never have happened.
+  void unobserved_edges() {
+    std::map<int, std::vector<std::pair<int, int>>> unseen;  // key -> (txn, its first unseen value)
+    std::map<int, std::unordered_map<int, int>> observed;    // key -> elements of its order
+    for (const auto& [k, order] : order_) {
+      auto& o = observed[k];
+      for (int v : order) o.emplace(v, 1);
+    }
+    for (int i = 0; i < static_cast<int>(t_.txns.size()); ++i) {
+      if (txn(i).outcome != Outcome::kOk) continue;
+      std::unordered_map<int, int> done;
+      for (const Mop& m : txn(i).mops) {
+        if (m.kind != MopKind::kAppend || !order_.count(m.key) || observed[m.key].count(m.value)) continue;
+        if (done.emplace(m.key, 1).second) unseen[m.key].push_back({i, m.value});
+      }
+    }
+    std::map<int, std::vector<const Read*>> complete;  // key -> reads of its whole known list
+    for (const Read& r : external_) {
+      auto it = order_.find(r.mop->key);
+      if (it != order_.end() && r.size == it->second.size()) complete[r.mop->key].push_back(&r);
+    }
+    for (const auto& [k, writers] : unseen) {
+      const std::vector<int>& order = order_.at(k);
+      const std::vector<const Read*>& readers = complete[k];
+      if (readers.size() * writers.size() > kMaxUnseenEdgesPerKey) {
+        out_.not_checked.push_back("key " + key(k) + ": " + std::to_string(readers.size()) + " reads of its whole list times " +
+                                   std::to_string(writers.size()) + " appends no read saw is too many rw dependencies; not inferred");
+        continue;
+      }
+      const Writer* last = order.empty() ? nullptr : writer(k, order.back());
+      for (const auto& [w, v] : writers) {
+        if (live(last)) g_.add(last->txn, w, kWW, {k, order.back(), v});
+        for (const Read* r : readers) g_.add(r->txn, w, kRW, {k, order.empty() ? -1 : order.back(), v});
+      }
+    }
+  }
+
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  struct Checked {
+    std::vector<int> base;  // the longest list checked so far (every read checked extended it)
+    std::unordered_map<int, int> pos;  // element -> its first position in base
+    std::size_t first_bad = kNone;     // position of base's first duplicate, garbage or aborted element
+  };
+  std::unordered_map<int, Checked> checked_;  // key -> what its reads showed so far
 
   struct Read {
     int txn;

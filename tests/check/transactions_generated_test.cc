@@ -3,6 +3,8 @@
 // store weakened to read committed (interleaved reads without locks) is caught at serializable.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -35,6 +37,11 @@ TEST_P(SerialStore, TenThousandTransactionsPassEveryLevel) {
   run.seed = 11;
   const History h = TxnStore(run).record();
   ASSERT_EQ(h.operations().size(), 10'000u);
+  // For measuring the checker alone (pybind/README.md): AMINO_SAVE_TXN_HISTORY=DIR keeps the history.
+  if (const char* dir = std::getenv("AMINO_SAVE_TXN_HISTORY")) {
+    std::ofstream out(std::string(dir) + "/serial-" + to_string(run.model) + "-10000.jsonl");
+    write_jsonl(h, out);
+  }
   for (const char* level : {"serializable", "strict-serializable"}) {
     const TxnCheckResult r = check(h, run.model, level);
     EXPECT_TRUE(r.valid) << level << ": " << r.summary().substr(0, 4000);
