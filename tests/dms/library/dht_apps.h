@@ -64,8 +64,15 @@ class Account : public MicroService {
     auto it = lists_.find(key);
     return it == lists_.end() ? std::vector<std::int64_t>{} : it->second;
   }
+  // Declared for TwoPhaseCommit, which intercepts them; the bodies must never run.
+  std::string startTransaction() { throw std::logic_error("startTransaction reached the object"); }
+  bool commitTransaction() { throw std::logic_error("commitTransaction reached the object"); }
+  bool rollbackTransaction() { throw std::logic_error("rollbackTransaction reached the object"); }
   static void describe(ClassBuilder<Account>& c) {
     c.constructor<std::int64_t>()
+        .writes("startTransaction", &Account::startTransaction)
+        .writes("commitTransaction", &Account::commitTransaction)
+        .writes("rollbackTransaction", &Account::rollbackTransaction)
         .writes("deposit", &Account::deposit)
         .writes("withdraw", &Account::withdraw)
         .reads("balance", &Account::balance)
