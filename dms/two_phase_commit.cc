@@ -17,7 +17,7 @@ namespace {
 //   2pc.prepare [txn, calls]              -> true (prepared and synced) or false (vote no)
 //   2pc.commit  [txn]                     -> true (idempotent: an unknown txn was committed before)
 //   2pc.abort   [txn]                     -> true (idempotent)
-// Coordinator log (client node's storage): "2pc/coord/<txn>" = {session, decision: "none" | "commit",
+// Coordinator log (client node's storage): "2pc/coord/<txn>" = {incarnation, decision: "none" | "commit",
 //   cohorts: {cohort group id: replica ref}, done: [cohort group ids that acknowledged]}.
 // Cohort record (cohort node's storage): "2pc/<rid>" = {committed: object state,
 //   prepared: null | {txn, calls, after: object state}}.
@@ -54,20 +54,47 @@ struct NodeTxns {
     std::string doomed;                     // why it can only abort (a call failed without an answer)
   };
   std::optional<Txn> open;  // one transaction at a time per client node
+  // This incarnation of the node, counted in its storage: transaction ids never repeat across
+  // restarts, and recovery knows which logged transactions an earlier incarnation left.
+  std::int64_t incarnation = 0;
   std::uint64_t counter = 0;
   std::uint64_t sub_calls = 0;  // call ids of messages that are no application call (deliveries)
   std::map<std::string, TpcClient*> clients;                 // by cohort group id
   std::set<std::pair<std::string, std::string>> delivering;  // (txn, cohort) in background delivery
 };
 
+// Starts an incarnation of the node's table: a number counted in the node's storage, so that
+// transaction ids never repeat across restarts and recovery knows which logged transactions an
+// earlier incarnation left behind.
+void begin_incarnation(Env& env, NodeTxns& t) {
+  constexpr const char* kKey = "2pc/incarnation";
+  std::int64_t n = 0;
+  if (const auto before = env.storage().get(kKey)) {
+    try {
+      n = std::stoll(*before);
+    } catch (const std::exception&) {
+      env.log(LogLevel::kError, "TwoPhaseCommit: unreadable " + std::string(kKey) + "; counting from 0");
+    }
+  }
+  t = NodeTxns{};
+  t.incarnation = n + 1;
+  env.storage().put(kKey, std::to_string(t.incarnation));
+  env.storage().sync();
+}
+
 // A transaction spans microservices, and a node's client parts of different microservices are
-// separate objects built by separate chains: this per-node table joins them. One entry per node
-// incarnation (Env and session); all code of one node runs on one logical thread and no backend runs
-// two nodes' code at once in one process, so the table needs no lock.
+// separate objects built by separate chains: this per-node table joins them. All code of one node
+// runs on one logical thread and no backend runs two nodes' code at once in one process, so the
+// table needs no lock. Keyed by Env and session; a backend may keep both across a restart (the
+// simulator does), so a client part registering for a cohort that already has one on the node
+// (chains live as long as their kernel) starts a new incarnation of the table.
 NodeTxns& node_txns(Env& env) {
   static std::map<std::pair<const Env*, SessionId>, std::unique_ptr<NodeTxns>> all;
   auto& p = all[{&env, env.session()}];
-  if (!p) p = std::make_unique<NodeTxns>();
+  if (!p) {
+    p = std::make_unique<NodeTxns>();
+    begin_incarnation(env, *p);
+  }
   return *p;
 }
 
@@ -85,6 +112,7 @@ class TpcClient : public ClientDM {
     ctx_ = &ctx;
     gid_ = ctx.group_id();
     node_ = &node_txns(ctx.env());
+    if (node_->clients.count(gid_) != 0) begin_incarnation(ctx.env(), *node_);  // the node restarted
     node_->clients[gid_] = this;
     const DmConfig& c = ctx.config();
     start_ = c.at("startMethod").as_string();
@@ -109,7 +137,7 @@ class TpcClient : public ClientDM {
                                               " is already open on this node (one at a time per client node)");
     }
     NodeTxns::Txn t;
-    t.id = env.self() + "/" + env.session() + "/" + std::to_string(++node_->counter);
+    t.id = env.self() + "/" + std::to_string(node_->incarnation) + "/" + std::to_string(++node_->counter);
     node_->open = std::move(t);
     return Reply::ok(node_->open->id);
   }
@@ -195,7 +223,7 @@ class TpcClient : public ClientDM {
     ValueMap cohorts;
     for (const auto& [gid, c] : t.cohorts) cohorts[gid] = c.ref.to_value();
     env.storage().put(kCoordPrefix + t.id, wire::encode_value(ValueMap{
-                                               {"session", env.session()}, {"decision", decision},
+                                               {"incarnation", node_->incarnation}, {"decision", decision},
                                                {"cohorts", std::move(cohorts)}, {"done", ValueList{}}}));
     env.storage().sync();
   }
@@ -270,7 +298,7 @@ class TpcClient : public ClientDM {
       Value rec;
       try {
         rec = wire::decode_value(*bytes);
-        if (rec.at("session").as_string() == env.session()) continue;  // ours, in progress
+        if (rec.at("incarnation").as_int() == node_->incarnation) continue;  // ours, in progress
         const Value* ref = rec.at("cohorts").find(gid_);
         const ValueList& done = rec.at("done").as_list();
         if (ref == nullptr || std::find(done.begin(), done.end(), Value(gid_)) != done.end()) continue;
