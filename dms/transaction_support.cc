@@ -103,6 +103,7 @@ class LockingClient : public ClientDM {
       if (!r.ok()) return r;
       if (!r.value.is<std::int64_t>()) return Reply::error(Code::kInternal, "begin answered without a transaction id");
       open_ = r.value.as_int();
+      doomed_.clear();
       return Reply::ok({});
     }
     if (!open_) return Reply::error(Code::kBadArguments, inv.method + " without an open transaction");
@@ -111,23 +112,43 @@ class LockingClient : public ClientDM {
     // aborted, or (a system error) unknown, in which case the server's lease rolls it back if the
     // request never arrived.
     open_.reset();
+    const std::string doomed = std::move(doomed_);
+    doomed_.clear();
+    if (!doomed.empty()) {
+      // Roll back what the server may still hold (best effort: its lease does it otherwise).
+      (void)link_.control(kRollback, {Value(id)}, inv, ctx);
+      if (c == Control::kRollback) return Reply::ok({});
+      return Reply::error(Code::kAborted, "transaction " + std::to_string(id) + " was aborted: " + doomed);
+    }
     return link_.control(c == Control::kCommit ? kCommit : kRollback, {Value(id)}, inv, ctx);
   }
 
  private:
   Reply call(Invocation& inv, ClientContext& ctx) {
     if (!open_) return link_.forward(inv, ctx);
+    if (!doomed_.empty()) {
+      return Reply::error(Code::kAborted, "the open transaction was aborted (" + doomed_ +
+                                              "); end it with commit or rollback");
+    }
     const std::int64_t id = *open_;
     Invocation wrapped = inv;
     wrapped.method = kCall;
     wrapped.args = {Value(id), Value(inv.method), Value(inv.args)};
     Reply r = link_.forward(wrapped, ctx);
-    if (r.status.code == Code::kAborted && open_ == id) open_.reset();  // the server dropped it
+    // A call the server refused as not in the transaction, or one whose outcome is unknown (a
+    // system error: it may or may not have run), dooms the transaction: committing it would
+    // commit something the application cannot know. Its later calls fail without running, so none
+    // of them runs outside the transaction it was meant for, and its commit rolls it back.
+    const Code code = r.status.code;
+    if (code == Code::kAborted || is_retryable(code) || code == Code::kInternal) {
+      doomed_ = inv.method + " failed: " + r.status.to_string();
+    }
     return r;
   }
 
   ServerLink link_;
   std::optional<std::int64_t> open_;  // the open transaction's id
+  std::string doomed_;                // why the open transaction can no longer commit (empty: it can)
 };
 
 }  // namespace

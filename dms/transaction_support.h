@@ -66,7 +66,9 @@ std::vector<ConfigKey> lock_keys();
 
 // The client part: control methods become kBegin/kCommit/kRollback; application calls made while
 // this endpoint has a transaction open are wrapped in kCall with its id, so that the server can
-// refuse them (kAborted) once the transaction is gone instead of running them outside it.
+// refuse them (kAborted) once the transaction is gone instead of running them outside it. A call
+// refused so, or failing with a system error (outcome unknown), dooms the transaction: its later
+// calls fail with kAborted without running, and its commit rolls it back and reports kAborted.
 std::unique_ptr<ClientDM> make_locking_client();
 
 // The server part: one lock per replica, held by one transaction (from begin to commit, rollback or

@@ -31,6 +31,7 @@ TEST(DurableTransactions, ACommitSurvivesARestartAndUncommittedWritesDoNot) {
   restart_host(c, s);
   EXPECT_EQ(c.call("client", s, "append", {Value("x"), Value(3)}).status.code, Code::kAborted)
       << "the open transaction did not survive the restart";
+  EXPECT_EQ(c.call("client", s, "commitTransaction").status.code, Code::kAborted);
   EXPECT_EQ(c.list("client", s, "x"), Ints{1});
   EXPECT_EQ(c.call("client", s, "get", {Value("r")}).value.as_int(), 4);
   ASSERT_TRUE(c.call("client", s, "startTransaction").ok()) << "no lock survives either";
@@ -60,6 +61,7 @@ TEST(DurableTransactions, RollbackAndLeaseExpiryAreNotPersisted) {
   c.world().run_for(1 * kSecond);  // the lease runs out
   restart_host(c, s);
   EXPECT_EQ(c.call("client", s, "read", {Value("x")}).status.code, Code::kAborted) << "its transaction is gone";
+  ASSERT_TRUE(c.call("client", s, "rollbackTransaction").ok());
   EXPECT_EQ(c.list("client", s, "x"), Ints{1});
 }
 

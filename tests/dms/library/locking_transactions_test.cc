@@ -79,8 +79,28 @@ TEST(LockingTransactions, ASilentOwnerLosesItsLeaseItsWritesAndItsTransaction) {
   EXPECT_EQ(c.list("ks2", other, "x"), Ints{}) << "the expired transaction's write is rolled back";
   Reply late = c.call("client", s, "append", {Value("x"), Value(2)});
   EXPECT_EQ(late.status.code, Code::kAborted) << late.status.to_string();
+  EXPECT_EQ(c.call("client", s, "append", {Value("x"), Value(3)}).status.code, Code::kAborted)
+      << "the transaction's later calls fail too, without running";
+  EXPECT_EQ(c.call("client", s, "commitTransaction").status.code, Code::kAborted);
   EXPECT_EQ(c.call("client", s, "commitTransaction").status.code, Code::kBadArguments) << "the transaction is over";
-  EXPECT_EQ(c.list("ks2", other, "x"), Ints{}) << "the late call did not run outside the transaction";
+  EXPECT_EQ(c.list("ks2", other, "x"), Ints{}) << "the late calls did not run outside the transaction";
+  ASSERT_TRUE(c.call("client", s, "append", {Value("x"), Value(4)}).ok()) << "after it, calls run on their own";
+  EXPECT_EQ(c.list("ks2", other, "x"), Ints{4});
+}
+
+TEST(LockingTransactions, ACallWithAnUnknownOutcomeDoomsTheTransaction) {
+  TxnCluster c;
+  Stub s = c.store("LockingTransactions", "{leaseMs: 300}");
+  Stub other = c.acquire_on("ks2", s.id());
+  ASSERT_TRUE(c.call("client", s, "startTransaction").ok());
+  ASSERT_TRUE(c.call("client", s, "append", {Value("x"), Value(1)}).ok());
+  c.world().cut("client", "ks1");
+  Reply lost = c.call("client", s, "append", {Value("x"), Value(2)}, 200 * kMillisecond);
+  EXPECT_TRUE(is_retryable(lost.status.code)) << lost.status.to_string();
+  c.world().heal("client", "ks1");
+  EXPECT_EQ(c.call("client", s, "append", {Value("x"), Value(3)}).status.code, Code::kAborted);
+  EXPECT_EQ(c.call("client", s, "commitTransaction").status.code, Code::kAborted);
+  EXPECT_EQ(c.list("ks2", other, "x"), Ints{}) << "nothing of the doomed transaction stays";
 }
 
 TEST(LockingTransactions, CallsKeepTheLeaseAlive) {
@@ -140,6 +160,7 @@ TEST(LockingTransactions, AMigrationRollsBackTheOpenTransaction) {
   ASSERT_TRUE(c.migrate(s, to).ok());
   ASSERT_EQ(c.host(s), to);
   EXPECT_EQ(c.call("client", s, "append", {Value("x"), Value(3)}).status.code, Code::kAborted);
+  ASSERT_TRUE(c.call("client", s, "rollbackTransaction").ok());
   EXPECT_EQ(c.list("client", s, "x"), Ints{1});
   ASSERT_TRUE(c.call("client", s, "startTransaction").ok()) << "the moved replica's lock is free";
   ASSERT_TRUE(c.call("client", s, "commitTransaction").ok());
