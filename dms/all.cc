@@ -9,6 +9,7 @@ void register_all(DmRegistry& registry) {
   register_library(registry);
   register_replication(registry);
   register_amino_run(registry);
+  register_transactions(registry);
 }
 
 const DmRegistry& builtin() {

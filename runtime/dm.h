@@ -207,6 +207,10 @@ struct DmDescriptor {
   std::function<std::unique_ptr<ClientDM>()> make_client;
   std::function<std::unique_ptr<ServerDM>()> make_server;
   std::function<std::unique_ptr<GroupDM>()> make_group;
+  // Methods the DM's client part intercepts, named by its config (e.g. a transaction DM's begin,
+  // commit and rollback): the client chain accepts a call to one of them even when the application
+  // class does not declare it (it is then treated as mutating). Null: none.
+  std::function<std::vector<std::string>(const DmConfig&)> control_methods;
   // The server part keeps its state in Env::storage(): a kernel server that restarts with its
   // storage re-creates such replicas and runs on_create, which recovers them (e.g. Raft's log).
   bool durable = false;
