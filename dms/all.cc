@@ -10,6 +10,7 @@ void register_all(DmRegistry& registry) {
   register_replication(registry);
   register_amino_run(registry);
   register_transactions(registry);
+  register_checkpoint(registry);
 }
 
 const DmRegistry& builtin() {
