@@ -51,11 +51,28 @@ class Explainer {
  public:
   explicit Explainer(const txn::Txns& t) : t_(t) {}
 
+  // A long cycle shows its first and last edges (its ops list them all): a report stays readable.
+  static constexpr std::size_t kShownEdges = 40;
+
   std::string cycle(const std::string& type, const Cycle& c, const txn::DepGraph& g) const {
-    std::string s = type + " cycle: ";
-    for (const Step& st : c) s += "#" + std::to_string(op(st.from)) + " -" + txn::edge_name(st.type) + "-> ";
+    const bool cut = c.size() > kShownEdges;
+    const std::size_t head = cut ? kShownEdges - 10 : c.size();
+    auto shown = [&](std::size_t i) { return i < head || i >= c.size() - (cut ? 10 : 0); };
+    std::string s = type + " cycle of " + std::to_string(c.size()) + " transactions: ";
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      if (!shown(i)) {
+        if (i == head) s += "... ";
+        continue;
+      }
+      s += "#" + std::to_string(op(c[i].from)) + " -" + txn::edge_name(c[i].type) + "-> ";
+    }
     s += "#" + std::to_string(op(c.front().from));
-    for (const Step& st : c) {
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      if (!shown(i)) {
+        if (i == head) s += "\n  ... " + std::to_string(c.size() - kShownEdges) + " more edges ...";
+        continue;
+      }
+      const Step& st = c[i];
       s += "\n  #" + std::to_string(op(st.from)) + " -" + txn::edge_name(st.type) + "-> #" + std::to_string(op(st.to)) + ": " +
            edge(st, *g.edge(st.from, st.to));
     }

@@ -99,7 +99,7 @@ def test_cli_checks_transactions(tmp_path):
     ran = _cli(str(path), "--transactions", "list-append")
     assert ran.returncode == 1, ran.stderr
     assert ran.stdout.startswith("invalid (serializable, list-append, 3 transactions")
-    assert "[G2-item] G2-item cycle: #" in ran.stdout
+    assert "[G2-item] G2-item cycle of 2 transactions: #" in ran.stdout
     ran = _cli(str(path), "--transactions", "list-append", "--consistency", "snapshot-isolation", "--json")
     assert ran.returncode == 0, ran.stderr
     assert json.loads(ran.stdout)["verdict"] == "valid"
