@@ -100,6 +100,25 @@ TEST_P(WeakenedStore, ReadCommittedStoreIsCaughtAtSerializable) {
   EXPECT_TRUE(seen.count("lost-update"));
 }
 
+TEST_P(WeakenedStore, ReadUncommittedStoreIsCaughtAtReadCommitted) {
+  std::set<std::string> seen;
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    StoreRun run;
+    run.model = GetParam();
+    run.isolation = Isolation::kReadUncommitted;
+    run.processes = 6;
+    run.keys = 4;
+    run.transactions = 300;
+    run.abort_ratio = 0.1;
+    run.seed = seed;
+    const TxnCheckResult r = check(TxnStore(run).record(), run.model, "read-committed");
+    EXPECT_FALSE(r.valid) << "seed " << seed;
+    for (const auto& t : r.anomaly_types()) seen.insert(t);
+  }
+  EXPECT_TRUE(seen.count("G1a")) << ::testing::PrintToString(seen);  // read an aborted write
+  EXPECT_TRUE(seen.count("G1b")) << ::testing::PrintToString(seen);  // read a value overwritten by its own writer
+}
+
 TEST(WeakenedStore, SameSeedSameHistorySameVerdict) {
   StoreRun run;
   run.isolation = Isolation::kReadCommitted;
