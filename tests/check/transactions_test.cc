@@ -473,6 +473,22 @@ TEST(Transactions, LevelsFormAHierarchy) {
   EXPECT_FALSE(forbids(consistency_level("snapshot-isolation"), "G2-item"));
 }
 
+TEST(Transactions, ManyAnomaliesAreCountedButFewExplained) {
+  History h;
+  txn(h, 0, L::array({append("x", 0)}), EventType::kFail, 0, 1);
+  L long_list = L::array({0});
+  for (int v = 1; v <= 30; ++v) {
+    ok(h, 1, L::array({append("x", v)}), 2 * v, 2 * v + 1);
+    long_list.push_back(v);
+  }
+  for (int i = 0; i < 50; ++i) ok(h, 2, L::array({r("x", long_list)}), 100 + 2 * i, 101 + 2 * i);  // 50 aborted reads
+  const TxnCheckResult r = check(h, "read-committed");
+  EXPECT_EQ(r.counts.at("G1a"), 50u);
+  EXPECT_EQ(r.anomalies.size(), 8u);  // max_reported_per_type
+  EXPECT_NE(r.anomalies[0].explanation.find("[0, 1, 2, 3, 4, ..., 26, 27, 28, 29, 30] (31 elements)"), std::string::npos)
+      << r.anomalies[0].explanation;
+}
+
 TEST(Transactions, ResultAsJson) {
   int t1 = 0, t2 = 0;
   const TxnCheckResult r = check(write_skew(&t1, &t2));
