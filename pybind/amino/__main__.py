@@ -226,6 +226,10 @@ def cmd_check(args):
         res = check.transactions(args.file, model=args.transactions, consistency=args.consistency or "serializable",
                                  time_limit=args.time_limit)
         window = None
+        if args.html and res.anomalies:
+            from .guarantees import anomaly_window
+            from .history import load
+            window = anomaly_window(load(args.file), res.anomalies[0].ops)
         title = f"{os.path.basename(args.file)}: {res.verdict} ({res.consistency}, {res.model})"
     else:
         if args.consistency is not None:

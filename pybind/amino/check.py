@@ -234,8 +234,9 @@ def transactions(history: History, model: str = "list-append", consistency: str 
     .history) for the isolation anomalies `consistency` forbids.
 
     model: "list-append" or "rw-register" (TXN_MODELS). consistency: a name of consistency_levels()
-    (read-uncommitted, read-committed, snapshot-isolation, repeatable-read, serializable,
-    strong-session-serializable, strict-serializable). time_limit: wall seconds for the cycle search
+    (read-uncommitted, read-committed, snapshot-isolation, strong-session-snapshot-isolation,
+    strong-snapshot-isolation, repeatable-read, serializable, strong-session-serializable,
+    strict-serializable). time_limit: wall seconds for the cycle search
     (0: none); past it the verdict is "unknown" unless a forbidden anomaly was already found.
     Raises ValueError for a malformed history or transaction (naming the line or the operation) and
     for an unknown model or level.

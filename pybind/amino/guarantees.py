@@ -402,11 +402,16 @@ def transactions(history: History, model: str = "list-append", *, consistency: s
     raw: dict = {"verdict": r.verdict, "model": model, "operations": r.transactions, "keys": [],
                  "elapsed_s": r.elapsed_s, "explanation": r.summary().split("\n", 1)[1] if "\n" in r.summary() else ""}
     if r.anomalies:
-        by_id = {o["id"]: o for o in operations(events)}
-        involved = [by_id[i] for i in r.anomalies[0].ops if i in by_id]
-        if involved:
-            raw["window"] = _window("", involved[0], involved)
+        raw["window"] = anomaly_window(events, r.anomalies[0].ops)
     return GuaranteeResult("transactions", raw)
+
+
+def anomaly_window(events: list, ids: list[int]) -> Optional[dict]:
+    """A timeline window over the operations `ids` (invoke indices of `events`, e.g. a transactional
+    anomaly's ops), the first as the failing one; None when none of them is in `events`."""
+    by_id = {o["id"]: o for o in operations(events)}
+    involved = [by_id[i] for i in ids if i in by_id]
+    return _window("", involved[0], involved) if involved else None
 
 
 def _events(history) -> list:

@@ -70,7 +70,8 @@ class TxnHistoryError : public std::invalid_argument {
 struct TxnCheckOptions {
   TxnModel model = TxnModel::kListAppend;
   // A name of consistency_levels(): read-uncommitted, read-committed, snapshot-isolation,
-  // repeatable-read, serializable, strong-session-serializable, strict-serializable.
+  // strong-session-snapshot-isolation, strong-snapshot-isolation, repeatable-read, serializable,
+  // strong-session-serializable, strict-serializable.
   std::string consistency = "serializable";
   // Polled during the cycle search; returning true stops it (result.complete = false). The caller
   // owns the clock, so the checker itself stays deterministic.

@@ -42,10 +42,18 @@ class ListAppend {
   const Txn& txn(int i) const { return t_.txns[static_cast<std::size_t>(i)]; }
   const std::string& key(int k) const { return t_.keys.text(k); }
   const std::string& val(int v) const { return t_.values.text(v); }
+  // A list as an explanation shows it: a long one by its ends and its length.
   std::string list(const std::vector<int>& l) const {
+    constexpr std::size_t kEnds = 5;
     std::string s = "[";
-    for (std::size_t i = 0; i < l.size(); ++i) s += (i ? ", " : "") + val(l[i]);
-    return s + "]";
+    for (std::size_t i = 0; i < l.size(); ++i) {
+      if (l.size() > 4 * kEnds && i >= kEnds && i < l.size() - kEnds) {
+        if (i == kEnds) s += ", ...";
+        continue;
+      }
+      s += (i ? ", " : "") + val(l[i]);
+    }
+    return s + "]" + (l.size() > 4 * kEnds ? " (" + std::to_string(l.size()) + " elements)" : "");
   }
   const Writer* writer(int k, int v) const {
     auto it = writers_.find(pair_key(k, v));
@@ -53,8 +61,11 @@ class ListAppend {
   }
   // A writer whose writes may be visible (ok or unknown).
   bool live(const Writer* w) const { return w && txn(w->txn).outcome != Outcome::kFail; }
-  void report(std::string type, std::vector<int> ops, std::string why) {
-    out_.anomalies.push_back(TxnAnomaly{std::move(type), std::move(ops), std::move(why), true});
+  // The explanation is built only for the anomalies kept (Findings::wanted): a history full of
+  // one anomaly costs a count, not a story each.
+  template <class Why>
+  void report(const char* type, std::vector<int> ops, Why why) {
+    if (out_.wanted(type)) out_.anomalies.push_back(TxnAnomaly{type, std::move(ops), why(), true});
   }
 
   void index_writers() {
@@ -102,9 +113,9 @@ class ListAppend {
       const bool ends_with_own = m.list.size() >= s.own.size() &&
                                  std::equal(s.own.begin(), s.own.end(), m.list.end() - static_cast<long>(s.own.size()));
       if (!ends_with_own) {
-        report("internal", {t.op},
-               t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ", which does not end with its own appends " +
-                   list(s.own));
+        report("internal", {t.op}, [&] {
+          return t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ", which does not end with its own appends " +
+                   list(s.own); });
         check_elements(i, m, m.list.size());
         continue;
       }
@@ -140,8 +151,8 @@ class ListAppend {
       const int occurrences = ++seen[v] + (common > 0 && before != c.pos.end() && static_cast<std::size_t>(before->second) < common);
       if (occurrences >= 2) first_bad = std::min(first_bad, j);
       if (occurrences == 2) {
-        report("duplicate-elements", {txn(i).op},
-               t_.describe(i) + " read key " + key(m.key) + " = " + list(l) + ": " + val(v) + " appears more than once");
+        report("duplicate-elements", {txn(i).op}, [&] {
+          return t_.describe(i) + " read key " + key(m.key) + " = " + list(l) + ": " + val(v) + " appears more than once"; });
       }
       if (element_bad(i, m, v)) first_bad = std::min(first_bad, j);
     }
@@ -159,14 +170,14 @@ class ListAppend {
   bool element_bad(int i, const Mop& m, int v) {
     const Writer* w = writer(m.key, v);
     if (!w) {
-      report("garbage-read", {txn(i).op},
-             t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": nobody appended " + val(v));
+      report("garbage-read", {txn(i).op}, [&] {
+          return t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": nobody appended " + val(v); });
       return true;
     }
     if (txn(w->txn).outcome == Outcome::kFail) {
-      report("G1a", {txn(w->txn).op, txn(i).op},
-             t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": " + val(v) + " was appended by " +
-                 t_.describe(w->txn) + ", which failed (aborted)");
+      report("G1a", {txn(w->txn).op, txn(i).op}, [&] {
+          return t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": " + val(v) + " was appended by " +
+                 t_.describe(w->txn) + ", which failed (aborted)"; });
       return true;
     }
     return false;
@@ -178,10 +189,10 @@ class ListAppend {
     const int last = m.list[external - 1];
     const Writer* w = writer(m.key, last);
     if (live(w) && w->txn != i && w->index + 1 < w->count) {
-      report("G1b", {txn(w->txn).op, t.op},
-             t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ", ending with " + val(last) + ", an intermediate append of " +
+      report("G1b", {txn(w->txn).op, t.op}, [&] {
+          return t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ", ending with " + val(last) + ", an intermediate append of " +
                  t_.describe(w->txn) + " (its append " + std::to_string(w->index + 1) + " of " + std::to_string(w->count) +
-                 " to that key)");
+                 " to that key)"; });
     }
   }
 
@@ -198,9 +209,9 @@ class ListAppend {
         ops.push_back(txn(i).op);
         who += (who.empty() ? "" : ", ") + t_.describe(i);
       }
-      report("lost-update", ops,
-             who + " all read key " + key(k) + (v < 0 ? " empty" : " ending in " + val(v)) +
-                 " and then appended to it: each update was made without seeing the others'");
+      report("lost-update", ops, [&] {
+          return who + " all read key " + key(k) + (v < 0 ? " empty" : " ending in " + val(v)) +
+                 " and then appended to it: each update was made without seeing the others'"; });
     }
   }
 
@@ -216,10 +227,10 @@ class ListAppend {
       for (const Read& r : reads) {
         const std::vector<int>& l = r.mop->list;
         if (std::equal(l.begin(), l.begin() + static_cast<long>(r.size), order.begin())) continue;
-        report("incompatible-order", {txn(longest->txn).op, txn(r.txn).op},
-               "key " + key(k) + ": " + t_.describe(r.txn) + " read " + list({l.begin(), l.begin() + static_cast<long>(r.size)}) +
+        report("incompatible-order", {txn(longest->txn).op, txn(r.txn).op}, [&] {
+          return "key " + key(k) + ": " + t_.describe(r.txn) + " read " + list({l.begin(), l.begin() + static_cast<long>(r.size)}) +
                    ", which is not a prefix of " + t_.describe(longest->txn) + "'s " + list(order) +
-                   ": no single order of appends explains both");
+                   ": no single order of appends explains both"; });
         out_.not_checked.push_back("key " + key(k) + ": reads disagree on the order of appends, so no ww or rw "
                                    "dependency was inferred from it");
         compatible = false;

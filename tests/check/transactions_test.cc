@@ -204,6 +204,17 @@ TEST(Transactions, StaleReadIsOnlyForbiddenByStrictSerializability) {
       << r.summary();
 }
 
+TEST(Transactions, StrongSnapshotIsolationForbidsStaleSnapshotsButAllowsWriteSkew) {
+  History stale;  // the stale read above: a snapshot older than a transaction that had committed
+  ok(stale, 0, L::array({append("x", 1)}), 0, 1);
+  ok(stale, 1, L::array({r("x")}), 2, 3);
+  ok(stale, 2, L::array({r("x", L::array({1}))}), 4, 5);
+  EXPECT_TRUE(check(stale, "snapshot-isolation").valid);
+  EXPECT_EQ(check(stale, "strong-snapshot-isolation").anomaly_types(), std::vector<std::string>{"G-single-realtime"});
+  int t1 = 0, t2 = 0;
+  EXPECT_TRUE(check(write_skew(&t1, &t2), "strong-snapshot-isolation").valid);
+}
+
 TEST(Transactions, ConcurrentTransactionsHaveNoRealtimeOrder) {
   History h;
   ok(h, 0, L::array({append("x", 1)}), 0, 3);
@@ -442,7 +453,9 @@ TEST(Transactions, LevelsFormAHierarchy) {
     return std::find(l.forbidden.begin(), l.forbidden.end(), t) != l.forbidden.end();
   };
   for (const auto* chain : {"read-uncommitted read-committed snapshot-isolation serializable strict-serializable",
-                            "read-committed repeatable-read serializable strong-session-serializable strict-serializable"}) {
+                            "read-committed repeatable-read serializable strong-session-serializable strict-serializable",
+                            "snapshot-isolation strong-session-snapshot-isolation strong-snapshot-isolation strict-serializable",
+                            "strong-session-snapshot-isolation strong-session-serializable"}) {
     std::vector<std::string> names;
     std::string s = chain;
     for (std::size_t p = 0; p != std::string::npos;) {
@@ -456,8 +469,24 @@ TEST(Transactions, LevelsFormAHierarchy) {
       }
     }
   }
-  EXPECT_EQ(levels.size(), 7u);
+  EXPECT_EQ(levels.size(), 9u);
   EXPECT_FALSE(forbids(consistency_level("snapshot-isolation"), "G2-item"));
+}
+
+TEST(Transactions, ManyAnomaliesAreCountedButFewExplained) {
+  History h;
+  txn(h, 0, L::array({append("x", 0)}), EventType::kFail, 0, 1);
+  L long_list = L::array({0});
+  for (int v = 1; v <= 30; ++v) {
+    ok(h, 1, L::array({append("x", v)}), 2 * v, 2 * v + 1);
+    long_list.push_back(v);
+  }
+  for (int i = 0; i < 50; ++i) ok(h, 2, L::array({r("x", long_list)}), 100 + 2 * i, 101 + 2 * i);  // 50 aborted reads
+  const TxnCheckResult r = check(h, "read-committed");
+  EXPECT_EQ(r.counts.at("G1a"), 50u);
+  EXPECT_EQ(r.anomalies.size(), 8u);  // max_reported_per_type
+  EXPECT_NE(r.anomalies[0].explanation.find("[0, 1, 2, 3, 4, ..., 26, 27, 28, 29, 30] (31 elements)"), std::string::npos)
+      << r.anomalies[0].explanation;
 }
 
 TEST(Transactions, ResultAsJson) {

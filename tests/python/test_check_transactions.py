@@ -99,10 +99,14 @@ def test_cli_checks_transactions(tmp_path):
     ran = _cli(str(path), "--transactions", "list-append")
     assert ran.returncode == 1, ran.stderr
     assert ran.stdout.startswith("invalid (serializable, list-append, 3 transactions")
-    assert "[G2-item] G2-item cycle: #" in ran.stdout
+    assert "[G2-item] G2-item cycle of 2 transactions: #" in ran.stdout
     ran = _cli(str(path), "--transactions", "list-append", "--consistency", "snapshot-isolation", "--json")
     assert ran.returncode == 0, ran.stderr
     assert json.loads(ran.stdout)["verdict"] == "valid"
+    html = tmp_path / "skew.html"
+    ran = _cli(str(path), "--transactions", "list-append", "--html", str(html))
+    assert ran.returncode == 1 and html.stat().st_size > 1000, ran.stderr
+    assert "G2-item cycle" in html.read_text()
     ran = _cli(str(path), "--consistency", "serializable")
     assert ran.returncode == 2 and "--consistency needs --transactions" in ran.stderr
     ran = _cli(str(path), "--transactions", "list-append", "--consistency", "linearizable")
