@@ -157,7 +157,8 @@ void Server::on_create(ServerContext& ctx) {
     return;
   }
   if (!ctx.recovered()) {
-    (void)checkpoint(ctx);  // a new replica: its constructed state is the first checkpoint
+    last_ = ctx.snapshot_object();  // a new replica: its constructed state is the first checkpoint
+    (void)write(ctx, last_);        // (kept in memory for rollbacks even if the disk refuses it)
     return;
   }
   std::vector<std::string> skipped;
