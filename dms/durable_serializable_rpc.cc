@@ -12,6 +12,7 @@ namespace {
 class DurableSerializableServer : public checkpoint::Server {
  public:
   Reply on_rpc(Invocation& inv, ServerContext& ctx) override {
+    if (starting()) return starting_reply();
     const Duration wait = millis(ctx.config().at("lockTimeoutMs").as_int());
     if (!lock_.acquire(ctx.env(), std::min(inv.deadline, deadline_after(ctx.env().now(), wait)))) {
       return Reply::error(Code::kUnavailable, "DurableSerializableRPC: " + inv.method + " waited " +

@@ -12,6 +12,7 @@ namespace {
 class ExplicitCheckpointServer : public checkpoint::Server {
  public:
   Reply on_rpc(Invocation& inv, ServerContext& ctx) override {
+    if (starting()) return starting_reply();
     const DmConfig& c = ctx.config();
     const bool save = inv.method == c.at("checkpointMethod").as_string();
     if (!save && inv.method != c.at("rollbackMethod").as_string()) {

@@ -24,6 +24,7 @@ class PeriodicCheckpointServer : public checkpoint::Server {
   }
 
   Reply on_rpc(Invocation& inv, ServerContext& ctx) override {
+    if (starting()) return starting_reply();
     enter();
     Reply r = ctx.next(inv);
     leave();

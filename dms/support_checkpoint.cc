@@ -151,13 +151,14 @@ void Server::on_create(ServerContext& ctx) {
   store_ = std::make_unique<Store>(env.storage(), "ckpt/" + ctx.self().rid + "/");
   const std::string who = "checkpoint of " + ctx.self().rid;
   if (carried_) {
-    Value state = std::move(*carried_);
+    last_ = std::move(*carried_);
     carried_.reset();
-    (void)write(ctx, state);
+    (void)write(ctx, last_);
     return;
   }
   if (!ctx.recovered()) {
-    (void)checkpoint(ctx);  // a new replica: its constructed state is the first checkpoint
+    last_ = ctx.snapshot_object();  // a new replica: its constructed state is the first checkpoint
+    (void)write(ctx, last_);        // (kept in memory for rollbacks even if the disk refuses it)
     return;
   }
   std::vector<std::string> skipped;
@@ -165,14 +166,16 @@ void Server::on_create(ServerContext& ctx) {
   for (const auto& key : skipped) env.log(LogLevel::kWarn, who + ": skipped the damaged record " + key);
   if (!r) {
     env.log(LogLevel::kError, who + ": no intact checkpoint in storage; the object restarts empty");
-    (void)checkpoint(ctx);
+    last_ = ctx.snapshot_object();
+    (void)write(ctx, last_);
     return;
   }
   try {
     ctx.restore_object(r->state);
   } catch (const std::exception& e) {
+    // Kept on disk (not overwritten now): the next checkpoint supersedes it.
     env.log(LogLevel::kError, who + ": the object refused its checkpoint (" + e.what() + "); it restarts empty");
-    (void)checkpoint(ctx);
+    last_ = ctx.snapshot_object();
     return;
   }
   last_ = std::move(r->state);

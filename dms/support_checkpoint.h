@@ -89,6 +89,10 @@ class Server : public ServerDM {
   void rollback(ServerContext& ctx);
   std::uint64_t generation() const { return generation_; }
   const Value& last() const { return last_; }
+  // on_create has not run yet: a replica re-created from storage gets calls only after its
+  // restore, so DMs answer them kUnavailable (retryable) until then.
+  bool starting() const { return store_ == nullptr; }
+  static Reply starting_reply() { return Reply::error(Code::kUnavailable, "replica starting: checkpoint not restored yet"); }
 
   void enter() { ++in_flight_; }
   void leave();

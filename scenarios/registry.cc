@@ -19,6 +19,7 @@ void register_all(ClassRegistry& classes) {
   classes.add<harness::PresetRegister>("PresetRegister");
   classes.add<harness::KvStore>("KvStore");
   classes.add<harness::Counter>("Counter");
+  classes.add<harness::CheckpointedCounter>("CheckpointedCounter");
   classes.add<harness::Bank>("Bank");
   classes.add<transactions::TxnStore>("TxnStore");
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -92,6 +93,29 @@ class Counter : public MicroService {
   }
   static void describe(ClassBuilder<Counter>& c) {
     c.writes("add", &Counter::add).reads("read", &Counter::read).field("counts", &Counter::counts_);
+  }
+
+ private:
+  std::map<std::string, std::int64_t> counts_;
+};
+
+// Model "counter" for the checkpointing DMs: Counter plus the two methods ExplicitCheckpoint
+// intercepts by default, declared only for it (their bodies never run under it).
+class CheckpointedCounter : public MicroService {
+ public:
+  std::int64_t add(const std::string& key, std::int64_t delta) { return counts_[key] += delta; }
+  std::int64_t read(const std::string& key) const {
+    auto it = counts_.find(key);
+    return it == counts_.end() ? 0 : it->second;
+  }
+  void checkpoint() { throw std::logic_error("checkpoint runs only under ExplicitCheckpoint"); }
+  void rollback() { throw std::logic_error("rollback runs only under ExplicitCheckpoint"); }
+  static void describe(ClassBuilder<CheckpointedCounter>& c) {
+    c.writes("add", &CheckpointedCounter::add)
+        .reads("read", &CheckpointedCounter::read)
+        .writes("checkpoint", &CheckpointedCounter::checkpoint)
+        .writes("rollback", &CheckpointedCounter::rollback)
+        .field("counts", &CheckpointedCounter::counts_);
   }
 
  private:

@@ -21,6 +21,7 @@ SCENARIOS = [
     ("at_least_once_rpc", {}, ["at-least-once"]),
     ("immutable", {}, ["immutable"]),
     ("dht", {}, ["linearizable"]),
+    ("durable_serializable_rpc", {}, ["linearizable"]),
 ]
 
 
@@ -75,6 +76,13 @@ def test_checks_have_teeth_on_real_runs():
         w = workload.declared(res.scenario)[0]
         assert w.check(res).verdict == "valid"
         lost += guarantees.check("linearizable", w.history(res), "register").verdict == "not linearizable"
+    assert lost >= 1
+    # PeriodicCheckpoint on the durable scenario: its server crashes lose acknowledged adds.
+    lost = 0
+    for seed in range(1, 7):
+        res = amino.run(catalog.build("durable_serializable_rpc", seed=seed, dm="PeriodicCheckpoint"))
+        w = workload.declared(res.scenario)[0]
+        lost += w.check(res).verdict == "not linearizable"
     assert lost >= 1
 
 
