@@ -8,6 +8,7 @@ void register_all(DmRegistry& registry) {
   registry.add(default_dm());
   register_library(registry);
   register_replication(registry);
+  register_scalability(registry);
 }
 
 const DmRegistry& builtin() {

@@ -12,5 +12,6 @@ const DmRegistry& builtin();
 // Parts of register_all, one per family (each in its own file).
 void register_library(DmRegistry& registry);      // primitives, caching, serializability, mobility
 void register_replication(DmRegistry& registry);  // ConsensusRSM variants
+void register_scalability(DmRegistry& registry);  // load balancing, scaling, master-slave
 
 }  // namespace amino::dms
