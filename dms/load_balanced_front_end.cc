@@ -13,7 +13,7 @@ class FrontEndServer : public ServerDM {
   Reply on_rpc(Invocation& inv, ServerContext& ctx) override { return scalability::admit_and_run(gate_, inv, ctx, kName); }
 
  private:
-  scalability::OverloadGate gate_;
+  std::shared_ptr<scalability::OverloadGate> gate_ = std::make_shared<scalability::OverloadGate>();
 };
 
 // Keeps `replicas` replicas, on distinct nodes while there are enough: made at creation and again

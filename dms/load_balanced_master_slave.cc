@@ -158,10 +158,12 @@ class MasterSlaveServer : public ServerDM {
   Reply at_master(Invocation& inv, ServerContext& ctx) {
     // Reads too wait for a write in progress: the object holds its state before it is durable.
     if (!lock_.acquire(ctx.env(), inv.deadline)) return Reply::error(Code::kTimeout, std::string(kName) + ": waited for earlier writes");
-    FifoLockGuard guard(lock_);
-    if (role_ != Role::kMaster) return Reply::error(Code::kNotLeader, std::string(kName) + ": no longer the master; leader=");
-    if (inv.read_only) return ctx.next(inv);
-    return write(inv, ctx);
+    auto alive = alive_;  // the replica may be destroyed (its node crashed, or terminated) during the call
+    Reply r = role_ != Role::kMaster ? Reply::error(Code::kNotLeader, std::string(kName) + ": no longer the master; leader=")
+              : inv.read_only        ? ctx.next(inv)
+                                     : write(inv, ctx);
+    if (*alive) lock_.release();
+    return r;
   }
 
   Reply write(Invocation& inv, ServerContext& ctx) {
@@ -241,7 +243,11 @@ class MasterSlaveServer : public ServerDM {
     if (!lock_.acquire(ctx.env(), deadline_after(ctx.env().now(), 10 * ack_timeout(ctx.config())))) {
       return ValueMap{{"ok", false}, {"error", "busy"}};
     }
-    FifoLockGuard guard(lock_);
+    struct Release {
+      MasterSlaveServer* self;
+      std::shared_ptr<bool> alive;
+      ~Release() { if (*alive) self->lock_.release(); }
+    } release{this, alive};
     commit(ctx, pending_version_);
     epoch_ = epoch;
     role_ = Role::kMaster;
@@ -267,7 +273,11 @@ class MasterSlaveServer : public ServerDM {
     if (!lock_.acquire(ctx.env(), deadline_after(ctx.env().now(), 10 * ack_timeout(ctx.config())))) {
       return ValueMap{{"ok", false}, {"error", "busy"}};
     }
-    FifoLockGuard guard(lock_);
+    struct Release {
+      MasterSlaveServer* self;
+      std::shared_ptr<bool> alive;
+      ~Release() { if (*alive) self->lock_.release(); }
+    } release{this, alive};
     if (role_ != Role::kMaster || epoch != epoch_) return ValueMap{{"ok", false}, {"error", "not the master"}};
     const Duration ack = ack_timeout(ctx.config());
     std::vector<Reply> got = scalability::fan_out(
@@ -329,14 +339,16 @@ class MasterSlaveGroup : public GroupDM {
     return ValueMap{{"ok", true}};
   }
 
+  // Failures are delivered one at a time. The failover does not wait for the view-change lock: a
+  // top-up holding it may be waiting for the dead master (it notices the new epoch and gives up).
   void on_failure(GroupContext& ctx, const ReplicaRef& dead) override {
-    if (!lock(ctx)) return;
-    FifoLockGuard guard(lock_);
     if (dead.rid == master_) {
       fail_over(ctx);
     } else if (slaves_.erase(dead.rid) > 0) {
       tell_master_view(ctx);
     }
+    if (!lock(ctx)) return;
+    FifoLockGuard guard(lock_);
     discard_and_top_up(ctx);
   }
 

@@ -18,6 +18,18 @@ void register_scalability(DmRegistry& registry) {
                              "each one's group makes its own set of independent replicas and its client spreads calls "
                              "over them; one inside the other would multiply the replicas (every outer replica a group "
                              "of inner ones) and reject and scale them against each other");
+  // Caches that change a replica's object outside of calls, or serve copies the master's state
+  // installs never reach.
+  registry.forbid("LoadBalancedMasterSlave", "LeaseCaching",
+                  "the lease holder runs writes on a copy on the client and writes it back into one replica's object "
+                  "outside of calls, so the master never replicates them and reads at other replicas miss them");
+  registry.forbid("LoadBalancedMasterSlave", "ExplicitCaching",
+                  "a push writes the client's copy into one replica's object outside of calls, so the master never "
+                  "replicates it and the replicas diverge");
+  registry.forbid("LoadBalancedMasterSlave", "ConsistentCaching",
+                  "the master installs its state into each slave's object outside of calls, which the slave's "
+                  "ConsistentCaching primary would not invalidate in its copies: they would serve stale reads beyond "
+                  "its guarantee");
   // Inside the master-slave group, each master or slave would be a group of independent front-end
   // replicas: the state the master sends installs into one of them only, and a write runs on one.
   for (const char* front : {"LoadBalancedFrontEnd", "ScaleUpFrontEnd"}) {

@@ -26,7 +26,7 @@ class ScaleUpServer : public ServerDM {
 
   void on_create(ServerContext& ctx) override {
     auto alive = alive_;
-    gate_.take(ctx.env().now());  // the first window starts now
+    gate_->take(ctx.env().now());  // the first window starts now
     ctx.env().spawn("ScaleUpFrontEnd.report", [this, alive, &ctx] {
       while (*alive) {
         ctx.env().sleep_for(ms_config(ctx.config(), "reportMs"));
@@ -41,13 +41,13 @@ class ScaleUpServer : public ServerDM {
 
  private:
   void report(ServerContext& ctx) {
-    const scalability::OverloadGate::Load l = gate_.take(ctx.env().now());
+    const scalability::OverloadGate::Load l = gate_->take(ctx.env().now());
     const double utilization = l.mean_in_flight / static_cast<double>(ctx.config().at("maxConcurrent").as_int());
     (void)ctx.notify_group(ValueMap{{"op", "load"}, {"rid", ctx.self().rid}, {"utilization", utilization},
                                     {"rejected", l.rejected}, {"calls", l.calls}});
   }
 
-  scalability::OverloadGate gate_;
+  std::shared_ptr<scalability::OverloadGate> gate_ = std::make_shared<scalability::OverloadGate>();
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -16,12 +16,14 @@ class RoundRobinClient : public ClientDM {
   Reply on_rpc(Invocation& inv, ClientContext& ctx) override {
     Env& env = ctx.env();
     if (members_.empty() || (refresh_every_ > 0 && env.now() >= next_refresh_) || stale_) refresh(ctx);
-    if (members_.empty()) return Reply::error(Code::kUnavailable, dm_ + ": no live replica of " + ctx.microservice());
-    const std::size_t n = members_.size();
+    // A copy: calls on this node run concurrently, and another may refresh the list while this one waits.
+    const std::vector<ReplicaRef> members = members_;
+    if (members.empty()) return Reply::error(Code::kUnavailable, dm_ + ": no live replica of " + ctx.microservice());
+    const std::size_t n = members.size();
     std::size_t overloaded = 0;
     Reply last = Reply::error(Code::kUnavailable, dm_ + ": no replica answered");
     for (std::size_t tried = 0; tried < n; ++tried) {
-      const ReplicaRef to = members_[cursor_++ % n];
+      const ReplicaRef to = members[cursor_++ % n];
       // A read may go on to the next replica: it gets its share of the time left, not all of it.
       Invocation attempt = inv;
       if (inv.read_only && inv.deadline != kForever && env.now() < inv.deadline) {
@@ -138,14 +140,15 @@ OverloadGate::Load OverloadGate::take(Time now) {
   return out;
 }
 
-Reply admit_and_run(OverloadGate& gate, Invocation& inv, ServerContext& ctx, const std::string& dm) {
+Reply admit_and_run(const std::shared_ptr<OverloadGate>& gate, Invocation& inv, ServerContext& ctx, const std::string& dm) {
   const DmConfig& c = ctx.config();
-  if (auto refused = gate.enter(ctx.env().now(), c.at("maxConcurrent").as_int(), c.at("maxCallsPerSecond").as_int(), dm)) {
+  if (auto refused = gate->enter(ctx.env().now(), c.at("maxConcurrent").as_int(), c.at("maxCallsPerSecond").as_int(), dm)) {
     return *refused;
   }
   Env& env = ctx.env();  // the node's: still there if this replica is destroyed during the call
+  auto held = gate;      // and so is the gate
   Reply r = ctx.next(inv);
-  gate.leave(env.now());
+  held->leave(env.now());
   return r;
 }
 

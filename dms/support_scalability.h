@@ -63,8 +63,9 @@ class OverloadGate {
   Load load_;
 };
 
-// Calls the rest of the chain through `gate` (config keys maxConcurrent and maxCallsPerSecond).
-Reply admit_and_run(OverloadGate& gate, Invocation& inv, ServerContext& ctx, const std::string& dm);
+// Calls the rest of the chain through `gate` (config keys maxConcurrent and maxCallsPerSecond). The
+// gate is shared: a replica terminated while a call is in flight is destroyed before the call ends.
+Reply admit_and_run(const std::shared_ptr<OverloadGate>& gate, Invocation& inv, ServerContext& ctx, const std::string& dm);
 
 // ---------------------------------------------------------------------------------------------
 // Group: placement of new replicas
