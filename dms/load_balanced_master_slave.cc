@@ -1,6 +1,7 @@
 #include "dms/load_balanced_master_slave.h"
 
 #include <algorithm>
+#include <deque>
 #include <set>
 
 #include "dms/support.h"
@@ -19,7 +20,11 @@ constexpr const char* kName = "LoadBalancedMasterSlave";
 //   group -> replica  (notify_server) {op: master, epoch, slaves}  -> {ok, slaves: rids installed}
 //   group -> slave    (notify_server) {op: status, epoch}          -> {ok, version} (and fences the old master)
 //   group -> master   (notify_server) {op: add, epoch, ref}        -> {ok}: installs the state on ref
-//   group -> master   (notify_server) {op: view, epoch, slaves}    -> {ok}: the slaves to replicate to
+//   group -> master   (notify_server) {op: remove, epoch, rids}    -> {ok}: slaves no longer to replicate to
+// The group resends these while unanswered (a lost message must not stall a failover for the
+// OMS's control timeout), so each is idempotent: a copy of `master` or `add` that finds it done
+// answers as the first did, and the view changes by named additions and removals (a late copy of
+// an older whole view could hide a slave added since).
 //   master -> group   (notify_group)  {op: drop, epoch, rids}      -> {ok}: false once deposed
 //   master -> slave   (peer message)  {op: prepare, epoch, version, state, commit}: holds the state aside
 //   master -> slave   (peer message)  {op: commit, epoch, version}: the held state becomes the object's
@@ -41,6 +46,12 @@ std::vector<ReplicaRef> refs_from_value(const Value& v) {
   if (!v.is<ValueList>()) return out;
   for (const auto& x : v.as_list()) out.push_back(ReplicaRef::from_value(x));
   return out;
+}
+
+// A notification's answer said {ok: true}.
+bool answered_ok(const Reply& r) {
+  const Value* ok = r.ok() && r.value.is<ValueMap>() ? r.value.find("ok") : nullptr;
+  return ok != nullptr && ok->is<bool>() && ok->as_bool();
 }
 
 std::int64_t int_field(const Value& msg, const char* key) {
@@ -75,14 +86,19 @@ class MasterSlaveServer : public ServerDM {
     const std::int64_t epoch = int_field(msg, "epoch");
     if (epoch < epoch_) return ValueMap{{"ok", false}, {"error", "stale epoch"}};
     if (op == "status") {
-      epoch_ = epoch;  // from now on the old master's messages are refused here
-      if (role_ == Role::kMaster) role_ = Role::kFenced;
+      // From now on the old master's messages are refused here. A late copy of this epoch's status
+      // reaching the master it promoted must not fence it.
+      if (role_ == Role::kMaster && epoch > epoch_) role_ = Role::kFenced;
+      epoch_ = epoch;
       return ValueMap{{"ok", role_ == Role::kSlave}, {"version", std::max(committed_, pending_version_)}};
     }
     if (op == "master") return become_master(ctx, epoch, refs_from_value(msg.at("slaves")));
     if (op == "add") return add_slave(ctx, epoch, ReplicaRef::from_value(msg.at("ref")));
-    if (op == "view" && role_ == Role::kMaster && epoch == epoch_) {
-      slaves_ = refs_from_value(msg.at("slaves"));
+    if (op == "remove" && role_ == Role::kMaster && epoch == epoch_) {
+      std::set<std::string> gone;
+      for (const auto& rid : msg.at("rids").as_list()) gone.insert(rid.as_string());
+      slaves_.erase(std::remove_if(slaves_.begin(), slaves_.end(), [&](const ReplicaRef& s) { return gone.count(s.rid) > 0; }),
+                    slaves_.end());
       return ValueMap{{"ok", true}};
     }
     return ValueMap{{"ok", false}, {"error", "unexpected " + op}};
@@ -236,10 +252,8 @@ class MasterSlaveServer : public ServerDM {
 
   // Promotion (or the first master): commit what this replica holds aside, install it everywhere.
   Value become_master(ServerContext& ctx, std::int64_t epoch, const std::vector<ReplicaRef>& slaves) {
-    if (role_ != Role::kSlave && !(role_ == Role::kJoining && committed_ == 0 && epoch == 1)) {
-      return ValueMap{{"ok", false}, {"error", "not a slave"}};
-    }
     auto alive = alive_;
+    // A copy of this message waits for the first to finish, then answers as it did.
     if (!lock_.acquire(ctx.env(), deadline_after(ctx.env().now(), 10 * ack_timeout(ctx.config())))) {
       return ValueMap{{"ok", false}, {"error", "busy"}};
     }
@@ -248,6 +262,14 @@ class MasterSlaveServer : public ServerDM {
       std::shared_ptr<bool> alive;
       ~Release() { if (*alive) self->lock_.release(); }
     } release{this, alive};
+    if (role_ == Role::kMaster && epoch == epoch_) {
+      ValueList installed;
+      for (const auto& s : slaves_) installed.push_back(Value(s.rid));
+      return ValueMap{{"ok", true}, {"slaves", std::move(installed)}};
+    }
+    if (epoch < epoch_ || (role_ != Role::kSlave && !(role_ == Role::kJoining && committed_ == 0 && epoch == 1))) {
+      return ValueMap{{"ok", false}, {"error", "not a slave"}};
+    }
     commit(ctx, pending_version_);
     epoch_ = epoch;
     role_ = Role::kMaster;
@@ -279,14 +301,25 @@ class MasterSlaveServer : public ServerDM {
       ~Release() { if (*alive) self->lock_.release(); }
     } release{this, alive};
     if (role_ != Role::kMaster || epoch != epoch_) return ValueMap{{"ok", false}, {"error", "not the master"}};
+    // A copy of this message answers as the first did, at once: installing again would hold the
+    // lock, and so the writes, for another ackTimeoutMs.
+    for (const auto& [rid, answer] : adds_) {
+      if (rid == ref.rid) return answer;
+    }
     const Duration ack = ack_timeout(ctx.config());
     std::vector<Reply> got = scalability::fan_out(
         ctx, alive, {ref}, ValueMap{{"op", "install"}, {"epoch", epoch_}, {"version", committed_}, {"state", ctx.snapshot_object()}},
         deadline_after(ctx.env().now(), ack), attempt_of(ack));
-    if (!*alive || !got[0].ok()) return ValueMap{{"ok", false}, {"error", got.empty() ? "" : got[0].status.to_string()}};
-    slaves_.push_back(ref);
-    return ValueMap{{"ok", true}};
+    if (!*alive) return ValueMap{{"ok", false}};
+    Value answer = got[0].ok() ? Value(ValueMap{{"ok", true}}) : Value(ValueMap{{"ok", false}, {"error", got[0].status.to_string()}});
+    if (got[0].ok()) slaves_.push_back(ref);
+    adds_.emplace_back(ref.rid, answer);
+    if (adds_.size() > kAddsRemembered) adds_.pop_front();
+    return answer;
   }
+
+  // The group adds one slave at a time, so copies of older adds are rare: a few answers suffice.
+  static constexpr std::size_t kAddsRemembered = 8;
 
   Role role_ = Role::kJoining;
   std::int64_t epoch_ = 0;
@@ -297,6 +330,7 @@ class MasterSlaveServer : public ServerDM {
   std::vector<ReplicaRef> slaves_;     // master: the slaves it replicates to
   Value committed_state_;              // master: the object as of committed_ (to undo a write)
   FifoLock lock_;                      // master: one write at a time; reads wait for it
+  std::deque<std::pair<std::string, Value>> adds_;  // master: the answers to the latest adds, by rid
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
@@ -311,8 +345,8 @@ class MasterSlaveGroup : public GroupDM {
     FifoLockGuard guard(lock_);
     epoch_ = 1;
     master_ = first.rid;
-    Reply r = ctx.notify_server(first, ValueMap{{"op", "master"}, {"epoch", epoch_}, {"slaves", ValueList{}}});
-    if (!r.ok() || !r.value.at("ok").as_bool()) {
+    Reply r = notify(ctx, first, ValueMap{{"op", "master"}, {"epoch", epoch_}, {"slaves", ValueList{}}});
+    if (!answered_ok(r)) {
       ctx.env().log(LogLevel::kError, std::string(kName) + ": " + first.rid + " did not become master: " + r.status.to_string());
     }
     top_up(ctx);
@@ -330,26 +364,36 @@ class MasterSlaveGroup : public GroupDM {
                                            " dropped (it missed a write)");
       }
     }
-    auto alive = alive_;
-    ctx.env().spawn("LoadBalancedMasterSlave.replace", [this, alive, &ctx] {
-      if (!*alive || !lock(ctx)) return;
-      FifoLockGuard guard(lock_);
-      if (*alive) discard_and_top_up(ctx);
-    });
+    replace_later(ctx);
     return ValueMap{{"ok", true}};
   }
 
-  // Failures are delivered one at a time. The failover does not wait for the view-change lock: a
-  // top-up holding it may be waiting for the dead master (it notices the new epoch and gives up).
+  // Failures are delivered one at a time, so nothing here waits for another server: the master's
+  // failure may be next in line. The failover does not wait for the view-change lock (a top-up
+  // holding it may be copying from the dead master), and the replacement runs on its own, after.
+  // A failover that found no slave to promote (none answered) is tried again a few times: the
+  // slaves that did not answer stay in the view meanwhile (each holds every acknowledged write).
   void on_failure(GroupContext& ctx, const ReplicaRef& dead) override {
     if (dead.rid == master_) {
-      fail_over(ctx);
+      const std::string old = master_;
+      auto alive = alive_;
+      for (int round = 0; round < 3 && *alive && !fail_over(ctx, old) && !slaves_.empty(); ++round) {
+        ctx.env().sleep_for(ack_timeout(ctx.config()));
+      }
+      if (!*alive) return;
+      if (master_.empty()) {
+        ctx.env().log(LogLevel::kError, std::string(kName) + ": no slave of " + ctx.group_id() +
+                                            " could take over from " + old + ": the object is unavailable");
+      }
     } else if (slaves_.erase(dead.rid) > 0) {
-      tell_master_view(ctx);
+      // Only spares the master a wait for the dead slave at its next write (a slave that does not
+      // answer leaves the view anyway), so not waited for.
+      auto alive = alive_;
+      ctx.env().spawn("LoadBalancedMasterSlave.remove", [this, alive, &ctx, rid = dead.rid] {
+        if (*alive) tell_master_removed(ctx, rid);
+      });
     }
-    if (!lock(ctx)) return;
-    FifoLockGuard guard(lock_);
-    discard_and_top_up(ctx);
+    replace_later(ctx);
   }
 
   // A replica back from a false suspicion was replaced meanwhile (on_failure ran): it stays out.
@@ -364,6 +408,16 @@ class MasterSlaveGroup : public GroupDM {
     if (lock_.acquire(ctx.env(), deadline_after(ctx.env().now(), 120 * kSecond))) return true;
     ctx.env().log(LogLevel::kError, std::string(kName) + ": gave up waiting for a view change of " + ctx.group_id());
     return false;
+  }
+
+  // discard_and_top_up under the view-change lock, on its own execution context.
+  void replace_later(GroupContext& ctx) {
+    auto alive = alive_;
+    ctx.env().spawn("LoadBalancedMasterSlave.replace", [this, alive, &ctx] {
+      if (!*alive || !lock(ctx)) return;
+      if (*alive) discard_and_top_up(ctx);
+      if (*alive) lock_.release();
+    });
   }
 
   static ReplicaRef member(GroupContext& ctx, const std::string& rid) {
@@ -381,43 +435,57 @@ class MasterSlaveGroup : public GroupDM {
     return out;
   }
 
-  void tell_master_view(GroupContext& ctx) {
+  // One control message to one server, resent while unanswered (scalability::notify_servers).
+  Reply notify(GroupContext& ctx, const ReplicaRef& to, const Value& msg, int ack_timeouts = 4) {
+    const Duration ack = ack_timeout(ctx.config());
+    return scalability::notify_servers(ctx, alive_, {to}, msg, deadline_after(ctx.env().now(), saturating_mul(ack_timeouts, ack)),
+                                       attempt_of(ack))
+        .front();
+  }
+
+  void tell_master_removed(GroupContext& ctx, const std::string& rid) {
     const ReplicaRef m = member(ctx, master_);
-    if (m.valid()) (void)ctx.notify_server(m, ValueMap{{"op", "view"}, {"epoch", epoch_}, {"slaves", refs_to_value(slave_refs(ctx))}});
+    if (m.valid()) (void)notify(ctx, m, ValueMap{{"op", "remove"}, {"epoch", epoch_}, {"rids", ValueList{Value(rid)}}});
   }
 
   // The master's node failed: raise the epoch (the old master, if it still runs, can no longer
   // drop slaves nor replicate to a slave asked below), then promote the slave that holds the
   // newest write. Every acknowledged write was held by every slave of the view, so it has it.
-  void fail_over(GroupContext& ctx) {
+  // Each promotion attempt takes a fresh epoch: a candidate that became master without the group
+  // hearing it is fenced by the next one's install (it is among the slaves installed), so two
+  // masters never share an epoch. Returns whether a slave took over.
+  bool fail_over(GroupContext& ctx, const std::string& old) {
     ++epoch_;
-    const std::string old = master_;
     master_.clear();
+    auto alive = alive_;
+    const Duration ack = ack_timeout(ctx.config());
+    const std::vector<ReplicaRef> view = slave_refs(ctx);
+    const std::vector<Reply> got = scalability::notify_servers(ctx, alive, view, ValueMap{{"op", "status"}, {"epoch", epoch_}},
+                                                               deadline_after(ctx.env().now(), 2 * ack), attempt_of(ack));
+    if (!*alive) return false;
     std::vector<std::pair<std::int64_t, ReplicaRef>> candidates;
-    for (const auto& s : slave_refs(ctx)) {
-      Reply r = ctx.notify_server(s, ValueMap{{"op", "status"}, {"epoch", epoch_}});
-      if (r.ok() && r.value.is<ValueMap>() && r.value.at("ok").as_bool()) {
-        candidates.emplace_back(r.value.at("version").as_int(), s);
-      } else {
-        slaves_.erase(s.rid);
+    for (std::size_t i = 0; i < view.size(); ++i) {
+      if (answered_ok(got[i])) {
+        candidates.emplace_back(got[i].value.at("version").as_int(), view[i]);
+      } else if (got[i].ok()) {
+        slaves_.erase(view[i].rid);  // refused: not a slave (a silent one stays: it may just be slow to reach)
       }
     }
     std::stable_sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       const ReplicaRef& c = candidates[i].second;
+      if (i > 0) ++epoch_;
       std::vector<ReplicaRef> others;
-      for (std::size_t j = 0; j < candidates.size(); ++j) {
-        if (j != i && slaves_.count(candidates[j].second.rid) > 0) others.push_back(candidates[j].second);
+      for (const auto& s : slave_refs(ctx)) {
+        if (s.rid != c.rid) others.push_back(s);
       }
-      Reply r = ctx.notify_server(c, ValueMap{{"op", "master"}, {"epoch", epoch_}, {"slaves", refs_to_value(others)}});
-      slaves_.erase(c.rid);
-      if (!r.ok() || !r.value.is<ValueMap>() || !r.value.at("ok").as_bool()) continue;
+      Reply r = notify(ctx, c, ValueMap{{"op", "master"}, {"epoch", epoch_}, {"slaves", refs_to_value(others)}});
+      if (!*alive) return false;
+      if (!answered_ok(r)) continue;
       master_ = c.rid;
-      std::set<std::string> installed;
-      for (const auto& rid : r.value.at("slaves").as_list()) installed.insert(rid.as_string());
-      for (const auto& o : others) {
-        if (installed.count(o.rid) == 0) slaves_.erase(o.rid);
-      }
+      // The view: the new master and the slaves it installed its state on.
+      slaves_.clear();
+      for (const auto& rid : r.value.at("slaves").as_list()) slaves_.insert(rid.as_string());
       ctx.env().log(LogLevel::kInfo, std::string(kName) + ": " + c.rid + " (version " + std::to_string(candidates[i].first) +
                                          ") replaces master " + old + " of " + ctx.group_id() + " (epoch " +
                                          std::to_string(epoch_) + ")");
@@ -425,10 +493,9 @@ class MasterSlaveGroup : public GroupDM {
         ctx.env().probe("master_slave.failover", {{"group", ctx.group_id()}, {"master", c.rid}, {"epoch", epoch_},
                                                   {"version", candidates[i].first}});
       }
-      return;
+      return true;
     }
-    ctx.env().log(LogLevel::kError, std::string(kName) + ": no slave of " + ctx.group_id() +
-                                        " could take over from " + old + ": the object is unavailable");
+    return false;
   }
 
   // Terminates replicas outside the view (dropped slaves, failed joins) and adds slaves up to
@@ -455,8 +522,8 @@ class MasterSlaveGroup : public GroupDM {
       const ReplicaRef made = scalability::add_replica(ctx, m, kName);
       if (!made.valid()) return;
       const std::int64_t epoch = epoch_;
-      Reply r = ctx.notify_server(m, ValueMap{{"op", "add"}, {"epoch", epoch}, {"ref", made.to_value()}});
-      if (r.ok() && r.value.is<ValueMap>() && r.value.at("ok").as_bool() && epoch == epoch_) {
+      Reply r = notify(ctx, m, ValueMap{{"op", "add"}, {"epoch", epoch}, {"ref", made.to_value()}}, 12);
+      if (answered_ok(r) && epoch == epoch_) {
         slaves_.insert(made.rid);
       } else {
         ctx.env().log(LogLevel::kWarn, std::string(kName) + ": new slave " + made.rid + " of " + ctx.group_id() +

@@ -218,4 +218,41 @@ std::vector<Reply> fan_out(ServerContext& ctx, const std::shared_ptr<bool>& aliv
   return round->replies;  // a sender still running has no answer yet: its last reply or kTimeout
 }
 
+std::vector<Reply> notify_servers(GroupContext& ctx, const std::shared_ptr<bool>& alive,
+                                  const std::vector<ReplicaRef>& servers, const Value& msg, Time deadline, Duration attempt) {
+  struct Round {
+    std::vector<Reply> replies;
+    std::vector<std::shared_ptr<Signal>> answered;  // per server: a copy got an answer
+    std::size_t left = 0;
+    std::shared_ptr<Signal> done;
+  };
+  if (servers.empty()) return {};
+  Env* env = &ctx.env();  // the OMS's: outlives the group
+  auto round = std::make_shared<Round>();
+  round->replies.assign(servers.size(), Reply::error(Code::kTimeout, "no answer"));
+  round->left = servers.size();
+  round->done = env->make_signal();
+  GroupContext* group = &ctx;
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    round->answered.push_back(env->make_signal());
+    env->spawn("scalability.notify", [group, env, alive, round, i, server = servers[i], msg, deadline, attempt]() mutable {
+      const std::shared_ptr<Signal> answered = round->answered[i];
+      for (int copies = 0; copies < 16 && *alive && !answered->notified() && env->now() < deadline; ++copies) {
+        env->spawn("scalability.notify.copy", [group, alive, round, i, server, msg, answered] {
+          if (!*alive || answered->notified()) return;
+          Reply r = group->notify_server(server, msg);
+          if (answered->notified()) return;
+          round->replies[i] = r;
+          if (r.ok() || (r.status.code != Code::kTimeout && r.status.code != Code::kUnreachable)) answered->notify();
+        });
+        answered->wait_until(std::min(deadline_after(env->now(), attempt), deadline));
+        attempt = saturating_mul(attempt, 2);
+      }
+      if (--round->left == 0) round->done->notify();
+    });
+  }
+  round->done->wait_until(deadline_after(deadline, kSecond));
+  return round->replies;
+}
+
 }  // namespace amino::dms::scalability
