@@ -11,6 +11,7 @@ void register_all(DmRegistry& registry) {
   register_amino_run(registry);
   register_transactions(registry);
   register_checkpoint(registry);
+  register_scalability(registry);
 }
 
 const DmRegistry& builtin() {

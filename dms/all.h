@@ -15,5 +15,6 @@ void register_replication(DmRegistry& registry);  // ConsensusRSM variants
 void register_amino_run(DmRegistry& registry);    // Amino.Run's own: DHT, TwoPhaseCommit
 void register_transactions(DmRegistry& registry);  // Locking, Optimistic and Durable transactions
 void register_checkpoint(DmRegistry& registry);   // ExplicitCheckpoint, PeriodicCheckpoint, DurableSerializableRPC
+void register_scalability(DmRegistry& registry);  // load balancing, scaling, master-slave
 
 }  // namespace amino::dms

@@ -5,6 +5,7 @@
 #include "scenarios/hello/hello.h"
 #include "scenarios/multiplayer_game/game.h"
 #include "scenarios/transactions/txn_store.h"
+#include "scenarios/scale_up/page_renderer.h"
 
 namespace amino::scenarios {
 
@@ -22,6 +23,7 @@ void register_all(ClassRegistry& classes) {
   classes.add<harness::CheckpointedCounter>("CheckpointedCounter");
   classes.add<harness::Bank>("Bank");
   classes.add<transactions::TxnStore>("TxnStore");
+  classes.add<PageRenderer>("PageRenderer");
 }
 
 }  // namespace amino::scenarios

@@ -14,7 +14,7 @@ from amino import catalog, figures, report
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RESULTS = os.path.join(REPO, "results")
-SCENARIOS = ("multiplayer_game", "code_offloading")
+SCENARIOS = ("multiplayer_game", "code_offloading", "scale_up")
 FIGURE_FUNCTIONS = [(name, fig) for name in SCENARIOS for fig in catalog.load(name).FIGURES]
 
 
@@ -145,6 +145,11 @@ def synthetic(tmp_path):
              "predicted_offloaded_ms": 15.8, "local_ms": values[i], "explicit_ms": values[-1 - i], "auto_ms": 17.4}
             for dev in off.DEVICES for net in off.NETWORKS for i, w in enumerate(off.WORKLOADS)]
     report.write_csv(rows, str(tmp_path / "code_offloading" / "offloading_table.csv"))
+    # A bin with no call, one where every call was refused (no latency), zero latencies.
+    bins = [(0, 0, 0, "", ""), (5, 5, 0, 0.0, 0.0), (20, 0, 20, "", ""), (30, 28, 2, 0.004, 2000.0), (10, 10, 0, 17.4, 17.4)]
+    timeline = [{"t": 0.5 * (k + 1), "replicas": 1 + k % 3, "offered": n, "ok": ok, "overloaded": over, "failed": 0,
+                 "median_ms": med, "p95_ms": p95} for k, (n, ok, over, med, p95) in enumerate(bins)]
+    report.write_csv(timeline, str(tmp_path / "scale_up" / "timeline.csv"))
     return tmp_path
 
 
