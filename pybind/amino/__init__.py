@@ -33,7 +33,7 @@ def catalogue() -> dict:
     return _json.loads(_native_module.catalogue())
 
 
-def offload_calibration(model: str = "v1", **params) -> dict:
+def offload_calibration(model: str = "v1", **params: bool | float) -> dict:
     """The code-offloading calibration as a dict (speeds, latencies, predictions): model "v1"
     (scenarios/code_offloading/calibration.h) or "v2" (mechanisms.h: serialization, asymmetric
     links, TCP, 3G radio), whose parameters can be overridden (CALIBRATION.md §9)."""
