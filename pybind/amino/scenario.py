@@ -38,7 +38,7 @@ _DURATION_KEYS = ("rto_min", "idle_promotion", "fach_promotion", "dch_tail", "fa
 
 def _host_fields(kw: dict) -> dict:
     """Python-friendly host keywords -> platform JSON fields (latencies in seconds -> ns)."""
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in kw.items():
         if key == "uplink_latency":
             out["uplink_latency_ns"] = int(round(value * 1e9))
