@@ -36,6 +36,9 @@ PYBIND11_MODULE(_amino, m) {
         "A preset host (testbed/presets.h) as platform JSON.");
   m.def("offload_calibration", &amino::scenarios::offload::calibration_json,
         "scenarios/code_offloading/calibration.h as JSON.");
+  m.def("offload_mechanism_calibration", &amino::scenarios::offload::mechanism_calibration_json,
+        py::arg("params_json") = "",
+        "scenarios/code_offloading/mechanisms.h (model v2) as JSON, with parameter overrides (a JSON object).");
   m.def(
       "paper_request",
       [](const std::string& workload, unsigned long long seed) {

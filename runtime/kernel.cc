@@ -43,7 +43,9 @@ void Kernel::stop() { running_ = false; }
 void Kernel::serve() {
   rpc_.serve(svc::kInvoke, [this](const NodeId& from, std::string body) {
     RpcResult out;
+    charge_serialization(from, body.size());  // decoding the request
     out.status = handle_invoke(from, body, &out.body).status;
+    charge_serialization(from, out.body.size());  // encoding the reply
     return out;
   });
   rpc_.serve_value(svc::kInstall, [this](const NodeId&, const Value& b) { return handle_install(b); });
@@ -329,7 +331,12 @@ Reply Kernel::invoke_remote(const ReplicaRef& to, const std::string& gid, Invoca
     const Time start = env_.now();
     if (start >= inv.deadline) return Reply::error(Code::kTimeout, inv.method + ": deadline passed");
     req.set_timeout_ns(inv.deadline - start);
-    RpcResult r = rpc_.call(node, svc::kInvoke, wire::serialize(req), inv.deadline - start);
+    std::string request = wire::serialize(req);
+    charge_serialization(node, request.size());  // encoding the request
+    const Time sent = options_.serialization_ops_per_byte > 0 ? env_.now() : start;
+    if (sent >= inv.deadline) return Reply::error(Code::kTimeout, inv.method + ": deadline passed while encoding");
+    RpcResult r = rpc_.call(node, svc::kInvoke, std::move(request), inv.deadline - sent);
+    charge_serialization(node, r.body.size());  // decoding the reply
     const Code code = r.status.code;
     if (code == Code::kNoSuchObject && repairs < 3) {
       // Stale location (the object migrated): ask the OMS where it is now and retry there.
@@ -352,6 +359,13 @@ Reply Kernel::invoke_remote(const ReplicaRef& to, const std::string& gid, Invoca
       report_high_latency(to, gid, latency);
     }
     return to_reply(r);
+  }
+}
+
+void Kernel::charge_serialization(const NodeId& peer, std::size_t bytes) {
+  // A call to this very node is not serialized by a real runtime either.
+  if (options_.serialization_ops_per_byte > 0 && bytes > 0 && peer != env_.self()) {
+    env_.compute(options_.serialization_ops_per_byte * static_cast<double>(bytes));
   }
 }
 

@@ -35,6 +35,10 @@ struct KernelOptions {
   // A pure client (a tool, a script): it calls microservices but hosts none, so it neither
   // registers with the OMS nor heartbeats.
   bool client_only = false;
+  // CPU ops charged (Env::compute) per byte of a remote call's payload this node encodes or decodes:
+  // the request and reply of an invocation, on both the calling and the serving node. 0 (default):
+  // serialization is free. A platform sets it per host (HostSpec::serialization_ops_per_byte).
+  double serialization_ops_per_byte = 0;
 };
 
 class Kernel : public ObjectRuntime {
@@ -88,6 +92,8 @@ class Kernel : public ObjectRuntime {
   void heartbeat_loop();
   Value local_state_report();
   Reply handle_invoke(const NodeId& from, const std::string& body, std::string* reply_body);
+  // Charges serializing `bytes` of a call's payload to or from `peer` to this node's CPU.
+  void charge_serialization(const NodeId& peer, std::size_t bytes);
   Reply handle_install(const Value& body);
   Reply handle_quiesce(const Value& body);
   Reply with_object(const Value& body, const std::function<Reply(KernelObject&)>& fn);

@@ -194,6 +194,7 @@ void SimEnv::receive_loop(Incarnation* inc, sg::Mailbox* mb) {
       continue;  // the sender's host or a link died mid-transfer: the frame is lost
     }
     std::unique_ptr<Envelope> e(raw);
+    if (e->hold > 0) sg::this_actor::sleep_for(seconds(e->hold));
     --inc->in_flight;
     world_.count_delivered();
     if (inc != inc_) continue;

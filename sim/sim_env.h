@@ -75,6 +75,10 @@ struct Envelope {
   std::string frame;
   std::uint64_t id = 0;
   Incarnation* to = nullptr;
+  // Extra delay before delivery, beyond the network's latency and bandwidth: TCP set-up and slow
+  // start, radio promotion (testbed/transport_model.h). Held by the pair's receiver actor, so the
+  // frames of one pair stay in order, as on one TCP connection.
+  Duration hold = 0;
 };
 
 class SimEnv : public Env {

@@ -198,7 +198,8 @@ void SimWorld::transmit(SimEnv& from, const NodeId& to, std::string frame) {
   SimEnv& dst = *it->second.sim;
   sg::Mailbox* mb = dst.mailbox_from(from.self());
   const std::uint64_t size = frame.size() + options_.frame_overhead_bytes;
-  auto* e = new Envelope{from.self(), std::move(frame), id, dst.incarnation()};
+  const Duration hold = transport_.active() ? transport_.extra_delay(from.self(), to, static_cast<std::int64_t>(size), true_now()) : 0;
+  auto* e = new Envelope{from.self(), std::move(frame), id, dst.incarnation(), hold};
   ++e->to->in_flight;
   mb->put_init(e, size)->detach([this](void* p) {
     // Only frames that never reached a receiver come here (host or link failure mid-flight).
@@ -353,6 +354,7 @@ void SimWorld::apply_now(const testbed::Fault& fault) {
           },
           [&](const testbed::CrashFault& c) {
             const std::string lost = node(c.node).sim->crash(c.wipe_storage);
+            transport_.forget(c.node);  // its TCP connections die with it
             record({now(), c.node, "fault_begin", "", 0, 0, 0, "down"});
             record({now(), c.node, "storage", "", 0, 0, 0, lost});
           },

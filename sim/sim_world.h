@@ -145,6 +145,7 @@ class SimWorld {
   void check_deadlock();
 
   SimOptions options_;
+  testbed::TransportModel transport_{options_.platform};  // inert unless a host enables tcp/radio
   Rng rng_;
   std::shared_ptr<testbed::FaultState> fault_state_;
   Trace trace_;

@@ -1,6 +1,7 @@
 #include "testbed/platform.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <stdexcept>
 
@@ -18,6 +19,23 @@ void validate_hosts(const PlatformSpec& p, std::vector<std::string>& errors) {
     if (!(h.speed > 0)) errors.push_back(who + ": speed must be > 0 flop/s");
     if (h.uplink_latency < 0) errors.push_back(who + ": negative uplink latency");
     if (!(h.uplink_bandwidth > 0)) errors.push_back(who + ": uplink bandwidth must be > 0");
+    if (!(h.downlink_bandwidth >= 0)) errors.push_back(who + ": downlink bandwidth must be >= 0 (0: same as uplink)");
+    if (!(h.serialization_ops_per_byte >= 0) || !std::isfinite(h.serialization_ops_per_byte)) {
+      errors.push_back(who + ": serializationOpsPerByte must be a finite number >= 0");
+    }
+    if (h.tcp.enabled) {
+      if (h.tcp.initial_window < 1) errors.push_back(who + ": tcp initial_window must be >= 1 segment");
+      if (h.tcp.mss < 1) errors.push_back(who + ": tcp mss must be >= 1 byte");
+      if (h.tcp.max_window < h.tcp.initial_window) errors.push_back(who + ": tcp max_window must be >= initial_window");
+      if (h.tcp.rto_min < 0) errors.push_back(who + ": tcp rto_min must be >= 0");
+    }
+    if (h.radio.enabled && (h.radio.idle_promotion < 0 || h.radio.fach_promotion < 0 || h.radio.dch_tail < 0 ||
+                            h.radio.fach_tail < 0)) {
+      errors.push_back(who + ": radio promotion delays and tail timers must be >= 0");
+    }
+    if (p.topology == Topology::kStar && h.downlink_bandwidth > 0) {
+      errors.push_back(who + ": a split (up/down) access link needs the full topology");
+    }
   }
   if (p.hosts.empty()) errors.push_back("the platform has no hosts");
 }
@@ -67,7 +85,7 @@ double PlatformSpec::path_bandwidth(const std::string& a, const std::string& b) 
   const HostSpec* ha = find_host(a);
   const HostSpec* hb = find_host(b);
   if (ha == nullptr || hb == nullptr) return 0;
-  return std::min(ha->uplink_bandwidth, hb->uplink_bandwidth);
+  return std::min(ha->uplink_bandwidth, hb->down_bandwidth());
 }
 
 std::vector<std::string> PlatformSpec::validate() const {
@@ -95,6 +113,11 @@ void to_json(nlohmann::json& j, const HostSpec& h) {
   j = {{"name", h.name},          {"speed", h.speed},
        {"region", h.region},      {"labels", h.labels},
        {"uplink_latency_ns", h.uplink_latency}, {"uplink_bandwidth", h.uplink_bandwidth}};
+  // Written only when set, so existing platform files and trace hashes stay as they were.
+  if (h.downlink_bandwidth > 0) j["downlink_bandwidth"] = h.downlink_bandwidth;
+  if (h.serialization_ops_per_byte > 0) j["serializationOpsPerByte"] = h.serialization_ops_per_byte;
+  if (h.tcp.enabled) j["tcp"] = h.tcp;
+  if (h.radio.enabled) j["radio"] = h.radio;
 }
 
 void from_json(const nlohmann::json& j, HostSpec& h) {
@@ -105,6 +128,10 @@ void from_json(const nlohmann::json& j, HostSpec& h) {
   h.labels = j.value("labels", d.labels);
   h.uplink_latency = j.value("uplink_latency_ns", d.uplink_latency);
   h.uplink_bandwidth = j.value("uplink_bandwidth", d.uplink_bandwidth);
+  h.downlink_bandwidth = j.value("downlink_bandwidth", d.downlink_bandwidth);
+  h.serialization_ops_per_byte = j.value("serializationOpsPerByte", d.serialization_ops_per_byte);
+  if (j.contains("tcp")) h.tcp = j.at("tcp").get<TcpSpec>();
+  if (j.contains("radio")) h.radio = j.at("radio").get<RadioSpec>();
 }
 
 void to_json(nlohmann::json& j, const LinkSpec& l) {

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/time.h"
+#include "testbed/transport_model.h"
 
 namespace amino::testbed {
 
@@ -30,7 +31,18 @@ struct HostSpec {
   std::string region;
   std::map<std::string, std::string> labels;
   Duration uplink_latency = 50 * kMicrosecond;
-  double uplink_bandwidth = 1.25e9;  // bytes/s
+  double uplink_bandwidth = 1.25e9;  // bytes/s, from this host (and towards it unless downlink_bandwidth is set)
+  // Towards this host, bytes/s. 0: the access link is one link shared by both directions (as it
+  // always was); > 0: a split-duplex access link, uplink_bandwidth up and this down (3G, ADSL).
+  double downlink_bandwidth = 0;
+  // CPU ops per byte this host's kernel server charges (Env::compute) to encode or decode a remote
+  // call's payload: a Dalvik-era phone paid this on every offloaded call. 0: free (the default).
+  double serialization_ops_per_byte = 0;
+  TcpSpec tcp;      // TCP set-up, slow start and idle restart of frames this host sends (off by default)
+  RadioSpec radio;  // 3G RRC promotion delays of this host's interface (off by default)
+
+  // Bytes/s of the access link towards the host.
+  double down_bandwidth() const { return downlink_bandwidth > 0 ? downlink_bandwidth : uplink_bandwidth; }
 };
 
 struct LinkSpec {
@@ -62,7 +74,8 @@ struct PlatformSpec {
   // One-way propagation latency between two hosts as the platform routes it: the explicit link
   // joining them, else uplink(a) + uplink(b). The sockets backend emulates it in the message layer.
   Duration path_latency(const std::string& a, const std::string& b) const;
-  // The bottleneck bandwidth (bytes/s) of that route: the joining link's, else the smaller uplink.
+  // The bottleneck bandwidth (bytes/s) of that route from a to b: the joining link's, else the
+  // smaller of a's up and b's down bandwidth (the same as the smaller uplink unless one is split).
   double path_bandwidth(const std::string& a, const std::string& b) const;
 };
 

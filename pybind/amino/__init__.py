@@ -33,9 +33,17 @@ def catalogue() -> dict:
     return _json.loads(_native_module.catalogue())
 
 
-def offload_calibration() -> dict:
-    """scenarios/code_offloading/calibration.h as a dict (speeds, latencies, predictions)."""
-    return _json.loads(_native_module.offload_calibration())
+def offload_calibration(model: str = "v1", **params: bool | float) -> dict:
+    """The code-offloading calibration as a dict (speeds, latencies, predictions): model "v1"
+    (scenarios/code_offloading/calibration.h) or "v2" (mechanisms.h: serialization, asymmetric
+    links, TCP, 3G radio), whose parameters can be overridden (CALIBRATION.md §9)."""
+    if model == "v1":
+        if params:
+            raise ValueError("model v1 has no parameters")
+        return _json.loads(_native_module.offload_calibration())
+    if model == "v2":
+        return _json.loads(_native_module.offload_mechanism_calibration(_json.dumps(params)))
+    raise ValueError(f"unknown offloading model {model!r} (v1 or v2)")
 
 
 def paper_request(workload: str, seed: int = 1) -> bytes:

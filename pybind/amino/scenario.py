@@ -33,14 +33,23 @@ def preset(kind: str, name: str, region: str = "", **overrides: Any) -> dict:
     return host
 
 
+_DURATION_KEYS = ("rto_min", "idle_promotion", "fach_promotion", "dch_tail", "fach_tail")
+
+
 def _host_fields(kw: dict) -> dict:
     """Python-friendly host keywords -> platform JSON fields (latencies in seconds -> ns)."""
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in kw.items():
         if key == "uplink_latency":
             out["uplink_latency_ns"] = int(round(value * 1e9))
-        elif key in ("speed", "region", "labels", "uplink_bandwidth", "uplink_latency_ns"):
+        elif key in ("speed", "region", "labels", "uplink_bandwidth", "uplink_latency_ns", "downlink_bandwidth"):
             out[key] = value
+        elif key == "serialization_ops_per_byte":
+            out["serializationOpsPerByte"] = value
+        elif key in ("tcp", "radio"):
+            # testbed/transport_model.h TcpSpec / RadioSpec fields; durations in seconds
+            out[key] = {(k + "_ns" if k in _DURATION_KEYS else k): (int(round(v * 1e9)) if k in _DURATION_KEYS else v)
+                        for k, v in value.items()}
         else:
             raise TypeError(f"unknown host field {key!r}")
     return out
@@ -116,7 +125,11 @@ class Scenario:
     # ---- platform
     def host(self, name: str, preset_kind: Optional[str] = None, region: str = "", **fields: Any) -> Scenario:
         """Adds a host: from a preset (cloud_server, phone_wifi, ...) and/or explicit fields
-        (speed flop/s, region, labels, uplink_latency s, uplink_bandwidth B/s)."""
+        (speed flop/s, region, labels, uplink_latency s, uplink_bandwidth B/s). Opt-in mechanisms
+        (testbed/transport_model.h): downlink_bandwidth B/s (a split up/down access link),
+        serialization_ops_per_byte (CPU its kernel charges per byte of a remote call's payload),
+        tcp={initial_window, mss, rto_min s, handshake, max_window}, radio={idle_promotion,
+        fach_promotion, dch_tail, fach_tail} (seconds; 3G RRC states)."""
         if preset_kind:
             h = preset(preset_kind, name, region)
         else:
