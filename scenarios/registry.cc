@@ -1,6 +1,7 @@
 #include "scenarios/registry.h"
 
 #include "scenarios/code_offloading/offload_service.h"
+#include "scenarios/harness/append_blob.h"
 #include "scenarios/harness/objects.h"
 #include "scenarios/hello/hello.h"
 #include "scenarios/multiplayer_game/game.h"
@@ -19,6 +20,7 @@ void register_all(ClassRegistry& classes) {
   classes.add<harness::KvStore>("KvStore");
   classes.add<harness::Counter>("Counter");
   classes.add<harness::Bank>("Bank");
+  classes.add<harness::AppendBlob>("AppendBlob");
 }
 
 }  // namespace amino::scenarios
