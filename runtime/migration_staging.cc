@@ -55,6 +55,9 @@ Status MigrationStaging::receive(const StageChunk& c, Time now) {
     // The result may use what the delta's reservation frees, and no more.
     const std::size_t others = bytes() - e.state.size() - static_cast<std::size_t>(e.incoming_total);
     const std::size_t room = limits_.max_bytes > others ? limits_.max_bytes - others : 0;
+    if (delta::result_bytes(e.incoming) > room) {
+      return fail(c.mid, Code::kOverloaded, "staged state would exceed " + std::to_string(limits_.max_bytes) + " bytes");
+    }
     e.state = delta::apply(e.state, e.incoming, room);
   } catch (const delta::DeltaError& err) {
     return fail(c.mid, Code::kBadFrame, err.what());

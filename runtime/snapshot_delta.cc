@@ -1,14 +1,16 @@
 #include "runtime/snapshot_delta.h"
 
 #include <cstring>
+#include <unordered_map>
 
 namespace amino::delta {
 
 namespace {
 
-constexpr char kMagic[4] = {'A', 'M', 'D', '1'};
+constexpr char kMagic[4] = {'A', 'M', 'D', '2'};
+enum Op : unsigned char { kCopy = 0, kLiteral = 1 };
 
-void put_u32(std::string& out, std::uint32_t v) {
+void put_u32(std::string& out, std::uint64_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 void put_u64(std::string& out, std::uint64_t v) {
@@ -44,8 +46,7 @@ class Reader {
 
 struct Header {
   std::size_t block = 0;
-  std::uint64_t base_len = 0, base_hash = 0, new_len = 0, new_hash = 0;
-  std::uint64_t blocks = 0;
+  std::uint64_t base_len = 0, base_hash = 0, new_len = 0, new_hash = 0, ops = 0;
 };
 
 Header read_header(Reader& r) {
@@ -57,7 +58,7 @@ Header read_header(Reader& r) {
   h.base_hash = r.u(8);
   h.new_len = r.u(8);
   h.new_hash = r.u(8);
-  h.blocks = r.u(4);
+  h.ops = r.u(4);
   return h;
 }
 
@@ -68,6 +69,77 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64's finalizer
   x *= 0x94d049bb133111ebULL;
   return x ^ (x >> 31);
 }
+
+// rsync's weak rolling checksum over a window of n bytes: a = sum of bytes, b = sum of the running
+// a's; both mod 2^16. Rolls one byte in O(1).
+struct Rolling {
+  std::uint32_t a = 0, b = 0;
+  std::size_t n = 0;
+  void init(const unsigned char* p, std::size_t len) {
+    a = b = 0;
+    n = len;
+    for (std::size_t i = 0; i < len; ++i) {
+      a += p[i];
+      b += static_cast<std::uint32_t>(len - i) * p[i];
+    }
+    a &= 0xffff;
+    b &= 0xffff;
+  }
+  void roll(unsigned char out, unsigned char in) {
+    a = (a - out + in) & 0xffff;
+    b = (b - static_cast<std::uint32_t>(n) * out + a) & 0xffff;
+  }
+  std::uint32_t value() const { return a | (b << 16); }
+};
+
+// Builds the op list, merging adjacent copies and literals.
+class Ops {
+ public:
+  explicit Ops(std::string& out) : out_(out) {}
+  void copy(std::uint64_t off, std::size_t len) {
+    flush_literal();
+    if (copy_len_ > 0 && copy_off_ + copy_len_ == off && copy_len_ + len <= 0xffffffffu) {
+      copy_len_ += len;
+      return;
+    }
+    flush_copy();
+    copy_off_ = off;
+    copy_len_ = len;
+  }
+  void literal(const char* p, std::size_t len) {
+    flush_copy();
+    if (literal_.size() + len > 0xffffffffu) flush_literal();
+    literal_.append(p, len);
+  }
+  std::uint32_t finish() {
+    flush_copy();
+    flush_literal();
+    return count_;
+  }
+
+ private:
+  void flush_copy() {
+    if (copy_len_ == 0) return;
+    out_.push_back(static_cast<char>(kCopy));
+    put_u64(out_, copy_off_);
+    put_u32(out_, copy_len_);
+    copy_len_ = 0;
+    ++count_;
+  }
+  void flush_literal() {
+    if (literal_.empty()) return;
+    out_.push_back(static_cast<char>(kLiteral));
+    put_u32(out_, literal_.size());
+    out_ += literal_;
+    literal_.clear();
+    ++count_;
+  }
+  std::string& out_;
+  std::uint64_t copy_off_ = 0;
+  std::size_t copy_len_ = 0;
+  std::string literal_;
+  std::uint32_t count_ = 0;
+};
 
 }  // namespace
 
@@ -87,29 +159,58 @@ std::uint64_t hash(std::string_view bytes) {
 std::string encode(std::string_view base, std::string_view target, std::size_t block_bytes) {
   if (block_bytes < kMinBlockBytes || block_bytes > kMaxBlockBytes) throw DeltaError("block size out of range");
   std::string out(kMagic, 4);
-  put_u32(out, static_cast<std::uint32_t>(block_bytes));
+  put_u32(out, block_bytes);
   put_u64(out, base.size());
   put_u64(out, hash(base));
   put_u64(out, target.size());
   put_u64(out, hash(target));
   const std::size_t count_at = out.size();
   put_u32(out, 0);
-  std::uint32_t count = 0;
-  for (std::size_t at = 0, index = 0; at < target.size(); at += block_bytes, ++index) {
-    const std::size_t n = std::min(block_bytes, target.size() - at);
-    // Unchanged only if the base holds the whole range with the same bytes; the result starts as
-    // the base cut or zero-extended to the new length, so a range past the base's end always goes.
-    const bool same = at + n <= base.size() && std::memcmp(base.data() + at, target.data() + at, n) == 0;
-    if (same) continue;
-    put_u64(out, index);
-    out.append(target.data() + at, n);
-    ++count;
+  Ops ops(out);
+
+  // The base's full blocks by weak checksum (the first block with a checksum wins: enough for
+  // matching, and deterministic).
+  const auto* b = reinterpret_cast<const unsigned char*>(base.data());
+  const auto* t = reinterpret_cast<const unsigned char*>(target.data());
+  std::unordered_map<std::uint32_t, std::size_t> blocks;
+  blocks.reserve(base.size() / block_bytes + 1);
+  for (std::size_t off = 0; off + block_bytes <= base.size(); off += block_bytes) {
+    Rolling r;
+    r.init(b + off, block_bytes);
+    blocks.emplace(r.value(), off);
   }
-  for (int i = 0; i < 4; ++i) out[count_at + i] = static_cast<char>((count >> (8 * i)) & 0xff);
+  std::size_t i = 0, literal_from = 0;
+  if (!blocks.empty() && target.size() >= block_bytes) {
+    Rolling r;
+    r.init(t, block_bytes);
+    for (;;) {
+      auto it = blocks.find(r.value());
+      if (it != blocks.end() && std::memcmp(b + it->second, t + i, block_bytes) == 0) {
+        if (i > literal_from) ops.literal(target.data() + literal_from, i - literal_from);
+        ops.copy(it->second, block_bytes);
+        i += block_bytes;
+        literal_from = i;
+        if (i + block_bytes > target.size()) break;
+        r.init(t + i, block_bytes);
+        continue;
+      }
+      if (i + block_bytes >= target.size()) break;
+      r.roll(t[i], t[i + block_bytes]);
+      ++i;
+    }
+  }
+  if (target.size() > literal_from) ops.literal(target.data() + literal_from, target.size() - literal_from);
+  const std::uint32_t count = ops.finish();
+  for (int k = 0; k < 4; ++k) out[count_at + k] = static_cast<char>((count >> (8 * k)) & 0xff);
   return out;
 }
 
-std::string apply(std::string_view base, std::string_view delta, std::size_t max_result_bytes) {
+namespace {
+
+// Walks a delta's ops, calling copy(base_offset, len) and literal(bytes) after checking each
+// against the base and the announced result length.
+template <typename Copy, typename Literal>
+void walk(std::string_view base, std::string_view delta, std::size_t max_result_bytes, Copy&& copy, Literal&& literal) {
   Reader r(delta);
   const Header h = read_header(r);
   if (h.base_len != base.size() || h.base_hash != hash(base)) throw DeltaError("made against another base");
@@ -117,28 +218,67 @@ std::string apply(std::string_view base, std::string_view delta, std::size_t max
     throw DeltaError("result of " + std::to_string(h.new_len) + " bytes exceeds the limit of " +
                      std::to_string(max_result_bytes));
   }
-  const std::uint64_t total_blocks = (h.new_len + h.block - 1) / h.block;
-  if (h.blocks > total_blocks) throw DeltaError("more blocks than the result has");
-  std::string out(base.substr(0, std::min<std::uint64_t>(base.size(), h.new_len)));
-  out.resize(static_cast<std::size_t>(h.new_len), '\0');
-  std::uint64_t next = 0;  // indices must strictly increase
-  for (std::uint64_t b = 0; b < h.blocks; ++b) {
-    const std::uint64_t index = r.u(8);
-    if (index < next || index >= total_blocks) throw DeltaError("block index out of order or range");
-    next = index + 1;
-    const std::size_t at = static_cast<std::size_t>(index) * h.block;
-    const std::size_t n = std::min<std::size_t>(h.block, static_cast<std::size_t>(h.new_len) - at);
-    std::string_view data = r.take(n);
-    std::memcpy(out.data() + at, data.data(), n);
+  std::uint64_t produced = 0;
+  for (std::uint64_t k = 0; k < h.ops; ++k) {
+    const std::uint64_t op = r.u(1);
+    if (op == kCopy) {
+      const std::uint64_t off = r.u(8), len = r.u(4);
+      if (off > base.size() || len > base.size() - off) throw DeltaError("copy outside the base");
+      if (len > h.new_len - produced) throw DeltaError("ops longer than the result");
+      copy(static_cast<std::size_t>(off), static_cast<std::size_t>(len));
+      produced += len;
+    } else if (op == kLiteral) {
+      const std::uint64_t len = r.u(4);
+      if (len > h.new_len - produced) throw DeltaError("ops longer than the result");
+      literal(r.take(static_cast<std::size_t>(len)));
+      produced += len;
+    } else {
+      throw DeltaError("unknown op");
+    }
   }
+  if (produced != h.new_len) throw DeltaError("ops shorter than the result");
   if (r.left() != 0) throw DeltaError("trailing bytes");
-  if (hash(out) != h.new_hash) throw DeltaError("result does not match its hash");
+}
+
+}  // namespace
+
+std::string apply(std::string_view base, std::string_view delta, std::size_t max_result_bytes) {
+  std::string out;
+  {
+    Reader r(delta);
+    const Header h = read_header(r);
+    if (h.new_len <= max_result_bytes) out.reserve(static_cast<std::size_t>(h.new_len));
+  }
+  walk(base, delta, max_result_bytes, [&](std::size_t off, std::size_t len) { out.append(base.data() + off, len); },
+       [&](std::string_view bytes) { out.append(bytes.data(), bytes.size()); });
+  Reader r(delta);
+  if (hash(out) != read_header(r).new_hash) throw DeltaError("result does not match its hash");
   return out;
 }
 
-std::size_t changed_blocks(std::string_view delta) {
+std::uint64_t result_bytes(std::string_view delta) {
   Reader r(delta);
-  return static_cast<std::size_t>(read_header(r).blocks);
+  return read_header(r).new_len;
+}
+
+std::size_t literal_bytes(std::string_view delta) {
+  Reader r(delta);
+  const Header h = read_header(r);
+  std::size_t n = 0;
+  for (std::uint64_t k = 0; k < h.ops; ++k) {
+    const std::uint64_t op = r.u(1);
+    if (op == kCopy) {
+      (void)r.u(8);
+      (void)r.u(4);
+    } else if (op == kLiteral) {
+      const std::uint64_t len = r.u(4);
+      (void)r.take(static_cast<std::size_t>(len));
+      n += static_cast<std::size_t>(len);
+    } else {
+      throw DeltaError("unknown op");
+    }
+  }
+  return n;
 }
 
 }  // namespace amino::delta

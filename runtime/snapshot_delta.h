@@ -1,12 +1,16 @@
 // A binary delta between two encodings of an object's state, for pre-copy live migration: the
 // kernel treats objects as black boxes, so it diffs the encoded snapshot bytes, not the objects.
-// The bytes are cut into fixed-size blocks; a delta carries the blocks that differ from the base
-// plus the new length, and a hash of the base and of the result, so that a delta applied to the
-// wrong base (or damaged, or forged) is rejected with a DeltaError instead of yielding wrong state.
+// rsync's scheme: the base is cut into fixed-size blocks, indexed by a rolling checksum; the
+// target is scanned with the same rolling window, and every window equal to a base block (checked
+// byte for byte, never by hash alone) becomes a copy of that block, the rest literal bytes. So a
+// change costs about one block, and an insertion that shifts everything after it (a list that grew
+// at the front of the encoding) costs no more. A delta carries the lengths and hashes of its base
+// and result, so one applied to the wrong base, damaged or forged is rejected with a DeltaError
+// instead of yielding wrong state.
 //
-// Wire form (little-endian): "AMD1", u32 block size, u64 base length, u64 base hash, u64 new
-// length, u64 new hash, u32 block count, then per block u64 index + the block's bytes (a full
-// block, or the tail of the result for the last one). Indices strictly increase.
+// Wire form (little-endian): "AMD2", u32 block size, u64 base length, u64 base hash, u64 new
+// length, u64 new hash, u32 op count, then ops: 0 = copy (u64 base offset, u32 length), 1 =
+// literal (u32 length, bytes). The ops' lengths add up to the new length.
 #pragma once
 
 #include <cstddef>
@@ -20,7 +24,7 @@ namespace amino::delta {
 
 inline constexpr std::size_t kDefaultBlockBytes = 4096;
 inline constexpr std::size_t kMinBlockBytes = 64;
-inline constexpr std::size_t kMaxBlockBytes = std::size_t{1} << 20;
+inline constexpr std::size_t kMaxBlockBytes = std::size_t{1} << 16;
 inline constexpr std::size_t kHeaderBytes = 4 + 4 + 8 * 4 + 4;
 
 // A delta that cannot be applied: malformed, for another base, or producing an over-long result.
@@ -40,7 +44,9 @@ std::string encode(std::string_view base, std::string_view target, std::size_t b
 // another base, or would produce more than max_result_bytes.
 std::string apply(std::string_view base, std::string_view delta, std::size_t max_result_bytes);
 
-// How many blocks a delta carries (its header only; throws DeltaError if that is malformed).
-std::size_t changed_blocks(std::string_view delta);
+// The length of the result a delta announces (its header only; throws DeltaError if malformed).
+std::uint64_t result_bytes(std::string_view delta);
+// How many literal bytes a delta carries (throws DeltaError if it is malformed).
+std::size_t literal_bytes(std::string_view delta);
 
 }  // namespace amino::delta
