@@ -47,7 +47,7 @@ testbed::PlatformSpec platform() {
 
 // One migration of an AppendBlob of `bytes` from ks1 to ks2 while `writers` clients append with a
 // 1 ms think time.
-Result measure(testbed::Cluster& c, std::int64_t bytes, bool live, int writers) {
+Result measure(testbed::Cluster& c, std::int64_t bytes, bool live, int writers, const NodeId& dst) {
   Result out;
   if (!c.wait_registered(10 * kSecond)) {
     out.error = "kernel servers did not register";
@@ -84,7 +84,7 @@ Result measure(testbed::Cluster& c, std::int64_t bytes, bool live, int writers) 
   how.delta_threshold_bytes = 16 * 1024;
   Status moved;
   Time from = c.now(), to = 0;
-  if (!c.run_on("oms", [&] { moved = c.oms().migrate(s.id(), "ks2", how); }, 120 * kSecond)) {
+  if (!c.run_on("oms", [&] { moved = c.oms().migrate(s.id(), dst, how); }, 120 * kSecond)) {
     out.error = "migration did not return";
     return out;
   }
@@ -149,7 +149,7 @@ Result run(const std::string& backend, std::int64_t bytes, bool live, int writer
       testbed::SimClusterOptions co;
       co.oms_host = "oms";
       testbed::SimCluster c(std::move(o), classes, dms, co);
-      return encode(measure(c, bytes, live, writers));
+      return encode(measure(c, bytes, live, writers, "ks2"));
     });
     if (!r.ok) return Result{false, "child failed: " + r.output};
     return decode(r.output);
@@ -160,7 +160,7 @@ Result run(const std::string& backend, std::int64_t bytes, bool live, int writer
   o.emulate_network = false;  // plain loopback: the pause is CPU + TCP, nothing emulated
   o.max_frame_bytes = static_cast<std::size_t>(bytes) * 2 + (std::size_t{1} << 20);  // stop-and-copy's one frame
   testbed::LoopbackCluster c(classes, dms, o);
-  return measure(c, bytes, live, writers);
+  return measure(c, bytes, live, writers, c.address("ks2"));  // nodes are addresses on sockets
 }
 
 std::vector<std::string> split(const std::string& s) {
