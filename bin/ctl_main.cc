@@ -39,6 +39,7 @@ int cmd_events(Kernel& k) {
 struct Inputs {
   std::optional<MicroServiceSpec> spec;  // create
   ValueList call_args;                   // call
+  bool live = false;                     // migrate --live
 };
 
 Inputs read_inputs(const std::string& cmd, const std::vector<std::string>& args) {
@@ -79,9 +80,15 @@ int cmd_call(Kernel& k, const std::vector<std::string>& args, ValueList call_arg
   return 0;
 }
 
-int cmd_migrate(Kernel& k, const std::vector<std::string>& args) {
-  unwrap(k.oms_call(svc::kMigrate, ValueMap{{"id", args[0]}, {"node", args[1]}}));
-  std::cout << "migrated " << args[0] << " to " << args[1] << "\n";
+int cmd_migrate(Kernel& k, const std::vector<std::string>& args, bool live) {
+  Value body = ValueMap{{"id", args[0]}, {"node", args[1]}};
+  if (live) {
+    MigrateOptions how;  // the defaults of the DMs' liveMigration keys
+    how.live = true;
+    body["how"] = how.to_value();
+  }
+  unwrap(k.oms_call(svc::kMigrate, body));
+  std::cout << "migrated " << args[0] << " to " << args[1] << (live ? " (live)" : "") << "\n";
   return 0;
 }
 
@@ -104,7 +111,7 @@ int run_command(Kernel& k, const std::string& cmd, const std::vector<std::string
   if (cmd == "events") return cmd_events(k);
   if (cmd == "create") return cmd_create(k, *in.spec);
   if (cmd == "call") return cmd_call(k, args, std::move(in.call_args));
-  if (cmd == "migrate") return cmd_migrate(k, args);
+  if (cmd == "migrate") return cmd_migrate(k, args, in.live);
   if (cmd == "hello") return cmd_hello(k);
   throw std::invalid_argument("unknown command '" + cmd + "' (nodes, events, create, call, migrate, hello)");
 }
@@ -119,6 +126,7 @@ int main(int argc, char** argv) {
        "deadline of each call, 1 .. 86400000 (one day)")
       ("command", bin::po::value<std::string>()->required(), "nodes | events | create | call | migrate | hello | dms")
       ("markdown", "with dms: the whole catalogue as markdown (docs/dm-catalogue.md)")
+      ("live", "with migrate: pre-copy live migration (state sent while calls go on, then a short pause) instead of stop-and-copy")
       ("args", bin::po::value<std::vector<std::string>>()->default_value({}, ""), "command arguments");
   bin::add_cluster_key_flag(d);
   bin::po::positional_options_description pos;
@@ -132,7 +140,7 @@ int main(int argc, char** argv) {
                    "  events                 what the OMS observed (registrations, failures, migrations)\n"
                    "  create SPEC.yaml       create a microservice, print its id\n"
                    "  call ID METHOD [JSON]  call a method; each argument is one JSON value\n"
-                   "  migrate ID NODE        move a microservice (stop-and-copy) to kernel server NODE\n"
+                   "  migrate ID NODE        move a microservice (stop-and-copy; --live: pre-copy live) to NODE\n"
                    "  hello                  the hello-world demo across two kernel servers\n"
                    "  dms [NAME]             the DMs (no OMS needed); NAME: one DM's guarantee and config\n\n"
                 << d << "\n";
@@ -160,6 +168,8 @@ int main(int argc, char** argv) {
   try {
     timeout = bin::ms_flag(vm, "timeout-ms");
     inputs = read_inputs(command, args);
+    if (vm.count("live") && command != "migrate") throw std::invalid_argument("--live is an option of migrate only");
+    inputs.live = vm.count("live") != 0;
   } catch (const SpecError& e) {
     std::cerr << "amino-ctl: spec error: " << e.what() << "\n";
     return 2;

@@ -100,7 +100,7 @@ class DynamicMigrationGroup : public GroupDM {
     if (live.empty()) return;
     const NodeId best = cheapest(ctx);
     if (best.empty() || best == host_) return;
-    if (pin_if_elsewhere(ctx, live.front(), best, "DynamicMigration").ok()) {
+    if (pin_if_elsewhere(ctx, live.front(), best, "DynamicMigration", migrate_options(ctx.config())).ok()) {
       ctx.env().log(LogLevel::kInfo, "DynamicMigration: moved " + live.front().rid + " from " + host_ + " to " + best);
       moved_once_ = true;
       last_move_ = now;
@@ -188,6 +188,7 @@ DmDescriptor dynamic_migration() {
               ConfigKey{"reportEvery", Value::Kind::kInt, Value(10), "calls between two client reports", Value(1), Value(1000000)},
               ConfigKey{"minGain", Value::Kind::kDouble, Value(0.2), "minimum relative cost reduction for a move", Value(0.0), Value(1.0)},
               ConfigKey{"minDwellMs", Value::Kind::kInt, Value(10000), "minimum time between two moves", Value(0), Value(kMaxTimeoutMs)}};
+  for (ConfigKey& k : live_migration_config_keys()) d.config.push_back(std::move(k));
   d.make_client = [] { return std::make_unique<DynamicMigrationClient>(); };
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<DynamicMigrationGroup>(); };

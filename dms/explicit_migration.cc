@@ -46,7 +46,7 @@ class ExplicitMigrationGroup : public GroupDM {
       return Status{Code::kPlacement, node + " is not a live kernel server satisfying " + ctx.selector().to_string(), {}};
     }
     for (const ReplicaRef& r : ctx.replicas()) {
-      Status s = pin_if_elsewhere(ctx, r, node, "ExplicitMigration");
+      Status s = pin_if_elsewhere(ctx, r, node, "ExplicitMigration", migrate_options(ctx.config()));
       if (!s.ok()) return s;
     }
     return {};
@@ -66,13 +66,14 @@ DmDescriptor explicit_migration() {
       "A call to the method named by migrateMethod (one argument: the target node id) is intercepted by the "
       "client and never reaches the object: the client asks the group (notify_group), which checks that the "
       "target is a live kernel server satisfying the spec's nodeSelector and pins the group's replicas there "
-      "by stop-and-copy before replying. The call returns null on success, kPlacement for a bad target, or the "
+      "(by stop-and-copy, or by pre-copy live migration with liveMigration) before replying. The call returns null on success, kPlacement for a bad target, or the "
       "migration's error. Every other call is forwarded unchanged.";
   d.tolerates = "Nothing beyond the kernel; callers keep working through a move (location repair).";
   d.caveats =
       "The application class must declare the method (the kernel's stub rejects undeclared methods before any "
       "DM sees them); its body never runs under this DM.";
   d.config = {ConfigKey{"migrateMethod", Value::Kind::kString, Value("migrateTo"), "the intercepted method's name (one argument: the target node id)"}};
+  for (ConfigKey& k : live_migration_config_keys()) d.config.push_back(std::move(k));
   d.make_client = [] { return std::make_unique<ExplicitMigrationClient>(); };
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<ExplicitMigrationGroup>(); };

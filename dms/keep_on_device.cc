@@ -65,7 +65,7 @@ class KeepOnDeviceGroup : public GroupDM {
   }
 
   void move(GroupContext& ctx, const ReplicaRef& r, const NodeId& to) {
-    if (!pin_if_elsewhere(ctx, r, to, "KeepOnDevice").ok()) return;
+    if (!pin_if_elsewhere(ctx, r, to, "KeepOnDevice", migrate_options(ctx.config())).ok()) return;
     moved_once_ = true;
     last_move_ = ctx.env().now();
     streak_ = 0;
@@ -110,6 +110,7 @@ DmDescriptor keep_on_device() {
               ConfigKey{"minCalls", Value::Kind::kInt, Value(5), "calls in one period for a caller to count as active", Value(0), Value(1000000000)},
               ConfigKey{"stablePeriods", Value::Kind::kInt, Value(3), "consecutive periods the same caller must lead", Value(1), Value(1000000)},
               ConfigKey{"minDwellMs", Value::Kind::kInt, Value(10000), "minimum time between two moves", Value(0), Value(kMaxTimeoutMs)}};
+  for (ConfigKey& k : live_migration_config_keys()) d.config.push_back(std::move(k));
   d.make_client = make_forwarding_client;
   d.make_server = [] { return std::make_unique<ServerDM>(); };
   d.make_group = [] { return std::make_unique<KeepOnDeviceGroup>(); };

@@ -34,14 +34,36 @@ std::unique_ptr<ClientDM> make_forwarding_client() { return std::make_unique<For
 // ---------------------------------------------------------------------------------------------
 // Placement
 
-Status pin_if_elsewhere(GroupContext& ctx, const ReplicaRef& replica, const NodeId& node, const std::string& dm) {
+Status pin_if_elsewhere(GroupContext& ctx, const ReplicaRef& replica, const NodeId& node, const std::string& dm,
+                        const MigrateOptions& how) {
   if (replica.node == node) return {};
-  Status s = ctx.pin(replica, node);
+  Status s = ctx.pin(replica, node, how);
   if (!s.ok()) {
     ctx.env().log(LogLevel::kWarn, dm + ": could not move " + replica.rid + " of " + ctx.group_id() + " to " +
                                        node + ": " + s.to_string());
   }
   return s;
+}
+
+std::vector<ConfigKey> live_migration_config_keys() {
+  const MigrateOptions d;
+  return {ConfigKey{"liveMigration", Value::Kind::kBool, Value(d.live),
+                    "move the object by pre-copy live migration (state sent while calls go on, then a short pause for "
+                    "the last delta) instead of stop-and-copy"},
+          ConfigKey{"maxPrecopyRounds", Value::Kind::kInt, Value(static_cast<std::int64_t>(d.max_precopy_rounds)),
+                    "live migration: at most this many rounds (the first sends the whole state) before the pause",
+                    Value(1), Value(64)},
+          ConfigKey{"deltaThresholdBytes", Value::Kind::kInt, Value(d.delta_threshold_bytes),
+                    "live migration: pause once a round's delta is at most this many bytes", Value(0),
+                    Value(std::int64_t{1} << 30)}};
+}
+
+MigrateOptions migrate_options(const DmConfig& config) {
+  MigrateOptions m;
+  m.live = config.at("liveMigration").as_bool();
+  m.max_precopy_rounds = static_cast<int>(config.at("maxPrecopyRounds").as_int());
+  m.delta_threshold_bytes = config.at("deltaThresholdBytes").as_int();
+  return m;
 }
 
 bool is_live_server(GroupContext& ctx, const NodeId& node, const NodeSelector& selector) {

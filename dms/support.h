@@ -24,8 +24,15 @@ std::unique_ptr<ClientDM> make_forwarding_client();
 // ---------------------------------------------------------------------------------------------
 // Placement (KeepInPlace, KeepInCloud, ExplicitMigration, the offloading DMs' device replica)
 
-// Pins `replica` to `node` unless it is already there; logs why not on failure.
-Status pin_if_elsewhere(GroupContext& ctx, const ReplicaRef& replica, const NodeId& node, const std::string& dm);
+// Pins `replica` to `node` unless it is already there (by stop-and-copy, or live as `how` says);
+// logs why not on failure.
+Status pin_if_elsewhere(GroupContext& ctx, const ReplicaRef& replica, const NodeId& node, const std::string& dm,
+                        const MigrateOptions& how = {});
+// The config keys of the migrating DMs (ExplicitMigration, DynamicMigration, KeepOnDevice) that
+// choose how they move the object: liveMigration, maxPrecopyRounds, deltaThresholdBytes.
+std::vector<ConfigKey> live_migration_config_keys();
+// Those keys of a validated config, as pin's MigrateOptions.
+MigrateOptions migrate_options(const DmConfig& config);
 // Whether `node` is a live kernel server that satisfies `selector`.
 bool is_live_server(GroupContext& ctx, const NodeId& node, const NodeSelector& selector = {});
 // Live kernel servers labelled `key`=`value` that also satisfy `also`.

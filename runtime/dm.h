@@ -63,6 +63,20 @@ Metrics metrics_from_value(const Value& v);
 
 using DmConfig = ValueMap;  // validated against the DM's schema; defaults filled in
 
+// How pin moves a replica. Stop-and-copy (the default) pauses the object while its whole state
+// travels through the OMS. Live (pre-copy) migration sends the state from the source kernel
+// server straight to the destination while calls continue: round 0 the full encoded state, each
+// later round a binary delta against what the destination holds, until a delta is at most
+// delta_threshold_bytes or max_precopy_rounds rounds were sent; then a short pause sends the last
+// delta, installs at the destination and drops the source. A failure leaves the source serving.
+struct MigrateOptions {
+  bool live = false;
+  int max_precopy_rounds = 4;
+  std::int64_t delta_threshold_bytes = 64 * 1024;
+  Value to_value() const;
+  static MigrateOptions from_value(const Value& v);  // null: the defaults (stop-and-copy)
+};
+
 // A local copy of the application object, for caching and offloading DMs.
 class LocalCopy {
  public:
@@ -109,7 +123,8 @@ class ServerContext {
   virtual void restore_object(const Value& state) = 0;
   // Library calls (reference §2.1).
   virtual ReplicaRef replicate(const NodeId& where) = 0;  // where empty: group picks by selector
-  virtual void pin(const NodeId& node) = 0;  // asynchronous: moves this chain after the call returns
+  // Asynchronous: moves this chain after the call returns.
+  virtual void pin(const NodeId& node, const MigrateOptions& how = {}) = 0;
   virtual void terminate() = 0;              // asynchronous, like pin
   virtual std::vector<NodeInfo> nodes(const NodeSelector& selector) = 0;
   virtual std::vector<std::string> regions() = 0;
@@ -133,7 +148,7 @@ class GroupContext {
   // A new replica holding a copy of `from`'s state on `where` (empty: choose by selector), with a
   // fresh inner chain; returns an invalid ref with the reason logged if impossible.
   virtual ReplicaRef replicate(const ReplicaRef& from, const NodeId& where) = 0;
-  virtual Status pin(const ReplicaRef& replica, const NodeId& node) = 0;  // stop-and-copy migration
+  virtual Status pin(const ReplicaRef& replica, const NodeId& node, const MigrateOptions& how = {}) = 0;
   virtual Status terminate(const ReplicaRef& replica) = 0;
   virtual std::vector<NodeInfo> nodes(const NodeSelector& selector) = 0;  // live nodes
   virtual std::vector<std::string> regions() = 0;

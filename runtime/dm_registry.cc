@@ -170,6 +170,27 @@ ReplicaRef ReplicaRef::from_value(const Value& v) {
   return r;
 }
 
+Value MigrateOptions::to_value() const {
+  return ValueMap{{"live", live},
+                  {"max_precopy_rounds", static_cast<std::int64_t>(max_precopy_rounds)},
+                  {"delta_threshold_bytes", delta_threshold_bytes}};
+}
+
+MigrateOptions MigrateOptions::from_value(const Value& v) {
+  MigrateOptions m;
+  if (v.is_null()) return m;
+  m.live = v.at("live").as_bool();
+  const std::int64_t rounds = v.at("max_precopy_rounds").as_int();
+  m.delta_threshold_bytes = v.at("delta_threshold_bytes").as_int();
+  // The same ranges as the DMs' config keys (dms/support.h, migration_config_keys).
+  if (rounds < 1 || rounds > 64) throw SystemError(Code::kBadArguments, "max_precopy_rounds must be in [1, 64]");
+  if (m.delta_threshold_bytes < 0 || m.delta_threshold_bytes > (std::int64_t{1} << 30)) {
+    throw SystemError(Code::kBadArguments, "delta_threshold_bytes must be in [0, 2^30]");
+  }
+  m.max_precopy_rounds = static_cast<int>(rounds);
+  return m;
+}
+
 Value metrics_to_value(const Metrics& m) {
   ValueMap out;
   for (const auto& [caller, c] : m) {

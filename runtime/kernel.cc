@@ -15,7 +15,7 @@ std::uint64_t oid_of(const Value& body) { return static_cast<std::uint64_t>(body
 }  // namespace
 
 Kernel::Kernel(Env& env, const ClassRegistry& classes, const DmRegistry& dms, KernelOptions options)
-    : env_(env), rpc_(env), classes_(classes), dms_(dms), options_(std::move(options)) {
+    : env_(env), rpc_(env), classes_(classes), dms_(dms), options_(std::move(options)), staging_(options_.staging) {
   // Duplicate suppression keys on (session, call id); the session is new at every boot, so call ids
   // only need to be unique within it. They start at a seeded random point all the same, so that a
   // stale reply or a mixed-up session can never match a small, common id.
@@ -54,27 +54,15 @@ void Kernel::serve() {
     return with_object(b, [](KernelObject& o) { return Reply::ok(o.object().snapshot()); });
   });
   rpc_.serve_value(svc::kResume, [this](const NodeId&, const Value& b) {
-    return with_object(b, [](KernelObject& o) {
-      o.resume_calls();
+    return with_object(b, [&](KernelObject& o) {
+      // A live migration's abort resumes only what that migration quiesced.
+      const Value* mid = b.find("mid");
+      if (mid == nullptr || o.quiesce_owner() == mid->as_string()) o.resume_calls();
       return Reply::ok({});
     });
   });
   rpc_.serve_value(svc::kDrop, [this](const NodeId&, const Value& b) {
-    auto it = objects_.find(oid_of(b));
-    if (it == objects_.end()) return Reply::ok({});  // idempotent
-    std::unique_ptr<KernelObject> obj = std::move(it->second);
-    objects_.erase(it);
-    if (is_durable(obj->spec())) {
-      env_.storage().erase("stack/" + std::to_string(obj->oid()));
-      env_.storage().sync();
-    }
-    // on_destroy wakes calls blocked in DMs; they must leave before the object is freed. Refuse
-    // new ones (quiesce) and wait, bounded; an object whose calls never drain is kept, not freed.
-    obj->destroy();
-    if (!obj->quiesce(deadline_after(env_.now(), options_.control_timeout))) {
-      env_.log(LogLevel::kWarn, "object " + std::to_string(obj->oid()) + " dropped with calls still in flight");
-      undrained_.push_back(std::move(obj));
-    }
+    drop_object(oid_of(b));
     return Reply::ok({});
   });
   // One-way from the OMS; the upcall may block, so it gets its own context.
@@ -104,6 +92,25 @@ void Kernel::serve() {
   rpc_.serve_value(svc::kMetrics, [this](const NodeId&, const Value& b) {
     return with_object(b, [](KernelObject& o) { return Reply::ok(metrics_to_value(o.metrics())); });
   });
+  serve_live_migration();
+}
+
+void Kernel::drop_object(std::uint64_t oid) {
+  auto it = objects_.find(oid);
+  if (it == objects_.end()) return;  // idempotent
+  std::unique_ptr<KernelObject> obj = std::move(it->second);
+  objects_.erase(it);
+  if (is_durable(obj->spec())) {
+    env_.storage().erase("stack/" + std::to_string(obj->oid()));
+    env_.storage().sync();
+  }
+  // on_destroy wakes calls blocked in DMs; they must leave before the object is freed. Refuse
+  // new ones (quiesce) and wait, bounded; an object whose calls never drain is kept, not freed.
+  obj->destroy();
+  if (!obj->quiesce(deadline_after(env_.now(), options_.control_timeout))) {
+    env_.log(LogLevel::kWarn, "object " + std::to_string(obj->oid()) + " dropped with calls still in flight");
+    undrained_.push_back(std::move(obj));
+  }
 }
 
 Reply Kernel::with_object(const Value& body, const std::function<Reply(KernelObject&)>& fn) {

@@ -11,6 +11,7 @@
 
 #include "runtime/dm.h"
 #include "runtime/env.h"
+#include "runtime/migration_staging.h"
 #include "runtime/microservice.h"
 #include "runtime/protocol.h"
 #include "runtime/rpc.h"
@@ -39,6 +40,10 @@ struct KernelOptions {
   // the request and reply of an invocation, on both the calling and the serving node. 0 (default):
   // serialization is free. A platform sets it per host (HostSpec::serialization_ops_per_byte).
   double serialization_ops_per_byte = 0;
+  // Live migration: what a destination may stage (bytes, migrations, silence before discarding),
+  // and the chunk size a source sends state in (below the sockets frame limit).
+  StagingLimits staging;
+  std::size_t stage_chunk_bytes = std::size_t{1} << 20;
 };
 
 class Kernel : public ObjectRuntime {
@@ -72,6 +77,7 @@ class Kernel : public ObjectRuntime {
   // Local introspection (tests, tools).
   std::vector<std::uint64_t> local_objects() const;
   KernelObject* object(std::uint64_t oid) const;
+  std::size_t staged_migrations() const { return staging_.migrations(); }  // live migrations arriving
 
   Env& env() { return env_; }
   Rpc& rpc() { return rpc_; }
@@ -96,6 +102,16 @@ class Kernel : public ObjectRuntime {
   void charge_serialization(const NodeId& peer, std::size_t bytes);
   Reply handle_install(const Value& body);
   Reply handle_quiesce(const Value& body);
+  // Live migration (kernel_live_migration.cc).
+  void serve_live_migration();
+  Reply handle_live_send(const Value& body);
+  Reply handle_stage(const NodeId& from, const Value& body);
+  Reply handle_install_staged(const Value& body);
+  Status push_delta(const NodeId& dst, const std::string& mid, std::uint64_t oid, std::int64_t round,
+                    const std::string& delta, Time deadline);
+  void reap_staging(const std::string& mid);
+  void drop_object(std::uint64_t oid);  // on_destroy, then free once its calls left (ks.drop)
+  void watch_quiesced_source(std::uint64_t oid, const std::string& mid);
   Reply with_object(const Value& body, const std::function<Reply(KernelObject&)>& fn);
   std::shared_ptr<ClientChain> chain_for(const Value& acquired);
   void report_high_latency(const ReplicaRef& to, const std::string& gid, Duration latency);
@@ -115,6 +131,7 @@ class Kernel : public ObjectRuntime {
   std::map<std::string, std::string> names_;                    // name -> microservice id
   std::map<std::uint64_t, NodeId> relocated_;                   // oid -> node, learned from the OMS
   std::map<std::string, Time> last_latency_report_;             // rid -> time
+  MigrationStaging staging_;                                    // live migrations arriving here
 };
 
 }  // namespace amino

@@ -34,8 +34,8 @@ class KernelObject::Level : public ServerContext {
                                       ValueMap{{"gid", self_.gid}, {"rid", self_.rid}, {"node", where}});
     return r.ok() ? ReplicaRef::from_value(r.value) : ReplicaRef{};
   }
-  void pin(const NodeId& node) override { async_group_op(svc::kServerPin, node); }
-  void terminate() override { async_group_op(svc::kServerTerminate, ""); }
+  void pin(const NodeId& node, const MigrateOptions& how) override { async_group_op(svc::kServerPin, node, how); }
+  void terminate() override { async_group_op(svc::kServerTerminate, "", {}); }
   std::vector<NodeInfo> nodes(const NodeSelector& selector) override {
     std::vector<NodeInfo> out;
     Reply r = owner_.kernel_.oms_call(svc::kNodes, ValueMap{{"selector", selector_to_value(selector)}});
@@ -76,9 +76,10 @@ class KernelObject::Level : public ServerContext {
  private:
   // pin/terminate move or remove this very chain, which must first drain the calls in flight —
   // possibly including the caller's. So they are requested in a separate context and return at once.
-  void async_group_op(const char* service, const NodeId& node) {
+  void async_group_op(const char* service, const NodeId& node, const MigrateOptions& how) {
     Kernel& k = owner_.kernel_;
     Value body = ValueMap{{"gid", self_.gid}, {"rid", self_.rid}, {"node", node}};
+    if (how.live) body["how"] = how.to_value();  // absent: stop-and-copy (the request as before)
     k.env().spawn(service, [&k, service, body] { (void)k.oms_call(service, body); });
   }
 

@@ -37,8 +37,15 @@ class KernelObject {
 
   // Migration: refuse new calls, wait for in-flight ones (bounded), then hand out the state.
   bool quiesce(Time deadline);
-  void resume_calls() { quiesced_ = false; }
+  void resume_calls() {
+    quiesced_ = false;
+    quiesce_owner_.clear();
+  }
   bool quiesced() const { return quiesced_; }
+  // The live migration that holds this object quiesced (empty: none, or stop-and-copy): only that
+  // migration's abort may resume it.
+  void set_quiesce_owner(std::string mid) { quiesce_owner_ = std::move(mid); }
+  const std::string& quiesce_owner() const { return quiesce_owner_; }
   StackState state() const;
   void restore(const StackState& s);
 
@@ -65,6 +72,7 @@ class KernelObject {
   std::vector<std::unique_ptr<Level>> levels_;  // index = DM level, 0 = outermost
   int in_flight_ = 0;
   bool quiesced_ = false;
+  std::string quiesce_owner_;
   bool destroyed_ = false;
   bool recovered_ = false;
   Metrics metrics_;

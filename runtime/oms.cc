@@ -17,10 +17,10 @@ void Oms::start() {
   membership_.start();
 }
 
-Status Oms::migrate(const std::string& ms, const NodeId& node) {
+Status Oms::migrate(const std::string& ms, const NodeId& node, const MigrateOptions& how) {
   const MicroServiceRec* rec = naming_.find_id(ms);
   if (rec == nullptr || rec->destroyed) return Status{Code::kNoSuchMicroService, "no microservice " + ms, {}};
-  return groups_.migrate(*rec, node);
+  return groups_.migrate(*rec, node, how);
 }
 
 std::string Oms::root_group(const std::string& ms) const {
@@ -81,7 +81,10 @@ void Oms::serve() {
   });
   rpc.serve_value(svc::kServerPin, [this](const NodeId&, const Value& b) {
     return group_request(b, [&](const std::string&) {
-      return Reply{groups_.pin(b.at("rid").as_string(), b.at("node").as_string()), {}};
+      const Value* how = b.find("how");
+      return Reply{groups_.pin(b.at("rid").as_string(), b.at("node").as_string(),
+                               MigrateOptions::from_value(how == nullptr ? Value() : *how)),
+                   {}};
     });
   });
   rpc.serve_value(svc::kServerTerminate, [this](const NodeId&, const Value& b) {
@@ -169,13 +172,16 @@ Reply Oms::handle_release(const NodeId& from, const Value& b, const char* key, c
 Reply Oms::handle_locate(const Value& b) {
   const auto oid = static_cast<std::uint64_t>(b.at("oid").as_int());
   if (!groups_.is_live_object(oid)) return fail(Code::kNoSuchObject, "object " + b.at("oid").to_string() + " is gone");
-  return Reply::ok(ValueMap{{"node", groups_.location(oid)}});
+  Value v = ValueMap{{"node", groups_.location(oid)}};
+  if (groups_.is_moving(oid)) v["moving"] = true;  // a live migration's source waits for the decision
+  return Reply::ok(v);
 }
 
 Reply Oms::handle_migrate(const NodeId& from, const Value& b) {
   const std::string& ms = b.at("id").as_string();
   const std::string& node = b.at("node").as_string();
-  const Status s = migrate(ms, node);
+  const Value* how = b.find("how");  // absent: stop-and-copy
+  const Status s = migrate(ms, node, MigrateOptions::from_value(how == nullptr ? Value() : *how));
   core_.record("migration of " + ms + " to " + node + " requested by " + from + ": " + (s.ok() ? "done" : s.to_string()));
   return Reply{s, {}};
 }

@@ -24,10 +24,13 @@ class Oms {
   void start();
 
   // Operator actions (tools, Python, tests); call from an execution context.
-  // Moves the replica `rid` (and the whole chain beneath it) to `node` by stop-and-copy.
-  Status pin_replica(const std::string& rid, const NodeId& node) { return groups_.pin(rid, node); }
+  // Moves the replica `rid` (and the whole chain beneath it) to `node`, by stop-and-copy unless
+  // `how` asks for live migration.
+  Status pin_replica(const std::string& rid, const NodeId& node, const MigrateOptions& how = {}) {
+    return groups_.pin(rid, node, how);
+  }
   // Moves the first live replica of a microservice's outermost group.
-  Status migrate(const std::string& ms, const NodeId& node);
+  Status migrate(const std::string& ms, const NodeId& node, const MigrateOptions& how = {});
 
   // Introspection for tests and tools.
   std::vector<NodeInfo> nodes(const NodeSelector& selector = {}, bool live_only = true) const {
@@ -37,6 +40,7 @@ class Oms {
   std::string root_group(const std::string& ms) const;
   std::vector<std::uint64_t> stacks_of(const std::string& ms) const { return groups_.stacks_of(ms); }
   NodeId location(std::uint64_t oid) const { return groups_.location(oid); }
+  const std::vector<MigrationRecord>& migrations() const { return groups_.migrations(); }  // latest 64
   GroupDM* group_dm(const std::string& gid) const { return groups_.group_dm(gid); }
   // The audit log: every registration, death, return, create, name, attach, detach, delete,
   // migration, replication, termination and failure decision, oldest first (OmsCore::kMaxEvents).

@@ -17,6 +17,7 @@ struct OmsOptions {
   Duration check_period = 250 * kMillisecond;
   Duration control_timeout = 5 * kSecond;     // deadline of calls to kernel servers
   Duration drain_timeout = 2 * kSecond;       // how long migration waits for calls in flight
+  Duration live_migration_timeout = 60 * kSecond;  // a live migration's rounds and final delta, all told
   std::size_t max_create_bytes = kMaxCreateRequestBytes;  // runtime/limits.h
 };
 

@@ -21,7 +21,9 @@ class Groups::Ctx : public GroupContext {
   ReplicaRef replicate(const ReplicaRef& from, const NodeId& where) override {
     return groups_.replicate(gid_, from.rid, where);
   }
-  Status pin(const ReplicaRef& r, const NodeId& node) override { return groups_.pin(r.rid, node); }
+  Status pin(const ReplicaRef& r, const NodeId& node, const MigrateOptions& how) override {
+    return groups_.pin(r.rid, node, how);
+  }
   Status terminate(const ReplicaRef& r) override { return groups_.terminate(r.rid); }
   std::vector<NodeInfo> nodes(const NodeSelector& s) override { return groups_.membership_.nodes(s); }
   std::vector<std::string> regions() override { return groups_.membership_.regions(); }

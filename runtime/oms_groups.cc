@@ -164,10 +164,45 @@ ReplicaRef Groups::replicate(const std::string& gid, const std::string& from_rid
   return made;
 }
 
-Status Groups::migrate_stack(std::uint64_t oid, const NodeId& dst) {
+Status Groups::migrate_stack(std::uint64_t oid, const NodeId& dst, const MigrateOptions& how) {
   StackRec& s = stacks_.at(oid);
   if (s.node == dst) return {};
+  // One migration of an object at a time: a second would find it quiesced, and its abort must not
+  // resume what the first one holds.
+  if (moving_.count(oid) != 0) {
+    return Status{Code::kMigrating, "object " + std::to_string(oid) + " is being migrated already", {}};
+  }
+  moving_.insert(oid);
+  MigrationRecord rec;
+  rec.oid = oid;
+  rec.from = s.node;
+  rec.to = dst;
+  rec.live = how.live;
+  const Time start = core_.env.now();
+  rec.status = how.live ? migrate_stack_live(oid, dst, how, rec) : stop_and_copy(oid, dst, rec);
+  rec.total = core_.env.now() - start;
+  moving_.erase(oid);
+  if (core_.env.probing()) {  // for analyses of what a migration cost its callers (simulation only)
+    core_.env.probe("migration.done", {{"oid", static_cast<std::int64_t>(oid)},
+                                       {"live", std::int64_t{rec.live ? 1 : 0}},
+                                       {"ok", std::int64_t{rec.status.ok() ? 1 : 0}},
+                                       {"pause_ns", rec.pause},
+                                       {"total_ns", rec.total}});
+  }
+  const Status done = rec.status;
+  remember(std::move(rec));
+  return done;
+}
+
+void Groups::remember(MigrationRecord r) {
+  if (migrations_.size() == 64) migrations_.erase(migrations_.begin());
+  migrations_.push_back(std::move(r));
+}
+
+Status Groups::stop_and_copy(std::uint64_t oid, const NodeId& dst, MigrationRecord& rec) {
+  StackRec& s = stacks_.at(oid);
   const NodeId src = s.node;
+  const Time paused = core_.env.now();
   // Stop-and-copy: quiesce at the source, install with the state at the destination (on_create runs
   // there), re-register, then drop the source (on_destroy). Callers hitting the source meanwhile get
   // kMigrating and retry; afterwards kNoSuchObject sends them to the OMS for the new location.
@@ -185,28 +220,29 @@ Status Groups::migrate_stack(std::uint64_t oid, const NodeId& dst) {
     if (r.ref.oid == oid) r.ref.node = dst;
   }
   (void)core_.ks_call(src, svc::kDrop, ValueMap{{"oid", as_i64(oid)}});
+  rec.pause = core_.env.now() - paused;
   core_.record("object " + std::to_string(oid) + " migrated from " + src + " to " + dst);
   return {};
 }
 
-Status Groups::pin(const std::string& rid, const NodeId& node) {
+Status Groups::pin(const std::string& rid, const NodeId& node, const MigrateOptions& how) {
   ReplicaRec* r = replica(rid);
   if (r == nullptr || !r->alive) return Status{Code::kNoSuchObject, "no live replica " + rid, {}};
   if (!membership_.is_live(node)) return Status{Code::kPlacement, node + " is not a live kernel server", {}};
   const std::vector<std::uint64_t> stacks = r->stacks;  // the whole chain beneath moves as a unit
   for (std::uint64_t oid : stacks) {
     if (!stacks_.at(oid).alive) continue;
-    Status s = migrate_stack(oid, node);
+    Status s = migrate_stack(oid, node, how);
     if (!s.ok()) return s;
   }
   notify_membership(replica(rid)->ref.gid);
   return {};
 }
 
-Status Groups::migrate(const MicroServiceRec& ms, const NodeId& node) {
+Status Groups::migrate(const MicroServiceRec& ms, const NodeId& node, const MigrateOptions& how) {
   std::vector<ReplicaRef> live = replicas(ms.root_gid);
   if (live.empty()) return Status{Code::kUnavailable, ms.id + " has no live replica", {}};
-  return pin(live.front().rid, node);
+  return pin(live.front().rid, node, how);
 }
 
 Status Groups::terminate(const std::string& rid) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,20 @@
 #include "runtime/protocol.h"
 
 namespace amino {
+
+// One migration as the OMS saw it (bench, tests, amino-ctl events). `pause`: how long the object
+// refused calls, from the source's quiesce to the drop of the source after the install (within
+// one one-way message latency: stop-and-copy counts from sending ks.quiesce, live from the
+// source's own clock).
+struct MigrationRecord {
+  std::uint64_t oid = 0;
+  NodeId from, to;
+  bool live = false;
+  Status status;
+  Duration pause = 0;
+  Duration total = 0;
+  std::int64_t rounds = 0, precopy_bytes = 0, final_bytes = 0;
+};
 
 class Groups : public MembershipListener {
  public:
@@ -40,9 +55,9 @@ class Groups : public MembershipListener {
 
   // The group library calls (GroupContext), also reachable by kernel servers' DMs through the OMS.
   ReplicaRef replicate(const std::string& gid, const std::string& from_rid, const NodeId& where);
-  Status pin(const std::string& rid, const NodeId& node);  // moves the whole chain beneath rid
+  Status pin(const std::string& rid, const NodeId& node, const MigrateOptions& how = {});  // the whole chain beneath rid
   Status terminate(const std::string& rid);
-  Status migrate(const MicroServiceRec& ms, const NodeId& node);  // its first live root replica
+  Status migrate(const MicroServiceRec& ms, const NodeId& node, const MigrateOptions& how = {});  // first live root replica
 
   // Upcalls into a live group's DM; kNoSuchMicroService if the group is gone.
   Reply ref_request(const std::string& gid, const NodeId& client);
@@ -56,7 +71,9 @@ class Groups : public MembershipListener {
   std::vector<std::uint64_t> stacks_of(const std::string& ms) const;  // live physical replicas
   NodeId location(std::uint64_t oid) const;  // empty if unknown
   bool is_live_object(std::uint64_t oid) const;
+  bool is_moving(std::uint64_t oid) const { return moving_.count(oid) != 0; }  // a migration under way
   GroupDM* group_dm(const std::string& gid) const;
+  const std::vector<MigrationRecord>& migrations() const { return migrations_; }  // the latest 64
 
   // MembershipListener: failure delivery and reconciliation (oms_failures.cc).
   bool places(const NodeId& node, std::uint64_t oid) const override;
@@ -94,7 +111,10 @@ class Groups : public MembershipListener {
   std::string new_group(const std::string& ms, int level, const std::string& parent_rid);
   Reply create_replica(const std::string& gid, const NodeId& node, const Init& init,
                        std::vector<std::pair<std::string, std::string>> outer);
-  Status migrate_stack(std::uint64_t oid, const NodeId& dst);
+  Status migrate_stack(std::uint64_t oid, const NodeId& dst, const MigrateOptions& how);
+  Status stop_and_copy(std::uint64_t oid, const NodeId& dst, MigrationRecord& rec);
+  Status migrate_stack_live(std::uint64_t oid, const NodeId& dst, const MigrateOptions& how,
+                            MigrationRecord& rec);  // oms_live_migration.cc
   void notify_membership(const std::string& gid);
   const std::string& dm_name(const GroupRec& g) const;
   // oms_failures.cc
@@ -111,6 +131,9 @@ class Groups : public MembershipListener {
   std::map<std::string, GroupRec> groups_;
   std::map<std::string, ReplicaRec> replicas_;
   std::map<std::uint64_t, StackRec> stacks_;
+  std::set<std::uint64_t> moving_;  // objects being migrated
+  std::vector<MigrationRecord> migrations_;
+  void remember(MigrationRecord r);
 };
 
 }  // namespace amino

@@ -22,6 +22,12 @@ inline constexpr const char* kMembership = "ks.membership";
 inline constexpr const char* kNotifyServer = "ks.notify_server";
 inline constexpr const char* kPeerMessage = "ks.peer_message";
 inline constexpr const char* kMetrics = "ks.metrics";
+// Live migration (runtime/kernel_live_migration.cc): OMS -> source, source -> destination, OMS ->
+// destination.
+inline constexpr const char* kLiveSend = "ks.live_send";
+inline constexpr const char* kStage = "ks.stage";
+inline constexpr const char* kInstallStaged = "ks.install_staged";
+inline constexpr const char* kStageAbort = "ks.stage_abort";
 // OMS.
 inline constexpr const char* kRegister = "oms.register";
 inline constexpr const char* kHeartbeat = "oms.heartbeat";

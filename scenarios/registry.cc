@@ -1,6 +1,7 @@
 #include "scenarios/registry.h"
 
 #include "scenarios/code_offloading/offload_service.h"
+#include "scenarios/harness/append_blob.h"
 #include "scenarios/harness/objects.h"
 #include "scenarios/hello/hello.h"
 #include "scenarios/multiplayer_game/game.h"
@@ -24,6 +25,7 @@ void register_all(ClassRegistry& classes) {
   classes.add<harness::Bank>("Bank");
   classes.add<transactions::TxnStore>("TxnStore");
   classes.add<PageRenderer>("PageRenderer");
+  classes.add<harness::AppendBlob>("AppendBlob");
 }
 
 }  // namespace amino::scenarios

@@ -1,5 +1,7 @@
 #include "testbed/loopback_cluster.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <stdexcept>
@@ -80,6 +82,10 @@ void LoopbackCluster::boot(Node& n) {
   so.seed = n.rng.next();
   so.min_log_level = options_.log_level;
   so.cluster_key = options_.cluster_key;
+  if (options_.max_frame_bytes > 0) {
+    so.max_frame_bytes = options_.max_frame_bytes;
+    so.max_send_queue_bytes = std::max(so.max_send_queue_bytes, 2 * options_.max_frame_bytes);
+  }
   life->sockets = std::make_unique<sockets::SocketsEnv>(loop_, so);
   n.port = life->sockets->port();
   n.address = life->sockets->self();

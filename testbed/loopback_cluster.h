@@ -49,6 +49,9 @@ struct LoopbackClusterOptions {
   LogLevel log_level = LogLevel::kError;
   // Every node's SocketsEnvOptions::cluster_key (empty: none; the cluster is on loopback anyway).
   std::string cluster_key;
+  // Every node's SocketsEnvOptions::max_frame_bytes (0: its default, 16 MiB); the send queues grow
+  // to hold two such frames. Stop-and-copy of an object near 16 MiB needs more.
+  std::size_t max_frame_bytes = 0;
 };
 
 // Every reason the schedule cannot run on a LoopbackCluster (plus validate's problems).

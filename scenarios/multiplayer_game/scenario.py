@@ -17,7 +17,8 @@ Deployments differ ONLY in the DM specs:
               writes go through to the server copy only.
   dynamic     Board under DynamicMigration (created in the cloud); GameLogic/Scores KeepInCloud.
               Player 1 reads 3x as often as player 2, so the board's callers are unbalanced and the
-              DM may move it toward player 1 (dms/dynamic_migration.h).
+              DM may move it toward player 1 (dms/dynamic_migration.h). live_migration=true moves
+              it by pre-copy live migration instead of stop-and-copy (migration_cost.py compares).
 
 Network (testbed/presets.h, basis in testbed/README.md): phone1 = phone_wifi (10 ms one-way uplink, 20
 Mbit/s: home/office WiFi to a nearby region, ~20 ms RTT, order of magnitude in Huang et al.,
@@ -35,7 +36,7 @@ import amino
 from amino import figures, report
 
 DESCRIPTION = "two phones (WiFi, 3G) + cloud; board in cloud / on a phone / replicated on both / cached / dynamic"
-PARAMS = {"deployment": "cloud", "partition": False, "duration": 30.0, "refresh_ms": 1000}
+PARAMS = {"deployment": "cloud", "partition": False, "duration": 30.0, "refresh_ms": 1000, "live_migration": False}
 PARAM_RANGES = {"duration": (1.0, 1e6), "refresh_ms": (0, 86_400_000)}  # s; ms (WriteThroughCaching refreshMs)
 DEPLOYMENTS = ("cloud", "phone", "replicated", "cached", "dynamic")
 BOARD_SIZE = 16
@@ -57,7 +58,7 @@ def platform(sc):
               .host("phone2", "phone_3g", labels={"role": "client"}))
 
 
-def dm_specs(deployment, refresh_ms):
+def dm_specs(deployment, refresh_ms, live_migration=False):
     """(creator host, {microservice: dmList}) of one deployment: the only thing that changes (plus,
     for the P2P replicas, the board's node selector: its replicas live on client devices)."""
     cloud = ["KeepInCloud"]
@@ -72,7 +73,8 @@ def dm_specs(deployment, refresh_ms):
         wtc = [("WriteThroughCaching", {"refreshMs": int(refresh_ms)}), "KeepInCloud"]
         return "cloud", {"board": wtc, "scores": cloud, "logic": cloud}
     if deployment == "dynamic":
-        dyn = [("DynamicMigration", {"periodMs": 1000, "minDwellMs": 5000, "minGain": 0.1})]
+        live = {"liveMigration": True} if live_migration else {}
+        dyn = [("DynamicMigration", {"periodMs": 1000, "minDwellMs": 5000, "minGain": 0.1, **live})]
         return "cloud", {"board": dyn, "scores": cloud, "logic": cloud}
     raise ValueError(f"unknown deployment {deployment!r} (one of {', '.join(DEPLOYMENTS)})")
 
@@ -83,9 +85,9 @@ def moves(player_index, n):
                        (2 * k + player_index) // BOARD_SIZE) for k in range(n)]
 
 
-def build(seed=1, deployment="cloud", partition=False, duration=30.0, refresh_ms=1000):
+def build(seed=1, deployment="cloud", partition=False, duration=30.0, refresh_ms=1000, live_migration=False):
     sc = platform(amino.Scenario(seed=seed, duration=duration))
-    creator, dms = dm_specs(deployment, refresh_ms)
+    creator, dms = dm_specs(deployment, refresh_ms, live_migration)
     on_devices = amino.selector(role="client") if deployment == "replicated" else None
     sc.deploy("board", on=creator, cls="Board", args=[BOARD_SIZE], dms=dms["board"], selector=on_devices)
     sc.deploy("scores", on=creator, cls="Scores", dms=dms["scores"])
@@ -100,6 +102,8 @@ def build(seed=1, deployment="cloud", partition=False, duration=30.0, refresh_ms
         sc.partition(PARTITION[0], ["phone1"], ["phone2"]).heal(PARTITION[1])
     sc.origin = {"name": "multiplayer_game", "params": {"deployment": deployment, "partition": partition,
                                                         "duration": duration, "refresh_ms": refresh_ms}}
+    if live_migration:  # only when set: the other runs' scenarios stay byte for byte what they were
+        sc.origin["params"]["live_migration"] = True
     return sc
 
 
