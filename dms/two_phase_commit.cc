@@ -462,7 +462,8 @@ class TpcServer : public ServerDM {
     const std::string txn = a[0].as_string();
     if (!active_ || active_->txn != txn) return Reply::ok(false);  // aborted here, or lost in a crash
     if (active_->prepared) return Reply::ok(true);
-    if (active_->running > 0 || a[1].as_int() != active_->calls) {
+    if (active_->running > 0) return Reply::ok(false);  // a call still in the object: the abort waits for it
+    if (a[1].as_int() != active_->calls) {
       end(ctx, false);  // a call the coordinator counts did not run here: the transaction cannot commit
       return Reply::ok(false);
     }
