@@ -9,6 +9,8 @@ void register_all(DmRegistry& registry) {
   register_library(registry);
   register_replication(registry);
   register_amino_run(registry);
+  register_transactions(registry);
+  register_checkpoint(registry);
 }
 
 const DmRegistry& builtin() {

@@ -13,5 +13,7 @@ const DmRegistry& builtin();
 void register_library(DmRegistry& registry);      // primitives, caching, serializability, mobility
 void register_replication(DmRegistry& registry);  // ConsensusRSM variants
 void register_amino_run(DmRegistry& registry);    // Amino.Run's own: DHT, TwoPhaseCommit
+void register_transactions(DmRegistry& registry);  // Locking, Optimistic and Durable transactions
+void register_checkpoint(DmRegistry& registry);   // ExplicitCheckpoint, PeriodicCheckpoint, DurableSerializableRPC
 
 }  // namespace amino::dms

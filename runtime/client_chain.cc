@@ -105,14 +105,27 @@ ClientChain::ClientChain(Kernel& kernel, std::string ms, MicroServiceSpec spec, 
 
 ClientChain::~ClientChain() = default;
 
+bool ClientChain::is_control_method(const std::string& method) const {
+  for (const DmSpec& d : spec_.dms) {
+    const DmDescriptor* desc = kernel_.dms().find(d.name);
+    if (desc == nullptr || !desc->control_methods) continue;
+    for (const std::string& m : desc->control_methods(d.config)) {
+      if (m == method) return true;
+    }
+  }
+  return false;
+}
+
 Reply ClientChain::invoke(const std::string& method, ValueList args, Duration timeout) {
   Invocation inv;
   inv.method = method;
   inv.args = std::move(args);
   if (cls_ != nullptr) {
     const MethodInfo* m = cls_->method(method);
-    if (m == nullptr) return Reply::error(Code::kNoSuchMethod, spec_.class_name + " has no method " + method);
-    inv.read_only = m->read_only;
+    if (m == nullptr && !is_control_method(method)) {
+      return Reply::error(Code::kNoSuchMethod, spec_.class_name + " has no method " + method);
+    }
+    inv.read_only = m != nullptr && m->read_only;
   }
   inv.caller = kernel_.env().self();
   inv.session = kernel_.env().session();

@@ -26,6 +26,8 @@ class ClientChain {
 
  private:
   class Node;
+  // A method some DM of the chain intercepts (DmDescriptor::control_methods).
+  bool is_control_method(const std::string& method) const;
   Kernel& kernel_;
   std::string ms_;
   MicroServiceSpec spec_;

@@ -98,6 +98,11 @@ class ServerContext {
   virtual const DmConfig& config() const = 0;
   virtual const ReplicaRef& self() const = 0;  // this server's replica at its own level
   virtual int level() const = 0;               // 0 = outermost DM
+  // True when a restarted kernel server re-created this replica from its storage (a durable DM's
+  // stack, Kernel::recover_durable_stacks): the object is empty and the durable DMs restore it in
+  // on_create. False for a replica that was created, migrated or replicated: any state stored
+  // under its ids before is not its own (ids restart with the OMS).
+  virtual bool recovered() const { return false; }
   // Passes the call outward: to the next server, or to the object itself.
   virtual Reply next(Invocation& inv) = 0;
   virtual Value snapshot_object() = 0;
@@ -207,6 +212,10 @@ struct DmDescriptor {
   std::function<std::unique_ptr<ClientDM>()> make_client;
   std::function<std::unique_ptr<ServerDM>()> make_server;
   std::function<std::unique_ptr<GroupDM>()> make_group;
+  // Methods the DM's client part intercepts, named by its config (e.g. a transaction DM's begin,
+  // commit and rollback): the client chain accepts a call to one of them even when the application
+  // class does not declare it (it is then treated as mutating). Null: none.
+  std::function<std::vector<std::string>(const DmConfig&)> control_methods;
   // The server part keeps its state in Env::storage(): a kernel server that restarts with its
   // storage re-creates such replicas and runs on_create, which recovers them (e.g. Raft's log).
   bool durable = false;

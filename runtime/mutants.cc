@@ -22,6 +22,8 @@ const std::vector<MutantInfo>& mutant_catalogue() {
       {Mutant::kLeaseUsedAfterExpiry, "lease_used_after_expiry", "dms/lease_caching.cc"},
       {Mutant::kCacheNotInvalidated, "cache_not_invalidated", "dms/write_through_caching.cc"},
       {Mutant::kStalenessInSeconds, "staleness_in_seconds", "dms/write_through_caching.cc"},
+      {Mutant::kOccSkipsValidation, "occ_skips_validation", "dms/optimistic_transactions.cc"},
+      {Mutant::kRollbackKeepsWrites, "rollback_keeps_writes", "dms/transaction_support.cc"},
   };
   return all;
 }

@@ -39,6 +39,10 @@ enum class Mutant {
   // dms/write_through_caching.cc
   kCacheNotInvalidated,
   kStalenessInSeconds,
+  // dms/optimistic_transactions.cc
+  kOccSkipsValidation,
+  // dms/transaction_support.cc (LockingTransactions, DurableTransactions)
+  kRollbackKeepsWrites,
 };
 
 // A mutant's name (what users select) and the file it is planted in; docs/mutants.md says, for

@@ -4,6 +4,7 @@
 #include "scenarios/harness/objects.h"
 #include "scenarios/hello/hello.h"
 #include "scenarios/multiplayer_game/game.h"
+#include "scenarios/transactions/txn_store.h"
 
 namespace amino::scenarios {
 
@@ -19,6 +20,7 @@ void register_all(ClassRegistry& classes) {
   classes.add<harness::KvStore>("KvStore");
   classes.add<harness::Counter>("Counter");
   classes.add<harness::Bank>("Bank");
+  classes.add<transactions::TxnStore>("TxnStore");
 }
 
 }  // namespace amino::scenarios

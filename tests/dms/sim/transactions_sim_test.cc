@@ -1,0 +1,500 @@
+// The transaction DMs on SimGrid under the faults each claims to tolerate, with transactional
+// client histories (Jepsen's vocabulary, f = "txn", value = micro-ops ["append", k, v] and
+// ["r", k, null | [...]]) checked after every seed:
+//   LockingTransactions     client crashes and restarts mid-transaction, client pauses longer
+//                           than the lease, message loss and reordering, client partitions
+//   OptimisticTransactions  the same (conflicting clients abort and retry)
+//   DurableTransactions     the same plus crashes and restarts of the server with its storage (a
+//                           torn unsynced write armed before some), crashes timed to a commit's
+//                           sync (probe "dtx.synced") and to a begin (probe "txn.begin")
+// What each seed checks of the history and the final state (read after the faults, outside any
+// transaction): every value in the final lists was appended by a transaction that did not fail
+// (no aborted write visible, G1a) and only once; every committed append is there (no lost
+// update; for DurableTransactions: no commit lost by a crash); a transaction of unknown outcome is
+// there entirely or not at all; each transaction's appends to a key are contiguous and two
+// transactions' appends are in the same order on every key they share (no interleaving, no G0
+// write cycle); each committed read is a prefix of the final list and ends with the transaction's
+// own earlier appends. The lock DMs must also never leave the object locked: after the faults,
+// every client completes a transaction.
+//
+// Each seed runs in a forked child (one SimGrid Engine per process). AMINO_SIM_SEEDS: seeds per DM
+// (default 12); AMINO_SIM_SEED_BASE: the first (default 1). AMINO_MUTANT selects a planted bug
+// (docs/mutants.md) in a build with mutants.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "dms/all.h"
+#include "scenarios/transactions/txn_store.h"
+#include "sim/isolate.h"
+#include "sim/sim_world.h"
+#include "testbed/check/history.h"
+#include "testbed/presets.h"
+#include "testbed/sim_cluster.h"
+
+namespace amino::testing {
+namespace {
+
+using check::Json;
+
+constexpr int kClients = 3;
+constexpr Duration kFaultSpan = 6 * kSecond;
+constexpr Duration kQuiet = 3 * kSecond;
+constexpr Duration kCallTimeout = 2 * kSecond;
+const std::vector<std::string> kKeys = {"x", "y", "z"};
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v == nullptr || *v == '\0' ? fallback : std::atoi(v);
+}
+
+NodeId client_host(int i) { return "c" + std::to_string(i + 1); }
+
+testbed::PlatformSpec platform() {
+  testbed::PlatformSpec p;
+  p.hosts.push_back(testbed::presets::cloud_server("oms", "control"));
+  p.hosts.push_back(testbed::presets::cloud_server("ks1", "region-1"));
+  for (int i = 0; i < kClients; ++i) {
+    testbed::HostSpec c = testbed::presets::cloud_server(client_host(i), "edge");
+    c.labels["role"] = "client";
+    p.hosts.push_back(c);
+  }
+  return p;
+}
+
+// One client endpoint (a host of its own: a transaction belongs to the endpoint) running
+// transactions of 1-4 micro-ops until told to stop, each recorded as one "txn" operation: ok when
+// committed, fail when it certainly did not commit (aborted, rolled back, or ended before its
+// commit was sent: the server's lease or the copy's drop undoes it), info when the commit's reply
+// was lost.
+class TxnClient {
+ public:
+  TxnClient(int process, Env& env, Rng rng, Stub stub, check::History& history)
+      : process_(process), env_(env), rng_(rng), stub_(std::move(stub)), history_(history) {}
+
+  void run(const bool& stop) {
+    while (!stop) {
+      one();
+      env_.sleep_for(rng_.uniform_int(1, 30) * kMillisecond);
+    }
+  }
+
+ private:
+  Json mop(const char* f, const std::string& k, Json v) { return Json::array({f, k, std::move(v)}); }
+
+  void one() {
+    Json ops = Json::array();
+    const auto n = rng_.uniform_int(1, 4);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const std::string& k = kKeys[static_cast<std::size_t>(rng_.uniform_int(0, 2))];
+      if (rng_.chance(0.5)) {
+        ops.push_back(mop("append", k, process_ * 100000 + ++counter_));
+      } else {
+        ops.push_back(mop("r", k, nullptr));
+      }
+    }
+    const int op = history_.invoke(process_, "txn", std::nullopt, ops, env_.now());
+    auto fail = [&] { history_.complete(op, check::EventType::kFail, ops, env_.now()); };
+    if (!stub_.invoke("startTransaction", {}, kCallTimeout).ok()) return fail();
+    Json done = ops;
+    for (auto& m : done) {
+      const std::string k = m[1];
+      Reply r = m[0] == "append" ? stub_.invoke("append", {Value(k), Value(m[2].get<std::int64_t>())}, kCallTimeout)
+                                 : stub_.invoke("read", {Value(k)}, kCallTimeout);
+      if (!r.ok()) {
+        // The commit is never sent: whatever ran is undone by the rollback or, if that is lost
+        // too, by the server's lease (lock DMs) / was only on the dropped copy (optimistic).
+        if (r.status.code != Code::kAborted) (void)stub_.invoke("rollbackTransaction", {}, kCallTimeout);
+        return fail();
+      }
+      if (m[0] == "r") {
+        Json read = Json::array();
+        for (const auto& v : r.value.as_list()) read.push_back(v.as_int());
+        m[2] = read;
+      }
+    }
+    if (rng_.chance(0.1)) {
+      (void)stub_.invoke("rollbackTransaction", {}, kCallTimeout);
+      return fail();
+    }
+    Reply c = stub_.invoke("commitTransaction", {}, kCallTimeout);
+    if (c.ok()) {
+      history_.complete(op, check::EventType::kOk, done, env_.now());
+    } else if (c.status.code == Code::kAborted || c.status.code == Code::kBadArguments) {
+      fail();
+    } else {
+      history_.complete(op, check::EventType::kInfo, ops, env_.now());
+    }
+  }
+
+  int process_;
+  Env& env_;
+  Rng rng_;
+  Stub stub_;
+  check::History& history_;
+  std::int64_t counter_ = 0;
+};
+
+using Lists = std::map<std::string, std::vector<std::int64_t>>;
+
+// The checks of the header comment; one line per problem found (at most a few of each kind).
+std::vector<std::string> check_appends(const check::History& h, const Lists& final_lists) {
+  std::vector<std::string> problems;
+  auto problem = [&](const std::string& p) {
+    if (problems.size() < 10) problems.push_back(p);
+  };
+  struct Writer {
+    int op = -1;
+    check::Outcome outcome = check::Outcome::kInfo;
+    std::string key;
+  };
+  std::map<std::int64_t, Writer> writers;
+  for (const auto& o : h.operations()) {
+    for (const auto& m : o.input) {
+      if (m[0] == "append") writers[m[2].get<std::int64_t>()] = Writer{o.id, o.outcome, m[1]};
+    }
+  }
+  // Where each value sits in the final lists.
+  std::map<std::int64_t, std::pair<std::string, std::size_t>> at;
+  for (const auto& [k, list] : final_lists) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::int64_t v = list[i];
+      auto w = writers.find(v);
+      if (w == writers.end()) {
+        problem("value " + std::to_string(v) + " in " + k + " was never appended");
+      } else if (w->second.outcome == check::Outcome::kFail) {
+        problem("G1a: value " + std::to_string(v) + " of failed txn " + std::to_string(w->second.op) + " is in " + k);
+      }
+      if (!at.emplace(v, std::make_pair(k, i)).second) problem("value " + std::to_string(v) + " appended twice");
+    }
+  }
+  for (const auto& o : h.operations()) {
+    std::size_t present = 0, appends = 0;
+    std::map<std::string, std::vector<std::size_t>> positions;  // this txn's appends per key
+    for (const auto& m : o.input) {
+      if (m[0] != "append") continue;
+      ++appends;
+      auto a = at.find(m[2].get<std::int64_t>());
+      if (a == at.end()) continue;
+      ++present;
+      positions[a->second.first].push_back(a->second.second);
+    }
+    if (o.outcome == check::Outcome::kOk && present != appends) {
+      problem("lost update: committed txn " + std::to_string(o.id) + " has " + std::to_string(appends - present) +
+              " of its appends missing from the final state");
+    }
+    if (o.outcome == check::Outcome::kInfo && present != 0 && present != appends) {
+      problem("txn " + std::to_string(o.id) + " of unknown outcome is partly in the final state");
+    }
+    for (const auto& [k, pos] : positions) {
+      for (std::size_t i = 1; i < pos.size(); ++i) {
+        if (pos[i] != pos[i - 1] + 1) problem("txn " + std::to_string(o.id) + "'s appends to " + k + " are interleaved with others'");
+      }
+    }
+    if (o.outcome != check::Outcome::kOk) continue;
+    std::map<std::string, std::vector<std::int64_t>> own;
+    for (const auto& m : o.output) {
+      const std::string k = m[1];
+      if (m[0] == "append") {
+        own[k].push_back(m[2].get<std::int64_t>());
+        continue;
+      }
+      const auto read = m[2].get<std::vector<std::int64_t>>();
+      const auto& fin = final_lists.count(k) ? final_lists.at(k) : std::vector<std::int64_t>{};
+      if (read.size() > fin.size() || !std::equal(read.begin(), read.end(), fin.begin())) {
+        problem("txn " + std::to_string(o.id) + " read " + Json(read).dump() + " from " + k +
+                ", not a prefix of the final " + Json(fin).dump());
+      }
+      const auto& mine = own[k];
+      if (read.size() < mine.size() || !std::equal(mine.begin(), mine.end(), read.end() - static_cast<long>(mine.size()))) {
+        problem("txn " + std::to_string(o.id) + " did not read its own appends to " + k);
+      }
+    }
+  }
+  // G0: two transactions that both appended to two keys must be in the same order on both.
+  std::map<std::pair<int, int>, int> order;  // (earlier op, later op) seen on some key -> 1
+  for (const auto& [k, list] : final_lists) {
+    std::vector<int> ops;
+    for (std::int64_t v : list) {
+      auto w = writers.find(v);
+      if (w != writers.end() && (ops.empty() || ops.back() != w->second.op)) ops.push_back(w->second.op);
+    }
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      for (std::size_t j = i + 1; j < ops.size(); ++j) order[{ops[i], ops[j]}] = 1;
+    }
+  }
+  for (const auto& [p, one] : order) {
+    if (order.count({p.second, p.first}) != 0 && p.first < p.second) {
+      problem("G0: txns " + std::to_string(p.first) + " and " + std::to_string(p.second) +
+              " appended in opposite orders on two keys");
+    }
+  }
+  return problems;
+}
+
+struct DmCase {
+  const char* dm;
+  const char* config;
+  bool server_crashes;  // the DM claims to survive them (durable)
+};
+
+const DmCase kLocking{"LockingTransactions", "{leaseMs: 400, lockTimeoutMs: 1500}", false};
+const DmCase kOptimistic{"OptimisticTransactions", "{}", false};
+const DmCase kDurable{"DurableTransactions", "{leaseMs: 400, lockTimeoutMs: 1500}", true};
+
+// Faults of one seed over [start, start + kFaultSpan], everything healed and restarted at its end:
+// message loss and reordering everywhere, a client cut off from the server now and then (durable:
+// the server crashed and restarted, sometimes with a torn write armed). Client crashes and pauses
+// are applied by the driver (it restarts their workload).
+testbed::FaultSchedule make_schedule(Rng& rng, Time start, const DmCase& dm) {
+  testbed::FaultSchedule s;
+  Time t = start;
+  bool server_down = false;
+  auto add = [&](testbed::Fault f) { s.faults.push_back({t, std::move(f)}); };
+  for (;;) {
+    t += rng.uniform_int(200, 700) * kMillisecond;
+    if (t >= start + kFaultSpan) break;
+    const double dice = rng.uniform();
+    if (server_down) {
+      add(testbed::RestartFault{"ks1"});
+      server_down = false;
+    } else if (dice < 0.3) {
+      testbed::LinkFaults f;
+      f.drop = rng.uniform(0, 0.08);
+      f.reorder = rng.uniform(0, 0.3);
+      f.reorder_window = rng.uniform_int(1, 20) * kMillisecond;
+      add(testbed::MessageFaultsFault{"*", "*", f});
+    } else if (dice < 0.45) {
+      add(testbed::ClearMessageFaultsFault{});
+    } else if (dice < 0.6) {
+      const NodeId c = client_host(static_cast<int>(rng.uniform_int(0, kClients - 1)));
+      add(testbed::PartitionFault{{{c}, {"ks1", "oms"}}, rng.chance(0.5) ? testbed::BlockMode::kDrop : testbed::BlockMode::kReset});
+    } else if (dice < 0.75) {
+      add(testbed::HealFault{});
+    } else if (dm.server_crashes && dice < 0.9) {
+      if (rng.chance(0.4)) add(testbed::TornWriteFault{"ks1"});
+      add(testbed::CrashFault{"ks1", false});
+      server_down = true;
+    }
+  }
+  t = start + kFaultSpan;
+  add(testbed::HealFault{});
+  add(testbed::ClearMessageFaultsFault{});
+  if (server_down) add(testbed::RestartFault{"ks1"});
+  if (dm.server_crashes) {
+    // Crashes timed to the protocol: right after a commit's sync (the reply not yet sent) and right
+    // after a begin; the server restarts 50-400 ms later.
+    for (const char* probe : {"dtx.synced", "txn.begin"}) {
+      testbed::ProbeTrigger tr;
+      tr.probe = probe;
+      tr.nth = rng.uniform_int(1, 8);
+      tr.from = start + rng.uniform_int(0, 3000) * kMillisecond;
+      tr.until = start + kFaultSpan - kSecond;
+      tr.faults = {{0, testbed::CrashFault{testbed::kProbeNode, false}},
+                   {rng.uniform_int(50, 400) * kMillisecond, testbed::RestartFault{testbed::kProbeNode}}};
+      s.triggers.push_back(std::move(tr));
+    }
+  }
+  return s;
+}
+
+struct SeedResult {
+  std::size_t ok = 0, fail = 0, info = 0, faults = 0, client_crashes = 0, server_crashes = 0;
+  bool finished = false;   // every live client ended its last transaction after the faults
+  bool all_commit = false;  // after the faults, every client committed a transaction (no stuck lock)
+  std::vector<std::string> problems;
+};
+
+std::string run_seed(const DmCase& dm, std::uint64_t seed) {
+  sim::SimOptions o;
+  o.seed = seed;
+  o.platform = platform();
+  o.log_level = LogLevel::kError;
+  sim::SimWorld world(std::move(o));
+  DmRegistry dms;
+  dms::register_all(dms);
+  ClassRegistry classes;
+  classes.add<scenarios::transactions::TxnStore>("TxnStore");
+  testbed::SimClusterOptions co;
+  co.oms_host = "oms";
+  co.oms.heartbeat_timeout = 1 * kSecond;
+  testbed::SimCluster cluster(world, classes, dms, co);
+  world.run_for(10 * kMillisecond);
+  if (!cluster.wait_registered(5 * kSecond)) return "setup: kernel servers did not register";
+  Stub stub;
+  const std::string spec = std::string("class: TxnStore\nnodeSelector: [{key: name, operator: =, values: [ks1]}]\n") +
+                           "dmList:\n  - name: " + dm.dm + "\n    config: " + dm.config + "\n";
+  if (!cluster.run_on("c1", [&] { stub = cluster.kernel("c1").create(spec); }, 10 * kSecond) || !stub.valid()) {
+    return "setup: create did not finish";
+  }
+  const std::string id = stub.id();
+  Rng rng(seed * 0x9E3779B97F4A7C15ULL + 41);
+  const Time start = world.now();
+  testbed::FaultSchedule schedule = make_schedule(rng, start, dm);
+  world.schedule(schedule);
+
+  check::History history;
+  bool stop = false;
+  int running = 0;
+  std::vector<std::unique_ptr<TxnClient>> clients;
+  int next_process = 0;
+  auto spawn_client = [&](int i) {
+    const NodeId host = client_host(i);
+    Stub s = cluster.kernel(host).acquire(id);
+    clients.push_back(std::make_unique<TxnClient>(next_process++, world.env(host), rng.fork(), s, history));
+    TxnClient* c = clients.back().get();
+    ++running;
+    world.env(host).spawn("txn-client", [c, &stop, &running] {
+      c->run(stop);
+      --running;
+    });
+  };
+  std::vector<bool> up(kClients, true);
+  for (int i = 0; i < kClients; ++i) {
+    bool done = false;
+    cluster.run_on(client_host(i), [&] { spawn_client(i); done = true; }, kSecond);
+    if (!done) return "setup: client did not start";
+  }
+  // The driver: every 250 ms a client may crash (restarted 0.3-1.5 s later with a fresh workload
+  // process) or pause for 0.2-1 s (longer than the lease, sometimes).
+  SeedResult res;
+  std::vector<Time> restart_at(kClients, 0);
+  std::vector<Time> paused_until(kClients, 0);
+  auto restart_client = [&](int i) {
+    world.apply(testbed::RestartFault{client_host(i)});
+    world.run_for(200 * kMillisecond);  // the kernel server boots and registers
+    cluster.run_on(client_host(i), [&] { spawn_client(i); }, kSecond);
+    up[i] = true;
+  };
+  while (world.now() < start + kFaultSpan) {
+    world.run_for(250 * kMillisecond);
+    for (int i = 0; i < kClients; ++i) {
+      const NodeId host = client_host(i);
+      if (world.now() < paused_until[i] + kMillisecond) continue;
+      if (!up[i] && world.now() >= restart_at[i]) {
+        restart_client(i);
+      } else if (up[i] && world.now() + 2 * kSecond < start + kFaultSpan && rng.chance(0.05)) {
+        world.apply(testbed::CrashFault{host});
+        --running;  // its workload died with it
+        up[i] = false;
+        restart_at[i] = world.now() + rng.uniform_int(300, 1500) * kMillisecond;
+        ++res.client_crashes;
+      } else if (up[i] && rng.chance(0.04)) {
+        world.apply(testbed::PauseFault{host});
+        paused_until[i] = world.now() + rng.uniform_int(200, 1000) * kMillisecond;
+        world.schedule(paused_until[i], testbed::ResumeFault{host});
+      }
+    }
+  }
+  world.run_for(kSecond);  // pauses end
+  for (int i = 0; i < kClients; ++i) {
+    if (!up[i]) restart_client(i);
+  }
+  world.run_for(kQuiet);
+  stop = true;
+  const Time limit = world.now() + 10 * kSecond;
+  while (running > 0 && world.now() < limit) world.run_for(50 * kMillisecond);
+  res.finished = running == 0;
+
+  // After the faults: every client commits one transaction (a lock DM left no stuck lock), then
+  // the final state is read outside any transaction.
+  res.all_commit = true;
+  for (int i = 0; i < kClients; ++i) {
+    const NodeId host = client_host(i);
+    bool committed = false;
+    cluster.run_on(host, [&] {
+      Stub s = cluster.kernel(host).acquire(id);
+      for (int attempt = 0; attempt < 5 && !committed; ++attempt) {
+        if (!s.invoke("startTransaction", {}, 5 * kSecond).ok()) continue;
+        committed = s.invoke("commitTransaction", {}, 5 * kSecond).ok();
+      }
+    }, 60 * kSecond);
+    res.all_commit = res.all_commit && committed;
+  }
+  Lists final_lists;
+  Reply fin = Reply::error(Code::kInternal, "did not finish");
+  cluster.run_on("c1", [&] { fin = cluster.kernel("c1").acquire(id).invoke("lists", {}, 5 * kSecond); }, 10 * kSecond);
+  if (!fin.ok()) return "final read failed: " + fin.status.to_string();
+  for (const auto& [k, list] : fin.value.as_map()) {
+    for (const auto& v : list.as_list()) final_lists[k].push_back(v.as_int());
+  }
+  for (const auto& op : history.operations()) {
+    if (op.outcome == check::Outcome::kOk) ++res.ok;
+    if (op.outcome == check::Outcome::kFail) ++res.fail;
+    if (op.outcome == check::Outcome::kInfo) ++res.info;
+  }
+  res.problems = check_appends(history, final_lists);
+  res.faults = schedule.faults.size() + world.firings().size();
+  for (const auto& f : schedule.faults) res.server_crashes += std::holds_alternative<testbed::CrashFault>(f.fault);
+  for (const auto& f : world.firings()) res.server_crashes += f.faults.empty() ? 0 : 1;
+  std::ostringstream out;
+  out << res.ok << ' ' << res.fail << ' ' << res.info << ' ' << res.faults << ' ' << res.client_crashes << ' '
+      << res.server_crashes << ' ' << res.finished << ' ' << res.all_commit << ' ' << world.trace_hash() << ' '
+      << res.problems.size();
+  for (const auto& p : res.problems) out << '\n' << p;
+  return out.str();
+}
+
+struct SeedLine {
+  bool parsed = false;
+  std::size_t ok = 0, fail = 0, info = 0, faults = 0, client_crashes = 0, server_crashes = 0, problems = 0;
+  int finished = 0, all_commit = 0;
+  std::uint64_t hash = 0;
+  std::string detail;
+};
+
+SeedLine parse(const std::string& s) {
+  SeedLine l;
+  std::istringstream in(s);
+  l.parsed = static_cast<bool>(in >> l.ok >> l.fail >> l.info >> l.faults >> l.client_crashes >> l.server_crashes >>
+                               l.finished >> l.all_commit >> l.hash >> l.problems);
+  std::string rest;
+  while (std::getline(in, rest)) l.detail += rest + "\n";
+  return l;
+}
+
+void sweep(const DmCase& dm) {
+  const int seeds = env_int("AMINO_SIM_SEEDS", 12);
+  const int base = env_int("AMINO_SIM_SEED_BASE", 1);
+  std::size_t ok = 0, fail = 0, info = 0, faults = 0, client_crashes = 0, server_crashes = 0, bad = 0;
+  for (int i = 0; i < seeds; ++i) {
+    const auto seed = static_cast<std::uint64_t>(base + i);
+    const sim::IsolatedResult r = sim::run_isolated([&dm, seed] { return run_seed(dm, seed); });
+    ASSERT_TRUE(r.ok) << dm.dm << " seed " << seed << ": child failed (exit " << r.exit_code << ", signal "
+                      << r.signal << "): " << r.output;
+    const SeedLine l = parse(r.output);
+    ASSERT_TRUE(l.parsed) << dm.dm << " seed " << seed << ": " << r.output;
+    ok += l.ok;
+    fail += l.fail;
+    info += l.info;
+    faults += l.faults;
+    client_crashes += l.client_crashes;
+    server_crashes += l.server_crashes;
+    bad += l.problems > 0;
+    EXPECT_EQ(l.problems, 0u) << dm.dm << " seed " << seed << ":\n" << l.detail;
+    EXPECT_EQ(l.finished, 1) << dm.dm << " seed " << seed << ": clients still blocked after their deadlines";
+    EXPECT_EQ(l.all_commit, 1) << dm.dm << " seed " << seed << ": a client could not commit after the faults";
+    EXPECT_GT(l.ok, 0u) << dm.dm << " seed " << seed << ": no transaction committed";
+  }
+  std::printf("[%s sim] seeds %d..%d: %zu txns committed, %zu failed, %zu unknown; %zu scheduled/triggered faults, "
+              "%zu client crashes, %zu server crashes; %zu seeds with problems\n",
+              dm.dm, base, base + seeds - 1, ok, fail, info, faults, client_crashes, server_crashes, bad);
+}
+
+TEST(TransactionsSim, LockingTransactionsUnderClientCrashesPausesLossAndPartitions) { sweep(kLocking); }
+TEST(TransactionsSim, OptimisticTransactionsUnderClientCrashesPausesLossAndPartitions) { sweep(kOptimistic); }
+TEST(TransactionsSim, DurableTransactionsUnderServerCrashesTornWritesAndClientFaults) { sweep(kDurable); }
+
+TEST(TransactionsSim, SameSeedSameRun) {
+  const auto a = sim::run_isolated([] { return run_seed(kDurable, 3); });
+  const auto b = sim::run_isolated([] { return run_seed(kDurable, 3); });
+  ASSERT_TRUE(a.ok && b.ok) << a.output << " / " << b.output;
+  EXPECT_EQ(a.output, b.output);
+}
+
+}  // namespace
+}  // namespace amino::testing
