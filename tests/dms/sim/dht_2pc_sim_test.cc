@@ -10,6 +10,7 @@
 #include <set>
 
 #include "dms/all.h"
+#include "testbed/check/transactions.h"
 #include "testbed/sim_cluster.h"
 #include "tests/dms/library/dht_apps.h"
 
@@ -223,9 +224,15 @@ class TwoPcStress : public TwoPcSim, public ::testing::WithParamInterface<int> {
     enum { kUnknown, kCommitted, kAborted } outcome = kUnknown;
   };
 
-  void run_client(const NodeId& node, int base, int count, std::uint64_t seed) {
+  static std::string key(int account) { return std::string(1, static_cast<char>('a' + account)); }
+  static check::Json micro_ops(const Txn& t, const check::Json& read) {
+    return check::Json::array({check::Json::array({"r", key(t.from), read}), check::Json::array({"append", key(t.from), t.id}),
+                               check::Json::array({"append", key(t.to), t.id})});
+  }
+
+  void run_client(const NodeId& node, int process, int base, int count, std::uint64_t seed) {
     auto rng = std::make_shared<Rng>(seed);
-    cluster_->env(node).spawn("bank-client", [this, node, base, count, rng] {
+    cluster_->env(node).spawn("bank-client", [this, node, process, base, count, rng] {
       Kernel& k = cluster_->kernel(node);
       Stub acc[3] = {k.acquire(a_.id()), k.acquire(b_.id()), k.acquire(c_.id())};
       Env& env = cluster_->env(node);
@@ -237,8 +244,12 @@ class TwoPcStress : public TwoPcSim, public ::testing::WithParamInterface<int> {
         t.amount = rng->uniform_int(1, 20);
         txns_.push_back(t);
         const std::size_t me = txns_.size() - 1;
+        const int op = history_.invoke(process, "txn", std::nullopt, micro_ops(t, nullptr), env.now());
         Reply s = acc[t.from].invoke("startTransaction", {});
-        if (!s.ok()) continue;
+        if (!s.ok()) {
+          history_.complete(op, check::EventType::kFail, micro_ops(t, nullptr), env.now());
+          continue;
+        }
         Reply r = acc[t.from].invoke("read", {Value("log")});
         Reply w = r.ok() ? acc[t.from].invoke("withdraw", {Value(t.amount)}) : r;
         Reply l1 = w.ok() ? acc[t.from].invoke("append", {Value("log"), Value(t.id)}) : w;
@@ -250,6 +261,16 @@ class TwoPcStress : public TwoPcSim, public ::testing::WithParamInterface<int> {
           Reply c = acc[t.from].invoke("commitTransaction", {});
           if (c.ok()) txns_[me].outcome = Txn::kCommitted;
           if (c.status.code == Code::kAborted) txns_[me].outcome = Txn::kAborted;
+        }
+        switch (txns_[me].outcome) {
+          case Txn::kCommitted: {
+            check::Json read = check::Json::array();
+            for (const Value& v : r.value.as_list()) read.push_back(v.as_int());
+            history_.complete(op, check::EventType::kOk, micro_ops(t, read), env.now());
+            break;
+          }
+          case Txn::kAborted: history_.complete(op, check::EventType::kFail, micro_ops(t, nullptr), env.now()); break;
+          case Txn::kUnknown: history_.complete(op, check::EventType::kInfo, micro_ops(t, nullptr), env.now()); break;
         }
         env.sleep_for(rng->uniform_int(50, 300) * kMillisecond);
       }
@@ -281,6 +302,7 @@ class TwoPcStress : public TwoPcSim, public ::testing::WithParamInterface<int> {
 
   Stub c_;
   std::vector<Txn> txns_;
+  check::History history_;  // list-append transactions on keys a, b, c (the accounts' logs)
 };
 
 TEST_P(TwoPcStress, TransfersAreAtomicAndConserveMoneyUnderCrashes) {
@@ -289,8 +311,8 @@ TEST_P(TwoPcStress, TransfersAreAtomicAndConserveMoneyUnderCrashes) {
   // a and b start at 100 and 0 (fixture): give b 100 as well.
   ASSERT_TRUE(cluster_->run_on("client", [&] { ASSERT_TRUE(b_.invoke("deposit", {Value(100)}).ok()); }, 10 * kSecond));
   arm_faults(static_cast<std::uint64_t>(seed));
-  run_client("client", 1000, 12, static_cast<std::uint64_t>(seed) * 2 + 1);
-  run_client("client2", 2000, 12, static_cast<std::uint64_t>(seed) * 2 + 2);
+  run_client("client", 1, 1000, 12, static_cast<std::uint64_t>(seed) * 2 + 1);
+  run_client("client2", 2, 2000, 12, static_cast<std::uint64_t>(seed) * 2 + 2);
   world_->run_until(world_->now() + 30 * kSecond);
   // Restarted coordinators acquire the cohorts again: recovery of what they logged.
   for (const NodeId n : {"client", "client2"}) {
@@ -311,6 +333,11 @@ TEST_P(TwoPcStress, TransfersAreAtomicAndConserveMoneyUnderCrashes) {
         Reply bal = s.invoke("balance", {}), log = s.invoke("read", {Value("log")});
         if (bal.ok() && log.ok()) {
           balance[static_cast<std::size_t>(i)] = bal.value.as_int();
+          check::Json read = check::Json::array();
+          for (const Value& v : log.value.as_list()) read.push_back(v.as_int());
+          const Time now = cluster_->env("ks3").now();
+          const int op = history_.invoke(3, "txn", std::nullopt, check::Json::array({check::Json::array({"r", key(i), nullptr})}), now);
+          history_.complete(op, check::EventType::kOk, check::Json::array({check::Json::array({"r", key(i), read})}), now);
           for (const Value& v : log.value.as_list()) logs[static_cast<std::size_t>(i)].insert(v.as_int());
           break;
         }
@@ -343,6 +370,12 @@ TEST_P(TwoPcStress, TransfersAreAtomicAndConserveMoneyUnderCrashes) {
     EXPECT_EQ(balance[static_cast<std::size_t>(i)], expect[static_cast<std::size_t>(i)]) << "account " << i << " (seed " << seed << ")";
   }
   EXPECT_EQ(total, 300) << "seed " << seed;
+  // Elle-style: the list-append history across the cohorts is strict serializable (strict 2PL).
+  check::TxnCheckOptions o;
+  o.consistency = "strict-serializable";
+  const check::TxnCheckResult elle = check::check_transactions(history_, o);
+  EXPECT_TRUE(elle.valid) << "seed " << seed << ": " << elle.summary();
+  EXPECT_GE(elle.ok, 6u);
   EXPECT_GE(committed, 3) << "seed " << seed << ": too few transfers committed to mean anything";
   EXPECT_GE(committed + aborted, 6) << "seed " << seed << ": too few transfers decided to mean anything";
   EXPECT_GE(world_->firings().size(), 1u) << "seed " << seed << ": no crash happened";
