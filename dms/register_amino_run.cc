@@ -62,6 +62,9 @@ void forbid_with_two_phase_commit(DmRegistry& r) {
              "transaction's uncommitted state (and a lease holder would run the transaction's calls on its own "
              "copy)");
   }
+  r.forbid("AtLeastOnceRPC", "TwoPhaseCommit",
+           "AtLeastOnceRPC would re-send a commitTransaction that aborted (a system error); the transaction is over "
+           "by then, so the retry reports 'no open transaction' instead of the abort");
   for (const char* off : kOffloaders) {
     r.forbid(off, "TwoPhaseCommit",
              "its device/cloud state transfers would carry a transaction's uncommitted state past the cohort's "
@@ -77,9 +80,6 @@ void forbid_with_two_phase_commit(DmRegistry& r) {
 void register_amino_run(DmRegistry& registry) {
   registry.add(dht());
   registry.add(two_phase_commit());
-  registry.describe_category("transactions",
-                             "each runs a transaction's calls under its own locks and undo state; one inside the "
-                             "other would nest transactions neither knows about");
   forbid_around_dht(registry);
   forbid_with_two_phase_commit(registry);
 }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "dms/support.h"
+#include "dms/transaction_support.h"
 #include "runtime/wire.h"
 
 namespace amino::dms {
@@ -123,6 +124,7 @@ class TpcClient : public ClientDM {
   }
 
   Reply on_rpc(Invocation& inv, ClientContext& ctx) override {
+    if (auto why = txn::control_config_problem("TwoPhaseCommit", ctx.config())) return Reply::error(Code::kBadSpec, *why);
     if (inv.method == start_) return start(ctx.env());
     if (inv.method == commit_) return commit(inv, ctx.env());
     if (inv.method == rollback_) return rollback(inv, ctx.env());
@@ -462,7 +464,8 @@ class TpcServer : public ServerDM {
     const std::string txn = a[0].as_string();
     if (!active_ || active_->txn != txn) return Reply::ok(false);  // aborted here, or lost in a crash
     if (active_->prepared) return Reply::ok(true);
-    if (active_->running > 0 || a[1].as_int() != active_->calls) {
+    if (active_->running > 0) return Reply::ok(false);  // a call still in the object: the abort waits for it
+    if (a[1].as_int() != active_->calls) {
       end(ctx, false);  // a call the coordinator counts did not run here: the transaction cannot commit
       return Reply::ok(false);
     }
@@ -577,11 +580,10 @@ DmDescriptor two_phase_commit() {
       "without an answer dooms it: its commit aborts. The coordinator runs on the client node, since only the "
       "client knows which microservices a transaction touched and only client parts can reach the cohorts; "
       "recovery of a crashed coordinator therefore waits for its node to return and acquire the cohorts again. "
+      "The application class need not declare the three control methods. "
       "One replica per cohort: not combinable with replication DMs.";
-  d.config = {
-      ConfigKey{"startMethod", K::kString, Value("startTransaction"), "method that opens a transaction (returns its id)", Value(), Value()},
-      ConfigKey{"commitMethod", K::kString, Value("commitTransaction"), "method that commits the open transaction (two-phase commit)", Value(), Value()},
-      ConfigKey{"rollbackMethod", K::kString, Value("rollbackTransaction"), "method that rolls the open transaction back", Value(), Value()},
+  d.config = txn::control_keys();  // startMethod, commitMethod, rollbackMethod: shared with the transaction DMs
+  d.config.insert(d.config.end(), {
       ConfigKey{"lockTimeoutMs", K::kInt, Value(2000), "longest a call waits for a cohort held by another transaction",
                 Value(0), Value(kMaxTimeoutMs)},
       ConfigKey{"txnTimeoutMs", K::kInt, Value(10000),
@@ -589,7 +591,8 @@ DmDescriptor two_phase_commit() {
                 Value(kMaxTimeoutMs)},
       ConfigKey{"retryMs", K::kInt, Value(200), "coordinator: period of re-sending a decision a cohort has not acknowledged",
                 Value(1), Value(kMaxTimeoutMs)},
-  };
+  });
+  d.control_methods = txn::control_methods;
   d.make_client = [] { return std::make_unique<TpcClient>(); };
   d.make_server = [] { return std::make_unique<TpcServer>(); };
   d.make_group = [] { return std::make_unique<GroupDM>(); };
