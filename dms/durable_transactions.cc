@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "dms/transaction_support.h"
+#include "dms/support_transactions.h"
 #include "runtime/wire.h"
 
 namespace amino::dms {

@@ -1,6 +1,6 @@
 #include "dms/locking_transactions.h"
 
-#include "dms/transaction_support.h"
+#include "dms/support_transactions.h"
 
 namespace amino::dms {
 

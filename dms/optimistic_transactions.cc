@@ -1,6 +1,6 @@
 #include "dms/optimistic_transactions.h"
 
-#include "dms/transaction_support.h"
+#include "dms/support_transactions.h"
 #include "runtime/mutants.h"
 
 namespace amino::dms {
