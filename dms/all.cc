@@ -8,7 +8,9 @@ void register_all(DmRegistry& registry) {
   registry.add(default_dm());
   register_library(registry);
   register_replication(registry);
+  register_amino_run(registry);
   register_transactions(registry);
+  register_checkpoint(registry);
 }
 
 const DmRegistry& builtin() {

@@ -47,4 +47,28 @@ std::string check_json(const check::History& h, const check::Model& model, const
   return j.dump();
 }
 
+std::string check_transactions_json(const check::History& h, const std::string& model, const std::string& consistency,
+                                    double time_limit_s) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  check::TxnCheckOptions options;
+  options.model = check::txn_model_from(model);
+  options.consistency = consistency;
+  if (time_limit_s > 0) {
+    const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(time_limit_s));
+    options.out_of_time = [deadline] { return Clock::now() >= deadline; };
+  }
+  check::Json j = check::check_transactions(h, options).to_json();
+  j["elapsed_s"] = std::chrono::duration<double>(Clock::now() - start).count();
+  return j.dump();
+}
+
+std::string consistency_levels_json() {
+  check::Json out = check::Json::array();
+  for (const auto& l : check::consistency_levels()) {
+    out.push_back({{"name", l.name}, {"forbidden", l.forbidden}, {"order", l.order}, {"description", l.description}});
+  }
+  return out.dump();
+}
+
 }  // namespace amino::pyrun

@@ -7,6 +7,7 @@
 
 #include "testbed/check/history.h"
 #include "testbed/check/model.h"
+#include "testbed/check/transactions.h"
 
 namespace amino::pyrun {
 
@@ -26,5 +27,14 @@ std::string events_json(const check::History& h);
 // Checks `h` against `model`; the result as JSON (check::CheckResult::to_json plus "elapsed_s",
 // the wall time of the search).
 std::string check_json(const check::History& h, const check::Model& model, const CheckLimits& limits);
+
+// Checks `h` for transactional anomalies (check_transactions); the result as JSON
+// (check::TxnCheckResult::to_json plus "elapsed_s"). model: "list-append" | "rw-register";
+// time_limit_s: wall seconds for the cycle search (0: none). std::invalid_argument for an unknown
+// model or level, check::TxnHistoryError for a malformed transaction.
+std::string check_transactions_json(const check::History& h, const std::string& model, const std::string& consistency,
+                                    double time_limit_s);
+// The consistency levels (check::consistency_levels()) as a JSON array of {name, forbidden, order, description}.
+std::string consistency_levels_json();
 
 }  // namespace amino::pyrun

@@ -78,6 +78,23 @@ PYBIND11_MODULE(_amino, m) {
       py::arg("earliest_failure") = true,
       "Checks a history for linearizability; the verdict, window and explanation as JSON.");
   m.def("check_models", &amino::check::model_names, "The built-in models' names.");
+  m.def(
+      "check_transactions",
+      [history_of](const std::string& source, bool is_path, const std::string& model, const std::string& consistency,
+                   double time_limit_s) {
+        py::gil_scoped_release release;
+        const amino::check::History h = history_of(source, is_path);
+        try {
+          return amino::pyrun::check_transactions_json(h, model, consistency, time_limit_s);
+        } catch (const amino::check::TxnHistoryError& e) {
+          if (!is_path) throw;
+          throw std::invalid_argument(source + ": " + e.what());  // "h.jsonl: operation #12 (process 3): ..."
+        }
+      },
+      py::arg("source"), py::arg("is_path"), py::arg("model"), py::arg("consistency"), py::arg("time_limit_s") = 0.0,
+      "Checks a history of transactions (f \"txn\") for isolation anomalies; the result as JSON.");
+  m.def("txn_consistency_levels", &amino::pyrun::consistency_levels_json,
+        "The transactional checker's consistency levels and what each forbids, as JSON.");
 
   // Planted bugs (runtime/mutants.h, docs/mutants.md): amino/_native.py selects $AMINO_MUTANT's when
   // it loads this module, before any run is forked.

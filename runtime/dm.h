@@ -98,6 +98,11 @@ class ServerContext {
   virtual const DmConfig& config() const = 0;
   virtual const ReplicaRef& self() const = 0;  // this server's replica at its own level
   virtual int level() const = 0;               // 0 = outermost DM
+  // True when a restarted kernel server re-created this replica from its storage (a durable DM's
+  // stack, Kernel::recover_durable_stacks): the object is empty and the durable DMs restore it in
+  // on_create. False for a replica that was created, migrated or replicated: any state stored
+  // under its ids before is not its own (ids restart with the OMS).
+  virtual bool recovered() const { return false; }
   // Passes the call outward: to the next server, or to the object itself.
   virtual Reply next(Invocation& inv) = 0;
   virtual Value snapshot_object() = 0;

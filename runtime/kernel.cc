@@ -181,6 +181,7 @@ void Kernel::recover_durable_stacks() {
       const ClassInfo* cls = classes_.find(spec.class_name);
       if (cls == nullptr || objects_.count(spec.oid) != 0) continue;
       auto ko = std::make_unique<KernelObject>(*this, std::move(spec), *cls, cls->instantiate_empty());
+      ko->mark_recovered();
       KernelObject& ref = *ko;
       objects_.emplace(ref.oid(), std::move(ko));
       env_.spawn("recover", [&ref] { ref.start(); });

@@ -24,6 +24,7 @@ class KernelObject::Level : public ServerContext {
   const DmConfig& config() const override { return config_; }
   const ReplicaRef& self() const override { return self_; }
   int level() const override { return level_; }
+  bool recovered() const override { return owner_.recovered_; }
   Reply next(Invocation& inv) override { return owner_.call_level(level_ - 1, inv); }
   Value snapshot_object() override { return owner_.obj_->snapshot(); }
   void restore_object(const Value& state) override { owner_.obj_->restore(state); }

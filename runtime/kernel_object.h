@@ -25,6 +25,10 @@ class KernelObject {
   ~KernelObject();
 
   void start();    // server on_create, innermost first
+  // Set by a restarted kernel server that re-created this replica from storage (the object is empty):
+  // ServerContext::recovered() tells durable DMs to restore it in on_create.
+  void mark_recovered() { recovered_ = true; }
+  bool recovered() const { return recovered_; }
   void destroy();  // server on_destroy, outermost first
 
   // Admission (gate, migration), the server chain, metrics. Never throws. A successful reply's
@@ -62,6 +66,7 @@ class KernelObject {
   int in_flight_ = 0;
   bool quiesced_ = false;
   bool destroyed_ = false;
+  bool recovered_ = false;
   Metrics metrics_;
 };
 

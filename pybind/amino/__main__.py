@@ -220,12 +220,28 @@ def _positive_float(text):
 
 def cmd_check(args):
     from . import check
-    res = check.linearizable(args.file, model=args.model, max_steps=args.max_steps or 0, time_limit=args.time_limit)
+    if args.transactions:
+        if args.model is not None or args.max_steps is not None:
+            raise ValueError("--model and --max-steps are for linearizability; --transactions checks with --consistency")
+        res = check.transactions(args.file, model=args.transactions, consistency=args.consistency or "serializable",
+                                 time_limit=args.time_limit)
+        window = None
+        if args.html and res.anomalies:
+            from .guarantees import anomaly_window
+            from .history import load
+            window = anomaly_window(load(args.file), res.anomalies[0].ops)
+        title = f"{os.path.basename(args.file)}: {res.verdict} ({res.consistency}, {res.model})"
+    else:
+        if args.consistency is not None:
+            raise ValueError("--consistency needs --transactions MODEL")
+        res = check.linearizable(args.file, model=args.model or "register", max_steps=args.max_steps or 0,
+                                 time_limit=args.time_limit)
+        window = res.window
+        title = f"{os.path.basename(args.file)}: {res.verdict} ({res.model})"
     print(json.dumps(res.to_dict(), indent=1, sort_keys=True) if args.json else res.summary())
     if args.html:
         from .history import load
-        title = f"{os.path.basename(args.file)}: {res.verdict} ({res.model})"
-        timeline.write(args.html, load(args.file), window=res.window, title=title, explanation=res.summary())
+        timeline.write(args.html, load(args.file), window=window, title=title, explanation=res.summary())
         print(f"timeline in {args.html}", file=sys.stderr)
     return res.exit_code
 
@@ -303,11 +319,19 @@ def main(argv=None):
                    help="wall time per run before it is killed and the seed fails (default: none)")
     h.add_argument("--timeline", help="also copy the shrunk failure's timeline (HTML) here")
     h.set_defaults(fn=cmd_hunt)
-    c = sub.add_parser("check", help="check a history (JSON Lines) for linearizability",
-                       description="Exit status: 0 linearizable, 1 not linearizable, 3 unknown (a limit was "
-                                   "hit), 2 usage error (bad arguments, unreadable or malformed history).")
+    from .check import TXN_MODELS, consistency_levels
+    c = sub.add_parser("check", help="check a history (JSON Lines) for linearizability, or its transactions for "
+                                     "isolation anomalies (--transactions)",
+                       description="Exit status: 0 linearizable (valid), 1 not linearizable (invalid), 3 unknown (a "
+                                   "limit was hit), 2 usage error (bad arguments, unreadable or malformed history).")
     c.add_argument("file", help="history in JSON Lines, Jepsen's vocabulary (pybind/README.md, Histories)")
-    c.add_argument("--model", choices=models(), default="register", help="sequential model (default register)")
+    c.add_argument("--model", choices=models(), default=None, help="sequential model (default register)")
+    c.add_argument("--transactions", choices=TXN_MODELS, default=None, metavar="MODEL",
+                   help="check transactions (f \"txn\") for isolation anomalies instead, with this model: "
+                        + " or ".join(TXN_MODELS))
+    c.add_argument("--consistency", choices=[lv["name"] for lv in consistency_levels()], default=None,
+                   metavar="LEVEL", help="with --transactions: the level to check (default serializable): "
+                                         + ", ".join(lv["name"] for lv in consistency_levels()))
     c.add_argument("--max-steps", type=_positive_int, default=None, metavar="N",
                    help="search steps per key before answering unknown (default 10^8)")
     c.add_argument("--time-limit", type=_non_negative_float, default=0.0, metavar="SECONDS",

@@ -9,4 +9,4 @@ Bump NATIVE_API whenever what `_amino` exposes changes (a function, argument or 
 the Python package relies on); bump __version__ on releases.
 """
 __version__ = "0.1.0"
-NATIVE_API = 1
+NATIVE_API = 2

@@ -26,6 +26,9 @@ A workload declares one with amino.workload's `check=` (Scenario.checks: {"check
   immutable           reads return the constructed state, mutations     direct
                       are rejected with ABORTED, a client that read
                       once keeps reading (Immutable)
+  transactions        no isolation anomaly the level `consistency`      amino.check.transactions (Elle-style
+                      forbids (serializable, snapshot-isolation, ...)   dependency cycles; model list-append
+                      over "txn" operations                             or rw-register)
 
 Every check raises ValueError for a history it cannot judge (an operation its model does not know).
 """
@@ -387,6 +390,30 @@ def immutable(history: History, model: str = "register", *, initial: Optional[di
     return _result("immutable", model, ops, None, started)
 
 
+# ---- transactions (isolation levels)
+
+def transactions(history: History, model: str = "list-append", *, consistency: str = "serializable",
+                 time_limit: float = 0.0, **_kw: Any) -> GuaranteeResult:
+    """No anomaly that `consistency` forbids (amino.check.consistency_levels()) among the history's
+    transactions (f "txn"; model "list-append" or "rw-register"), by amino.check.transactions. The
+    window is the first forbidden anomaly's operations; the explanation lists every anomaly found."""
+    events = _events(history)
+    r = _check.transactions(events, model=model, consistency=consistency, time_limit=time_limit)
+    raw: dict = {"verdict": r.verdict, "model": model, "operations": r.transactions, "keys": [],
+                 "elapsed_s": r.elapsed_s, "explanation": r.summary().split("\n", 1)[1] if "\n" in r.summary() else ""}
+    if r.anomalies:
+        raw["window"] = anomaly_window(events, r.anomalies[0].ops)
+    return GuaranteeResult("transactions", raw)
+
+
+def anomaly_window(events: list, ids: list[int]) -> Optional[dict]:
+    """A timeline window over the operations `ids` (invoke indices of `events`, e.g. a transactional
+    anomaly's ops), the first as the failing one; None when none of them is in `events`."""
+    by_id = {o["id"]: o for o in operations(events)}
+    involved = [by_id[i] for i in ids if i in by_id]
+    return _window("", involved[0], involved) if involved else None
+
+
 def _events(history) -> list:
     if hasattr(history, "history") and not isinstance(history, (str, list)):
         history = history.history
@@ -403,6 +430,7 @@ CHECKS: dict[str, Callable[..., GuaranteeResult]] = {
     "lease": lease,
     "at-least-once": at_least_once,
     "immutable": immutable,
+    "transactions": transactions,
 }
 
 

@@ -51,11 +51,28 @@ class Explainer {
  public:
   explicit Explainer(const txn::Txns& t) : t_(t) {}
 
+  // A long cycle shows its first and last edges (its ops list them all): a report stays readable.
+  static constexpr std::size_t kShownEdges = 40;
+
   std::string cycle(const std::string& type, const Cycle& c, const txn::DepGraph& g) const {
-    std::string s = type + " cycle: ";
-    for (const Step& st : c) s += "#" + std::to_string(op(st.from)) + " -" + txn::edge_name(st.type) + "-> ";
+    const bool cut = c.size() > kShownEdges;
+    const std::size_t head = cut ? kShownEdges - 10 : c.size();
+    auto shown = [&](std::size_t i) { return i < head || i >= c.size() - (cut ? 10 : 0); };
+    std::string s = type + " cycle of " + std::to_string(c.size()) + " transactions: ";
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      if (!shown(i)) {
+        if (i == head) s += "... ";
+        continue;
+      }
+      s += "#" + std::to_string(op(c[i].from)) + " -" + txn::edge_name(c[i].type) + "-> ";
+    }
     s += "#" + std::to_string(op(c.front().from));
-    for (const Step& st : c) {
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      if (!shown(i)) {
+        if (i == head) s += "\n  ... " + std::to_string(c.size() - kShownEdges) + " more edges ...";
+        continue;
+      }
+      const Step& st = c[i];
       s += "\n  #" + std::to_string(op(st.from)) + " -" + txn::edge_name(st.type) + "-> #" + std::to_string(op(st.to)) + ": " +
            edge(st, *g.edge(st.from, st.to));
     }
@@ -76,8 +93,8 @@ class Explainer {
       case txn::kWW: {
         const txn::Why& w = e.why[0];
         if (list) {
-          return d(st.to) + " appended " + val(w.v2) + " to key " + key(w.key) + " right after " + d(st.from) + "'s " + val(w.v1) +
-                 " (the key's order, from its longest read)";
+          return d(st.to) + " appended " + val(w.v2) + " to key " + key(w.key) + " after " + d(st.from) + "'s " + val(w.v1) +
+                 " (the key's order: its longest read, then the committed appends no read shows)";
         }
         return d(st.to) + " read key " + key(w.key) + " = " + val(w.v1) + " (written by " + d(st.from) + ") and then wrote " +
                val(w.v2) + ", so its version came later";
@@ -91,7 +108,7 @@ class Explainer {
         const txn::Why& w = e.why[2];
         if (list) {
           return d(st.from) + " read key " + key(w.key) + (w.v1 < 0 ? " empty" : " ending in " + val(w.v1)) + ", without " + val(w.v2) +
-                 ", which " + d(st.to) + " appended next: it did not see that write";
+                 ", which " + d(st.to) + " appended after that: it did not see that write";
         }
         return d(st.from) + " read key " + key(w.key) + " = " + val(w.v1) + (w.v1 < 0 ? " (its initial state)" : "") + ", and " + d(st.to) +
                " installed " + val(w.v2) + " after that version: it did not see that write";
@@ -221,6 +238,7 @@ TxnCheckResult check_transactions(const History& history, const TxnCheckOptions&
 
   txn::DepGraph g(static_cast<int>(txns.txns.size()));
   txn::Findings found;
+  found.cap = options.max_reported_per_type;
   if (options.model == TxnModel::kListAppend) {
     txn::infer_list_append(txns, g, found);
   } else {
@@ -236,20 +254,20 @@ TxnCheckResult check_transactions(const History& history, const TxnCheckOptions&
     order |= txn::kRealtime;
   }
   txn::Budget budget(options.max_search_steps, options.out_of_time);
-  std::vector<TxnAnomaly> all = std::move(found.anomalies);
-  for (auto& a : find_cycles(txns, g, order, budget)) all.push_back(std::move(a));
+  for (auto& a : find_cycles(txns, g, order, budget)) {
+    if (found.wanted(a.type)) found.anomalies.push_back(std::move(a));
+  }
   if (budget.exhausted()) {
     r.complete = false;
     found.not_checked.push_back("the cycle search stopped at its step or time limit: cycles may be missing");
   }
 
   const std::set<std::string> forbidden(level.forbidden.begin(), level.forbidden.end());
-  for (auto& a : all) {
-    const std::size_t n = ++r.counts[a.type];
+  for (auto& a : found.anomalies) {
     a.forbidden = forbidden.count(a.type) > 0;
-    auto& into = a.forbidden ? r.anomalies : r.allowed_anomalies;
-    if (n <= options.max_reported_per_type) into.push_back(std::move(a));
+    (a.forbidden ? r.anomalies : r.allowed_anomalies).push_back(std::move(a));
   }
+  r.counts = std::move(found.counts);
   r.not_checked = std::move(found.not_checked);
   r.valid = r.anomalies.empty() && r.complete;
   return r;

@@ -14,14 +14,22 @@
 // completed = unknown: its writes may or may not be visible, and its reads are unknown.
 //
 // What is inferred (testbed/check/txn_infer.h):
-//   list-append  the version order of each key is its longest read (every read must be a prefix
-//                of it, else "incompatible-order"); each element's writer is known, so every ww,
-//                wr and rw dependency between observed versions follows.
+//   list-append  the version order of each key is its longest read (of each read, the part before
+//                the reader's own appends: where a store shows a transaction its own uncommitted
+//                appends says nothing about where they land); every read must be a prefix of it,
+//                else "incompatible-order"; committed appends that no read shows come after it (in
+//                an unknown order). Each element's writer is known, so every ww, wr and rw
+//                dependency between observed versions follows, from every read (two reads of a key
+//                in one transaction that differ, a fuzzy read, show as a G-single cycle).
 //   rw-register  the order of versions is known only where it is sound without more assumptions:
 //                the initial state (null) precedes every write, and a committed transaction that
-//                read v1 of k and then wrote v2 to k installed v2 after v1. The order of blind
-//                writes cannot be inferred, so cycles through it go unseen (result.not_checked
-//                says so); wr dependencies and the non-cycle anomalies are exact.
+//                read v1 of k and then wrote v2 to k installed v2 after v1 (Elle's "write follows
+//                read"). The order of blind writes cannot be inferred, so cycles through it go
+//                unseen (result.not_checked says so); wr dependencies and the non-cycle anomalies
+//                are exact. An rw edge may lead to a later version than the next one (the next one's
+//                writer is unknown): a path of one rw edge and ww edges shortened, so a cycle is
+//                real but may be named G2-item where a G-single is hidden; lost updates, the common
+//                case of that, are reported on their own.
 //
 // Cycles: Tarjan's strongly connected components (iterative), then in each component a search
 // for the weakest cycle of each kind, shortest first (breadth-first), classified by its edges:
@@ -62,7 +70,8 @@ class TxnHistoryError : public std::invalid_argument {
 struct TxnCheckOptions {
   TxnModel model = TxnModel::kListAppend;
   // A name of consistency_levels(): read-uncommitted, read-committed, snapshot-isolation,
-  // repeatable-read, serializable, strong-session-serializable, strict-serializable.
+  // strong-session-snapshot-isolation, strong-snapshot-isolation, repeatable-read, serializable,
+  // strong-session-serializable, strict-serializable.
   std::string consistency = "serializable";
   // Polled during the cycle search; returning true stops it (result.complete = false). The caller
   // owns the clock, so the checker itself stays deterministic.
@@ -74,7 +83,7 @@ struct TxnCheckOptions {
 };
 
 struct TxnAnomaly {
-  std::string type;         // "G1a", "G-single", "G2-item-realtime", "internal", ...
+  std::string type;         // "G1a", "G-single", "G2-item-realtime", "lost-update", "internal", ... (txn_infer.h)
   std::vector<int> ops;     // the operations (ids) involved; for a cycle, in cycle order
   std::string explanation;  // for a cycle, each edge named (ww / wr / rw / process / realtime) and why
   bool forbidden = true;    // forbidden by the level checked (allowed ones are in allowed_anomalies)

@@ -5,8 +5,9 @@
 // is G2-item and PL-2.99 and PL-3 forbid the same cycles. Snapshot isolation allows write skew
 // (cycles of two adjacent rw edges) but no cycle whose rw edges are all non-adjacent (Cerone and
 // Gotsman, "Analysing Snapshot Isolation", PODC 2016: G-single and G-nonadjacent, as Elle
-// reports them). Strong session and strict serializability add process and real-time order to
-// the graph (Elle's -process and -realtime anomalies). Every level forbids what no isolation
+// reports them). The strong session and strong/strict levels add process and real-time order to
+// the graph (Elle's -process and -realtime anomalies; Daudjee & Salem, "Lazy Database Replication
+// with Snapshot Isolation", VLDB 2006, for strong (session) snapshot isolation). Every level forbids what no isolation
 // level explains: garbage, duplicated elements, reads that disagree on an order, a transaction
 // contradicting itself. A lost update (two committed transactions read one version of a key and
 // both wrote it) makes a G-single cycle in any version order (Adya's P4, which SI forbids), so the
@@ -40,11 +41,18 @@ const std::vector<ConsistencyLevel>& consistency_levels() {
     const auto si = plus(rc, {"lost-update", "G-single", "G-nonadjacent"});
     const auto ser = plus(si, {"G2-item"});
     const std::vector<std::string> cycles{"G0", "G1c", "G-single", "G-nonadjacent", "G2-item"};
+    const std::vector<std::string> si_cycles{"G0", "G1c", "G-single", "G-nonadjacent"};
+    const auto strong_session_si = plus(si, suffixed(si_cycles, "-process"));
     return std::vector<ConsistencyLevel>{
         {"read-uncommitted", ru, "", "Adya PL-1: no G0 (write cycles)"},
         {"read-committed", rc, "", "Adya PL-2: no G0, no G1 (aborted reads, intermediate reads, ww/wr cycles)"},
         {"snapshot-isolation", si, "",
          "PL-2 and no G-single or G-nonadjacent (Cerone & Gotsman 2016): write skew is allowed"},
+        {"strong-session-snapshot-isolation", strong_session_si, "process",
+         "snapshot isolation, and each process's transactions in its order (Daudjee & Salem 2006)"},
+        {"strong-snapshot-isolation", plus(strong_session_si, suffixed(si_cycles, "-realtime")), "realtime",
+         "snapshot isolation whose snapshots respect real time: a transaction sees every one that committed "
+         "before it began"},
         {"repeatable-read", ser, "", "Adya PL-2.99: no G1, no G2-item (item anti-dependency cycles)"},
         {"serializable", ser, "", "Adya PL-3: no G1, no G2 (with item reads only, the same as PL-2.99)"},
         {"strong-session-serializable", plus(ser, suffixed(cycles, "-process")), "process",

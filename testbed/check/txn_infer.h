@@ -13,6 +13,7 @@
 //   lost-update       two committed transactions read the same version of a key and both wrote it
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,12 @@
 namespace amino::check::txn {
 
 struct Findings {
-  std::vector<TxnAnomaly> anomalies;  // non-cycle ones, ops as operation ids
+  std::size_t cap = 8;                // anomalies kept per type (TxnCheckOptions::max_reported_per_type)
+  std::vector<TxnAnomaly> anomalies;  // ops as operation ids; at most `cap` of each type
+  std::map<std::string, std::size_t> counts;  // every one found, by type
   std::vector<std::string> not_checked;
+  // Counts one anomaly of `type`; true when it is to be kept (and so explained).
+  bool wanted(const std::string& type) { return ++counts[type] <= cap; }
 };
 
 // Both add the data edges (ww, wr, rw) to `g` (sized txns.txns.size()) and append to `out`.

@@ -14,6 +14,10 @@ std::uint64_t pair_key(int key, int value) {
   return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(key)) << 32) | static_cast<std::uint32_t>(value);
 }
 
+// Reads of a key's whole known list times the committed appends to it that no read shows: past
+// this, those rw edges are not added for that key (not_checked says so).
+constexpr std::size_t kMaxUnseenEdgesPerKey = 2'000'000;
+
 struct Writer {
   int txn = -1;
   int index = 0;  // among the writer's appends to this key
@@ -38,10 +42,18 @@ class ListAppend {
   const Txn& txn(int i) const { return t_.txns[static_cast<std::size_t>(i)]; }
   const std::string& key(int k) const { return t_.keys.text(k); }
   const std::string& val(int v) const { return t_.values.text(v); }
+  // A list as an explanation shows it: a long one by its ends and its length.
   std::string list(const std::vector<int>& l) const {
+    constexpr std::size_t kEnds = 5;
     std::string s = "[";
-    for (std::size_t i = 0; i < l.size(); ++i) s += (i ? ", " : "") + val(l[i]);
-    return s + "]";
+    for (std::size_t i = 0; i < l.size(); ++i) {
+      if (l.size() > 4 * kEnds && i >= kEnds && i < l.size() - kEnds) {
+        if (i == kEnds) s += ", ...";
+        continue;
+      }
+      s += (i ? ", " : "") + val(l[i]);
+    }
+    return s + "]" + (l.size() > 4 * kEnds ? " (" + std::to_string(l.size()) + " elements)" : "");
   }
   const Writer* writer(int k, int v) const {
     auto it = writers_.find(pair_key(k, v));
@@ -49,8 +61,11 @@ class ListAppend {
   }
   // A writer whose writes may be visible (ok or unknown).
   bool live(const Writer* w) const { return w && txn(w->txn).outcome != Outcome::kFail; }
-  void report(std::string type, std::vector<int> ops, std::string why) {
-    out_.anomalies.push_back(TxnAnomaly{std::move(type), std::move(ops), std::move(why), true});
+  // The explanation is built only for the anomalies kept (Findings::wanted): a history full of
+  // one anomaly costs a count, not a story each.
+  template <class Why>
+  void report(const char* type, std::vector<int> ops, Why why) {
+    if (out_.wanted(type)) out_.anomalies.push_back(TxnAnomaly{type, std::move(ops), why(), true});
   }
 
   void index_writers() {
@@ -98,9 +113,9 @@ class ListAppend {
       const bool ends_with_own = m.list.size() >= s.own.size() &&
                                  std::equal(s.own.begin(), s.own.end(), m.list.end() - static_cast<long>(s.own.size()));
       if (!ends_with_own) {
-        report("internal", {t.op},
-               t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ", which does not end with its own appends " +
-                   list(s.own));
+        report("internal", {t.op}, [&] {
+          return t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ", which does not end with its own appends " +
+                   list(s.own); });
         check_elements(i, m, m.list.size());
         continue;
       }
@@ -117,33 +132,67 @@ class ListAppend {
     }
   }
 
-  // The first `external` elements of a read are others' appends.
+  // The first `external` elements of a read are others' appends. Reads of a key mostly repeat a
+  // prefix already checked (each read extends the last), so per key the longest clean list checked
+  // so far is kept, and only what follows the common prefix is looked at again: linear in the
+  // distinct elements, not in the sum of the reads' lengths.
   void check_elements(int i, const Mop& m, std::size_t external) {
-    const Txn& t = txn(i);
-    std::unordered_map<int, int> count;
-    for (int v : m.list) {
-      if (++count[v] == 2) {
-        report("duplicate-elements", {t.op},
-               t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": " + val(v) + " appears more than once");
+    Checked& c = checked_[m.key];
+    const std::vector<int>& l = m.list;
+    const std::size_t limit = std::min(l.size(), c.base.size());
+    std::size_t common = 0;
+    while (common < limit && l[common] == c.base[common]) ++common;
+    if (common > c.first_bad) common = 0;  // the shared prefix holds a bad element: check it all again
+    std::unordered_map<int, int> seen;  // elements after the common prefix -> occurrences
+    std::size_t first_bad = kNone;
+    for (std::size_t j = common; j < l.size(); ++j) {
+      const int v = l[j];
+      auto before = c.pos.find(v);
+      const int occurrences = ++seen[v] + (common > 0 && before != c.pos.end() && static_cast<std::size_t>(before->second) < common);
+      if (occurrences >= 2) first_bad = std::min(first_bad, j);
+      if (occurrences == 2) {
+        report("duplicate-elements", {txn(i).op}, [&] {
+          return t_.describe(i) + " read key " + key(m.key) + " = " + list(l) + ": " + val(v) + " appears more than once"; });
       }
-      const Writer* w = writer(m.key, v);
-      if (!w) {
-        report("garbage-read", {t.op},
-               t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": nobody appended " + val(v));
-      } else if (txn(w->txn).outcome == Outcome::kFail) {
-        report("G1a", {txn(w->txn).op, t.op},
-               t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": " + val(v) + " was appended by " +
-                   t_.describe(w->txn) + ", which failed (aborted)");
-      }
+      if (element_bad(i, m, v)) first_bad = std::min(first_bad, j);
     }
+    if (common == c.base.size() && l.size() > common) {  // l extends the base: it becomes the base
+      for (std::size_t j = common; j < l.size(); ++j) {
+        c.base.push_back(l[j]);
+        c.pos.emplace(l[j], static_cast<int>(j));
+      }
+      c.first_bad = std::min(c.first_bad, first_bad);
+    }
+    intermediate(i, m, external);
+  }
+
+  // Garbage or aborted: reported, and true.
+  bool element_bad(int i, const Mop& m, int v) {
+    const Writer* w = writer(m.key, v);
+    if (!w) {
+      report("garbage-read", {txn(i).op}, [&] {
+          return t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": nobody appended " + val(v); });
+      return true;
+    }
+    if (txn(w->txn).outcome == Outcome::kFail) {
+      report("G1a", {txn(w->txn).op, txn(i).op}, [&] {
+          return t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ": " + val(v) + " was appended by " +
+                 t_.describe(w->txn) + ", which failed (aborted)"; });
+      return true;
+    }
+    return false;
+  }
+
+  void intermediate(int i, const Mop& m, std::size_t external) {
+    const Txn& t = txn(i);
     if (external == 0) return;
     const int last = m.list[external - 1];
     const Writer* w = writer(m.key, last);
     if (live(w) && w->txn != i && w->index + 1 < w->count) {
-      report("G1b", {txn(w->txn).op, t.op},
-             t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ", ending with " + val(last) + ", an intermediate append of " +
+      report("G1b", {txn(w->txn).op, t.op}, [&] {
+          return t_.describe(i) + " read key " + key(m.key) + " = " + list(m.list) + ", ending with " + val(last) + ", an intermediate append of " +
                  t_.describe(w->txn) + " (its append " + std::to_string(w->index + 1) + " of " + std::to_string(w->count) +
-                 " to that key)");
+                 " to that key)"; });
     }
   }
 
@@ -160,9 +209,9 @@ class ListAppend {
         ops.push_back(txn(i).op);
         who += (who.empty() ? "" : ", ") + t_.describe(i);
       }
-      report("lost-update", ops,
-             who + " all read key " + key(k) + (v < 0 ? " empty" : " ending in " + val(v)) +
-                 " and then appended to it: each update was made without seeing the others'");
+      report("lost-update", ops, [&] {
+          return who + " all read key " + key(k) + (v < 0 ? " empty" : " ending in " + val(v)) +
+                 " and then appended to it: each update was made without seeing the others'"; });
     }
   }
 
@@ -178,10 +227,10 @@ class ListAppend {
       for (const Read& r : reads) {
         const std::vector<int>& l = r.mop->list;
         if (std::equal(l.begin(), l.begin() + static_cast<long>(r.size), order.begin())) continue;
-        report("incompatible-order", {txn(longest->txn).op, txn(r.txn).op},
-               "key " + key(k) + ": " + t_.describe(r.txn) + " read " + list({l.begin(), l.begin() + static_cast<long>(r.size)}) +
+        report("incompatible-order", {txn(longest->txn).op, txn(r.txn).op}, [&] {
+          return "key " + key(k) + ": " + t_.describe(r.txn) + " read " + list({l.begin(), l.begin() + static_cast<long>(r.size)}) +
                    ", which is not a prefix of " + t_.describe(longest->txn) + "'s " + list(order) +
-                   ": no single order of appends explains both");
+                   ": no single order of appends explains both"; });
         out_.not_checked.push_back("key " + key(k) + ": reads disagree on the order of appends, so no ww or rw "
                                    "dependency was inferred from it");
         compatible = false;
@@ -216,7 +265,56 @@ class ListAppend {
       const Writer* w = writer(k, next);
       if (live(w)) g_.add(r.txn, w->txn, kRW, {k, n == 0 ? -1 : l[n - 1], next});
     }
+    unobserved_edges();
   }
+
+  // A committed append that no read shows still happened: every read is a prefix of the key's
+  // final list, so it comes after all the elements read (in an unknown order among such appends).
+  // Its writer follows the last element's writer (ww), and whoever read the whole known list
+  // did not see it (rw). Unknown (info) transactions' unseen appends may never have happened.
+  void unobserved_edges() {
+    std::map<int, std::vector<std::pair<int, int>>> unseen;  // key -> (txn, its first unseen value)
+    std::map<int, std::unordered_map<int, int>> observed;    // key -> elements of its order
+    for (const auto& [k, order] : order_) {
+      auto& o = observed[k];
+      for (int v : order) o.emplace(v, 1);
+    }
+    for (int i = 0; i < static_cast<int>(t_.txns.size()); ++i) {
+      if (txn(i).outcome != Outcome::kOk) continue;
+      std::unordered_map<int, int> done;
+      for (const Mop& m : txn(i).mops) {
+        if (m.kind != MopKind::kAppend || !order_.count(m.key) || observed[m.key].count(m.value)) continue;
+        if (done.emplace(m.key, 1).second) unseen[m.key].push_back({i, m.value});
+      }
+    }
+    std::map<int, std::vector<const Read*>> complete;  // key -> reads of its whole known list
+    for (const Read& r : external_) {
+      auto it = order_.find(r.mop->key);
+      if (it != order_.end() && r.size == it->second.size()) complete[r.mop->key].push_back(&r);
+    }
+    for (const auto& [k, writers] : unseen) {
+      const std::vector<int>& order = order_.at(k);
+      const std::vector<const Read*>& readers = complete[k];
+      if (readers.size() * writers.size() > kMaxUnseenEdgesPerKey) {
+        out_.not_checked.push_back("key " + key(k) + ": " + std::to_string(readers.size()) + " reads of its whole list times " +
+                                   std::to_string(writers.size()) + " appends no read saw is too many rw dependencies; not inferred");
+        continue;
+      }
+      const Writer* last = order.empty() ? nullptr : writer(k, order.back());
+      for (const auto& [w, v] : writers) {
+        if (live(last)) g_.add(last->txn, w, kWW, {k, order.back(), v});
+        for (const Read* r : readers) g_.add(r->txn, w, kRW, {k, order.empty() ? -1 : order.back(), v});
+      }
+    }
+  }
+
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  struct Checked {
+    std::vector<int> base;  // the longest list checked so far (every read checked extended it)
+    std::unordered_map<int, int> pos;  // element -> its first position in base
+    std::size_t first_bad = kNone;     // position of base's first duplicate, garbage or aborted element
+  };
+  std::unordered_map<int, Checked> checked_;  // key -> what its reads showed so far
 
   struct Read {
     int txn;

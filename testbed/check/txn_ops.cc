@@ -3,6 +3,13 @@
 namespace amino::check::txn {
 
 int Interner::id(const Json& scalar) {
+  // Integers (the common case, and every element of a list read) skip the JSON text.
+  if (scalar.is_number_integer() && (!scalar.is_number_unsigned() || scalar.get<std::uint64_t>() <= INT64_MAX)) {
+    const std::int64_t v = scalar.get<std::int64_t>();
+    auto [it, fresh] = ints_.emplace(v, static_cast<int>(texts_.size()));
+    if (fresh) texts_.push_back(std::to_string(v));
+    return it->second;
+  }
   std::string text = scalar.dump();
   auto [it, fresh] = ids_.emplace(std::move(text), static_cast<int>(texts_.size()));
   if (fresh) texts_.push_back(it->first);

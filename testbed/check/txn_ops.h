@@ -20,7 +20,8 @@ class Interner {
   const std::string& text(int id) const { return texts_[static_cast<std::size_t>(id)]; }
 
  private:
-  std::unordered_map<std::string, int> ids_;
+  std::unordered_map<std::string, int> ids_;  // strings (and integers beyond int64), by JSON text
+  std::unordered_map<std::int64_t, int> ints_;
   std::vector<std::string> texts_;
 };
 

@@ -50,8 +50,11 @@ class RwRegister {
     return it == writers_.end() ? nullptr : &it->second;
   }
   bool live(const Writer* w) const { return w && txn(w->txn).outcome != Outcome::kFail; }
-  void report(std::string type, std::vector<int> ops, std::string why) {
-    out_.anomalies.push_back(TxnAnomaly{std::move(type), std::move(ops), std::move(why), true});
+  // The explanation is built only for the anomalies kept (Findings::wanted): a history full of
+  // one anomaly costs a count, not a story each.
+  template <class Why>
+  void report(const char* type, std::vector<int> ops, Why why) {
+    if (out_.wanted(type)) out_.anomalies.push_back(TxnAnomaly{type, std::move(ops), why(), true});
   }
 
   void index_writers() {
@@ -98,8 +101,8 @@ class RwRegister {
       const int v = m.value;
       if (s.wrote) {
         if (v != s.written) {
-          report("internal", {t.op}, t_.describe(i) + " read key " + key(m.key) + " = " + val(v) + " after writing " + val(s.written) +
-                                         " to it");
+          report("internal", {t.op}, [&] { return t_.describe(i) + " read key " + key(m.key) + " = " + val(v) + " after writing " + val(s.written) +
+                                         " to it"; });
         }
       } else {
         // Before its own write, every read shows others' state; two that differ are a fuzzy read,
@@ -126,16 +129,16 @@ class RwRegister {
     readers_[pair_key(k, v)].push_back(i);
     const Writer* w = writer(k, v);
     if (!w) {
-      report("garbage-read", {t.op}, t_.describe(i) + " read key " + key(k) + " = " + val(v) + ", which nobody wrote");
+      report("garbage-read", {t.op}, [&] { return t_.describe(i) + " read key " + key(k) + " = " + val(v) + ", which nobody wrote"; });
     } else if (w->txn == i) {
-      report("internal", {t.op}, t_.describe(i) + " read key " + key(k) + " = " + val(v) + " before writing it itself");
+      report("internal", {t.op}, [&] { return t_.describe(i) + " read key " + key(k) + " = " + val(v) + " before writing it itself"; });
     } else if (txn(w->txn).outcome == Outcome::kFail) {
-      report("G1a", {txn(w->txn).op, t.op}, t_.describe(i) + " read key " + key(k) + " = " + val(v) + ", written by " +
-                                                t_.describe(w->txn) + ", which failed (aborted)");
+      report("G1a", {txn(w->txn).op, t.op}, [&] { return t_.describe(i) + " read key " + key(k) + " = " + val(v) + ", written by " +
+                                                t_.describe(w->txn) + ", which failed (aborted)"; });
     } else {
       if (!w->final) {
-        report("G1b", {txn(w->txn).op, t.op}, t_.describe(i) + " read key " + key(k) + " = " + val(v) + ", which " +
-                                                  t_.describe(w->txn) + " overwrote later in the same transaction");
+        report("G1b", {txn(w->txn).op, t.op}, [&] { return t_.describe(i) + " read key " + key(k) + " = " + val(v) + ", which " +
+                                                  t_.describe(w->txn) + " overwrote later in the same transaction"; });
       }
       g_.add(w->txn, i, kWR, {k, v, -1});
     }
@@ -155,8 +158,8 @@ class RwRegister {
         ops.push_back(txn(i).op);
         who += (who.empty() ? "" : ", ") + t_.describe(i);
       }
-      report("lost-update", ops, who + " all read key " + key(k) + " = " + val(v) +
-                                     " and then wrote it: each update was made without seeing the others'");
+      report("lost-update", ops, [&] { return who + " all read key " + key(k) + " = " + val(v) +
+                                     " and then wrote it: each update was made without seeing the others'"; });
     }
   }
 

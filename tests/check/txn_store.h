@@ -9,11 +9,15 @@
 //                           buffered writes), writes are buffered and installed at commit. No
 //                           dirty or intermediate reads, no write cycles; but nothing stops read
 //                           skew, write skew or lost updates: the bug the checker must find.
+// Isolation::kReadUncommitted  weaker still: writes go to the shared state as they run (no
+//                           locks), reads see whatever is there, and an aborting transaction runs
+//                           and then undoes its writes: dirty (aborted) and intermediate reads.
 //
 // Some transactions abort before running (fail) and some lose their acknowledgement (info; half of
 // them committed first). Values are unique per key (a global counter).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -25,7 +29,7 @@
 
 namespace amino::check::testing {
 
-enum class Isolation { kSerializable, kReadCommitted };
+enum class Isolation { kSerializable, kReadCommitted, kReadUncommitted };
 
 struct StoreRun {
   TxnModel model = TxnModel::kListAppend;
@@ -74,6 +78,7 @@ class TxnStore {
     Json mops;             // as they will complete (reads filled in as they run)
     std::size_t next = 0;  // next micro-operation to run (read-committed)
     std::map<int, Json> buffer;  // own writes: key -> list appended (list-append) or value (register)
+    std::map<int, std::optional<int>> before;  // read uncommitted: each register's value before its first own write
     enum { kRun, kAbort, kLoseAck, kCommitLoseAck } fate = kRun;
   };
 
@@ -104,7 +109,8 @@ class TxnStore {
 
   // One step of a running transaction; false when it is ready to complete.
   bool advance(Client& c) {
-    if (c.fate == Client::kAbort || c.fate == Client::kLoseAck) return false;  // never runs
+    const bool dirty = run_.isolation == Isolation::kReadUncommitted;
+    if ((c.fate == Client::kAbort && !dirty) || c.fate == Client::kLoseAck) return false;  // never runs
     if (run_.isolation == Isolation::kSerializable) {
       if (c.next == 0) {
         while (c.next < c.mops.size()) run_mop(c);
@@ -118,17 +124,50 @@ class TxnStore {
       return true;
     }
     if (c.next == c.mops.size()) {
-      commit(c);
+      if (!dirty) {
+        commit(c);
+      } else if (c.fate == Client::kAbort) {
+        roll_back(c);
+      }
       ++c.next;
       return true;
     }
     return false;
   }
 
+  // Read uncommitted: undo an aborting transaction's writes that are still there.
+  void roll_back(const Client& c) {
+    for (const auto& [k, v] : c.buffer) {
+      if (run_.model == TxnModel::kListAppend) {
+        auto& l = lists_[k];
+        for (const auto& e : v) {
+          auto it = std::find(l.begin(), l.end(), e.get<int>());
+          if (it != l.end()) l.erase(it);
+        }
+      } else if (registers_.count(k) && registers_[k] == v.get<int>()) {
+        const std::optional<int>& old = c.before.at(k);
+        if (old) {
+          registers_[k] = *old;
+        } else {
+          registers_.erase(k);
+        }
+      }
+    }
+  }
+
   void run_mop(Client& c) {
     Json& m = c.mops[c.next++];
     const int k = m[1].get<int>();
     const bool list = run_.model == TxnModel::kListAppend;
+    const bool dirty = run_.isolation == Isolation::kReadUncommitted;
+    if (m[0] == "r" && dirty) {  // whatever is there, own writes included
+      if (list) {
+        m[2] = lists_.count(k) && !lists_[k].empty() ? Json(lists_[k]) : Json(nullptr);
+      } else {
+        m[2] = registers_.count(k) ? Json(registers_[k]) : Json(nullptr);
+      }
+      return;
+    }
     if (m[0] == "r") {
       if (list) {
         Json seen = lists_.count(k) ? Json(lists_[k]) : Json::array();
@@ -145,7 +184,15 @@ class TxnStore {
       auto [it, fresh] = c.buffer.try_emplace(k, Json::array());
       it->second.push_back(m[2]);
     } else {
+      if (dirty && !c.buffer.count(k)) c.before[k] = registers_.count(k) ? std::optional<int>(registers_[k]) : std::nullopt;
       c.buffer[k] = m[2];
+    }
+    if (dirty) {  // in place, now
+      if (list) {
+        lists_[k].push_back(m[2].get<int>());
+      } else {
+        registers_[k] = m[2].get<int>();
+      }
     }
   }
 

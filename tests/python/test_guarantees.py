@@ -224,7 +224,7 @@ def test_workloads_declare_checks_and_round_trip():
     with pytest.raises(ValueError):
         guarantees.check("nosuch", [], "register")
     assert set(guarantees.names()) == {"linearizable", "bounded-staleness", "read-your-writes", "lease",
-                                       "at-least-once", "immutable"}
+                                       "at-least-once", "immutable", "transactions"}
 
 
 def test_a_workload_gives_the_lease_check_the_runs_nodes():

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "dms/all.h"
+#include "tests/dms/library/dht_apps.h"
 #include "tests/dms/library/library_apps.h"
 
 namespace amino::testing {
@@ -32,7 +33,36 @@ std::vector<Pair> all_pairs() {
   return out;
 }
 
-class DmPairs : public ::testing::TestWithParam<Pair> {};
+class DmPairs : public ::testing::TestWithParam<Pair> {
+ protected:
+  // The DHT shards by a key argument: a keyed Shelf, two keys (likely on two shards).
+  void keyed_chain(const std::string& outer, const std::string& inner) {
+    LibCluster c(/*cloud=*/2);
+    c.classes().add<Shelf>("Shelf");
+    Stub s = c.create("class: Shelf\nargs: [{}]\ndmList: [{name: " + outer + "}, {name: " + inner + "}]\n");
+    Reply w1, w2, w3, r1, r2;
+    ASSERT_TRUE(c.run("client", [&] {
+      w1 = s.invoke("append", {Value("a"), Value("x")});
+      w2 = s.invoke("append", {Value("a"), Value("y")});
+      w3 = s.invoke("put", {Value("b"), Value("z")});
+      r1 = s.invoke("get", {Value("a")});
+      r2 = s.invoke("get", {Value("b")});
+    }));
+    ASSERT_TRUE(r1.ok()) << r1.status.to_string();
+    ASSERT_TRUE(r2.ok()) << r2.status.to_string();
+    if (outer == "Immutable" || inner == "Immutable") {
+      EXPECT_EQ(w1.status.code, Code::kAborted) << w1.status.to_string();
+      EXPECT_EQ(r1.value.as_string(), "");
+      return;
+    }
+    ASSERT_TRUE(w1.ok()) << w1.status.to_string();
+    ASSERT_TRUE(w2.ok()) << w2.status.to_string();
+    ASSERT_TRUE(w3.ok()) << w3.status.to_string();
+    EXPECT_EQ(w2.value.as_string(), "xy");
+    EXPECT_EQ(r1.value.as_string(), "xy");
+    EXPECT_EQ(r2.value.as_string(), "z");
+  }
+};
 
 TEST_P(DmPairs, RejectedWithAReasonOrWorkingAsAChain) {
   const auto [outer, inner] = GetParam();
@@ -42,6 +72,7 @@ TEST_P(DmPairs, RejectedWithAReasonOrWorkingAsAChain) {
                  SpecError);
     return;
   }
+  if (outer == "DHT" || inner == "DHT") return keyed_chain(outer, inner);
   LibCluster c(/*cloud=*/2);
   Stub s = c.create("class: Workpad\ndmList: [{name: " + outer + "}, {name: " + inner + "}]\n");
   Reply w1, w2, r;
