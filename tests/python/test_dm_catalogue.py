@@ -53,7 +53,7 @@ def test_categories_and_forbidden_orders_come_from_the_registry():
     assert cat["categories"]["caching"]["dms"] == ["ConsistentCaching", "ExplicitCaching", "Immutable", "LeaseCaching",
                                                   "WriteThroughCaching"]
     assert cat["categories"]["transactions"]["dms"] == ["DurableTransactions", "LockingTransactions",
-                                                       "OptimisticTransactions"]
+                                                       "OptimisticTransactions", "TwoPhaseCommit"]
     assert all(c["why"] for c in cat["categories"].values())
     assert {"outer": "CodeOffloading", "inner": "ConsensusRSM-Geo"} in [
         {"outer": r["outer"], "inner": r["inner"]} for r in cat["forbidden"]]
