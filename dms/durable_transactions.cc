@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "dms/transaction_support.h"
+#include "dms/support_transactions.h"
 #include "runtime/wire.h"
 
 namespace amino::dms {
@@ -108,7 +108,7 @@ DmDescriptor durable_transactions() {
   d.paper = "DurableTransactions";
   d.source = "dms/durable_transactions.h";
   d.guarantee =
-      "Isolation level: serializable, exactly as LockingTransactions (startMethod / commitMethod / rollbackMethod "
+      "Isolation level: serializable (in fact strict serializable), exactly as LockingTransactions (startMethod / commitMethod / rollbackMethod "
       "intercepted; the object locked to one transaction or one lone call at a time; rollback restores the state "
       "at begin). Durability: a commit, and a mutating call made outside a transaction, returns only after the "
       "object's new state is written to the node's storage (Env::storage()) and synced; if that fails the change "

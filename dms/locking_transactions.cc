@@ -1,6 +1,6 @@
 #include "dms/locking_transactions.h"
 
-#include "dms/transaction_support.h"
+#include "dms/support_transactions.h"
 
 namespace amino::dms {
 
@@ -21,8 +21,8 @@ DmDescriptor locking_transactions() {
   d.paper = "LockingTransactions (Amino.Run LockingTransactionPolicy)";
   d.source = "dms/locking_transactions.h";
   d.guarantee =
-      "Isolation level: serializable (strictly: each transaction holds the object exclusively from its begin to "
-      "its end). An endpoint (a kernel server, amino-ctl, a Python client: Invocation::session) calls startMethod, "
+      "Isolation level: serializable; in fact strict serializable (each transaction holds the object exclusively "
+      "from its begin to its end). An endpoint (a kernel server, amino-ctl, a Python client: Invocation::session) calls startMethod, "
       "then any application methods, then commitMethod or rollbackMethod; the three are intercepted (the class "
       "need not declare them). Begin takes the object's lock and a snapshot of its state; until the transaction "
       "ends every call of other endpoints, inside or outside transactions, waits for the lock (at most "

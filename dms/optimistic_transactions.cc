@@ -1,6 +1,6 @@
 #include "dms/optimistic_transactions.h"
 
-#include "dms/transaction_support.h"
+#include "dms/support_transactions.h"
 #include "runtime/mutants.h"
 
 namespace amino::dms {
@@ -138,7 +138,8 @@ DmDescriptor optimistic_transactions() {
   d.paper = "OptimisticTransactions (Amino.Run OptConcurrentTransactPolicy)";
   d.source = "dms/optimistic_transactions.h";
   d.guarantee =
-      "Isolation level: serializable (each committed transaction is equivalent to running it alone at its commit). "
+      "Isolation level: serializable; in fact strict serializable (each committed transaction is equivalent to "
+      "running it alone at its commit, which lies inside its real-time span). "
       "An endpoint calls startMethod, then any application methods, then commitMethod or rollbackMethod; the three "
       "are intercepted (the class need not declare them). Begin fetches a copy of the object's state with its "
       "version; the transaction's calls run on that copy on the client, invisible to everyone else. Commit sends the "

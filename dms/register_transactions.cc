@@ -1,5 +1,7 @@
 // Registration of the transaction DMs (LockingTransactions, OptimisticTransactions,
 // DurableTransactions), their category and the chains they cannot work in.
+#include <string>
+
 #include "dms/all.h"
 #include "dms/durable_transactions.h"
 #include "dms/locking_transactions.h"
@@ -57,6 +59,27 @@ void forbid_transaction_pairs(DmRegistry& r) {
              "SerializableRPC's per-call lock, taken first, would be held by a call waiting for the transaction's "
              "lock, so the transaction's own next call could not get in (deadlock until lockTimeoutMs)");
   }
+  for (const char* tx : kTransactionDms) {
+    // A DHT splits the object into shards, each with its own transaction state.
+    r.forbid("DHT", tx,
+             "the DHT routes each call by its key to one shard, each with its own transaction state: a "
+             "transaction's begin and commit and its calls on different keys would reach different shards");
+    r.forbid(tx, "DHT",
+             "the DHT would route the transaction's internal calls (begin, commit, the wrapped calls) by their "
+             "first argument to arbitrary shards, each with its own transaction server part");
+    // Checkpoints are taken after calls, outside the transaction's view of what is committed.
+    for (const char* ckpt : {"ExplicitCheckpoint", "PeriodicCheckpoint", "DurableSerializableRPC"}) {
+      const std::string why =
+          std::string(tx) == "DurableTransactions"
+              ? "both restore the object from their own durable record after a restart (the last commit, the "
+                "checkpoint), so it would come back from two different points"
+              : "a checkpoint taken after a call can hold a transaction's uncommitted writes (or, optimistic, "
+                "outlive the version commits are validated against), so a restart would bring back part of a "
+                "transaction or validate against the wrong state; DurableTransactions persists commits instead";
+      r.forbid(ckpt, tx, why);
+      r.forbid(tx, ckpt, why);
+    }
+  }
   for (const char* rsm : kRsms) {
     r.forbid("OptimisticTransactions", rsm,
              "the version commits are validated against lives in the DM's server part, outside the object state "
@@ -71,10 +94,7 @@ void register_transactions(DmRegistry& registry) {
   registry.add(locking_transactions());
   registry.add(optimistic_transactions());
   registry.add(durable_transactions());
-  registry.describe_category("transactions",
-                             "each intercepts the same transaction-control methods and keeps its own transaction "
-                             "state: the outer one would take every begin and commit, and the inner one would see "
-                             "the transaction's calls as unrelated calls, isolating nothing");
+  // The category "transactions" (shared with TwoPhaseCommit) is described in register_amino_run.cc.
   forbid_transaction_pairs(registry);
 }
 

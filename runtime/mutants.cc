@@ -23,7 +23,7 @@ const std::vector<MutantInfo>& mutant_catalogue() {
       {Mutant::kCacheNotInvalidated, "cache_not_invalidated", "dms/write_through_caching.cc"},
       {Mutant::kStalenessInSeconds, "staleness_in_seconds", "dms/write_through_caching.cc"},
       {Mutant::kOccSkipsValidation, "occ_skips_validation", "dms/optimistic_transactions.cc"},
-      {Mutant::kRollbackKeepsWrites, "rollback_keeps_writes", "dms/transaction_support.cc"},
+      {Mutant::kRollbackKeepsWrites, "rollback_keeps_writes", "dms/support_transactions.cc"},
   };
   return all;
 }

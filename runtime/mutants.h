@@ -41,7 +41,7 @@ enum class Mutant {
   kStalenessInSeconds,
   // dms/optimistic_transactions.cc
   kOccSkipsValidation,
-  // dms/transaction_support.cc (LockingTransactions, DurableTransactions)
+  // dms/support_transactions.cc (LockingTransactions, DurableTransactions)
   kRollbackKeepsWrites,
 };
 

@@ -1,5 +1,5 @@
-// The transaction DMs' shared parts (declared in dms/transaction_support.h).
-#include "dms/transaction_support.h"
+// The transaction DMs' shared parts (declared in dms/support_transactions.h).
+#include "dms/support_transactions.h"
 
 #include <algorithm>
 

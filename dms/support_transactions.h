@@ -1,7 +1,7 @@
 // What the transaction DMs (LockingTransactions, OptimisticTransactions, DurableTransactions) share:
 // the transaction-control methods named by config, the client-to-server link their client parts
 // use, and the lock-based transaction core of LockingTransactions, which DurableTransactions extends
-// with persistence at each commit. Implemented in transaction_support.cc.
+// with persistence at each commit. Implemented in support_transactions.cc.
 //
 // Transaction control (Amino.Run's names by default): a client calls startMethod, then any
 // application methods, then commitMethod or rollbackMethod. The client part intercepts the three
