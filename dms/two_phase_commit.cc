@@ -6,7 +6,7 @@
 #include <set>
 
 #include "dms/support.h"
-#include "dms/transaction_support.h"
+#include "dms/support_transactions.h"
 #include "runtime/wire.h"
 
 namespace amino::dms {
