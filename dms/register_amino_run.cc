@@ -34,6 +34,12 @@ void forbid_around_dht(DmRegistry& r) {
              "its state transfers between device and cloud would copy one shard's stack as if it were the whole "
              "object");
   }
+  for (const char* copier : {"LoadBalancedMasterSlave", "LoadBalancedFrontEnd", "ScaleUpFrontEnd"}) {
+    r.forbid(copier, "DHT",
+             "it makes and refreshes its replicas by copying one replica's state, which outside a DHT is one "
+             "shard's stack: the copy would hold that shard's keys only; put DHT outside it (each shard its own "
+             "group)");
+  }
   r.forbid("TwoPhaseCommit", "DHT",
            "the DHT would route the transaction's prepare and commit messages by their arguments to a single "
            "shard, leaving the other shards' parts of the transaction undecided; put DHT outside TwoPhaseCommit "

@@ -94,7 +94,10 @@ void register_transactions(DmRegistry& registry) {
   registry.add(locking_transactions());
   registry.add(optimistic_transactions());
   registry.add(durable_transactions());
-  // The category "transactions" (shared with TwoPhaseCommit) is described in register_amino_run.cc.
+  // Shared with TwoPhaseCommit (register_amino_run.cc); described here, once.
+  registry.describe_category("transactions",
+                             "each runs a transaction's calls under its own locks and undo state; one inside the "
+                             "other would nest transactions neither knows about");
   forbid_transaction_pairs(registry);
 }
 
