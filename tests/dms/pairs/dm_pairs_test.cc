@@ -118,6 +118,32 @@ TEST_P(DmPairs, RejectedWithAReasonOrWorkingAsAChain) {
   }
 }
 
+// Amino.Run's broken combinations (reference §2.2) that are pairs are rows of the matrix above;
+// #642's three-DM chain is not: here it works (retries around replicated shards), and the order
+// Amino.Run also tried, with ConsensusRSM outside the DHT (#618), is rejected with a reason.
+TEST(AminoRunBrokenChains, AtLeastOnceAroundDhtAroundConsensusWorks) {
+  const std::vector<std::string> chain{"AtLeastOnceRPC", "DHT", "ConsensusRSM"};
+  ASSERT_FALSE(dms::builtin().check_chain(chain).has_value()) << *dms::builtin().check_chain(chain);
+  LibCluster c(/*cloud=*/3);
+  c.classes().add<Shelf>("Shelf");
+  Stub s = c.create("class: Shelf\nargs: [{}]\ndmList: [{name: AtLeastOnceRPC}, {name: DHT}, {name: ConsensusRSM}]\n");
+  Reply w1, w2, w3, r1, r2;
+  ASSERT_TRUE(c.run("client", [&] {
+    w1 = s.invoke("append", {Value("a"), Value("x")});
+    w2 = s.invoke("append", {Value("a"), Value("y")});
+    w3 = s.invoke("put", {Value("b"), Value("z")});
+    r1 = s.invoke("get", {Value("a")});
+    r2 = s.invoke("get", {Value("b")});
+  }));
+  for (const Reply* r : {&w1, &w2, &w3, &r1, &r2}) ASSERT_TRUE(r->ok()) << r->status.to_string();
+  EXPECT_EQ(r1.value.as_string(), "xy");
+  EXPECT_EQ(r2.value.as_string(), "z");
+
+  const auto why = dms::builtin().check_chain({"AtLeastOnceRPC", "ConsensusRSM", "DHT"});
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("DHT"), std::string::npos) << *why;
+}
+
 INSTANTIATE_TEST_SUITE_P(AllOrderedPairs, DmPairs, ::testing::ValuesIn(all_pairs()), [](const auto& info) {
   std::string n = info.param.outer + "_" + info.param.inner;
   std::replace(n.begin(), n.end(), '-', '_');
