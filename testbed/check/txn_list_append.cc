@@ -227,7 +227,7 @@ class ListAppend {
       for (const Read& r : reads) {
         const std::vector<int>& l = r.mop->list;
         if (std::equal(l.begin(), l.begin() + static_cast<long>(r.size), order.begin())) continue;
-        report("incompatible-order", {txn(longest->txn).op, txn(r.txn).op}, [&] {
+        report("incompatible-order", {txn(longest->txn).op, txn(r.txn).op}, [&, k = k] {
           return "key " + key(k) + ": " + t_.describe(r.txn) + " read " + list({l.begin(), l.begin() + static_cast<long>(r.size)}) +
                    ", which is not a prefix of " + t_.describe(longest->txn) + "'s " + list(order) +
                    ": no single order of appends explains both"; });
