@@ -6,7 +6,7 @@
 //   - DurableSerializableRPC under repeated crash/restart of its node: the clients' history (a
 //     counter: add, read) is linearizable, so no acknowledged call is lost; PeriodicCheckpoint
 //     (everyCalls: 4) under the same nemesis loses acknowledged calls and the checker says so.
-// Each case runs in a forked child (one SimGrid Engine per process). AMINO_SIM_SEEDS: seeds per case
+// Each case runs in a forked child (one SimGrid Engine per process). AMINO_DM_SIM_SEEDS (not scripts/test.sh's AMINO_SIM_SEEDS, which sizes the consensus nemesis): seeds per case
 // (default 4); AMINO_SIM_SEED_BASE: first seed (default 1).
 #include <gtest/gtest.h>
 
@@ -32,7 +32,7 @@ int env_int(const char* name, int fallback) {
 std::vector<std::uint64_t> seeds() {
   std::vector<std::uint64_t> out;
   const int base = env_int("AMINO_SIM_SEED_BASE", 1);
-  for (int i = 0; i < env_int("AMINO_SIM_SEEDS", 4); ++i) out.push_back(static_cast<std::uint64_t>(base + i));
+  for (int i = 0; i < env_int("AMINO_DM_SIM_SEEDS", 4); ++i) out.push_back(static_cast<std::uint64_t>(base + i));
   return out;
 }
 

@@ -10,7 +10,7 @@
 // A source crash is left out: without a durable DM in its chain the object dies with its host,
 // migration or not.
 //
-// AMINO_SIM_SEEDS: number of seeds (default 24); AMINO_SIM_SEED_BASE: first seed (default 1).
+// AMINO_DM_SIM_SEEDS (not scripts/test.sh's AMINO_SIM_SEEDS, which sizes the consensus nemesis): number of seeds (default 24); AMINO_SIM_SEED_BASE: first seed (default 1).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -288,7 +288,7 @@ constexpr int kShards = 4;
 class LiveMigrationSimNemesis : public ::testing::TestWithParam<int> {};
 
 TEST_P(LiveMigrationSimNemesis, NoAcknowledgedWriteIsLostOrDoubledAndTheObjectServesAfterwards) {
-  const int seeds = env_int("AMINO_SIM_SEEDS", 24);
+  const int seeds = env_int("AMINO_DM_SIM_SEEDS", 24);
   const int base = env_int("AMINO_SIM_SEED_BASE", 1);
   int ran = 0, moved = 0, refused = 0, undecided = 0;
   for (int i = GetParam(); i < seeds; i += kShards) {

@@ -15,7 +15,7 @@
 // or none of each unknown transaction's. The lock DMs must never leave the object locked: after
 // the faults, every client commits a transaction.
 //
-// Each seed runs in a forked child (one SimGrid Engine per process). AMINO_SIM_SEEDS: seeds per DM
+// Each seed runs in a forked child (one SimGrid Engine per process). AMINO_DM_SIM_SEEDS (not scripts/test.sh's AMINO_SIM_SEEDS, which sizes the consensus nemesis): seeds per DM
 // (default 8); AMINO_SIM_SEED_BASE: the first (default 1). AMINO_MUTANT selects a planted bug
 // (docs/mutants.md) in a build with mutants.
 #include <gtest/gtest.h>
@@ -405,7 +405,7 @@ SeedLine parse(const std::string& s) {
 }
 
 void sweep(const DmCase& dm) {
-  const int seeds = env_int("AMINO_SIM_SEEDS", 8);
+  const int seeds = env_int("AMINO_DM_SIM_SEEDS", 8);
   const int base = env_int("AMINO_SIM_SEED_BASE", 1);
   std::size_t ok = 0, fail = 0, info = 0, faults = 0, client_crashes = 0, server_crashes = 0, bad = 0;
   for (int i = 0; i < seeds; ++i) {
