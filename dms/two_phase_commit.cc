@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -86,17 +87,23 @@ void begin_incarnation(Env& env, NodeTxns& t) {
 // A transaction spans microservices, and a node's client parts of different microservices are
 // separate objects built by separate chains: this per-node table joins them. All code of one node
 // runs on one logical thread and no backend runs two nodes' code at once in one process, so the
-// table needs no lock. Keyed by Env and session; a backend may keep both across a restart (the
-// simulator does), so a client part registering for a cohort that already has one on the node
-// (chains live as long as their kernel) starts a new incarnation of the table.
-NodeTxns& node_txns(Env& env) {
-  static std::map<std::pair<const Env*, SessionId>, std::unique_ptr<NodeTxns>> all;
-  auto& p = all[{&env, env.session()}];
-  if (!p) {
-    p = std::make_unique<NodeTxns>();
-    begin_incarnation(env, *p);
+// table needs no lock. Keyed by Env and session; the client parts own the table (shared), so it
+// lives exactly as long as some client part of the node (or a delivery it started) does, and the
+// index holds weak references, the expired ones swept on each lookup: it stays as large as the
+// live nodes. A backend may keep Env and session across a restart (the simulator does), so a
+// client part registering for a cohort that already has one on the node (chains live as long as
+// their kernel) starts a new incarnation of the table.
+std::shared_ptr<NodeTxns> node_txns(Env& env) {
+  static std::map<std::pair<const Env*, SessionId>, std::weak_ptr<NodeTxns>> all;
+  std::erase_if(all, [](const auto& entry) { return entry.second.expired(); });
+  auto& slot = all[{&env, env.session()}];
+  auto table = slot.lock();
+  if (!table) {
+    table = std::make_shared<NodeTxns>();
+    begin_incarnation(env, *table);
+    slot = table;
   }
-  return *p;
+  return table;
 }
 
 class TpcClient : public ClientDM {
@@ -112,7 +119,7 @@ class TpcClient : public ClientDM {
   void on_create(ClientContext& ctx) override {
     ctx_ = &ctx;
     gid_ = ctx.group_id();
-    node_ = &node_txns(ctx.env());
+    node_ = node_txns(ctx.env());
     if (node_->clients.count(gid_) != 0) begin_incarnation(ctx.env(), *node_);  // the node restarted
     node_->clients[gid_] = this;
     const DmConfig& c = ctx.config();
@@ -262,7 +269,7 @@ class TpcClient : public ClientDM {
   void deliver_later(Env& env, const std::string& txn, const std::string& gid, const ReplicaRef& ref, bool commit) {
     if (!node_->delivering.insert({txn, gid}).second) return;
     auto alive = alive_;
-    NodeTxns* node = node_;
+    std::shared_ptr<NodeTxns> node = node_;  // kept while delivering
     env.spawn("2pc.deliver", [this, alive, node, &env, txn, gid, ref, commit] {
       // Bounded: after an hour of trying, the record stays in the log for the next incarnation.
       const bool done = deliver(env, txn, gid, ref, commit, deadline_after(env.now(), 3600 * kSecond));
@@ -332,7 +339,7 @@ class TpcClient : public ClientDM {
   }
 
   ClientContext* ctx_ = nullptr;
-  NodeTxns* node_ = nullptr;
+  std::shared_ptr<NodeTxns> node_;
   std::string gid_;
   std::string start_, commit_, rollback_;
   Duration retry_ = 200 * kMillisecond;

@@ -16,9 +16,10 @@ std::uint64_t oid_of(const Value& body) { return static_cast<std::uint64_t>(body
 
 Kernel::Kernel(Env& env, const ClassRegistry& classes, const DmRegistry& dms, KernelOptions options)
     : env_(env), rpc_(env), classes_(classes), dms_(dms), options_(std::move(options)), staging_(options_.staging) {
-  // Duplicate suppression keys on (session, call id); the session is new at every boot, so call ids
-  // only need to be unique within it. They start at a seeded random point all the same, so that a
-  // stale reply or a mixed-up session can never match a small, common id.
+  // Duplicate suppression keys on (session, call id). Real backends draw a new session at every
+  // boot; a simulated node keeps its session across a restart, so call ids start at a fresh seeded
+  // random point per boot: ids of two boots of one session do not collide, and a stale reply or a
+  // mixed-up session can never match a small, common id.
   next_call_id_ = (env_.rng().next() >> 1) | 1;
   incarnation_ = static_cast<std::int64_t>(env_.rng().next() >> 1);
 }

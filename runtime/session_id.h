@@ -1,9 +1,10 @@
 // Session identities: 128 bits that name one incarnation of one endpoint (a kernel server, amino-ctl,
 // a Python client) for duplicate suppression, written as 32 lowercase hex digits. A session is never
-// reused: real backends draw it from the OS entropy source, simulated ones from the node's seeded RNG
-// (a restarted node has a fresh RNG stream, so a fresh session), so runs stay deterministic.
-// Within a session, call ids never repeat (the kernel counts them up), so (session, call id) names
-// one application call across processes, hosts and restarts.
+// reused across processes: real backends draw it from the OS entropy source at every start,
+// simulated ones once per node from its seeded RNG, so runs stay deterministic. A simulated node
+// keeps its session across a crash and restart; its kernel then counts call ids up from a fresh
+// random 63-bit point drawn at boot (runtime/kernel.cc), so (session, call id) still names one
+// application call across processes, hosts and restarts.
 #pragma once
 
 #include <cstdint>
