@@ -22,51 +22,7 @@ namespace {
 
 Duration ms_config(const DmConfig& c, const char* key) { return millis(c.at(key).as_int()); }
 
-const std::string& op_of(const Value& msg) {
-  static const std::string none;
-  const Value* op = msg.is<ValueMap>() ? msg.find("op") : nullptr;
-  return op != nullptr && op->is<std::string>() ? op->as_string() : none;
-}
 
-// Sends `msg` to every peer at once, each retried until it answers or `deadline`; returns, per peer,
-// whether it answered ok. Returns when every sender has stopped (each attempt's timeout ends by the
-// deadline); a sender still running after a grace period counts as not answered. Each attempt
-// waits twice as long as the one before, starting at `attempt`: short ones for lost messages,
-// longer ones for slow links.
-// `alive` is the sending DM's: a sender outliving the wait must not touch a destroyed replica.
-std::vector<bool> fan_out(ServerContext& ctx, const std::shared_ptr<bool>& alive, const std::vector<ReplicaRef>& peers,
-                          const Value& msg, Time deadline, Duration attempt) {
-  struct Round {
-    std::vector<bool> ok;
-    std::size_t left = 0;
-    std::shared_ptr<Signal> done;
-  };
-  if (peers.empty()) return {};
-  auto round = std::make_shared<Round>();
-  round->ok.assign(peers.size(), false);
-  round->left = peers.size();
-  round->done = ctx.env().make_signal();
-  Env* env = &ctx.env();  // the node's: outlives every replica on it
-  ServerContext* sender = &ctx;
-  for (std::size_t i = 0; i < peers.size(); ++i) {
-    env->spawn("ConsistentCaching.send", [sender, env, alive, round, i, peer = peers[i], msg, deadline, attempt]() mutable {
-      while (*alive && env->now() < deadline) {
-        Reply r = sender->send_to_peer(peer, msg, std::min(attempt, deadline - env->now()));
-        attempt = saturating_mul(attempt, 2);
-        if (r.ok()) {
-          round->ok[i] = true;
-          break;
-        }
-        // Gone (kNoSuchObject from a dropped replica) or refusing: retrying cannot help.
-        if (r.status.code != Code::kTimeout && r.status.code != Code::kUnreachable) break;
-        env->sleep_for(std::min<Duration>(10 * kMillisecond, std::max<Duration>(0, deadline - env->now())));
-      }
-      if (--round->left == 0) round->done->notify();
-    });
-  }
-  round->done->wait_until(deadline_after(deadline, kSecond));
-  return round->ok;  // a sender still running has no answer yet: false
-}
 
 class ConsistentServer : public ServerDM {
  public:
@@ -154,11 +110,11 @@ class ConsistentServer : public ServerDM {
     const std::int64_t v = version_ + 1;
     const Duration ack = ms_config(ctx.config(), "ackTimeoutMs");
     std::vector<ReplicaRef> copies = cache_refs();
-    const std::vector<bool> acked =
-        fan_out(ctx, alive_, copies, ValueMap{{"op", "invalidate"}, {"version", v}}, deadline_after(env.now(), ack), attempt(ack));
+    const std::vector<Reply> acked = fan_out(ctx, alive_, copies, ValueMap{{"op", "invalidate"}, {"version", v}},
+                                             deadline_after(env.now(), ack), attempt(ack), "ConsistentCaching.send");
     Time wait_until = 0;
     for (std::size_t i = 0; i < copies.size(); ++i) {
-      if (acked[i]) continue;
+      if (acked[i].ok()) continue;
       auto it = caches_.find(copies[i].rid);
       if (it == caches_.end()) continue;
       wait_until = std::max(wait_until, it->second.lease_end);
@@ -171,7 +127,7 @@ class ConsistentServer : public ServerDM {
     version_ = v;  // even a throwing method may have changed fields: the copies get the state either way
     copies = cache_refs();
     (void)fan_out(ctx, alive_, copies, ValueMap{{"op", "update"}, {"version", v}, {"state", ctx.snapshot_object()}},
-                  deadline_after(env.now(), ack), attempt(ack));
+                  deadline_after(env.now(), ack), attempt(ack), "ConsistentCaching.send");
     return r;
   }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dms/support.h"
+
 namespace amino::dms {
 
 // ---- Keys, hash, ring ------------------------------------------------------------------------------
@@ -99,12 +101,6 @@ namespace {
 
 // Who talks to whom: client -> group (notify_group) {op: shards} -> {shards: [ref or null, ...]},
 // one entry per shard index; null while that shard has no live replica.
-
-const std::string& op_of(const Value& msg) {
-  static const std::string none;
-  const Value* op = msg.is<ValueMap>() ? msg.find("op") : nullptr;
-  return op != nullptr && op->is<std::string>() ? op->as_string() : none;
-}
 
 // ---- Client ---------------------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ namespace amino::dms {
 
 namespace {
 
-using scalability::op_of;
 
 constexpr const char* kName = "LoadBalancedMasterSlave";
 
@@ -193,9 +192,9 @@ class MasterSlaveServer : public ServerDM {
     const Value state = ctx.snapshot_object();
     // Round 1: every slave holds the new state (durable: any slave promoted later has it).
     std::vector<ReplicaRef> to = slaves_;
-    std::vector<Reply> got = scalability::fan_out(
+    std::vector<Reply> got = fan_out(
         ctx, alive, to, ValueMap{{"op", "prepare"}, {"epoch", epoch_}, {"version", v}, {"state", state}, {"commit", committed_}},
-        deadline_after(env.now(), ack), attempt_of(ack));
+        deadline_after(env.now(), ack), attempt_of(ack), "scalability.send");
     if (!*alive) return Reply::error(Code::kAborted, std::string(kName) + ": replica destroyed mid-write");
     const Verdict prepared = settle(ctx, to, got);
     if (prepared == Verdict::kDeposed) return deposed();
@@ -209,8 +208,8 @@ class MasterSlaveServer : public ServerDM {
     // Round 2: the slaves show it to reads. A slave that misses it still holds it (durable), and
     // commits it with the next prepare.
     to = slaves_;
-    got = scalability::fan_out(ctx, alive, to, ValueMap{{"op", "commit"}, {"epoch", epoch_}, {"version", v}},
-                               deadline_after(env.now(), ack), attempt_of(ack));
+    got = fan_out(ctx, alive, to, ValueMap{{"op", "commit"}, {"epoch", epoch_}, {"version", v}},
+                  deadline_after(env.now(), ack), attempt_of(ack), "scalability.send");
     if (!*alive) return r;
     if (settle(ctx, to, got) == Verdict::kDeposed) return deposed();
     return r;
@@ -276,9 +275,9 @@ class MasterSlaveServer : public ServerDM {
     master_rid_ = ctx.self().rid;
     committed_state_ = ctx.snapshot_object();
     const Duration ack = ack_timeout(ctx.config());
-    std::vector<Reply> got = scalability::fan_out(
+    std::vector<Reply> got = fan_out(
         ctx, alive, slaves, ValueMap{{"op", "install"}, {"epoch", epoch_}, {"version", committed_}, {"state", committed_state_}},
-        deadline_after(ctx.env().now(), ack), attempt_of(ack));
+        deadline_after(ctx.env().now(), ack), attempt_of(ack), "scalability.send");
     if (!*alive) return ValueMap{{"ok", false}};
     slaves_.clear();
     ValueList installed;
@@ -307,9 +306,9 @@ class MasterSlaveServer : public ServerDM {
       if (rid == ref.rid) return answer;
     }
     const Duration ack = ack_timeout(ctx.config());
-    std::vector<Reply> got = scalability::fan_out(
+    std::vector<Reply> got = fan_out(
         ctx, alive, {ref}, ValueMap{{"op", "install"}, {"epoch", epoch_}, {"version", committed_}, {"state", ctx.snapshot_object()}},
-        deadline_after(ctx.env().now(), ack), attempt_of(ack));
+        deadline_after(ctx.env().now(), ack), attempt_of(ack), "scalability.send");
     if (!*alive) return ValueMap{{"ok", false}};
     Value answer = got[0].ok() ? Value(ValueMap{{"ok", true}}) : Value(ValueMap{{"ok", false}, {"error", got[0].status.to_string()}});
     if (got[0].ok()) slaves_.push_back(ref);

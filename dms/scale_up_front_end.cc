@@ -10,7 +10,6 @@ namespace amino::dms {
 
 namespace {
 
-using scalability::op_of;
 
 constexpr const char* kName = "ScaleUpFrontEnd";
 

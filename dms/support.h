@@ -22,6 +22,20 @@ namespace amino::dms {
 std::unique_ptr<ClientDM> make_forwarding_client();
 
 // ---------------------------------------------------------------------------------------------
+// Messages between a DM's replicas (ConsistentCaching, the scalability DMs, DHT)
+
+// The "op" field of a peer message, or "" when it has none (a malformed message).
+const std::string& op_of(const Value& msg);
+
+// Sends `msg` to every peer at once, each retried (attempts of `attempt`, doubling) until it
+// answers ok, refuses (any code other than kTimeout/kUnreachable: retrying cannot help) or
+// `deadline`; returns each peer's last reply (kTimeout for a sender still running a grace second
+// after the deadline). `alive` is the sending DM's: senders outliving it stop at once and never
+// touch the destroyed replica. `actor` names the senders (traces, logs).
+std::vector<Reply> fan_out(ServerContext& ctx, const std::shared_ptr<bool>& alive, const std::vector<ReplicaRef>& peers,
+                           const Value& msg, Time deadline, Duration attempt, const char* actor);
+
+// ---------------------------------------------------------------------------------------------
 // Placement (KeepInPlace, KeepInCloud, ExplicitMigration, the offloading DMs' device replica)
 
 // Pins `replica` to `node` unless it is already there (by stop-and-copy, or live as `how` says);

@@ -178,45 +178,10 @@ ReplicaRef add_replica(GroupContext& ctx, const ReplicaRef& from, const std::str
   return made;
 }
 
-const std::string& op_of(const Value& msg) {
-  static const std::string none;
-  const Value* op = msg.is<ValueMap>() ? msg.find("op") : nullptr;
-  return op != nullptr && op->is<std::string>() ? op->as_string() : none;
-}
 
 }  // namespace amino::dms::scalability
 
 namespace amino::dms::scalability {
-
-std::vector<Reply> fan_out(ServerContext& ctx, const std::shared_ptr<bool>& alive, const std::vector<ReplicaRef>& peers,
-                           const Value& msg, Time deadline, Duration attempt) {
-  struct Round {
-    std::vector<Reply> replies;
-    std::size_t left = 0;
-    std::shared_ptr<Signal> done;
-  };
-  if (peers.empty()) return {};
-  auto round = std::make_shared<Round>();
-  round->replies.assign(peers.size(), Reply::error(Code::kTimeout, "no answer"));
-  round->left = peers.size();
-  round->done = ctx.env().make_signal();
-  Env* env = &ctx.env();  // the node's: outlives every replica on it
-  ServerContext* sender = &ctx;
-  for (std::size_t i = 0; i < peers.size(); ++i) {
-    env->spawn("scalability.send", [sender, env, alive, round, i, peer = peers[i], msg, deadline, attempt]() mutable {
-      while (*alive && env->now() < deadline) {
-        Reply r = sender->send_to_peer(peer, msg, std::min(attempt, deadline - env->now()));
-        attempt = saturating_mul(attempt, 2);
-        round->replies[i] = r;
-        if (r.ok() || (r.status.code != Code::kTimeout && r.status.code != Code::kUnreachable)) break;
-        env->sleep_for(std::min<Duration>(10 * kMillisecond, std::max<Duration>(0, deadline - env->now())));
-      }
-      if (--round->left == 0) round->done->notify();
-    });
-  }
-  round->done->wait_until(deadline_after(deadline, kSecond));
-  return round->replies;  // a sender still running has no answer yet: its last reply or kTimeout
-}
 
 std::vector<Reply> notify_servers(GroupContext& ctx, const std::shared_ptr<bool>& alive,
                                   const std::vector<ReplicaRef>& servers, const Value& msg, Time deadline, Duration attempt) {

@@ -81,9 +81,6 @@ ReplicaRef add_replica(GroupContext& ctx, const ReplicaRef& from, const std::str
 // ---------------------------------------------------------------------------------------------
 // Messages
 
-// The "op" of a DM message map ("" when absent).
-const std::string& op_of(const Value& msg);
-
 // The group's notify_server to every server at once. Waiting out the OMS's control timeout (seconds)
 // for a lost request or reply would stall a failover, so while a server has not answered a fresh
 // copy is sent every `attempt` (doubling) until `deadline`: `msg` must be idempotent. Returns each
@@ -91,11 +88,5 @@ const std::string& op_of(const Value& msg);
 // group DM's: copies outliving it do not call into the context.
 std::vector<Reply> notify_servers(GroupContext& ctx, const std::shared_ptr<bool>& alive,
                                   const std::vector<ReplicaRef>& servers, const Value& msg, Time deadline, Duration attempt);
-
-// Sends `msg` to every peer at once, each retried (attempts of `attempt`, doubling) until it
-// answers ok, refuses (any code other than kTimeout/kUnreachable) or `deadline`; returns each
-// peer's last reply. `alive` is the sending DM's: senders outliving it stop at once.
-std::vector<Reply> fan_out(ServerContext& ctx, const std::shared_ptr<bool>& alive, const std::vector<ReplicaRef>& peers,
-                           const Value& msg, Time deadline, Duration attempt);
 
 }  // namespace amino::dms::scalability
