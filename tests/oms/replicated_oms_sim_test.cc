@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <random>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -303,6 +304,76 @@ T in_child(const std::function<T()>& fn, T failed) {
 struct Probe : ReplicatedOms {
   void TestBody() override {}
 };
+
+// The nemesis on OMS replicas: per seed, a random sequence of crash+restart, pause+resume and
+// isolation+heal of one OMS replica at a time (leader or not) while a client creates objects; in
+// the end every create that was acknowledged names an object that answers, and every kernel server
+// is still registered. AMINO_OMS_SEEDS seeds (default 20), each in its own process.
+TEST(ReplicatedOmsNemesis, RandomOmsReplicaFaultsLoseNoAcknowledgedCreate) {
+  const char* env = std::getenv("AMINO_OMS_SEEDS");
+  const int seeds = env != nullptr ? std::max(1, std::atoi(env)) : 20;
+  int failed_seeds = 0;
+  for (int seed = 1; seed <= seeds; ++seed) {
+    const int lost = in_child<int>([seed] {
+      Probe p;
+      p.boot(static_cast<std::uint64_t>(100 + seed));
+      if (p.wait_leader().empty()) return 1000;
+      std::mt19937_64 rng(static_cast<std::uint64_t>(seed));
+      Time t = p.cluster_->now() + 200 * kMillisecond;
+      for (int k = 0; k < 4; ++k) {
+        NodeId victim = kOmsReplicas[rng() % kOmsReplicas.size()];
+        if (rng() % 2 == 0) {
+          const NodeId leader = p.cluster_->oms_leader();
+          if (!leader.empty()) victim = leader;  // the leader is the interesting victim
+        }
+        const Duration len = static_cast<Duration>(200 + rng() % 2000) * kMillisecond;
+        switch (rng() % 3) {
+          case 0:
+            p.world_->schedule(t, testbed::CrashFault{victim});
+            p.world_->schedule(t + len, testbed::RestartFault{victim});
+            break;
+          case 1:
+            p.world_->schedule(t, testbed::PauseFault{victim});
+            p.world_->schedule(t + len, testbed::ResumeFault{victim});
+            break;
+          default: {
+            std::vector<NodeId> rest;
+            for (const auto& h : {"oms1", "oms2", "oms3", "ks1", "ks2", "ks3", "client"}) {
+              if (h != victim) rest.push_back(h);
+            }
+            p.world_->schedule(t, testbed::PartitionFault{{{victim}, rest}});
+            p.world_->schedule(t + len, testbed::HealFault{});
+          }
+        }
+        t += len + static_cast<Duration>(rng() % 1000) * kMillisecond;
+      }
+      std::vector<std::string> acked;
+      for (int i = 0; i < 12; ++i) {
+        const std::string name = "o" + std::to_string(i);
+        if (p.create(name).ok()) acked.push_back(name);
+        p.idle(static_cast<Duration>(rng() % 600) * kMillisecond);
+      }
+      while (p.cluster_->now() < t + kSecond) p.idle(100 * kMillisecond);
+      if (p.wait_leader().empty()) return 1000;
+      int missing = 0;
+      for (const auto& name : acked) {
+        if (!p.add_until_ok(name).ok()) {
+          std::cerr << "seed " << seed << ": acknowledged " << name << " does not answer" << std::endl;
+          ++missing;
+        }
+      }
+      if (p.cluster_->oms().nodes().size() != 3) {
+        std::cerr << "seed " << seed << ": " << p.cluster_->oms().nodes().size() << " kernel servers registered" << std::endl;
+        ++missing;
+      }
+      if (acked.empty()) ++missing;  // nothing was ever created: the run proves nothing
+      return missing;
+    }, 1000);
+    EXPECT_EQ(lost, 0) << "seed " << seed;
+    if (lost != 0) ++failed_seeds;
+  }
+  std::cout << "OMS nemesis: " << seeds << " seeds, " << failed_seeds << " failed" << std::endl;
+}
 
 // Measurement (simulated time): a create's latency with 3 OMS replicas against the embedded
 // single OMS, same platform (50 us access links) and seed; printed for docs/deploy.md.
