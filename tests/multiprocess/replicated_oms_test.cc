@@ -37,6 +37,7 @@ class ReplicatedOmsProcesses : public ::testing::Test {
     ko.client_only = true;
     ko.call_timeout = ko.control_timeout = 5 * kSecond;
     ko.oms_attempt_timeout = kSecond;
+    ko.oms_attempts = 40;  // loaded machines elect slowly: bounded, but generous
     client_ = std::make_unique<Kernel>(*env_, classes_, dms::builtin(), ko);
     client_->start();
     ASSERT_TRUE(wait_until([&] { return live_nodes() == 1; }, 30 * kSecond));
