@@ -160,6 +160,23 @@ int usage_error(const char* argv0, const std::exception& e) {
   return 2;
 }
 
+std::vector<std::string> parse_node_list(const std::string& flag, const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t from = 0;
+  while (true) {
+    const auto comma = list.find(',', from);
+    const std::string item = list.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    if (item.empty()) {
+      throw std::invalid_argument("--" + flag + ": expected HOST:PORT[,HOST:PORT...], got '" + list + "'");
+    }
+    out.push_back(item);
+    if (comma == std::string::npos) break;
+    from = comma + 1;
+  }
+  if (out.size() > 7) throw std::invalid_argument("--" + flag + ": at most 7 OMS replicas, got " + std::to_string(out.size()));
+  return out;
+}
+
 std::map<std::string, std::string> parse_labels(const std::vector<std::string>& kv) {
   std::map<std::string, std::string> out;
   for (const auto& s : kv) {

@@ -121,7 +121,7 @@ int run_command(Kernel& k, const std::string& cmd, const std::vector<std::string
 int main(int argc, char** argv) {
   bin::po::options_description d("amino-ctl options");
   d.add_options()("help,h", "show this help")
-      ("oms", bin::po::value<std::string>()->default_value("127.0.0.1:7400"), "the OMS address, HOST:PORT")
+      ("oms", bin::po::value<std::string>()->default_value("127.0.0.1:7400"), "the OMS address, HOST:PORT; a replicated OMS: every replica's, comma-separated")
       ("timeout-ms", bin::po::value<std::int64_t>()->default_value(10000),
        "deadline of each call, 1 .. 86400000 (one day)")
       ("command", bin::po::value<std::string>()->required(), "nodes | events | create | call | migrate | hello | dms")
@@ -191,7 +191,14 @@ int main(int argc, char** argv) {
   }
   SocketsEnv env(loop, eo);
   KernelOptions ko;
-  ko.oms = vm["oms"].as<std::string>();
+  try {
+    ko.oms_replicas = bin::parse_node_list("oms", vm["oms"].as<std::string>());
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "amino-ctl: " << e.what() << "\n";
+    return 2;
+  }
+  ko.oms = ko.oms_replicas.front();
+  if (ko.oms_replicas.size() == 1) ko.oms_replicas.clear();  // one OMS: the plain path
   ko.client_only = true;
   ko.call_timeout = ko.control_timeout = timeout;
   Kernel kernel(env, classes, dms::builtin(), ko);

@@ -12,7 +12,7 @@ using namespace amino::sockets;
 int main(int argc, char** argv) {
   bin::po::options_description d("amino-kernel-server options");
   d.add_options()("help,h", "show this help")
-      ("oms", bin::po::value<std::string>()->required(), "the OMS address, HOST:PORT")
+      ("oms", bin::po::value<std::string>()->required(), "the OMS address, HOST:PORT; a replicated OMS: every replica's, comma-separated")
       ("region", bin::po::value<std::string>()->default_value("default-region"), "this server's region")
       ("label", bin::po::value<std::vector<std::string>>()->composing(),
        "a key=value label for node selectors (repeatable)")
@@ -32,7 +32,9 @@ int main(int argc, char** argv) {
   KernelOptions ko;
   try {
     eo = bin::node_options(vm, "amino-kernel-server");
-    ko.oms = vm["oms"].as<std::string>();
+    ko.oms_replicas = bin::parse_node_list("oms", vm["oms"].as<std::string>());
+    ko.oms = ko.oms_replicas.front();
+    if (ko.oms_replicas.size() == 1) ko.oms_replicas.clear();  // one OMS: the plain path
     ko.region = vm["region"].as<std::string>();
     if (vm.count("label")) ko.labels = bin::parse_labels(vm["label"].as<std::vector<std::string>>());
     ko.heartbeat_period = bin::ms_flag(vm, "heartbeat-ms");

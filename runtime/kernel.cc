@@ -1,6 +1,7 @@
 #include "runtime/kernel.h"
 
 #include <algorithm>
+#include <set>
 
 #include "runtime/client_chain.h"
 #include "runtime/kernel_object.h"
@@ -233,7 +234,7 @@ Value Kernel::local_state_report() {
 void Kernel::heartbeat_loop() {
   while (running_) {
     if (!registered_) {
-      Reply r = rpc_.call_value(options_.oms, svc::kRegister, local_state_report(), options_.control_timeout);
+      Reply r = oms_call(svc::kRegister, local_state_report());
       registered_ = r.ok();
       if (!registered_) env_.log(LogLevel::kWarn, "OMS registration failed: " + r.status.to_string());
     } else {
@@ -243,17 +244,93 @@ void Kernel::heartbeat_loop() {
         for (auto& [oid, o] : objects_) bytes += wire::encode_value(o->object().snapshot()).size();
         if (bytes > options_.memory_limit_bytes) {
           for (auto& [oid, o] : objects_) o->low_memory();
-          rpc_.cast_value(options_.oms, svc::kLowMemory, ValueMap{{"node", env_.self()}, {"oids", report.at("oids")}});
+          rpc_.cast_value(oms_target(), svc::kLowMemory, ValueMap{{"node", env_.self()}, {"oids", report.at("oids")}});
         }
       }
-      rpc_.cast_value(options_.oms, svc::kHeartbeat, ValueMap{{"node", std::move(report)}});
+      if (options_.oms_replicas.empty()) {
+        rpc_.cast_value(options_.oms, svc::kHeartbeat, ValueMap{{"node", std::move(report)}});
+      } else {
+        // Every replica: whichever leads (now or after a failover) hears us without a round trip.
+        const Value hb = ValueMap{{"node", std::move(report)}};
+        for (const auto& r : options_.oms_replicas) rpc_.cast_value(r, svc::kHeartbeat, hb);
+      }
     }
     env_.sleep_for(options_.heartbeat_period);
   }
 }
 
 Reply Kernel::oms_call(const char* service, const Value& body) {
-  return rpc_.call_value(options_.oms, service, body, options_.control_timeout);
+  if (options_.oms_replicas.empty()) {
+    Reply r = rpc_.call_value(options_.oms, service, body, options_.control_timeout);
+    // A single OMS never redirects, unless it is a replicated OMS of one (amino-oms --storage-dir)
+    // still taking over after its start.
+    if (r.status.code != Code::kNotLeader) return r;
+    return oms_call_failover(service, body, std::move(r));
+  }
+  return oms_call_failover(service, body, std::nullopt);
+}
+
+Reply Kernel::oms_call_failover(const char* service, const Value& body, std::optional<Reply> first) {
+  const std::vector<NodeId> replicas =
+      options_.oms_replicas.empty() ? std::vector<NodeId>{options_.oms} : options_.oms_replicas;
+  std::set<NodeId> failed;  // unreachable or silent during this call
+  // The replica after `from` in the list that has not failed; empty when every one has.
+  auto next_after = [&](const NodeId& from) {
+    const auto at = std::find(replicas.begin(), replicas.end(), from);
+    const std::size_t start = at == replicas.end() ? 0 : static_cast<std::size_t>(at - replicas.begin()) + 1;
+    for (std::size_t k = 0; k < replicas.size(); ++k) {
+      const NodeId& n = replicas[(start + k) % replicas.size()];
+      if (failed.count(n) == 0) return n;
+    }
+    return NodeId();
+  };
+  bool answered = first.has_value();  // r holds an answer to act on
+  Reply r = answered ? std::move(*first) : Reply{};
+  NodeId to = oms_target();
+  Duration backoff = 20 * kMillisecond;
+  for (int attempt = 0; attempt < options_.oms_attempts; ++attempt) {
+    if (answered) {
+      // Where the last answer sends us: the leader it names, else the next replica; a pause
+      // while an election or a takeover is under way, or once every replica failed.
+      const Code last = r.status.code;
+      if (last != Code::kNotLeader) failed.insert(to);
+      NodeId hint;
+      if (last == Code::kNotLeader) {
+        const auto at = r.status.message.rfind("leader=");
+        if (at != std::string::npos) hint = r.status.message.substr(at + 7);
+      }
+      const bool follow = std::find(replicas.begin(), replicas.end(), hint) != replicas.end() && hint != to &&
+                          failed.count(hint) == 0;
+      if (follow) {
+        to = hint;
+      } else {
+        NodeId n = next_after(to);
+        if (n.empty() || last == Code::kNotLeader) {
+          env_.sleep_for(backoff);
+          backoff = std::min(backoff * 2, 500 * kMillisecond);
+        }
+        if (n.empty()) {
+          failed.clear();  // every replica failed once: start over after the pause
+          n = next_after(to);
+        }
+        to = n;
+      }
+    }
+    r = rpc_.call_value(to, service, body, options_.oms_replicas.empty() ? options_.control_timeout
+                                                                          : options_.oms_attempt_timeout);
+    answered = true;
+    const Code c = r.status.code;
+    if (c != Code::kNotLeader && c != Code::kTimeout && c != Code::kUnreachable) {
+      oms_leader_ = to;
+      return r;
+    }
+  }
+  std::string names;
+  for (const auto& n : replicas) names += (names.empty() ? "" : ",") + n;
+  env_.log(LogLevel::kWarn, std::string("no OMS leader reachable for ") + service + " among " + names);
+  return Reply::error(Code::kUnavailable, "no OMS leader reachable among " + names + " after " +
+                                              std::to_string(options_.oms_attempts) + " tries (last: " +
+                                              r.status.to_string() + ")");
 }
 
 // ---- Client API ------------------------------------------------------------------------------------
@@ -381,7 +458,7 @@ void Kernel::report_high_latency(const ReplicaRef& to, const std::string& gid, D
   auto it = last_latency_report_.find(to.rid);
   if (it != last_latency_report_.end() && env_.now() - it->second < kSecond) return;
   last_latency_report_[to.rid] = env_.now();
-  rpc_.cast_value(options_.oms, svc::kHighLatency,
+  rpc_.cast_value(oms_target(), svc::kHighLatency,
                   ValueMap{{"gid", gid}, {"rid", to.rid}, {"client", env_.self()}, {"latency_ns", latency}});
 }
 

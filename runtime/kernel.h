@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ class ClientChain;
 
 struct KernelOptions {
   NodeId oms;                                      // where the OMS runs
+  // A replicated OMS (replicated_oms/): every replica's node id. Empty (the default): `oms` only.
+  // Calls go to the leader (followers redirect), fail over to the others and give up with
+  // kUnavailable after oms_attempts tries; heartbeats go to every replica.
+  std::vector<NodeId> oms_replicas;
+  Duration oms_attempt_timeout = 2 * kSecond;      // one try at one replica
+  int oms_attempts = 12;
   std::string region = "default-region";
   std::map<std::string, std::string> labels;
   Duration heartbeat_period = 500 * kMillisecond;
@@ -97,6 +104,10 @@ class Kernel : public ObjectRuntime {
   bool is_durable(const StackSpec& spec) const;
   void heartbeat_loop();
   Value local_state_report();
+  // oms_call when the OMS may redirect (replicated): leader first, then the others, bounded.
+  // `first`: an answer already received from options_.oms (a single OMS that redirected).
+  Reply oms_call_failover(const char* service, const Value& body, std::optional<Reply> first);
+  const NodeId& oms_target() const { return oms_leader_.empty() ? options_.oms : oms_leader_; }
   Reply handle_invoke(const NodeId& from, const std::string& body, std::string* reply_body);
   // Charges serializing `bytes` of a call's payload to or from `peer` to this node's CPU.
   void charge_serialization(const NodeId& peer, std::size_t bytes);
@@ -132,6 +143,7 @@ class Kernel : public ObjectRuntime {
   std::map<std::uint64_t, NodeId> relocated_;                   // oid -> node, learned from the OMS
   std::map<std::string, Time> last_latency_report_;             // rid -> time
   MigrationStaging staging_;                                    // live migrations arriving here
+  NodeId oms_leader_;  // a replicated OMS's leader as last learned (empty: options_.oms)
 };
 
 }  // namespace amino

@@ -6,6 +6,13 @@ namespace amino {
 
 namespace {
 Reply fail(Code c, std::string msg) { return Reply::error(c, std::move(msg)); }
+
+// Requests that change nothing: a replicated OMS's leader answers them without confirming first
+// that it still leads (they may be stale by the length of its check-quorum deadline).
+bool is_read(const std::string& service) {
+  return service == svc::kLocate || service == svc::kNodes || service == svc::kEvents || service == svc::kAcquire ||
+         service == svc::kReplicas;
+}
 }  // namespace
 
 // groups_ keeps a reference to membership_, constructed next; neither is used before start().
@@ -28,58 +35,83 @@ std::string Oms::root_group(const std::string& ms) const {
   return rec == nullptr ? std::string() : rec->root_gid;
 }
 
+void Oms::serve_request(const std::string& service, Rpc::ValueHandler h, std::size_t max_body_bytes) {
+  if (core_.replication == nullptr) {
+    core_.rpc.serve_value(service, std::move(h), max_body_bytes);
+    return;
+  }
+  core_.rpc.serve_value(
+      service,
+      [this, h = std::move(h), reads = is_read(service)](const NodeId& from, const Value& b) {
+        OmsReplication& log = *core_.replication;
+        if (!log.serving()) return log.redirect();
+        if (!reads) {
+          Status leads = log.fence();
+          if (!leads.ok()) return Reply{leads, {}};
+        }
+        Reply r = h(from, b);
+        // Whatever the request changed (even on failure: a half-made create) is committed before
+        // anyone hears of it; reads commit nothing and answer at once.
+        Status committed = log.commit();
+        return committed.ok() ? r : Reply{committed, {}};
+      },
+      max_body_bytes);
+}
+
 void Oms::serve() {
   Rpc& rpc = core_.rpc;
-  rpc.serve_value(svc::kRegister, [this](const NodeId& from, const Value& b) {
+  serve_request(svc::kRegister, [this](const NodeId& from, const Value& b) {
     membership_.on_report(from, b);
     return Reply::ok({});
   });
   rpc.on_cast(svc::kHeartbeat, [this](const NodeId& from, std::string body) {
+    if (!core_.serving()) return;  // a replicated OMS's followers: the leader tracks liveness
     try {
       membership_.on_report(from, wire::decode_value(body).at("node"));
+      core_.commit_soon();
     } catch (const std::exception& e) {
       core_.env.log(LogLevel::kWarn, "bad heartbeat from " + from + ": " + e.what());
     }
   });
-  rpc.serve_value(svc::kCreate, [this](const NodeId& from, const Value& b) { return handle_create(from, b); },
+  serve_request(svc::kCreate, [this](const NodeId& from, const Value& b) { return handle_create(from, b); },
                   core_.options.max_create_bytes);
-  rpc.serve_value(svc::kAcquire, [this](const NodeId&, const Value& b) { return handle_acquire(b); });
-  rpc.serve_value(svc::kSetName, [this](const NodeId& from, const Value& b) { return handle_set_name(from, b); });
-  rpc.serve_value(svc::kAttach, [this](const NodeId& from, const Value& b) { return handle_attach(from, b); });
-  rpc.serve_value(svc::kDetach, [this](const NodeId& from, const Value& b) {
+  serve_request(svc::kAcquire, [this](const NodeId&, const Value& b) { return handle_acquire(b); });
+  serve_request(svc::kSetName, [this](const NodeId& from, const Value& b) { return handle_set_name(from, b); });
+  serve_request(svc::kAttach, [this](const NodeId& from, const Value& b) { return handle_attach(from, b); });
+  serve_request(svc::kDetach, [this](const NodeId& from, const Value& b) {
     return handle_release(from, b, "name", "detached");
   });
-  rpc.serve_value(svc::kDelete, [this](const NodeId& from, const Value& b) {
+  serve_request(svc::kDelete, [this](const NodeId& from, const Value& b) {
     return handle_release(from, b, "id", "deleted");
   });
-  rpc.serve_value(svc::kLocate, [this](const NodeId&, const Value& b) { return handle_locate(b); });
-  rpc.serve_value(svc::kMigrate, [this](const NodeId& from, const Value& b) { return handle_migrate(from, b); });
-  rpc.serve_value(svc::kEvents, [this](const NodeId&, const Value&) {
+  serve_request(svc::kLocate, [this](const NodeId&, const Value& b) { return handle_locate(b); });
+  serve_request(svc::kMigrate, [this](const NodeId& from, const Value& b) { return handle_migrate(from, b); });
+  serve_request(svc::kEvents, [this](const NodeId&, const Value&) {
     return Reply::ok(ValueList(core_.events().begin(), core_.events().end()));
   });
-  rpc.serve_value(svc::kNodes, [this](const NodeId&, const Value& b) { return handle_nodes(b); });
+  serve_request(svc::kNodes, [this](const NodeId&, const Value& b) { return handle_nodes(b); });
 
-  rpc.serve_value(svc::kRefRequest, [this](const NodeId&, const Value& b) {
+  serve_request(svc::kRefRequest, [this](const NodeId&, const Value& b) {
     return group_request(b, [&](const std::string& gid) { return groups_.ref_request(gid, b.at("client").as_string()); });
   });
-  rpc.serve_value(svc::kReplicas, [this](const NodeId&, const Value& b) {
+  serve_request(svc::kReplicas, [this](const NodeId&, const Value& b) {
     return group_request(b, [&](const std::string& gid) {
       ValueList out;
       for (const auto& r : groups_.replicas(gid)) out.push_back(r.to_value());
       return Reply::ok(out);
     });
   });
-  rpc.serve_value(svc::kGroupNotify, [this](const NodeId&, const Value& b) {
+  serve_request(svc::kGroupNotify, [this](const NodeId&, const Value& b) {
     return group_request(b, [&](const std::string& gid) { return groups_.notification(gid, b.at("msg")); });
   });
-  rpc.serve_value(svc::kServerReplicate, [this](const NodeId&, const Value& b) {
+  serve_request(svc::kServerReplicate, [this](const NodeId&, const Value& b) {
     return group_request(b, [&](const std::string& gid) {
       ReplicaRef r = groups_.replicate(gid, b.at("rid").as_string(), b.at("node").as_string());
       if (!r.valid()) return fail(Code::kPlacement, "could not replicate " + b.at("rid").as_string());
       return Reply::ok(r.to_value());
     });
   });
-  rpc.serve_value(svc::kServerPin, [this](const NodeId&, const Value& b) {
+  serve_request(svc::kServerPin, [this](const NodeId&, const Value& b) {
     return group_request(b, [&](const std::string&) {
       const Value* how = b.find("how");
       return Reply{groups_.pin(b.at("rid").as_string(), b.at("node").as_string(),
@@ -87,23 +119,27 @@ void Oms::serve() {
                    {}};
     });
   });
-  rpc.serve_value(svc::kServerTerminate, [this](const NodeId&, const Value& b) {
+  serve_request(svc::kServerTerminate, [this](const NodeId&, const Value& b) {
     return group_request(b, [&](const std::string&) { return Reply{groups_.terminate(b.at("rid").as_string()), {}}; });
   });
   // Casts: the upcall may block, so it gets its own execution context.
   rpc.on_cast(svc::kHighLatency, [this](const NodeId&, std::string body) {
+    if (!core_.serving()) return;
     Value b = wire::decode_value(body);
     core_.env.spawn("on_high_latency", [this, b] {
       (void)group_request(b, [&](const std::string& gid) {
         groups_.high_latency(gid, b.at("rid").as_string(), b.at("client").as_string(), b.at("latency_ns").as_int());
         return Reply::ok({});
       });
+      core_.commit_soon();
     });
   });
   rpc.on_cast(svc::kLowMemory, [this](const NodeId&, std::string body) {
+    if (!core_.serving()) return;
     Value b = wire::decode_value(body);
     core_.env.spawn("on_low_memory", [this, b] {
       for (const auto& oid : b.at("oids").as_list()) groups_.low_memory(static_cast<std::uint64_t>(oid.as_int()));
+      core_.commit_soon();
     });
   });
 }

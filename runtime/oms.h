@@ -21,7 +21,14 @@ class Oms {
   Oms(const Oms&) = delete;
   Oms& operator=(const Oms&) = delete;
 
+  // A replicated OMS (runtime/oms_replication.h): call before start(); `log` outlives the OMS's use.
+  void replicate_with(OmsReplication& log) { core_.replication = &log; }
   void start();
+
+  // The replicated state (oms_state.cc), as one map of sections: every replica applies the same
+  // changes to it in log order; a new leader imports it.
+  Value export_state() const;
+  void import_state(const Value& state);
 
   // Operator actions (tools, Python, tests); call from an execution context.
   // Moves the replica `rid` (and the whole chain beneath it) to `node`, by stop-and-copy unless
@@ -48,6 +55,9 @@ class Oms {
 
  private:
   void serve();
+  // Registers a request handler; in a replicated OMS only the serving leader runs it, and its
+  // reply waits for the changes it made to commit.
+  void serve_request(const std::string& service, Rpc::ValueHandler h, std::size_t max_body_bytes = SIZE_MAX);
   // One handler per request (svc:: names in runtime/protocol.h).
   Reply handle_create(const NodeId& from, const Value& body);
   Reply handle_acquire(const Value& body);

@@ -8,6 +8,7 @@
 
 #include "runtime/dm.h"
 #include "runtime/limits.h"
+#include "runtime/oms_replication.h"
 #include "runtime/rpc.h"
 
 namespace amino {
@@ -31,10 +32,20 @@ class OmsCore {
   const DmRegistry& dms;
   const OmsOptions options;
 
+  // Null (the default): a single OMS that always serves. Otherwise its replicated log
+  // (runtime/oms_replication.h): only the serving leader acts, and commits what it changed.
+  OmsReplication* replication = nullptr;
+  bool serving() const { return replication == nullptr || replication->serving(); }
+  void commit_soon() {
+    if (replication != nullptr) replication->commit_soon();
+  }
+
   // One counter for microservice, group, replica and object ids ("ms7", "g8", "r9", 10): ids are
   // unique across kinds and decided by the order of creation alone (deterministic runs).
   std::uint64_t next_id() { return next_id_++; }
   std::string next_id(const char* prefix) { return prefix + std::to_string(next_id_++); }
+  std::uint64_t peek_next_id() const { return next_id_; }  // replicated state (oms_state.cc)
+  void set_next_id(std::uint64_t n) { next_id_ = n; }
 
   // Notable events (registrations, deaths, onFailure deliveries, migrations...), oldest first; the
   // most recent kMaxEvents are kept. Each is also logged.

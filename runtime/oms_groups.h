@@ -80,6 +80,13 @@ class Groups : public MembershipListener {
   void on_node_lost(const NodeId& node) override;
   void on_node_return(const NodeReturn& r) override;
 
+  // The replicated state (oms_state.cc): groups, replicas and physical objects. An import keeps
+  // the DM group component of every group it knew already and makes a fresh one (on_create not
+  // run) for the others; components of groups that disappear are kept until destruction, since a
+  // context may still be inside one of their upcalls.
+  void export_state(ValueMap& out) const;
+  void import_state(const Value& state);
+
  private:
   class Ctx;  // GroupContext of one group
   struct StackRec {
@@ -133,6 +140,10 @@ class Groups : public MembershipListener {
   std::map<std::uint64_t, StackRec> stacks_;
   std::set<std::uint64_t> moving_;  // objects being migrated
   std::vector<MigrationRecord> migrations_;
+  // Records an import removed, kept alive (import_state).
+  std::vector<std::map<std::string, GroupRec>::node_type> parked_groups_;
+  std::vector<std::map<std::string, ReplicaRec>::node_type> parked_replicas_;
+  std::vector<std::map<std::uint64_t, StackRec>::node_type> parked_stacks_;
   void remember(MigrationRecord r);
 };
 

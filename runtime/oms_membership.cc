@@ -15,6 +15,13 @@ void Membership::start() {
 void Membership::check_liveness() {
   const Time now = core_.env.now();
   const OmsOptions& o = core_.options;
+  if (!core_.serving()) {
+    // A replicated OMS's follower: the leader detects failures. Its first check after a takeover
+    // starts the clock afresh (import_state restarted every deadline).
+    last_check_ = 0;
+    core_.env.arm_timer(o.check_period, [this] { check_liveness(); });
+    return;
+  }
   // A check that runs late means the OMS itself was not listening (busy, paused, starved of CPU):
   // the silence is ours, not the nodes'. Restart every deadline instead of declaring all dead.
   const Duration late = last_check_ == 0 ? 0 : now - last_check_ - o.check_period;
@@ -78,13 +85,19 @@ void Membership::enqueue(NodeEvent e) {
     while (!events_.empty()) {
       NodeEvent next = std::move(events_.front());
       events_.pop_front();
+      // A replicated OMS's deposed leader drops what it had queued: the new leader decides anew.
+      if (!core_.serving()) continue;
       handle(next);
+      if (core_.replication != nullptr) (void)core_.replication->commit();
     }
     handling_events_ = false;
   });
 }
 
 void Membership::handle(const NodeEvent& e) {
+  // A replicated OMS acts on a node's fate only while it provably leads; otherwise the event is
+  // dropped here and the next leader decides from the committed state (import_state).
+  if (core_.replication != nullptr && !core_.replication->fence().ok()) return;
   if (!e.dead) {
     listener_.on_node_return(e.back);
     return;

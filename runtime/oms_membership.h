@@ -53,6 +53,12 @@ class Membership {
   bool is_live(const NodeId& node) const;
   std::vector<std::string> regions() const;  // of live nodes, sorted
 
+  // The replicated state (oms_state.cc): every node's info and incarnation. Heartbeat times are
+  // not replicated: an import restarts every node's deadline (a new leader blames nobody for the
+  // time it was not listening).
+  Value export_state() const;
+  void import_state(const Value& nodes);
+
  private:
   struct NodeRec {
     NodeInfo info;

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "runtime/oms_core.h"
 #include "runtime/spec.h"
@@ -42,10 +43,15 @@ class Naming {
   // What acquire/attach answer: id, spec and root group.
   static Value acquired(const MicroServiceRec& ms);
 
+  // The replicated state (oms_state.cc): microservices by id (names are derived from them).
+  Value export_state() const;
+  void import_state(const Value& services);
+
  private:
   OmsCore& core_;
   std::map<std::string, MicroServiceRec> services_;
   std::map<std::string, std::string> names_;
+  std::vector<std::map<std::string, MicroServiceRec>::node_type> parked_;  // see import_state
 };
 
 }  // namespace amino

@@ -137,6 +137,8 @@ std::vector<NodeId> SimWorld::nodes() const {
   return out;
 }
 
+bool SimWorld::up(const NodeId& id) { return node(id).sim->up(); }
+
 SimWorld::Node& SimWorld::node(const NodeId& id) {
   auto it = nodes_.find(id);
   if (it == nodes_.end()) throw std::invalid_argument("unknown node '" + id + "'");

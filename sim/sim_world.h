@@ -64,6 +64,7 @@ class SimWorld {
 
   const testbed::PlatformSpec& platform() const { return options_.platform; }
   std::vector<NodeId> nodes() const;
+  bool up(const NodeId& node);  // not crashed (a paused node is up)
   Env& env(const NodeId& node);  // what the runtime uses: the testbed::FaultyEnv over the SimEnv
   SimEnv& sim_env(const NodeId& node);
   testbed::FaultyEnv& faulty_env(const NodeId& node);

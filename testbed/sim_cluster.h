@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/kernel.h"
+#include "replicated_oms/oms_replica.h"
 #include "runtime/oms.h"
 #include "sim/sim_world.h"
 #include "testbed/cluster.h"
@@ -21,6 +22,11 @@ struct SimClusterOptions {
   KernelOptions kernel;            // defaults for every kernel server (oms, region, labels are set here)
   OmsOptions oms;
   std::vector<NodeId> client_only; // hosts whose kernels host nothing (pure callers)
+  // A replicated OMS (replicated_oms/): these hosts run one OMS replica each (and nothing else),
+  // keeping its Raft log in the host's storage; oms_host is then ignored. Empty: the one OMS on
+  // oms_host, in memory (the default).
+  std::vector<NodeId> oms_replicas;
+  replicated_oms::OmsReplicaOptions replica;  // peers are set from oms_replicas
 };
 
 class SimCluster : public Cluster {
@@ -38,7 +44,13 @@ class SimCluster : public Cluster {
   bool wait_registered(Duration limit) override;
 
   Kernel& kernel(const NodeId& node) override;  // the current incarnation
-  Oms& oms() override;
+  Oms& oms() override;  // replicated: the serving leader's (else the first replica booted)
+  // Replicated OMS: the replica that serves now (empty if none), a replica's status
+  // (OmsReplica::status), and whether `node` runs an OMS replica.
+  NodeId oms_leader() const;
+  Value oms_status(const NodeId& node) const;
+  bool is_oms_replica(const NodeId& node) const;
+  const replicated_oms::OmsReplica* oms_replica(const NodeId& node) const;  // current incarnation, or null
   Env& env(const NodeId& node) override { return world_.env(node); }
   Time now() const override { return world_.now(); }
   void run_until(Time t) override { world_.run_until(t); }
@@ -65,6 +77,13 @@ class SimCluster : public Cluster {
   SimClusterOptions options_;
   std::unique_ptr<Rpc> oms_rpc_;
   std::unique_ptr<Oms> oms_;
+  struct OmsNode {
+    std::unique_ptr<Rpc> rpc;
+    std::unique_ptr<Oms> oms;
+    std::unique_ptr<replicated_oms::OmsReplica> replica;
+  };
+  std::map<NodeId, OmsNode> oms_nodes_;  // replicated OMS: the current incarnation per host
+  std::vector<OmsNode> retired_oms_;     // earlier incarnations (frozen contexts may refer to them)
   std::map<NodeId, std::unique_ptr<Kernel>> kernels_;
   // Earlier incarnations of restarted nodes: their frozen contexts may still refer to them.
   std::vector<std::unique_ptr<Kernel>> retired_;

@@ -28,7 +28,7 @@ import pathlib
 import re
 import sys
 
-SCANNED_DIRS = ("runtime", "dms", "scenarios", "testbed")
+SCANNED_DIRS = ("runtime", "dms", "replicated_oms", "scenarios", "testbed")
 # Folders and files exempt from the seam rules: the sockets backend, and the testbed's fault timeline
 # and per-process fault driver (Asio timers and the wall-clock epoch of a multi-process schedule).
 BACKEND_DIRS = ("runtime/sockets", "testbed/fault_timeline.h", "testbed/process_faults.cc")
