@@ -288,7 +288,9 @@ Reply Kernel::oms_call_failover(const char* service, const Value& body, std::opt
   Reply r = answered ? std::move(*first) : Reply{};
   NodeId to = oms_target();
   Duration backoff = 20 * kMillisecond;
-  for (int attempt = 0; attempt < options_.oms_attempts; ++attempt) {
+  const Time window_end = deadline_after(env_.now(), options_.oms_failover_window);
+  int attempt = 0;
+  for (; attempt < 1000 && (attempt < options_.oms_attempts || env_.now() < window_end); ++attempt) {
     if (answered) {
       // Where the last answer sends us: the leader it names, else the next replica; a pause
       // while an election or a takeover is under way, or once every replica failed.
@@ -329,7 +331,7 @@ Reply Kernel::oms_call_failover(const char* service, const Value& body, std::opt
   for (const auto& n : replicas) names += (names.empty() ? "" : ",") + n;
   env_.log(LogLevel::kWarn, std::string("no OMS leader reachable for ") + service + " among " + names);
   return Reply::error(Code::kUnavailable, "no OMS leader reachable among " + names + " after " +
-                                              std::to_string(options_.oms_attempts) + " tries (last: " +
+                                              std::to_string(attempt) + " tries (last: " +
                                               r.status.to_string() + ")");
 }
 

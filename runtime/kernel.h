@@ -28,10 +28,13 @@ struct KernelOptions {
   NodeId oms;                                      // where the OMS runs
   // A replicated OMS (replicated_oms/): every replica's node id. Empty (the default): `oms` only.
   // Calls go to the leader (followers redirect), fail over to the others and give up with
-  // kUnavailable after oms_attempts tries; heartbeats go to every replica.
+  // kUnavailable once both oms_attempts tries and oms_failover_window have passed (an election
+  // on a loaded machine can outlast a dozen quick refusals), or after 1,000 tries whatever the
+  // window; heartbeats go to every replica.
   std::vector<NodeId> oms_replicas;
   Duration oms_attempt_timeout = 2 * kSecond;      // one try at one replica
   int oms_attempts = 12;
+  Duration oms_failover_window = 10 * kSecond;
   std::string region = "default-region";
   std::map<std::string, std::string> labels;
   Duration heartbeat_period = 500 * kMillisecond;
