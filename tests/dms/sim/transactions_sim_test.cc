@@ -18,8 +18,9 @@
 //
 // Each seed runs in a forked child (one SimGrid Engine per process); a sweep runs all its seeds and
 // lists the failing ones, with why, at the end. AMINO_DM_SIM_SEEDS (not scripts/test.sh's AMINO_SIM_SEEDS, which sizes the consensus nemesis): seeds per DM
-// (default 8); AMINO_SIM_SEED_BASE: the first (default 1). AMINO_MUTANT selects a planted bug
-// (docs/mutants.md) in a build with mutants.
+// (default 32: 15-25 s per DM on the loaded 2-core build machine, under 50 s at the slowest rate
+// seen there; 500 seeds pass for each); AMINO_SIM_SEED_BASE: the first (default 1). AMINO_MUTANT
+// selects a planted bug (docs/mutants.md) in a build with mutants.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -488,7 +489,7 @@ SeedVerdict run_and_judge(const DmCase& dm, std::uint64_t seed) {
 
 // Every seed runs, whatever the earlier ones did; the failing ones are listed together at the end.
 void sweep(const DmCase& dm) {
-  const int seeds = env_int("AMINO_DM_SIM_SEEDS", 8);
+  const int seeds = env_int("AMINO_DM_SIM_SEEDS", 32);
   const int base = env_int("AMINO_SIM_SEED_BASE", 1);
   std::size_t ok = 0, fail = 0, info = 0, faults = 0, client_crashes = 0, server_crashes = 0, bad = 0;
   std::size_t begins_after_abort = 0, recovery_retries = 0;
