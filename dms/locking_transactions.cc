@@ -28,12 +28,13 @@ DmDescriptor locking_transactions() {
       "ends every call of other endpoints, inside or outside transactions, waits for the lock (at most "
       "lockTimeoutMs and its deadline, then kUnavailable, not run). Commit keeps the writes and releases the lock; "
       "rollback restores the snapshot. A call made outside any transaction is a transaction of its own (it holds "
-      "the lock while it runs). Typed errors: begin inside an open transaction and commit or rollback without one "
-      "are kBadArguments; a call, commit or rollback of a transaction the server no longer has (lease ran out, "
+      "the lock while it runs). Typed errors: begin inside an open transaction (not doomed) and commit or rollback "
+      "without one are kBadArguments; a call, commit or rollback of a transaction the server no longer has (lease ran out, "
       "server restarted, replica migrated) is kAborted and the transaction's writes are undone. A transaction "
       "one of whose calls was refused so, or failed with a system error (its outcome unknown), is doomed: its "
-      "later calls fail with kAborted without running (none runs outside the transaction it was meant for) and "
-      "its commit rolls it back and reports kAborted.";
+      "later calls fail with kAborted without running (none runs outside the transaction it was meant for), "
+      "its commit rolls it back and reports kAborted, and a begin rolls it back and opens a new transaction (an "
+      "application that retries from its begin after kAborted is never left unable to start one).";
   d.tolerates =
       "A client that crashes, is partitioned away or goes silent with a transaction open: each of its calls renews "
       "a lease of leaseMs; when the lease runs out the server rolls the transaction back and releases the lock, and "

@@ -95,9 +95,17 @@ class LockingClient : public ClientDM {
     if (auto why = control_config_problem("transactions", ctx.config())) return Reply::error(Code::kBadSpec, *why);
     if (!inv.args.empty()) return Reply::error(Code::kBadArguments, inv.method + " takes no arguments");
     if (c == Control::kStart) {
-      if (open_) {
+      if (open_ && doomed_.empty()) {
         return Reply::error(Code::kBadArguments, "a transaction is already open on this endpoint (id " +
                                                      std::to_string(*open_) + "); nested transactions are not supported");
+      }
+      if (open_) {
+        // The open transaction is doomed: it can only end in a rollback, and a begin says the
+        // application has given up on it (a client that retries from its begin after kAborted). End
+        // it as its commit would, so that the endpoint is never left unable to start another one.
+        (void)link_.control(kRollback, {Value(*open_)}, inv, ctx);  // best effort: its lease does it otherwise
+        open_.reset();
+        doomed_.clear();
       }
       Reply r = link_.control(kBegin, {}, inv, ctx);
       if (!r.ok()) return r;

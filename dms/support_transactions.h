@@ -68,7 +68,8 @@ std::vector<ConfigKey> lock_keys();
 // this endpoint has a transaction open are wrapped in kCall with its id, so that the server can
 // refuse them (kAborted) once the transaction is gone instead of running them outside it. A call
 // refused so, or failing with a system error (outcome unknown), dooms the transaction: its later
-// calls fail with kAborted without running, and its commit rolls it back and reports kAborted.
+// calls fail with kAborted without running, its commit rolls it back and reports kAborted, and a
+// begin rolls it back and opens a new transaction (a doomed one never blocks the endpoint's next).
 std::unique_ptr<ClientDM> make_locking_client();
 
 // The server part: one lock per replica, held by one transaction (from begin to commit, rollback or

@@ -103,6 +103,47 @@ TEST(LockingTransactions, ACallWithAnUnknownOutcomeDoomsTheTransaction) {
   EXPECT_EQ(c.list("ks2", other, "x"), Ints{}) << "nothing of the doomed transaction stays";
 }
 
+// Regression (SimGrid sweep seeds 24, 38, 61): a client that retries from its begin after a call
+// came back kAborted, without ending the aborted transaction, was refused every later begin
+// ("already open") and could never commit again; a plain call on that endpoint failed too.
+TEST(LockingTransactions, ABeginAfterAnAbortedTransactionEndsItAndOpensANewOne) {
+  TxnCluster c;
+  Stub s = c.store("LockingTransactions", "{leaseMs: 300}");
+  Stub other = c.acquire_on("ks2", s.id());
+  ASSERT_TRUE(c.call("client", s, "startTransaction").ok());
+  ASSERT_TRUE(c.call("client", s, "append", {Value("x"), Value(1)}).ok());
+  c.world().run_for(1 * kSecond);  // the lease runs out
+  ASSERT_EQ(c.call("client", s, "append", {Value("x"), Value(2)}).status.code, Code::kAborted);
+  Reply begin = c.call("client", s, "startTransaction");
+  ASSERT_TRUE(begin.ok()) << "a doomed transaction blocks the endpoint's next begin: " << begin.status.to_string();
+  EXPECT_EQ(c.call("client", s, "startTransaction").status.code, Code::kBadArguments)
+      << "the new transaction is not doomed: nesting is still refused";
+  ASSERT_TRUE(c.call("client", s, "append", {Value("x"), Value(3)}).ok());
+  ASSERT_TRUE(c.call("client", s, "commitTransaction").ok());
+  EXPECT_EQ(c.list("ks2", other, "x"), Ints{3}) << "only the new transaction's write is committed";
+  ASSERT_TRUE(c.call("client", s, "append", {Value("x"), Value(4)}).ok()) << "calls outside transactions run again";
+}
+
+// The same when the doom came from a call of unknown outcome: the server still holds the old
+// transaction (and the lock) until its lease runs out, and refuses this endpoint a second one, so
+// the begin rolls the old one back there first.
+TEST(LockingTransactions, ABeginAfterACallWithAnUnknownOutcomeRollsTheOldTransactionBackAtTheServer) {
+  TxnCluster c;
+  Stub s = c.store("LockingTransactions", "{leaseMs: 60000}");
+  Stub other = c.acquire_on("ks2", s.id());
+  ASSERT_TRUE(c.call("client", s, "startTransaction").ok());
+  ASSERT_TRUE(c.call("client", s, "append", {Value("x"), Value(1)}).ok());
+  c.world().cut("client", "ks1");
+  Reply lost = c.call("client", s, "append", {Value("x"), Value(2)}, 200 * kMillisecond);
+  ASSERT_TRUE(is_retryable(lost.status.code)) << lost.status.to_string();
+  c.world().heal("client", "ks1");
+  Reply begin = c.call("client", s, "startTransaction");
+  ASSERT_TRUE(begin.ok()) << begin.status.to_string();
+  ASSERT_TRUE(c.call("client", s, "append", {Value("x"), Value(3)}).ok());
+  ASSERT_TRUE(c.call("client", s, "commitTransaction").ok());
+  EXPECT_EQ(c.list("ks2", other, "x"), Ints{3}) << "the doomed transaction's writes are rolled back";
+}
+
 TEST(LockingTransactions, CallsKeepTheLeaseAlive) {
   TxnCluster c;
   Stub s = c.store("LockingTransactions", "{leaseMs: 300}");

@@ -13,16 +13,20 @@
 // begin to end; an optimistic commit validates every read at its commit, inside the transaction's
 // real-time span). The final state must also hold every committed append (no commit lost) and all
 // or none of each unknown transaction's. The lock DMs must never leave the object locked: after
-// the faults, every client commits a transaction.
+// the faults, every client commits a transaction, and the final read succeeds, each retrying for
+// at most recovery_window (a restarted server may take that long to re-register with the OMS).
 //
-// Each seed runs in a forked child (one SimGrid Engine per process). AMINO_DM_SIM_SEEDS (not scripts/test.sh's AMINO_SIM_SEEDS, which sizes the consensus nemesis): seeds per DM
-// (default 8); AMINO_SIM_SEED_BASE: the first (default 1). AMINO_MUTANT selects a planted bug
-// (docs/mutants.md) in a build with mutants.
+// Each seed runs in a forked child (one SimGrid Engine per process); a sweep runs all its seeds and
+// lists the failing ones, with why, at the end. AMINO_DM_SIM_SEEDS (not scripts/test.sh's AMINO_SIM_SEEDS, which sizes the consensus nemesis): seeds per DM
+// (default 32: 15-25 s per DM on the loaded 2-core build machine, under 50 s at the slowest rate
+// seen there; 500 seeds pass for each); AMINO_SIM_SEED_BASE: the first (default 1). AMINO_MUTANT
+// selects a planted bug (docs/mutants.md) in a build with mutants.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -70,7 +74,8 @@ testbed::PlatformSpec platform() {
 // transactions of 1-4 micro-ops until told to stop, each recorded as one "txn" operation: ok when
 // committed, fail when it certainly did not commit (aborted, rolled back, or ended before its
 // commit was sent: the server's lease or the copy's drop undoes it), info when the commit's reply
-// was lost.
+// was lost. After a call fails with kAborted it does not end the transaction but starts the next
+// one, as an application retrying from its begin does (the lock DMs' begin ends the doomed one).
 class TxnClient {
  public:
   TxnClient(int process, Env& env, Rng rng, Stub stub, check::History& history)
@@ -82,6 +87,9 @@ class TxnClient {
       env_.sleep_for(rng_.uniform_int(1, 30) * kMillisecond);
     }
   }
+
+  // How many of its begins came right after a transaction it left aborted, and succeeded.
+  std::size_t begins_after_abort() const { return begins_after_abort_; }
 
  private:
   Json mop(const char* f, const std::string& k, Json v) { return Json::array({f, k, std::move(v)}); }
@@ -100,6 +108,8 @@ class TxnClient {
     const int op = history_.invoke(process_, "txn", std::nullopt, ops, env_.now());
     auto fail = [&] { history_.complete(op, check::EventType::kFail, ops, env_.now()); };
     if (!stub_.invoke("startTransaction", {}, kCallTimeout).ok()) return fail();
+    begins_after_abort_ += left_aborted_ ? 1 : 0;
+    left_aborted_ = false;
     Json done = ops;
     for (auto& m : done) {
       const std::string k = m[1];
@@ -109,6 +119,7 @@ class TxnClient {
         // The commit is never sent: whatever ran is undone by the rollback or, if that is lost
         // too, by the server's lease (lock DMs) / was only on the dropped copy (optimistic).
         if (r.status.code != Code::kAborted) (void)stub_.invoke("rollbackTransaction", {}, kCallTimeout);
+        left_aborted_ = r.status.code == Code::kAborted;
         return fail();
       }
       if (m[0] == "r") {
@@ -137,6 +148,8 @@ class TxnClient {
   Stub stub_;
   check::History& history_;
   std::int64_t counter_ = 0;
+  bool left_aborted_ = false;  // its last transaction ended with a call refused kAborted, not ended
+  std::size_t begins_after_abort_ = 0;
 };
 
 using Lists = std::map<std::string, std::vector<std::int64_t>>;
@@ -237,8 +250,18 @@ struct SeedResult {
   std::size_t ok = 0, fail = 0, info = 0, faults = 0, client_crashes = 0, server_crashes = 0;
   bool finished = false;   // every live client ended its last transaction after the faults
   bool all_commit = false;  // after the faults, every client committed a transaction (no stuck lock)
-  std::vector<std::string> problems;
+  bool final_read = false;  // the final state was read after the faults
+  std::size_t begins_after_abort = 0;  // TxnClient::begins_after_abort, summed over the clients
+  std::size_t recovery_retries = 0;    // failed attempts of the after-fault commits and final read
+  std::vector<std::string> problems;   // safety: the checkers' findings
+  std::vector<std::string> liveness;   // why all_commit or final_read is false
 };
+
+// After the faults, the clients' commits and the final read retry, 250 ms apart, for this long: a
+// kernel server that restarted near the end of the faults and whose registration with the OMS was
+// lost re-registers only after the kernel's control timeout and a heartbeat, and until then the
+// object has no live replica (kUnavailable, as DurableTransactions declares). Twice that bound.
+Duration recovery_window(const KernelOptions& k) { return 2 * (k.control_timeout + k.heartbeat_period); }
 
 std::string run_seed(const DmCase& dm, std::uint64_t seed) {
   sim::SimOptions o;
@@ -333,26 +356,48 @@ std::string run_seed(const DmCase& dm, std::uint64_t seed) {
   res.finished = !any_running();
 
   // After the faults: every client commits one transaction (a lock DM left no stuck lock), then
-  // the final state is read outside any transaction.
-  res.all_commit = true;
-  for (int i = 0; i < kClients; ++i) {
-    const NodeId host = client_host(i);
-    bool committed = false;
+  // the final state is read outside any transaction; each retries within recovery_window.
+  const Duration window = recovery_window(co.kernel);
+  // Runs `attempt` on `host` until it succeeds, starting none after `window` (each is bounded by
+  // its calls' timeouts); the last failure goes to `why`.
+  auto retry_on = [&](const NodeId& host, const std::function<Reply(Stub&)>& attempt, std::string& why) {
+    bool done = false;
     cluster.run_on(host, [&] {
       Stub s = cluster.kernel(host).acquire(id);
-      for (int attempt = 0; attempt < 5 && !committed; ++attempt) {
-        if (!s.invoke("startTransaction", {}, 5 * kSecond).ok()) continue;
-        committed = s.invoke("commitTransaction", {}, 5 * kSecond).ok();
+      const Time last_start = world.now() + window;
+      for (;;) {
+        const Reply r = attempt(s);
+        if (r.ok()) {
+          done = true;
+          return;
+        }
+        why = r.status.to_string();
+        ++res.recovery_retries;
+        if (world.now() >= last_start) return;
+        world.env(host).sleep_for(250 * kMillisecond);
       }
-    }, 60 * kSecond);
+    }, window + 30 * kSecond);
+    return done;
+  };
+  res.all_commit = true;
+  for (int i = 0; i < kClients; ++i) {
+    std::string why = "did not finish";
+    const bool committed = retry_on(client_host(i), [](Stub& s) {
+      Reply b = s.invoke("startTransaction", {}, 5 * kSecond);
+      return b.ok() ? s.invoke("commitTransaction", {}, 5 * kSecond) : b;
+    }, why);
+    if (!committed) res.liveness.push_back(client_host(i) + " could not commit after the faults: " + why);
     res.all_commit = res.all_commit && committed;
   }
   Lists final_lists;
   Reply fin = Reply::error(Code::kInternal, "did not finish");
-  cluster.run_on("c1", [&] { fin = cluster.kernel("c1").acquire(id).invoke("lists", {}, 5 * kSecond); }, 10 * kSecond);
-  if (!fin.ok()) return "final read failed: " + fin.status.to_string();
-  for (const auto& [k, list] : fin.value.as_map()) {
-    for (const auto& v : list.as_list()) final_lists[k].push_back(v.as_int());
+  std::string why = "did not finish";
+  res.final_read = retry_on("c1", [&fin](Stub& s) { return fin = s.invoke("lists", {}, 5 * kSecond); }, why);
+  if (!res.final_read) res.liveness.push_back("final read failed: " + why);
+  if (res.final_read) {
+    for (const auto& [k, list] : fin.value.as_map()) {
+      for (const auto& v : list.as_list()) final_lists[k].push_back(v.as_int());
+    }
   }
   // The final read joins the history as one more committed transaction (it fixes every key's order).
   Json reads = Json::array(), read_values = Json::array();
@@ -360,14 +405,16 @@ std::string run_seed(const DmCase& dm, std::uint64_t seed) {
     reads.push_back(Json::array({"r", k, nullptr}));
     read_values.push_back(Json::array({"r", k, final_lists.count(k) ? Json(final_lists[k]) : Json(nullptr)}));
   }
-  const int last = history.invoke(next_process, "txn", std::nullopt, reads, world.now());
-  history.complete(last, check::EventType::kOk, read_values, world.now());
+  if (res.final_read) {
+    const int last = history.invoke(next_process, "txn", std::nullopt, reads, world.now());
+    history.complete(last, check::EventType::kOk, read_values, world.now());
+  }
   for (const auto& op : history.operations()) {
     if (op.outcome == check::Outcome::kOk) ++res.ok;
     if (op.outcome == check::Outcome::kFail) ++res.fail;
     if (op.outcome == check::Outcome::kInfo) ++res.info;
   }
-  res.problems = check_final_state(history, final_lists);
+  if (res.final_read) res.problems = check_final_state(history, final_lists);
   for (const std::string level : {std::string("serializable"), std::string(dm.consistency)}) {
     check::TxnCheckOptions opts;
     opts.consistency = level;
@@ -375,21 +422,25 @@ std::string run_seed(const DmCase& dm, std::uint64_t seed) {
     if (!r.valid) res.problems.push_back(level + ": " + r.summary().substr(0, 4000));
     if (level == dm.consistency) break;
   }
+  for (const auto& c : clients) res.begins_after_abort += c->begins_after_abort();
   res.faults = schedule.faults.size() + world.firings().size();
   for (const auto& f : schedule.faults) res.server_crashes += std::holds_alternative<testbed::CrashFault>(f.fault);
   for (const auto& f : world.firings()) res.server_crashes += f.faults.empty() ? 0 : 1;
   std::ostringstream out;
   out << res.ok << ' ' << res.fail << ' ' << res.info << ' ' << res.faults << ' ' << res.client_crashes << ' '
-      << res.server_crashes << ' ' << res.finished << ' ' << res.all_commit << ' ' << world.trace_hash() << ' '
+      << res.server_crashes << ' ' << res.finished << ' ' << res.all_commit << ' ' << res.final_read << ' '
+      << res.begins_after_abort << ' ' << res.recovery_retries << ' ' << world.trace_hash() << ' '
       << res.problems.size();
   for (const auto& p : res.problems) out << '\n' << p;
+  for (const auto& l : res.liveness) out << '\n' << l;
   return out.str();
 }
 
 struct SeedLine {
   bool parsed = false;
   std::size_t ok = 0, fail = 0, info = 0, faults = 0, client_crashes = 0, server_crashes = 0, problems = 0;
-  int finished = 0, all_commit = 0;
+  int finished = 0, all_commit = 0, final_read = 0;
+  std::size_t begins_after_abort = 0, recovery_retries = 0;
   std::uint64_t hash = 0;
   std::string detail;
 };
@@ -398,43 +449,108 @@ SeedLine parse(const std::string& s) {
   SeedLine l;
   std::istringstream in(s);
   l.parsed = static_cast<bool>(in >> l.ok >> l.fail >> l.info >> l.faults >> l.client_crashes >> l.server_crashes >>
-                               l.finished >> l.all_commit >> l.hash >> l.problems);
+                               l.finished >> l.all_commit >> l.final_read >> l.begins_after_abort >>
+                               l.recovery_retries >> l.hash >> l.problems);
   std::string rest;
-  while (std::getline(in, rest)) l.detail += rest + "\n";
+  while (std::getline(in, rest)) {
+    if (!rest.empty()) l.detail += rest + "\n";
+  }
   return l;
 }
 
+// One seed run in a child, and why it fails the sweep (none: it passes).
+struct SeedVerdict {
+  SeedLine line;
+  std::vector<std::string> failures;
+};
+
+SeedVerdict run_and_judge(const DmCase& dm, std::uint64_t seed) {
+  SeedVerdict v;
+  const sim::IsolatedResult r = sim::run_isolated([&dm, seed] { return run_seed(dm, seed); });
+  if (!r.ok) {
+    v.failures.push_back("child failed (exit " + std::to_string(r.exit_code) + ", signal " + std::to_string(r.signal) +
+                         "): " + r.output);
+    return v;
+  }
+  v.line = parse(r.output);
+  const SeedLine& l = v.line;
+  if (!l.parsed) {
+    v.failures.push_back("unparsable result: " + r.output);
+    return v;
+  }
+  if (l.problems > 0) v.failures.push_back(std::to_string(l.problems) + " safety problem(s)");
+  if (l.finished != 1) v.failures.push_back("clients still blocked after their deadlines");
+  if (l.all_commit != 1) v.failures.push_back("a client could not commit after the faults");
+  if (l.final_read != 1) v.failures.push_back("the final read failed after retries");
+  if (l.ok == 0) v.failures.push_back("no transaction committed");
+  if (!v.failures.empty() && !l.detail.empty()) v.failures.push_back(l.detail);
+  return v;
+}
+
+// Every seed runs, whatever the earlier ones did; the failing ones are listed together at the end.
 void sweep(const DmCase& dm) {
-  const int seeds = env_int("AMINO_DM_SIM_SEEDS", 8);
+  const int seeds = env_int("AMINO_DM_SIM_SEEDS", 32);
   const int base = env_int("AMINO_SIM_SEED_BASE", 1);
   std::size_t ok = 0, fail = 0, info = 0, faults = 0, client_crashes = 0, server_crashes = 0, bad = 0;
+  std::size_t begins_after_abort = 0, recovery_retries = 0;
+  std::vector<std::uint64_t> failing;
+  std::string report;
   for (int i = 0; i < seeds; ++i) {
     const auto seed = static_cast<std::uint64_t>(base + i);
-    const sim::IsolatedResult r = sim::run_isolated([&dm, seed] { return run_seed(dm, seed); });
-    ASSERT_TRUE(r.ok) << dm.dm << " seed " << seed << ": child failed (exit " << r.exit_code << ", signal "
-                      << r.signal << "): " << r.output;
-    const SeedLine l = parse(r.output);
-    ASSERT_TRUE(l.parsed) << dm.dm << " seed " << seed << ": " << r.output;
+    const SeedVerdict v = run_and_judge(dm, seed);
+    const SeedLine& l = v.line;
     ok += l.ok;
     fail += l.fail;
     info += l.info;
     faults += l.faults;
     client_crashes += l.client_crashes;
     server_crashes += l.server_crashes;
+    begins_after_abort += l.begins_after_abort;
+    recovery_retries += l.recovery_retries;
     bad += l.problems > 0;
-    EXPECT_EQ(l.problems, 0u) << dm.dm << " seed " << seed << ":\n" << l.detail;
-    EXPECT_EQ(l.finished, 1) << dm.dm << " seed " << seed << ": clients still blocked after their deadlines";
-    EXPECT_EQ(l.all_commit, 1) << dm.dm << " seed " << seed << ": a client could not commit after the faults";
-    EXPECT_GT(l.ok, 0u) << dm.dm << " seed " << seed << ": no transaction committed";
+    if (v.failures.empty()) continue;
+    failing.push_back(seed);
+    report += std::string(dm.dm) + " seed " + std::to_string(seed) + ":";
+    for (const auto& f : v.failures) report += "\n  " + f;
+    report += "\n";
   }
+  std::string failing_list;
+  for (const auto seed : failing) failing_list += " " + std::to_string(seed);
   std::printf("[%s sim] seeds %d..%d: %zu txns committed, %zu failed, %zu unknown; %zu scheduled/triggered faults, "
-              "%zu client crashes, %zu server crashes; %zu seeds with problems\n",
-              dm.dm, base, base + seeds - 1, ok, fail, info, faults, client_crashes, server_crashes, bad);
+              "%zu client crashes, %zu server crashes; %zu begins after an aborted transaction, %zu retries after "
+              "the faults; %zu seeds with problems; %zu failing seeds%s\n",
+              dm.dm, base, base + seeds - 1, ok, fail, info, faults, client_crashes, server_crashes, begins_after_abort,
+              recovery_retries, bad, failing.size(), failing_list.c_str());
+  EXPECT_TRUE(failing.empty()) << failing.size() << " failing seed(s):" << failing_list << "\n" << report;
 }
 
 TEST(TransactionsSim, LockingTransactionsUnderClientCrashesPausesLossAndPartitions) { sweep(kLocking); }
 TEST(TransactionsSim, OptimisticTransactionsUnderClientCrashesPausesLossAndPartitions) { sweep(kOptimistic); }
 TEST(TransactionsSim, DurableTransactionsUnderServerCrashesTornWritesAndClientFaults) { sweep(kDurable); }
+
+// Seeds that failed the 500-seed sweeps, each run as it is now (they must pass) and checked to
+// still reach the situation that failed. LockingTransactions 24, 38, 61: a client's call came back
+// kAborted (its lease had run out) and it began its next transaction without ending that one; the
+// begin was refused for good, so it never committed again (61: the final read on its endpoint was
+// refused too). DurableTransactions 21, 33: the server restarted near the end of the faults and
+// its registration with the OMS was lost, so for about the kernel's control timeout the object had
+// no live replica; the after-fault commits and final read gave up before it came back.
+TEST(TransactionsSim, SeedsThatOnceFailedPass) {
+  for (const auto seed : {24, 38, 61}) {
+    const SeedVerdict v = run_and_judge(kLocking, seed);
+    EXPECT_TRUE(v.failures.empty()) << "LockingTransactions seed " << seed << ": "
+                                    << ::testing::PrintToString(v.failures);
+    EXPECT_GT(v.line.begins_after_abort, 0u)
+        << "LockingTransactions seed " << seed << " no longer begins after an aborted transaction: pick another";
+  }
+  for (const auto seed : {21, 33}) {
+    const SeedVerdict v = run_and_judge(kDurable, seed);
+    EXPECT_TRUE(v.failures.empty()) << "DurableTransactions seed " << seed << ": "
+                                    << ::testing::PrintToString(v.failures);
+    EXPECT_GT(v.line.recovery_retries, 0u)
+        << "DurableTransactions seed " << seed << " no longer needs retries after the faults: pick another";
+  }
+}
 
 TEST(TransactionsSim, SameSeedSameRun) {
   const auto a = sim::run_isolated([] { return run_seed(kDurable, 3); });
