@@ -157,7 +157,7 @@ Reply Oms::handle_create(const NodeId& from, const Value& body) {
   if (auto why = spec_problem(spec, core_.dms)) return fail(Code::kBadSpec, *why);
   if (!spec.name.empty() && naming_.name_taken(spec.name)) return fail(Code::kBadArguments, "name taken: " + spec.name);
 
-  std::vector<NodeInfo> where = groups_.candidates(spec, 0);
+  const NodeCandidates where = groups_.candidates(spec, 0);
   if (where.empty()) {
     return fail(Code::kPlacement, "no live kernel server satisfies " + spec.selector.to_string() +
                                       " and the DMs' selectors (" + std::to_string(membership_.nodes().size()) +

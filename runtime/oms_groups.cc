@@ -102,28 +102,34 @@ Reply Groups::create_replica(const std::string& gid, const NodeId& node, const I
 
 // ---- Placement -----------------------------------------------------------------------------------
 
-std::vector<NodeInfo> Groups::candidates(const MicroServiceSpec& spec, std::size_t from_level) const {
-  return membership_.live_nodes_where([&](const NodeInfo& n) {
-    bool ok = spec.selector.matches(n);
-    for (std::size_t l = from_level; ok && l < spec.dms.size(); ++l) ok = spec.dms[l].selector.matches(n);
-    return ok;
-  });
+NodeCandidates Groups::candidates(const MicroServiceSpec& spec, std::size_t from_level) const {
+  std::vector<const NodeSelector*> all_of{&spec.selector};
+  for (std::size_t l = from_level; l < spec.dms.size(); ++l) all_of.push_back(&spec.dms[l].selector);
+  return membership_.live_matching(all_of);
 }
 
-NodeId Groups::pick_node(const std::vector<NodeInfo>& nodes, const std::string& avoid_gid) {
-  std::vector<NodeId> fresh;
+// The draw is over the list of candidates without the avoided ones, in id order (or over all of
+// them when every candidate is avoided); the k-th such node is found by skipping the avoided
+// positions, so the cost is O(replicas log candidates), not O(candidates).
+NodeId Groups::pick_node(const NodeCandidates& nodes, const std::string& avoid_gid) {
+  if (nodes.empty()) return {};
+  std::vector<std::size_t> avoided;  // positions in `nodes`, sorted, distinct
   if (!avoid_gid.empty()) {
-    std::vector<NodeId> used;
-    for (const auto& r : replicas(avoid_gid)) used.push_back(r.node);
-    for (const auto& n : nodes) {
-      if (std::find(used.begin(), used.end(), n.id) == used.end()) fresh.push_back(n.id);
+    for (const auto& r : replicas(avoid_gid)) {
+      const std::size_t at = nodes.position(r.node);
+      if (at < nodes.size()) avoided.push_back(at);
     }
+    std::sort(avoided.begin(), avoided.end());
+    avoided.erase(std::unique(avoided.begin(), avoided.end()), avoided.end());
   }
-  if (fresh.empty()) {
-    for (const auto& n : nodes) fresh.push_back(n.id);
+  if (avoided.size() == nodes.size()) avoided.clear();  // every candidate hosts one: any will do
+  const auto fresh = static_cast<std::int64_t>(nodes.size() - avoided.size());
+  auto k = static_cast<std::size_t>(core_.env.rng().uniform_int(0, fresh - 1));
+  for (std::size_t at : avoided) {
+    if (at > k) break;
+    ++k;
   }
-  if (fresh.empty()) return {};
-  return fresh[static_cast<std::size_t>(core_.env.rng().uniform_int(0, static_cast<std::int64_t>(fresh.size()) - 1))];
+  return nodes[k].id;
 }
 
 // ---- Library calls -------------------------------------------------------------------------------

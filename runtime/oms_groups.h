@@ -49,9 +49,10 @@ class Groups : public MembershipListener {
   void destroy_group(const std::string& gid);
 
   // Live nodes where a replica of `spec` may go, for the DM levels from `from_level` inward.
-  std::vector<NodeInfo> candidates(const MicroServiceSpec& spec, std::size_t from_level) const;
+  // In id order; use at once (see NodeCandidates).
+  NodeCandidates candidates(const MicroServiceSpec& spec, std::size_t from_level) const;
   // One of `nodes` (seeded draw), preferring those not already hosting a replica of avoid_gid.
-  NodeId pick_node(const std::vector<NodeInfo>& nodes, const std::string& avoid_gid);
+  NodeId pick_node(const NodeCandidates& nodes, const std::string& avoid_gid);
 
   // The group library calls (GroupContext), also reachable by kernel servers' DMs through the OMS.
   ReplicaRef replicate(const std::string& gid, const std::string& from_rid, const NodeId& where);

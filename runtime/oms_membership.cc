@@ -34,6 +34,7 @@ void Membership::check_liveness() {
   for (auto& [id, n] : nodes_) {
     if (n.info.alive && now - n.last_heartbeat > o.heartbeat_timeout) {
       n.info.alive = false;  // at once: placement and ref requests stop choosing it
+      live_index_stale_ = true;
       core_.record("kernel server " + id + " missed its heartbeats: declared dead");
       enqueue(NodeEvent{true, NodeReturn{id, false, {}}});
     }
@@ -58,6 +59,7 @@ void Membership::on_report(const NodeId& from, const Value& info) {
   const bool restarted = known && rec.incarnation != incarnation;
   if (!known) core_.record("kernel server " + n.id + " registered (region " + n.region + ")");
   if (known && !was_alive) core_.record("kernel server " + n.id + " is back");
+  if (!known || !was_alive || rec.info.region != n.region || rec.info.labels != n.labels) live_index_stale_ = true;
   rec.info = n;
   rec.info.alive = true;
   rec.last_heartbeat = core_.env.now();
@@ -120,12 +122,16 @@ std::vector<NodeInfo> Membership::nodes(const NodeSelector& selector, bool live_
   return out;
 }
 
-std::vector<NodeInfo> Membership::live_nodes_where(const std::function<bool(const NodeInfo&)>& keep) const {
-  std::vector<NodeInfo> out;
-  for (const auto& [id, n] : nodes_) {
-    if (n.info.alive && keep(n.info)) out.push_back(n.info);
+NodeCandidates Membership::live_matching(const std::vector<const NodeSelector*>& all_of) const {
+  if (live_index_stale_) {
+    std::vector<const NodeInfo*> live;
+    for (const auto& [id, n] : nodes_) {
+      if (n.info.alive) live.push_back(&n.info);
+    }
+    live_index_.assign(std::move(live));
+    live_index_stale_ = false;
   }
-  return out;
+  return live_index_.matching(all_of);
 }
 
 bool Membership::is_live(const NodeId& node) const {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/live_node_index.h"
 #include "runtime/node_info.h"
 #include "runtime/oms_core.h"
 
@@ -47,9 +48,9 @@ class Membership {
   void on_report(const NodeId& from, const Value& info);
 
   std::vector<NodeInfo> nodes(const NodeSelector& selector = {}, bool live_only = true) const;
-  // Live nodes for which keep() holds, in id order (copies only the matches: placement scans
-  // every node, and there may be thousands).
-  std::vector<NodeInfo> live_nodes_where(const std::function<bool(const NodeInfo&)>& keep) const;
+  // Live nodes matching every selector of `all_of`, in id order, from an index (placement runs per
+  // create and there may be thousands of nodes): see live_node_index.h.
+  NodeCandidates live_matching(const std::vector<const NodeSelector*>& all_of) const;
   bool is_live(const NodeId& node) const;
   std::vector<std::string> regions() const;  // of live nodes, sorted
 
@@ -80,6 +81,9 @@ class Membership {
   std::deque<NodeEvent> events_;
   bool handling_events_ = false;
   Time last_check_ = 0;
+  // Rebuilt on the next query after a node is added, changes labels or changes liveness.
+  mutable LiveNodeIndex live_index_;
+  mutable bool live_index_stale_ = true;
 };
 
 }  // namespace amino

@@ -3,6 +3,8 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "runtime/limits.h"
@@ -96,7 +98,163 @@ std::uint64_t digest(const amino::Value& v) {
   return h;
 }
 
+namespace {
+
+// encode_value writes the protobuf wire form of pb::Value directly from the Value, byte for byte
+// what SerializeToCodedStream with deterministic serialization writes for to_proto's message (map
+// entries sorted by key, both fields of every entry written, a oneof member written even when it
+// holds its default): tests/kernel/wire_encode_test.cc compares the two on random Values. Building
+// the protobuf tree first cost an allocation per node and a second walk; every frame body, log
+// entry and snapshot is encoded this way (Raft snapshots of the session table dominated the
+// nemesis sweeps' time).
+constexpr std::uint8_t kLenTag(int field) { return static_cast<std::uint8_t>(field << 3 | 2); }
+
+std::size_t varint_size(std::uint64_t x) {
+  std::size_t n = 1;
+  while (x >= 0x80) {
+    x >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+void put_varint(std::string& out, std::uint64_t x) {
+  while (x >= 0x80) {
+    out.push_back(static_cast<char>(static_cast<std::uint8_t>(x) | 0x80));
+    x >>= 7;
+  }
+  out.push_back(static_cast<char>(x));
+}
+
+std::uint64_t zigzag(std::int64_t x) { return (static_cast<std::uint64_t>(x) << 1) ^ static_cast<std::uint64_t>(x >> 63); }
+
+std::size_t delimited_size(std::size_t body) { return 1 + varint_size(body) + body; }
+
+// Size of the pb::Value message's body (without its own tag and length).
+std::size_t value_body_size(const amino::Value& v);
+
+std::size_t entry_body_size(std::string_view key, const amino::Value& x) {
+  return delimited_size(key.size()) + delimited_size(value_body_size(x));
+}
+
+std::size_t value_body_size(const amino::Value& v) {
+  using K = amino::Value::Kind;
+  switch (v.kind()) {
+    case K::kNull:
+    case K::kBool: return 2;
+    case K::kInt: return 1 + varint_size(zigzag(v.as<std::int64_t>()));
+    case K::kDouble: return 9;
+    case K::kString: return delimited_size(v.as<std::string>().size());
+    case K::kBytes: return delimited_size(v.as<Bytes>().data.size());
+    case K::kList: {
+      std::size_t body = 0;
+      for (const auto& x : v.as<ValueList>()) body += delimited_size(value_body_size(x));
+      return delimited_size(body);
+    }
+    case K::kMap: {
+      std::size_t body = 0;
+      for (const auto& [k, x] : v.as<ValueMap>()) body += delimited_size(entry_body_size(k, x));
+      return delimited_size(body);
+    }
+  }
+  return 0;
+}
+
+void put_value_body(std::string& out, const amino::Value& v);
+
+// One map entry (a ValueMap_EntriesEntry message, tag included): key, then value.
+void put_map_entry(std::string& out, std::string_view key, const amino::Value& x) {
+  const std::size_t x_size = value_body_size(x);
+  out.push_back(static_cast<char>(kLenTag(1)));
+  put_varint(out, delimited_size(key.size()) + delimited_size(x_size));
+  out.push_back(static_cast<char>(kLenTag(1)));
+  put_varint(out, key.size());
+  out.append(key);
+  out.push_back(static_cast<char>(kLenTag(2)));
+  put_varint(out, x_size);
+  put_value_body(out, x);
+}
+
+void put_value_body(std::string& out, const amino::Value& v) {
+  using K = amino::Value::Kind;
+  switch (v.kind()) {
+    case K::kNull:
+      out.push_back(static_cast<char>(1 << 3));
+      out.push_back(1);
+      break;
+    case K::kBool:
+      out.push_back(static_cast<char>(2 << 3));
+      out.push_back(v.as<bool>() ? 1 : 0);
+      break;
+    case K::kInt:
+      out.push_back(static_cast<char>(3 << 3));
+      put_varint(out, zigzag(v.as<std::int64_t>()));
+      break;
+    case K::kDouble: {
+      out.push_back(static_cast<char>(4 << 3 | 1));
+      std::uint64_t bits = 0;
+      const double d = v.as<double>();
+      std::memcpy(&bits, &d, sizeof bits);
+      for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(bits >> (8 * i)));
+      break;
+    }
+    case K::kString:
+    case K::kBytes: {
+      const std::string& str = v.kind() == K::kString ? v.as<std::string>() : v.as<Bytes>().data;
+      out.push_back(static_cast<char>(kLenTag(v.kind() == K::kString ? 5 : 6)));
+      put_varint(out, str.size());
+      out.append(str);
+      break;
+    }
+    case K::kList: {
+      std::size_t body = 0;
+      for (const auto& x : v.as<ValueList>()) body += delimited_size(value_body_size(x));
+      out.push_back(static_cast<char>(kLenTag(7)));
+      put_varint(out, body);
+      for (const auto& x : v.as<ValueList>()) {
+        out.push_back(static_cast<char>(kLenTag(1)));
+        put_varint(out, value_body_size(x));
+        put_value_body(out, x);
+      }
+      break;
+    }
+    case K::kMap: {
+      std::size_t body = 0;
+      for (const auto& [k, x] : v.as<ValueMap>()) body += delimited_size(entry_body_size(k, x));
+      out.push_back(static_cast<char>(kLenTag(8)));
+      put_varint(out, body);
+      for (const auto& [k, x] : v.as<ValueMap>()) {
+        put_map_entry(out, k, x);
+      }
+      break;
+    }
+  }
+}
+
+}  // namespace
+
 std::string encode_value(const amino::Value& v) {
+  std::string out;
+  out.reserve(value_body_size(v));
+  put_value_body(out, v);
+  return out;
+}
+
+std::string encode_map_of(std::vector<std::pair<std::string_view, const amino::Value*>> entries) {
+  std::sort(entries.begin(), entries.end());  // a ValueMap's order (keys are distinct)
+  std::size_t body = 0;
+  for (const auto& [k, x] : entries) body += delimited_size(entry_body_size(k, *x));
+  std::string out;
+  out.reserve(delimited_size(body));
+  out.push_back(static_cast<char>(kLenTag(8)));
+  put_varint(out, body);
+  for (const auto& [k, x] : entries) {
+    put_map_entry(out, k, *x);
+  }
+  return out;
+}
+
+std::string encode_value_via_proto(const amino::Value& v) {
   amino::pb::Value p;
   to_proto(v, &p);
   std::string out;

@@ -3,6 +3,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "amino.pb.h"
 #include "runtime/limits.h"
@@ -21,8 +23,15 @@ inline constexpr int kMaxWireMessageDepth = 3 * kMaxWireValueDepth + 2;
 // only ~33 levels of maps). False for malformed or over-deep bytes.
 bool parse_bounded(google::protobuf::MessageLite& m, std::string_view bytes);
 
-// Deterministic encoding of a Value (map keys are emitted in order).
+// Deterministic encoding of a Value (map keys are emitted in order): pb::Value's wire form, written
+// directly (no Protobuf message is built).
 std::string encode_value(const Value& v);
+// encode_value(ValueMap{...}) for a map whose values are borrowed instead of copied into a ValueMap
+// (large records such as Raft snapshots). Keys must be distinct.
+std::string encode_map_of(std::vector<std::pair<std::string_view, const Value*>> entries);
+// The same bytes through to_proto and Protobuf's deterministic serializer: the reference the direct
+// encoder is tested against.
+std::string encode_value_via_proto(const Value& v);
 // Throws SystemError(kBadFrame) on malformed bytes and on nesting beyond kMaxWireValueDepth.
 Value decode_value(std::string_view bytes);
 // A stable 64-bit digest of a Value: FNV-1a over encode_value's bytes (same value, same digest in

@@ -214,11 +214,12 @@ void RaftNode::maybe_snapshot() {
   s.sessions = sessions_.to_value();
   const std::int64_t old_base = log_.base_index();
   snap_config_ = config_at(applied_);
-  snap_ = s;
-  log_.compact(s.index, s.term);
-  store_.save_snapshot(s);
+  const std::int64_t index = s.index;  // snap_ may be replaced while sync() blocks
+  snap_ = std::move(s);                 // moved, not copied: the session table makes it large
+  log_.compact(index, snap_.term);
+  store_.save_snapshot(snap_);
   store_.sync();
-  store_.erase_entries(old_base + 1, s.index);
+  store_.erase_entries(old_base + 1, index);
   store_.sync();
 }
 

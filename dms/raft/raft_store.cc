@@ -37,7 +37,13 @@ void Store::save_hard_state(const HardState& hs) {
   storage_.put(prefix_ + kHard, wire::encode_value(ValueMap{{"term", hs.term}, {"vote", hs.voted_for}}));
 }
 
-void Store::save_snapshot(const SnapshotRec& s) { storage_.put(prefix_ + kSnap, wire::encode_value(s.to_value())); }
+// The bytes of encode_value(s.to_value()), without copying the snapshot into a Value first (the
+// session table makes it large, and it is saved every snapshotEvery entries).
+void Store::save_snapshot(const SnapshotRec& s) {
+  const Value index = s.index, term = s.term;
+  storage_.put(prefix_ + kSnap, wire::encode_map_of({{"index", &index}, {"term", &term}, {"members", &s.members},
+                                                     {"object", &s.object}, {"sessions", &s.sessions}}));
+}
 
 void Store::save_entry(std::int64_t index, const Entry& e) {
   storage_.put(entry_key(index), wire::encode_value(e.to_value()));
