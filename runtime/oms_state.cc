@@ -108,6 +108,7 @@ void Membership::import_state(const Value& nodes) {
         n.last_heartbeat = now;
       },
       parked);
+  live_index_stale_ = true;  // the index points into nodes_, whose records were just replaced
   last_check_ = 0;
   // Deaths the previous leader declared may not have been delivered to the groups (it may have
   // crashed in between): deliver them again. Delivery is idempotent (only replicas still counted
