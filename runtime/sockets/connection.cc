@@ -4,6 +4,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include <unistd.h>
+
 #include <array>
 #include <exception>
 #include <vector>
@@ -18,6 +20,8 @@ namespace {
 // Gathering several queued frames into one write saves syscalls under load without delaying a
 // lone frame; the cap bounds the buffer-sequence vector.
 constexpr std::size_t kMaxFramesPerWrite = 64;
+// The frame vector consume() keeps for its next call, up to this capacity.
+constexpr std::size_t kMaxSpareFrames = 64;
 // Reads per readiness event before yielding to other connections (fairness under a busy peer).
 constexpr int kMaxReadsPerWakeup = 16;
 
@@ -48,9 +52,10 @@ void Connection::guarded(Body&& body) {
   }
 }
 
-Connection::Connection(tcp::socket socket, Direction direction, HandshakeConfig handshake, Limits limits,
-                       Callbacks callbacks)
-    : socket_(std::move(socket)),
+Connection::Connection(SocketsLoop& loop, tcp::socket socket, Direction direction, HandshakeConfig handshake,
+                       Limits limits, Callbacks callbacks)
+    : loop_(loop),
+      socket_(std::move(socket)),
       deadline_(socket_.get_executor()),
       direction_(direction),
       limits_(limits),
@@ -111,9 +116,28 @@ void Connection::connect_to(const Endpoints& endpoints) {
                         self->guarded([&] {
                           if (self->closed_) return;
                           if (ec) return self->fail("connect failed", ec);
+                          self->drop_write_interest();
+                          if (self->closed_) return;
                           self->start();
                         });
                       });
+}
+
+// Asio keeps EPOLLOUT in a socket's epoll registration once a write operation (here the connect)
+// has waited for it, and every re-armed read wait (epoll_ctl MOD) then reports the socket writable
+// again: one more epoll_wait per frame read, on every outbound connection. Registering the connected
+// socket afresh drops that interest (a send that must wait for room adds it back, rightly).
+void Connection::drop_write_interest() {
+  boost::system::error_code ec;
+  const auto protocol = socket_.local_endpoint(ec).protocol();
+  if (ec) return fail("connected socket has no local address", ec);
+  const int fd = socket_.release(ec);
+  if (ec) return fail("cannot re-register the connected socket", ec);
+  socket_.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);  // not the socket's any more: nobody else would close it
+    return fail("cannot re-register the connected socket", ec);
+  }
 }
 
 // ---- Reading -------------------------------------------------------------------------------------
@@ -127,6 +151,10 @@ void Connection::read_available() {
     if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
     if (ec) return fail("read failed", ec);
     if (!consume(std::string_view(buffer.data(), n))) return;
+    // A read that did not fill the buffer took all the socket held: wait for readiness now rather
+    // than make a read that can only say "nothing yet" (so a frame costs one read). Data arriving
+    // meanwhile is not missed: registering the wait re-checks readiness (epoll_ctl MOD).
+    if (n < buffer.size()) return wait_readable();
   }
   // More may be waiting: continue from a fresh handler, after the other connections' turn.
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->guarded([&] { self->read_available(); }); });
@@ -134,6 +162,9 @@ void Connection::read_available() {
 
 void Connection::wait_readable() {
   socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+    // The frames read may wake contexts (a reply for a waiting call) or start them (a request):
+    // they run as this handler ends, after read_available returned.
+    SocketsLoop::DrainScope scope(self->loop_);
     self->guarded([&] {
       if (self->closed_) return;
       if (ec) return self->fail("read failed", ec);
@@ -147,7 +178,9 @@ void Connection::wait_readable() {
 // collected and delivered only after the shared buffer is consumed, since delivering runs the
 // owner's code. Returns false once the connection is closed or stops reading.
 bool Connection::consume(std::string_view bytes) {
-  std::vector<std::string> frames;
+  // The vector of a previous call, so that delivering frames does not allocate one per read.
+  std::vector<std::string> frames = std::move(spare_frames_);
+  frames.clear();
   const auto too_long = reader_.feed(bytes, [&](std::string frame) {
     if (authenticated()) {
       frames.push_back(std::move(frame));
@@ -159,6 +192,8 @@ bool Connection::consume(std::string_view bytes) {
     if (closed_ || !callbacks_.on_frame) break;
     callbacks_.on_frame(*this, std::move(frame));
   }
+  frames.clear();
+  if (frames.capacity() <= kMaxSpareFrames) spare_frames_ = std::move(frames);
   if (too_long && !closed_) close(too_long->message());
   return !closed_ && !reads_stopped_;
 }
@@ -217,32 +252,70 @@ void Connection::enqueue(std::string frame) {
   if (started_ && frames_in_flight_ == 0 && !closed_) write_queued();
 }
 
-void Connection::write_queued() {
-  frames_in_flight_ = std::min(queue_.size(), kMaxFramesPerWrite);
-  std::vector<asio::const_buffer> buffers;
-  buffers.reserve(2 * frames_in_flight_);
-  for (std::size_t i = 0; i < frames_in_flight_; ++i) {
-    buffers.push_back(asio::buffer(queue_[i].header));
-    buffers.push_back(asio::buffer(queue_[i].body));
+std::size_t Connection::gather_queued(std::vector<asio::const_buffer>& buffers) const {
+  buffers.clear();
+  std::size_t total = 0;
+  const std::size_t frames = std::min(queue_.size(), kMaxFramesPerWrite);
+  for (std::size_t i = 0; i < frames; ++i) {
+    const QueuedFrame& f = queue_[i];
+    // The front frame may be partly written already (a short direct write).
+    const std::size_t skip = i == 0 ? front_written_ : 0;
+    if (skip < kFrameHeaderBytes) buffers.push_back(asio::buffer(f.header.data() + skip, kFrameHeaderBytes - skip));
+    const std::size_t body_skip = skip > kFrameHeaderBytes ? skip - kFrameHeaderBytes : 0;
+    buffers.push_back(asio::buffer(f.body.data() + body_skip, f.body.size() - body_skip));
+    total += kFrameHeaderBytes + f.body.size() - skip;
   }
-  asio::async_write(socket_, buffers,
-                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                      self->guarded([&] { self->on_written(ec); });
+  return total;
+}
+
+void Connection::write_queued() {
+  // Written directly while the socket takes everything: the usual case, and without a completion
+  // handler (which would cost a turn of the loop per frame). Only what it cannot take now is left
+  // to an async_write. An error other than "would block" is left to it as well, so that the
+  // connection fails from a handler, never inside the sender's send().
+  thread_local std::vector<asio::const_buffer> buffers;
+  while (!queue_.empty()) {
+    const std::size_t total = gather_queued(buffers);
+    boost::system::error_code ec;
+    const std::size_t n = socket_.write_some(buffers, ec);
+    if (ec) break;
+    account_written(n);
+    if (n < total) break;  // the socket's send buffer is full
+  }
+  if (queue_.empty()) return;
+  gather_queued(buffers);
+  frames_in_flight_ = std::min(queue_.size(), kMaxFramesPerWrite);
+  asio::async_write(socket_, buffers,  // copies the buffer sequence
+                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t bytes) {
+                      self->guarded([&] { self->on_written(ec, bytes); });
                     });
 }
 
-void Connection::on_written(const boost::system::error_code& ec) {
-  const std::size_t written = frames_in_flight_;
+void Connection::account_written(std::size_t bytes) {
+  while (bytes > 0) {
+    const std::size_t frame_bytes = kFrameHeaderBytes + queue_.front().body.size();
+    const std::size_t left = frame_bytes - front_written_;
+    if (bytes < left) {
+      front_written_ += bytes;
+      return;
+    }
+    bytes -= left;
+    queued_bytes_ -= frame_bytes;
+    queue_.pop_front();
+    front_written_ = 0;
+  }
+}
+
+void Connection::on_written(const boost::system::error_code& ec, std::size_t bytes) {
   frames_in_flight_ = 0;
   if (closed_) {
     queue_.clear();
     return;
   }
   if (ec) return fail("write failed", ec);
-  for (std::size_t i = 0; i < written; ++i) queued_bytes_ -= queue_[i].body.size() + kFrameHeaderBytes;
-  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(written));
-  if (!queue_.empty()) return write_queued();
-  if (close_when_flushed_) close(*close_when_flushed_);
+  account_written(bytes);
+  if (!queue_.empty()) write_queued();
+  if (queue_.empty() && close_when_flushed_) close(*close_when_flushed_);
 }
 
 // ---- Closing -------------------------------------------------------------------------------------
@@ -268,6 +341,7 @@ void Connection::close(const std::string& why) {
   held_.clear();
   // A write in flight still refers to the front of the queue; on_written clears it instead.
   if (frames_in_flight_ == 0) queue_.clear();
+  front_written_ = 0;
   queued_bytes_ = 0;
   auto on_closed = std::move(callbacks_.on_closed);
   callbacks_ = {};

@@ -27,11 +27,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/env.h"
 #include "runtime/sockets/frame_reader.h"
 #include "runtime/sockets/framing.h"
 #include "runtime/sockets/handshake.h"
+#include "runtime/sockets/sockets_loop.h"
 
 namespace amino::sockets {
 
@@ -51,8 +53,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   // `handshake` gives the role (initiator for outbound), both ids, key and nonce.
-  Connection(boost::asio::ip::tcp::socket socket, Direction direction, HandshakeConfig handshake, Limits limits,
-             Callbacks callbacks);
+  // `loop` runs the socket's handlers (its tasks deferred while reading run as the read ends).
+  Connection(SocketsLoop& loop, boost::asio::ip::tcp::socket socket, Direction direction, HandshakeConfig handshake,
+             Limits limits, Callbacks callbacks);
 
   // For an accepted (already connected) socket: starts the handshake, reading and writing.
   void start();
@@ -94,19 +97,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
   template <class Endpoints>
   void connect_to(const Endpoints& endpoints);
   void arm_deadline(std::chrono::nanoseconds after, std::string why);
+  void drop_write_interest();
   void read_available();
   void wait_readable();
   bool consume(std::string_view bytes);
   bool on_handshake_step(Handshake::Step step);
   void on_handshake_done();
   void enqueue(std::string frame);
+  // Fills `buffers` with the unwritten bytes of the first queued frames; returns their length.
+  std::size_t gather_queued(std::vector<boost::asio::const_buffer>& buffers) const;
   void write_queued();
-  void on_written(const boost::system::error_code& ec);
+  // Drops the frames `bytes` completed from the queue (the last one may be written in part).
+  void account_written(std::size_t bytes);
+  void on_written(const boost::system::error_code& ec, std::size_t bytes);
   // Stops reading and closes once the frames already queued (not the held ones) are written: a
   // handshake refusal goes out before the socket closes, so the peer can log why.
   void close_after_flush(const std::string& why);
   void fail(const std::string& what, const boost::system::error_code& ec);
 
+  SocketsLoop& loop_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer deadline_;  // connect, then handshake
   const Direction direction_;
@@ -120,7 +129,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::deque<QueuedFrame> queue_;  // deque: queued frames keep their address while being written
   std::deque<std::string> held_;   // data frames waiting for the handshake
   std::size_t queued_bytes_ = 0;   // queue_ + held_, with headers
+  std::size_t front_written_ = 0;  // bytes of queue_.front() already written (header first)
   std::size_t frames_in_flight_ = 0;  // the front of queue_ handed to the current async_write
+  std::vector<std::string> spare_frames_;  // consume()'s vector, kept between calls
   std::optional<std::string> close_when_flushed_;
   bool started_ = false;
   bool reads_stopped_ = false;  // closing after a flush: nothing more is read

@@ -88,6 +88,17 @@ void validate(const SocketsEnvOptions& o) {
   }
 }
 
+template <class Fn>
+void SocketsEnv::run_guarded(const char* what, Fn&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    log(LogLevel::kError, std::string(what) + " threw: " + e.what());
+  } catch (...) {
+    log(LogLevel::kError, std::string(what) + " threw a non-standard exception");
+  }
+}
+
 SocketsEnv::SocketsEnv(SocketsLoop& loop, SocketsEnvOptions options)
     : loop_(loop),
       options_(std::move(options)),
@@ -102,8 +113,8 @@ SocketsEnv::SocketsEnv(SocketsLoop& loop, SocketsEnvOptions options)
 
 SocketsEnv::~SocketsEnv() {
   close();
-  alive_.reset();   // handlers still queued for us become no-ops
-  timers_.clear();  // destroying a timer cancels its wait
+  alive_.reset();  // handlers still queued for us become no-ops
+  cancel_all_timers();
 }
 
 void SocketsEnv::listen() {
@@ -210,7 +221,7 @@ std::shared_ptr<Connection> SocketsEnv::track(tcp::socket socket, Connection::Di
                             options_.cluster_key, options_.cluster_key.empty() ? std::string() : random_nonce()};
   Connection::Limits limits{options_.max_frame_bytes, options_.max_send_queue_bytes,
                             std::chrono::nanoseconds(options_.handshake_timeout)};
-  auto connection = std::make_shared<Connection>(std::move(socket), direction, std::move(handshake), limits,
+  auto connection = std::make_shared<Connection>(loop_, std::move(socket), direction, std::move(handshake), limits,
                                                  std::move(callbacks));
   connections_.insert(connection);
   if (inbound) ++inbound_connections_;
@@ -289,7 +300,7 @@ void SocketsEnv::close() {
 void SocketsEnv::kill() {
   close();
   killed_ = true;
-  timers_.clear();
+  cancel_all_timers();
   // Every queued handler, timer and signal wake-up of this node holds a weak pointer to alive_:
   // replacing it expires them all, so suspended contexts stay suspended for good.
   alive_ = std::make_shared<char>();
@@ -300,24 +311,29 @@ void SocketsEnv::kill() {
 TimerId SocketsEnv::arm_timer(Duration after, Task fn) {
   if (killed_) return 0;
   const TimerId id = next_timer_id_++;
-  auto timer = std::make_unique<asio::steady_timer>(loop_.io());
-  timer->expires_after(std::chrono::nanoseconds(std::max<Duration>(after, 0)));
-  timer->async_wait(while_alive(alive_, [this, id, fn = std::move(fn)](const boost::system::error_code& ec) {
-    if (ec) return;
-    // A timer whose handler was already queued when it was cancelled still completes without an
-    // error: only the table says whether it is still armed.
-    if (timers_.erase(id) == 0) return;
-    run_guarded("timer", fn);
-  }));
-  timers_.emplace(id, std::move(timer));
+  const Time at = now() + std::max<Duration>(after, 0);
+  timers_.emplace(id, loop_.add_timer(at, while_alive(alive_, [this, id, fn = std::move(fn)] {
+                    timers_.erase(id);
+                    run_guarded("timer", fn);
+                  })));
   return id;
 }
 
-void SocketsEnv::cancel_timer(TimerId id) { timers_.erase(id); }  // destroying the timer cancels it
+void SocketsEnv::cancel_timer(TimerId id) {
+  auto it = timers_.find(id);
+  if (it == timers_.end()) return;  // fired or cancelled already
+  loop_.cancel_timer(it->second);
+  timers_.erase(it);
+}
+
+void SocketsEnv::cancel_all_timers() {
+  for (const auto& [id, loop_id] : timers_) loop_.cancel_timer(loop_id);
+  timers_.clear();
+}
 
 void SocketsEnv::post(Task fn) {
   if (killed_) return;
-  asio::post(loop_.io(), while_alive(alive_, [this, fn = std::move(fn)] { run_guarded("posted task", fn); }));
+  loop_.defer(while_alive(alive_, [this, fn = std::move(fn)] { run_guarded("posted task", fn); }));
 }
 
 void SocketsEnv::spawn(std::string name, Task fn) {
@@ -325,7 +341,7 @@ void SocketsEnv::spawn(std::string name, Task fn) {
   fiber::Fiber* const context = loop_.fibers().spawn(std::move(name), std::move(fn));
   // Started from a loop task: resume() may not be called from inside another fiber. If this Env is
   // destroyed first, the context never starts (nor resumes, see SocketsSignal): its code refers to us.
-  asio::post(loop_.io(), while_alive(alive_, [this, context] { loop_.fibers().resume(context); }));
+  loop_.defer(while_alive(alive_, [this, context] { loop_.fibers().resume(context); }));
 }
 
 std::shared_ptr<Signal> SocketsEnv::make_signal() { return std::make_shared<SocketsSignal>(loop_, alive_); }
@@ -353,16 +369,6 @@ void SocketsEnv::log(LogLevel level, std::string_view message) {
   // One fprintf per line, so lines of nodes in different processes sharing a terminal don't mix.
   std::fprintf(stderr, "[%12.6f] %-5s %s: %.*s\n", to_seconds(now()), level_name(level), self_.c_str(),
                static_cast<int>(message.size()), message.data());
-}
-
-void SocketsEnv::run_guarded(const char* what, const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    log(LogLevel::kError, std::string(what) + " threw: " + e.what());
-  } catch (...) {
-    log(LogLevel::kError, std::string(what) + " threw a non-standard exception");
-  }
 }
 
 }  // namespace amino::sockets

@@ -30,6 +30,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "runtime/env.h"
 #include "runtime/sockets/connection.h"
@@ -134,8 +135,11 @@ class SocketsEnv : public Env {
   void report_peer_down(const NodeId& peer);
   void deliver(const NodeId& from, std::string frame);
   void on_timer(TimerId id);
+  // Cancels every armed timer of this node in the loop (closing for good, or killed).
+  void cancel_all_timers();
   // Runs user code (handlers, timers, tasks): an exception is logged, never thrown into Asio.
-  void run_guarded(const char* what, const std::function<void()>& fn);
+  template <class Fn>
+  void run_guarded(const char* what, Fn&& fn);
 
   SocketsLoop& loop_;
   const SocketsEnvOptions options_;
@@ -152,7 +156,8 @@ class SocketsEnv : public Env {
   std::map<NodeId, std::shared_ptr<Connection>> inbound_;   // by the peer's authenticated id
   std::size_t inbound_connections_ = 0;                     // in connections_, handshaking or not
   std::map<NodeId, std::shared_ptr<Connection>> outbound_;  // by the target's id
-  std::map<TimerId, std::unique_ptr<boost::asio::steady_timer>> timers_;
+  // Armed timers: our id -> the loop's (one TimerHeap for every node of the loop).
+  std::unordered_map<TimerId, TimerHeap::Id> timers_;
   TimerId next_timer_id_ = 1;
   std::unique_ptr<FileStorage> storage_;  // created on first use
   LogRateLimiter unauthenticated_log_{20, kSecond};

@@ -1,8 +1,7 @@
 // Signal for the sockets backend: a fiber waiting in wait_until() is resumed from the loop either by
-// notify() or by a steady_timer at its deadline, whichever comes first, and exactly once.
+// notify() or by its deadline (a timer of the loop's TimerHeap, not an Asio timer of its own),
+// whichever comes first, and exactly once.
 #pragma once
-
-#include <boost/asio/steady_timer.hpp>
 
 #include <memory>
 
@@ -15,6 +14,9 @@ class SocketsSignal : public Signal, public std::enable_shared_from_this<Sockets
  public:
   // `owner_alive` expires when the owning node goes away; its fibers are then never resumed again.
   SocketsSignal(SocketsLoop& loop, std::weak_ptr<const void> owner_alive);
+  ~SocketsSignal() override;
+  SocketsSignal(const SocketsSignal&) = delete;
+  SocketsSignal& operator=(const SocketsSignal&) = delete;
 
   void notify() override;
   bool notified() const override { return notified_; }
@@ -25,7 +27,7 @@ class SocketsSignal : public Signal, public std::enable_shared_from_this<Sockets
 
   SocketsLoop& loop_;
   std::weak_ptr<const void> owner_alive_;
-  boost::asio::steady_timer deadline_timer_;
+  TimerHeap::Id deadline_timer_ = 0;  // armed while a fiber waits with a deadline; 0: none
   fiber::Fiber* waiter_ = nullptr;  // the suspended fiber; cleared by the first of the two wake-ups
   bool notified_ = false;
 };
