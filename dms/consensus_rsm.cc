@@ -36,6 +36,7 @@ raft::Options raft_options(const DmConfig& c) {
   o.rpc_timeout = config_ms(c, "rpcTimeoutMs", 100);
   o.snapshot_every = std::max<std::int64_t>(1, config_int(c, "snapshotEvery", 100));
   o.max_batch = std::max<std::int64_t>(1, config_int(c, "maxBatch", 64));
+  o.max_inflight = std::max<std::int64_t>(1, config_int(c, "maxInflight", raft::Options{}.max_inflight));
   o.dedup_ttl = config_ms(c, "dedupTtlMs", 60000);
   o.membership_poll = config_ms(c, "membershipPollMs", 1000);
   return o;
@@ -419,6 +420,10 @@ std::vector<ConfigKey> config_schema(RsmPlacement placement) {
       {"rpcTimeoutMs", K::kInt, Value(100), "timeout of one Raft message between replicas", Value(1), Value(kMaxTimeoutMs)},
       {"snapshotEvery", K::kInt, Value(100), "applied entries between snapshots (log compaction)", Value(1), Value(1000000000)},
       {"maxBatch", K::kInt, Value(64), "log entries per AppendEntries", Value(1), Value(100000)},
+      {"maxInflight", K::kInt, Value(raft::Options{}.max_inflight),
+       "AppendEntries in flight per follower (pipelining: a new entry leaves at once instead of waiting for "
+       "the round in flight); 1 = one at a time, each waiting for the previous reply",
+       Value(1), Value(1024)},
       {"attemptTimeoutMs", K::kInt, Value(400), "client: wait on one replica before trying another", Value(1), Value(kMaxTimeoutMs)},
       {"dedupTtlMs", K::kInt, Value(60000), "how long replies are kept to answer retried calls", Value(1), Value(kMaxTimeoutMs)},
       {"membershipPollMs", K::kInt, Value(1000), "leader re-reads the group's members this often", Value(1), Value(kMaxTimeoutMs)},

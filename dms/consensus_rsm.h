@@ -7,7 +7,7 @@
 //   loss/duplication/reordering/delay, partitions, lagging replicas; lost replicas are rebuilt by
 //   the group. Not: loss of a majority's storage, Byzantine faults.
 // Config: replicas, electionTimeoutMinMs, electionTimeoutMaxMs, heartbeatMs, rpcTimeoutMs,
-//   snapshotEvery, maxBatch, attemptTimeoutMs, dedupTtlMs, membershipPollMs, localReads,
+//   snapshotEvery, maxBatch, maxInflight, attemptTimeoutMs, dedupTtlMs, membershipPollMs, localReads,
 //   deviceLabel (P2P only).
 // The full guarantee, tolerated faults and caveats, and each config key's type, default, range and
 //   meaning, are in the descriptor (consensus_rsm() in consensus_rsm.cc), the one source:

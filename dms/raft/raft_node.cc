@@ -472,6 +472,10 @@ bool RaftNode::peer_current(const std::string& rid, const std::shared_ptr<Peer>&
 
 void RaftNode::replicate_loop(std::string rid, std::shared_ptr<Peer> p, std::int64_t term) {
   auto keep = shared_from_this();
+  if (opts_.max_inflight > 1) {
+    pipeline_loop(rid, p, term);
+    return;
+  }
   while (leading(term) && peer_current(rid, p)) {
     if (frozen_) {
       p->wake.wait_until(env_.now() + opts_.heartbeat);
@@ -488,6 +492,74 @@ void RaftNode::replicate_loop(std::string rid, std::shared_ptr<Peer> p, std::int
   }
 }
 
+// Pipelined replication: appends leave as soon as there is something to say (new entries, a commit
+// index the follower has not been sent, a heartbeat) and the window has room; each travels in a
+// context of its own, and its reply wakes this loop. `next` advances optimistically as messages
+// leave. A snapshot goes alone, once the window has drained.
+void RaftNode::pipeline_loop(const std::string& rid, const std::shared_ptr<Peer>& p, std::int64_t term) {
+  while (leading(term) && peer_current(rid, p)) {
+    const Time now = env_.now();
+    if (frozen_) {
+      p->wake.wait_until(now + opts_.heartbeat);
+      continue;
+    }
+    if (p->needs_snapshot || p->next <= log_.base_index()) {
+      if (p->inflight > 0) {  // a reply wakes us; the bound only guards against a lost wake-up
+        p->wake.wait_until(now + opts_.rpc_timeout);
+        continue;
+      }
+      ++p->inflight;
+      const Reply r = send_to(rid, install_message());
+      --p->inflight;
+      if (!leading(term) || !peer_current(rid, p)) return;
+      const ReplyKind kind = read_reply(*p, r);
+      if (role_ != Role::kLeader) return;
+      if (kind == ReplyKind::kOk) {
+        p->next = p->match + 1;
+        p->probing = false;
+        p->failed = false;
+      } else if (kind != ReplyKind::kSnapshot) {
+        p->failed = kind == ReplyKind::kFailed || kind == ReplyKind::kDiverged;
+        p->wake.wait_until(env_.now() + opts_.heartbeat);
+      }
+      continue;
+    }
+    const std::int64_t window = p->probing ? 1 : opts_.max_inflight;
+    const bool heartbeat_due = now >= p->last_sent + opts_.heartbeat;
+    // After a failure, only the heartbeat's pace: an unreachable peer must not make us spin.
+    if (p->inflight < window && (heartbeat_due || (!p->failed && wants_append(*p)))) {
+      send_append(rid, p, term);
+      continue;
+    }
+    // Wait for a reply, a new entry or commit index (wake_replicators), or the next heartbeat.
+    p->wake.wait_until(p->inflight < window ? p->last_sent + opts_.heartbeat : now + opts_.rpc_timeout);
+  }
+}
+
+// New entries to send, or a commit index the follower could learn from an (empty) append.
+bool RaftNode::wants_append(const Peer& p) const {
+  return p.next <= log_.last_index() || std::min(commit_, p.next - 1) > p.sent_commit;
+}
+
+void RaftNode::send_append(const std::string& rid, const std::shared_ptr<Peer>& p, std::int64_t term) {
+  const std::int64_t sent_next = p->next;
+  Value msg = append_message(sent_next);
+  const auto count = static_cast<std::int64_t>(msg.at("entries").as_list().size());
+  // The follower takes the commit index only up to the last entry it matched with this message.
+  p->sent_commit = std::max(p->sent_commit, std::min(commit_, sent_next - 1 + count));
+  p->next = sent_next + count;
+  p->last_sent = env_.now();
+  ++p->inflight;
+  auto self = shared_from_this();
+  env_.spawn("raft-append", [self, rid, p, term, sent_next, msg = std::move(msg)] {
+    const Reply r = self->send_to(rid, msg);
+    --p->inflight;
+    p->wake.notify();
+    if (!self->leading(term) || !self->peer_current(rid, p)) return;
+    self->on_pipelined_reply(*p, sent_next, r);
+  });
+}
+
 Value RaftNode::append_message(std::int64_t next) const {
   const std::int64_t prev = next - 1;
   const std::int64_t last = std::min(log_.last_index(), prev + opts_.max_batch);
@@ -502,13 +574,13 @@ Value RaftNode::install_message() const {
   return ValueMap{{"t", kInstall}, {"term", term_}, {"leader", self_rid_}, {"snap", snap_.to_value()}};
 }
 
-bool RaftNode::on_replication_reply(Peer& p, const Reply& r) {
-  if (!r.ok()) return false;  // unreachable or slow: retried on the next heartbeat
+RaftNode::ReplyKind RaftNode::read_reply(Peer& p, const Reply& r) {
+  if (!r.ok()) return ReplyKind::kFailed;  // unreachable or slow
   const Value& v = r.value;
   const std::int64_t their_term = v.at("term").as_int();
   if (their_term > term_) {
     become_follower(their_term);
-    return false;
+    return ReplyKind::kDeposed;
   }
   p.last_ack = env_.now();
   if (v.at("ok").as_bool()) {
@@ -516,14 +588,13 @@ bool RaftNode::on_replication_reply(Peer& p, const Reply& r) {
     p.diverged = false;
     p.needs_snapshot = false;
     p.match = std::max(p.match, v.at("match").as_int());
-    p.next = p.match + 1;
     advance_commit();
     members_event_.notify();  // a learner may have caught up
-    return p.next <= log_.last_index();
+    return ReplyKind::kOk;
   }
   if (const Value* snap = v.find("snap"); snap != nullptr && snap->as_bool()) {
     p.needs_snapshot = true;
-    return true;
+    return ReplyKind::kSnapshot;
   }
   if (const Value* diverged = v.find("diverged"); diverged != nullptr && diverged->as_bool()) {
     // Safety is already broken (two entries committed at one index): walking back cannot repair
@@ -533,10 +604,62 @@ bool RaftNode::on_replication_reply(Peer& p, const Reply& r) {
                                      std::to_string(v.at("hint").as_int()) + " (committed entries diverged)");
     }
     p.diverged = true;
-    return false;
+    return ReplyKind::kDiverged;
   }
-  p.next = std::max<std::int64_t>(1, std::min(p.next - 1, v.at("hint").as_int()));
-  return true;
+  return ReplyKind::kMismatch;
+}
+
+bool RaftNode::on_replication_reply(Peer& p, const Reply& r) {
+  switch (read_reply(p, r)) {
+    case ReplyKind::kOk:
+      p.next = p.match + 1;
+      return p.next <= log_.last_index();
+    case ReplyKind::kSnapshot:
+      return true;
+    case ReplyKind::kMismatch:
+      p.next = std::max<std::int64_t>(1, std::min(p.next - 1, r.value.at("hint").as_int()));
+      return true;
+    case ReplyKind::kFailed:  // retried on the next heartbeat
+    case ReplyKind::kDeposed:
+    case ReplyKind::kDiverged:
+      return false;
+  }
+  return false;
+}
+
+// Replies may come back in any order, duplicated or not at all; each says something true about the
+// follower's log when it answered, so a success only moves `match` (and `next`) forward, and a
+// rejection only moves `next` back to the rejected message's prevLogIndex or the follower's hint,
+// never to or below an index a success already confirmed.
+void RaftNode::on_pipelined_reply(Peer& p, std::int64_t sent_next, const Reply& r) {
+  switch (read_reply(p, r)) {
+    case ReplyKind::kOk:
+      p.next = std::max(p.next, p.match + 1);
+      p.probing = false;
+      p.failed = false;
+      return;
+    case ReplyKind::kMismatch: {
+      const std::int64_t prev = sent_next - 1;
+      if (prev <= p.match) return;  // answered before a later message matched: nothing new
+      const std::int64_t hint = r.value.at("hint").as_int();
+      p.next = std::min(p.next, std::max(p.match + 1, std::min(prev, hint)));
+      p.probing = true;
+      p.failed = false;
+      return;
+    }
+    case ReplyKind::kFailed:
+    case ReplyKind::kDiverged:
+      // Its entries may not have arrived: send them again, one message at a time, at the heartbeat's pace.
+      p.next = std::min(p.next, std::max(p.match + 1, sent_next));
+      p.probing = true;
+      p.failed = true;
+      return;
+    case ReplyKind::kSnapshot:
+      p.probing = true;
+      return;
+    case ReplyKind::kDeposed:
+      return;
+  }
 }
 
 void RaftNode::wake_replicators() {

@@ -5,7 +5,9 @@
 // Execution: everything runs on the node's one logical thread, in execution contexts:
 //   tick      election timer (followers) / check-quorum (leader)
 //   apply     applies committed entries in log order, resolves the calls waiting for them
-//   replicate one per peer while leading: AppendEntries / InstallSnapshot / heartbeats
+//   replicate one per peer while leading: AppendEntries / InstallSnapshot / heartbeats; with
+//             pipelining (Options::max_inflight > 1) it spawns one "raft-append" context per message,
+//             so that several appends are in flight at once
 //   members   while leading: turns the group's live member list into configuration changes
 //   vote      one per peer per election round
 // State may change across every blocking call (send, apply, wait), so each loop re-checks that
@@ -40,6 +42,12 @@ struct Options {
   std::int64_t max_batch = 64;                 // entries per AppendEntries
   Duration dedup_ttl = 60 * kSecond;           // how long a reply is kept for retried calls
   Duration membership_poll = kSecond;          // leader re-reads the group's members this often
+  // Pipelining: AppendEntries messages in flight per follower. 1 = stop-and-wait (each message
+  // waits for the previous reply, the original behaviour); more lets a new entry leave at once
+  // instead of waiting for the round in flight. Entries in flight per follower are bounded by
+  // max_inflight * max_batch. After a rejection or a failure the leader probes one message at a
+  // time until the follower accepts again.
+  std::int64_t max_inflight = 8;
 };
 
 // What the node needs from its surroundings (implemented by the ConsensusRSM server DM).
@@ -102,7 +110,15 @@ class RaftNode : public std::enable_shared_from_this<RaftNode> {
     bool diverged = false;  // said our entries conflict with ones it committed (logged once)
     Time last_ack = 0;
     Event wake;
+    // Pipelining (max_inflight > 1): `next` runs ahead of `match` as appends leave.
+    std::int64_t inflight = 0;     // appends sent and not yet answered (or timed out)
+    bool probing = true;           // one message at a time: until the first success, after a rejection
+    bool failed = false;           // the last answer was a failure: resend at the heartbeat's pace
+    std::int64_t sent_commit = 0;  // the highest commit index a message sent to it could carry
+    Time last_sent = -kForever;
   };
+  // What a replication reply said, after the bookkeeping both replication modes share.
+  enum class ReplyKind { kFailed, kDeposed, kOk, kSnapshot, kDiverged, kMismatch };
   struct Waiter {
     std::int64_t term = 0;
     std::shared_ptr<Signal> done;
@@ -152,6 +168,11 @@ class RaftNode : public std::enable_shared_from_this<RaftNode> {
   // Leader: replication and commitment.
   void ensure_peer(const std::string& rid);
   void replicate_loop(std::string rid, std::shared_ptr<Peer> peer, std::int64_t term);
+  void pipeline_loop(const std::string& rid, const std::shared_ptr<Peer>& p, std::int64_t term);
+  bool wants_append(const Peer& p) const;
+  void send_append(const std::string& rid, const std::shared_ptr<Peer>& p, std::int64_t term);
+  void on_pipelined_reply(Peer& p, std::int64_t sent_next, const Reply& r);
+  ReplyKind read_reply(Peer& p, const Reply& r);
   bool peer_current(const std::string& rid, const std::shared_ptr<Peer>& p) const;
   Value append_message(std::int64_t next) const;
   Value install_message() const;
