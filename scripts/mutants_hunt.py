@@ -74,7 +74,9 @@ def check_selection(ran, mutant):
 
 def listed_mutants(build):
     """[(name, file)] of the mutants the build can run (the test main's --list-mutants)."""
-    ran = run([os.path.join(build, LIBRARY_TESTS), "--list-mutants"], dict(os.environ, AMINO_MUTANT=""))
+    # Any test binary with the mutant-selecting main lists them; dm_library_tests is built by mutants.sh.
+    binary = next((b for b in (LIBRARY_TESTS, DM_SIM_TESTS) if os.path.isfile(os.path.join(build, b))), LIBRARY_TESTS)
+    ran = run([os.path.join(build, binary), "--list-mutants"], dict(os.environ, AMINO_MUTANT=""))
     rows = [line.split() for line in ran.stdout.splitlines() if line.strip()]
     if ran.returncode != 0 or not rows:
         raise SetupError(f"{build} has no mutants: configure it with -DAMINO_MUTANTS=ON (scripts/mutants.sh does)")

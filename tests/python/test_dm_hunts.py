@@ -219,14 +219,15 @@ def test_transaction_hunt_histories_have_teeth():
 
 
 # The transaction DMs' planted bugs (docs/mutants.md), each caught by its hunt within a few seeds.
-TXN_MUTANTS = [("occ_skips_validation", "OptimisticTransactions"), ("rollback_keeps_writes", "LockingTransactions")]
+TXN_MUTANTS = [("occ_skips_validation", "OptimisticTransactions"), ("rollback_keeps_writes", "LockingTransactions"),
+               ("rollback_keeps_writes", "DurableTransactions")]
 
 
 @pytest.mark.parametrize("mutant,dm", TXN_MUTANTS)
 def test_transaction_hunts_catch_the_planted_bugs(mutant, dm):
     from test_mutants import amino_cli, mutants_package
     path = mutants_package()
-    r = amino_cli("hunt", "transactions", "--param", f"dm={dm}", "--seeds", "20", "--jobs", "2", "--no-shrink",
+    r = amino_cli("hunt", "transactions", "--param", f"dm={dm}", "--seeds", "10", "--jobs", "2", "--no-shrink",
                   mutant=mutant, pythonpath=path)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "transactions): invalid" in r.stdout, r.stdout
