@@ -1,6 +1,6 @@
 """TwoPhaseCommit: clients on hosts of their own run transactions (Jepsen's list-append or
 rw-register, `model=`) across two TxnStore cohorts on two servers: key kj lives on cohort
-"a" (even j) or "b" (odd j), so most transactions span both, and each client's node coordinates
+"a" (even j) or "b" (odd j), so many transactions span both, and each client's node coordinates
 its own (logs the cohorts and the decision to its storage, prepares, commits).
 
 The check is "transactions" (amino.guarantees, amino.check.transactions) at serializable, the
