@@ -148,13 +148,14 @@ Status status_of(const SystemError& e) {
 // One call of workload `wi`: a record (records_json) and an operation of the history.
 void Experiment::one_call(std::size_t wi, Kernel& k, const CallSpec& c) {
   const WorkloadSpec& w = s_.workloads[wi];
-  Record r{w.client, w.node, w.target, c.method, k.env().now() - t0_, 0, "", nullptr, ""};
-  HistoryRecorder::Op op = history_.invoke(wi, w.client, w.node, w.target, c.method, summarize_args(c.args), since_t0());
+  const std::string& target = c.target.empty() ? w.target : c.target;
+  Record r{w.client, w.node, target, c.method, k.env().now() - t0_, 0, "", nullptr, ""};
+  HistoryRecorder::Op op = history_.invoke(wi, w.client, w.node, target, c.method, summarize_args(c.args), since_t0());
   ++in_flight_;
   bool issued = false;
   Status status;
   try {
-    Stub stub = k.acquire(w.target);
+    Stub stub = k.acquire(target);
     issued = true;
     Reply reply = stub.invoke(c.method, c.args, secs(w.timeout));
     status = reply.status;

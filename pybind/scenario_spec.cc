@@ -65,6 +65,7 @@ std::vector<CallSpec> calls_from(const json& j, const std::string& where) {
     CallSpec cs;
     cs.method = c.at("method").get<std::string>();
     for (const auto& a : c.value("args", json::array())) cs.args.push_back(from_json(a));
+    cs.target = c.value("target", std::string());
     out.push_back(std::move(cs));
   }
   return out;
@@ -207,11 +208,24 @@ void check_placeable(const std::string& where, const MicroServiceSpec& spec, con
   }
 }
 
-void check_calls(const std::string& where, const ClassInfo& cls, const std::vector<CallSpec>& calls,
+// A deployment's class and the methods its DMs intercept (DmDescriptor::control_methods, e.g. the
+// transaction DMs' startTransaction): those take no arguments and need not be in the class.
+struct Deployed {
+  const ClassInfo* cls = nullptr;
+  std::set<std::string> control;
+};
+
+void check_calls(const std::string& where, const Deployed& d, const std::vector<CallSpec>& calls,
                  std::vector<std::string>& errors) {
+  const ClassInfo& cls = *d.cls;
   for (const auto& c : calls) {
     const MethodInfo* m = cls.method(c.method);
-    if (m == nullptr) {
+    if (m == nullptr && d.control.count(c.method) != 0) {
+      if (!c.args.empty()) {
+        errors.push_back(where + ": " + c.method + " (intercepted by a DM of the deployment) takes no arguments, got " +
+                         std::to_string(c.args.size()));
+      }
+    } else if (m == nullptr) {
       std::string known;
       for (const auto& [name, info] : cls.methods) known += (known.empty() ? "" : ", ") + name;
       errors.push_back(where + ": class " + cls.name + " has no method '" + c.method + "' (it has: " + known + ")");
@@ -233,9 +247,9 @@ std::string host_problem(const Scenario& s, const std::string& node) {
   return "unknown host '" + node + "' (hosts: " + known + ")";
 }
 
-// Returns the class of each valid deployment, by name.
-std::map<std::string, const ClassInfo*> check_deployments(const Scenario& s, std::vector<std::string>& errors) {
-  std::map<std::string, const ClassInfo*> out;
+// Returns the class and control methods of each valid deployment, by name.
+std::map<std::string, Deployed> check_deployments(const Scenario& s, std::vector<std::string>& errors) {
+  std::map<std::string, Deployed> out;
   const auto nodes = kernel_nodes(s);
   for (const auto& d : s.deployments) {
     const std::string where = "deployment '" + d.name + "'";
@@ -267,13 +281,22 @@ std::map<std::string, const ClassInfo*> check_deployments(const Scenario& s, std
       errors.push_back(where + ": constructor arguments rejected: " + e.what());
     }
     check_placeable(where, spec, nodes, errors);
-    check_calls(where + " init", *cls, d.init, errors);
-    out[d.name] = cls;
+    Deployed dep{cls, {}};
+    for (const DmSpec& dm : spec.dms) {
+      const DmDescriptor* desc = dms::builtin().find(dm.name);
+      if (desc == nullptr || !desc->control_methods) continue;
+      for (std::string& m : desc->control_methods(dm.config)) dep.control.insert(std::move(m));
+    }
+    for (const auto& c : d.init) {
+      if (!c.target.empty() && c.target != d.name) errors.push_back(where + " init: a call's target must be the deployment itself");
+    }
+    check_calls(where + " init", dep, d.init, errors);
+    out[d.name] = std::move(dep);
   }
   return out;
 }
 
-void check_workloads(const Scenario& s, const std::map<std::string, const ClassInfo*>& deployed,
+void check_workloads(const Scenario& s, const std::map<std::string, Deployed>& deployed,
                      std::vector<std::string>& errors) {
   std::set<std::string> all_names;
   for (const auto& d : s.deployments) all_names.insert(d.name);
@@ -292,16 +315,22 @@ void check_workloads(const Scenario& s, const std::map<std::string, const ClassI
       }
     }
     if (w.count == 0 && w.rate == 0) errors.push_back(where + ": give a count (closed loop) or a rate (open loop)");
-    auto it = deployed.find(w.target);
-    if (it == deployed.end()) {
-      if (all_names.count(w.target) == 0) {
-        std::string known;
-        for (const auto& n : all_names) known += (known.empty() ? "" : ", ") + n;
-        errors.push_back(where + ": unknown microservice '" + w.target + "' (deployments: " + known + ")");
+    // The calls by microservice: the workload's target, or a call's own (a transaction across several).
+    std::map<std::string, std::vector<CallSpec>> by_target;
+    for (const auto& c : w.calls) by_target[c.target.empty() ? w.target : c.target].push_back(c);
+    if (by_target.empty()) by_target[w.target];
+    for (const auto& [target, calls] : by_target) {
+      auto it = deployed.find(target);
+      if (it == deployed.end()) {
+        if (all_names.count(target) == 0) {
+          std::string known;
+          for (const auto& n : all_names) known += (known.empty() ? "" : ", ") + n;
+          errors.push_back(where + ": unknown microservice '" + target + "' (deployments: " + known + ")");
+        }
+        continue;
       }
-      continue;
+      check_calls(where, it->second, calls, errors);
     }
-    check_calls(where, *it->second, w.calls, errors);
   }
 }
 

@@ -17,6 +17,7 @@ namespace amino::pyrun {
 struct CallSpec {
   std::string method;
   ValueList args;
+  std::string target;  // the microservice called; empty: the workload's target (init calls: their deployment)
 };
 
 struct DeploymentSpec {

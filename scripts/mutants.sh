@@ -27,6 +27,6 @@ done
 bash scripts/setup.sh >/dev/null
 source scripts/configure.sh
 targets=(dm_library_tests)
-if [ "$sim" = 1 ]; then targets+=(consensus_sim_tests); else targets+=(_amino); fi
+if [ "$sim" = 1 ]; then targets+=(consensus_sim_tests dm_sim_tests); else targets+=(_amino); fi
 amino_build build-mutants -DAMINO_MUTANTS=ON -- "${targets[@]}"
 exec /usr/bin/python3 scripts/mutants_hunt.py --build build-mutants "$@"

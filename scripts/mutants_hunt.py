@@ -15,6 +15,10 @@ Harnesses:
          stops at the first failing seed unless --all-seeds
   tests  the caching DMs' own tests (dm_library_tests): these DMs promise no linearizability, so
          the guarantees their descriptors state are what is checked
+  txn    the transaction DMs' mutants: `python3 -m amino hunt transactions --param dm=<DM> --no-shrink`
+         (scenarios/transactions: three clients' list-append transactions under partitions, message
+         loss and pauses), every history checked by the transactional checker at serializable;
+         --sim: the SimGrid sweep of tests/dms/sim/transactions_sim_test.cc (dm_sim_tests), one seed per run
 The control row `none` runs the unmodified code through the same harness (and the caching DMs'
 tests) and must pass.
 
@@ -37,6 +41,13 @@ LIBRARY_TESTS = "tests/dms/library/dm_library_tests"
 # and randomized Raft timing (wide election windows expose stale reads of a deposed leader).
 DEFAULT_HUNT_PARAMS = ["model=any", "timing=random"]
 CACHING_TESTS = {"dms/lease_caching.cc": "LeaseCaching.*", "dms/write_through_caching.cc": "WriteThroughCaching.*"}
+# Mutants planted in these files are hunted by the transactions hunt under this DM, or with --sim by
+# that DM's SimGrid sweep (dm_sim_tests, a gtest filter).
+TXN_DMS = {"dms/optimistic_transactions.cc": ("OptimisticTransactions",
+                                              "TransactionsSim.OptimisticTransactionsUnderClientCrashesPausesLossAndPartitions"),
+           "dms/support_transactions.cc": ("LockingTransactions",
+                                           "TransactionsSim.LockingTransactionsUnderClientCrashesPausesLossAndPartitions")}
+DM_SIM_TESTS = "tests/dms/sim/dm_sim_tests"
 
 
 class SetupError(Exception):
@@ -63,7 +74,9 @@ def check_selection(ran, mutant):
 
 def listed_mutants(build):
     """[(name, file)] of the mutants the build can run (the test main's --list-mutants)."""
-    ran = run([os.path.join(build, LIBRARY_TESTS), "--list-mutants"], dict(os.environ, AMINO_MUTANT=""))
+    # Any test binary with the mutant-selecting main lists them; dm_library_tests is built by mutants.sh.
+    binary = next((b for b in (LIBRARY_TESTS, DM_SIM_TESTS) if os.path.isfile(os.path.join(build, b))), LIBRARY_TESTS)
+    ran = run([os.path.join(build, binary), "--list-mutants"], dict(os.environ, AMINO_MUTANT=""))
     rows = [line.split() for line in ran.stdout.splitlines() if line.strip()]
     if ran.returncode != 0 or not rows:
         raise SetupError(f"{build} has no mutants: configure it with -DAMINO_MUTANTS=ON (scripts/mutants.sh does)")
@@ -86,15 +99,31 @@ def sim_failure(output):
     return "failed"
 
 
-def sim_seed(build, mutant, seed):
-    """None if the seed passes, else how it failed."""
+def sim_seed(build, mutant, seed, txn_filter=None):
+    """None if the seed passes, else how it failed (txn_filter: a transactions sweep of dm_sim_tests)."""
+    if txn_filter:
+        env = mutant_env(mutant, AMINO_SIM_SEED_BASE=str(seed), AMINO_DM_SIM_SEEDS="1")
+        ran = run([os.path.join(build, DM_SIM_TESTS), f"--gtest_filter={txn_filter}"], env)
+        check_selection(ran, mutant)
+        return None if ran.returncode == 0 else txn_failure(ran.stdout + ran.stderr)
     env = mutant_env(mutant, AMINO_SIM_SEED_BASE=str(seed), AMINO_SIM_SEEDS="1")
     ran = run([os.path.join(build, SIM_TESTS), f"--gtest_filter={ONE_SEED}"], env)
     check_selection(ran, mutant)
     return None if ran.returncode == 0 else sim_failure(ran.stdout + ran.stderr)
 
 
-def hunt_sim(build, mutant, seeds, jobs, all_seeds):
+def txn_failure(text):
+    """How a failing transactions seed failed: the anomalies the checker named, or the first problem."""
+    m = re.search(r"forbidden at [\w-]+:([^\n]+)", text)
+    if "child failed" in text:
+        return "crashed"
+    if m:
+        return m.group(1).strip()[:80]
+    m = re.search(r"^(serializable|strict-serializable|lost commit|txn \d+)[^\n]*", text, re.M)
+    return m.group(0)[:80] if m else "failed"
+
+
+def hunt_sim(build, mutant, seeds, jobs, all_seeds, txn_filter=None):
     """Runs seeds in order, `jobs` at a time; stops launching at the first failure unless all_seeds.
     Returns (seeds run, {seed: how} of the failures)."""
     failures, done = {}, 0
@@ -106,7 +135,7 @@ def hunt_sim(build, mutant, seeds, jobs, all_seeds):
                 seed = next(pending, None)
                 if seed is None:
                     break
-                running[pool.submit(sim_seed, build, mutant, seed)] = seed
+                running[pool.submit(sim_seed, build, mutant, seed, txn_filter)] = seed
             if not running:
                 break
             finished, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
@@ -123,14 +152,16 @@ def _hunt_failure(text):
     """How a failing seed of the hunt failed, from its line (SeedVerdict.describe)."""
     if "not linearizable" in text:
         return "not linearizable"
+    if "transactions): invalid" in text:
+        return "transactions invalid"
     m = re.search(r"invariant violation\(s\): (\w+)", text)
     return f"invariant {m.group(1)}" if m else text[:60]
 
 
-def hunt_python(build, mutant, seeds, jobs, check, params):
-    """`python3 -m amino hunt replicated_register [--check <check>] [--param k=v ...]` over the seeds."""
+def hunt_python(build, mutant, seeds, jobs, check, params, scenario="replicated_register"):
+    """`python3 -m amino hunt <scenario> [--check <check>] [--param k=v ...]` over the seeds."""
     env = mutant_env(mutant, PYTHONPATH=f"{os.path.join(build, 'pybind')}:{os.path.join(REPO, 'pybind')}")
-    cmd = ["/usr/bin/python3", "-m", "amino", "hunt", "replicated_register", *(["--check", check] if check else []),
+    cmd = ["/usr/bin/python3", "-m", "amino", "hunt", scenario, *(["--check", check] if check else []),
            "--seeds", str(len(seeds)), "--seed-base", str(seeds[0]), "--jobs", str(jobs), "--no-shrink"]
     for p in params:
         cmd += ["--param", p]
@@ -195,6 +226,22 @@ def main(argv=None):
                 harness, ran = f"tests {CACHING_TESTS[file]}", "-"
                 caught = f"caught by {', '.join(failed)}" if failed else "not caught"
                 failing = bool(failed)
+            elif file in TXN_DMS:
+                dm, sim_filter = TXN_DMS[file]
+                if args.sim:
+                    harness = f"sim sweep {dm} (dm_sim_tests)"
+                    ran, failures = hunt_sim(build, name, seeds, args.jobs, args.all_seeds, sim_filter)
+                else:
+                    harness = f"amino hunt transactions dm={dm}"
+                    ran, failures = hunt_python(build, name, seeds, args.jobs, None, [f"dm={dm}"], "transactions")
+                failing = bool(failures)
+                if failures:
+                    first = min(failures)
+                    caught = f"seed {first} ({first - args.seed_base + 1} seeds, {failures[first]})"
+                    if args.all_seeds or not args.sim:
+                        caught += f"; {len(failures)} of {ran} seeds fail"
+                else:
+                    caught = "not caught"
             else:
                 if args.sim:
                     harness = "sim nemesis (consensus_sim_tests)"

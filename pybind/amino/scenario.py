@@ -55,9 +55,13 @@ def _host_fields(kw: dict) -> dict:
     return out
 
 
-def call(method: str, *args: Any) -> dict:
-    """One call of a workload: method name and arguments (JSON-able values; bytes allowed)."""
-    return {"method": method, "args": [_jsonable(a) for a in args]}
+def call(method: str, *args: Any, target: Optional[str] = None) -> dict:
+    """One call of a workload: method name and arguments (JSON-able values; bytes allowed);
+    `target` names another microservice than the client's own (a transaction across several)."""
+    c = {"method": method, "args": [_jsonable(a) for a in args]}
+    if target is not None:
+        c["target"] = target
+    return c
 
 
 def _jsonable(v: Any) -> Any:

@@ -16,6 +16,15 @@ are the harness objects (scenarios/harness/objects.h) or any class with the same
   bank      Bank       open(n, balance), transfer(from, to, amt), read / transfer
                        balances()
 
+Transactions (`transactions`): each client runs `txns` transactions in Jepsen's vocabulary on a
+TxnStore (scenarios/transactions/txn_store.h) under a transaction DM: startTransaction, 1-4
+micro-operations, commitTransaction (or rollbackTransaction); the history has one "txn" operation
+per transaction, for amino.check.transactions:
+
+  model        class     micro-ops (call -> in the history)
+  list-append  TxnStore  append(k, v) -> ["append", k, v]; read(k) -> ["r", k, [...]]
+  rw-register  TxnStore  write(k, v) -> ["w", k, v]; get(k) -> ["r", k, v]
+
 Written values are unique per client and call ("c2.17"), so a stale or lost write shows. cas
 expects a value some client writes to that key, so some swaps succeed and some fail.
 Workload.history(results) turns the run's recorded calls to the target (Results.history) into the
@@ -26,6 +35,7 @@ that returned false as "fail", counter adds with their delta, bank transfers as 
 from __future__ import annotations
 
 import random
+import re
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Union
 
 from . import check as _check
@@ -42,8 +52,16 @@ MIXES = {
     "counter": {"read": 0.4, "add": 0.6},
     "bank": {"read": 0.3, "transfer": 0.7},
 }
+# A value longer than Scenario.max_value_chars, as the runner records it.
+SUMMARIZED_VALUE = re.compile(r"<\w+ of [0-9]+ chars, digest [0-9a-f]+>")
 # Methods whose name in the history differs from the object's.
 _F = {"balances": "read"}
+# The transaction models of `transactions` (amino.check.TXN_MODELS): {kind: (write method, read
+# method, the micro-op's name for the write in the history)}.
+TXN_MICRO_OPS = {"list-append": ("append", "read", "append"), "rw-register": ("write", "get", "w")}
+# The transaction-control methods the transaction DMs intercept (their default startMethod,
+# commitMethod and rollbackMethod).
+TXN_CONTROL = ("startTransaction", "commitTransaction", "rollbackTransaction")
 
 
 class Workload:
@@ -101,6 +119,8 @@ class Workload:
 
     def _mapped(self, results) -> tuple[list[dict], list[int]]:
         events = results if isinstance(results, list) else results.history
+        if self.model in TXN_MICRO_OPS:
+            return _transactions_history(self.model, events, set(self.clients))
         mine = set(self.clients)
         out, raw, pending = [], [], {}
         for i, e in enumerate(events):
@@ -132,6 +152,117 @@ class Workload:
         mine = set(self.clients)
         return {e["process"]: e["node"] for e in events
                 if e.get("object") == self.target and e.get("client") in mine and "node" in e}
+
+
+def _transactions_history(model: str, events: list[dict], mine: set) -> tuple[list[dict], list[int]]:
+    """The "txn" history of the transaction clients `mine` in a run's recorded calls, and for each of
+    its events the index of the recorded event it stands for (the transaction's start and end).
+
+    Each client runs on a node of its own, and a transaction DM keeps one open transaction per node
+    (its client part): replaying what that client part saw, call by call, says which calls belong to
+    which transaction. A start that answered ok opens one; a commit or rollback that reached the
+    client part (recorded "info" or "ok"; "fail" = never issued) closes it. Micro-operations made
+    while none is open ran alone, each a transaction of its own (the DMs run a lone call under the
+    same lock or version). A transaction is ok when its commit answered ok, fail when it certainly
+    left nothing (rolled back; commit answered ABORTED or BAD_ARGUMENTS; or never committed: the
+    DM's lease, copy drop or cohort timeout undoes it), info when the commit's outcome is unknown."""
+    write_call, read_call, write_op = TXN_MICRO_OPS[model]
+    start_m, commit_m, rollback_m = TXN_CONTROL
+    out: list[tuple[int, dict]] = []
+    open_txn: dict[int, dict] = {}      # process -> {"start": raw index, "time", "ops": [call, ...]}
+    pending: dict[int, tuple[int, dict]] = {}
+
+    def mop(c: dict, completed: bool = True) -> list:
+        args = c["invoke"].get("value") or []
+        if c["invoke"]["f"] == write_call:
+            return [write_op, args[0], args[1]]
+        if not completed:
+            return ["r", args[0], None]
+        reply = c["done"].get("value") if c["done"] is not None and c["done"]["type"] == "ok" else None
+        if reply is not None and SUMMARIZED_VALUE.fullmatch(str(reply)):
+            raise ValueError(f"a read of {args[0]!r} was recorded as {reply}: raise the scenario's max_value_chars")
+        return ["r", args[0], reply]
+
+    def emit(process: int, first: int, invoke_time, ops: list[dict], last: Optional[int], end: Optional[dict],
+             outcome: str) -> None:
+        if not ops:
+            return  # nothing ran in it: no operation to judge
+        inv = {"process": process, "type": "invoke", "f": "txn", "value": [mop(c, False) for c in ops]}
+        if invoke_time is not None:
+            inv["time"] = invoke_time
+        out.append((first, inv))
+        if last is None:
+            return  # never completed: unknown
+        done = dict(inv, type=outcome)
+        if outcome == "ok":
+            done["value"] = [mop(c) for c in ops]
+        if end is not None:
+            if "time" in end:
+                done["time"] = end["time"]
+            if end.get("error"):
+                done["error"] = end["error"]
+        out.append((last, done))
+
+    def close(process: int, txn: dict, end_call: Optional[dict]) -> None:
+        ops = txn["ops"]
+        if end_call is None:                            # never committed
+            emit(process, txn["start"], txn["time"], ops, txn["last"], None, "fail")
+            return
+        # (ok needs every micro-op answered ok: one that failed dooms the transaction in every DM
+        # but OptimisticTransactions, whose calls on the private copy fail only locally.)
+        done = end_call["done"]
+        if end_call["invoke"]["f"] == rollback_m:
+            outcome = "fail"
+        elif done is None:
+            outcome = "info"
+        elif done["type"] == "ok":
+            outcome = "ok" if all(c["done"] is not None and c["done"]["type"] == "ok" for c in ops) else "info"
+        elif str(done.get("error", "")).startswith(("ABORTED", "BAD_ARGUMENTS")):
+            outcome = "fail"
+        else:
+            outcome = "info"
+        emit(process, txn["start"], txn["time"], ops, end_call["raw_done"], done, outcome)
+
+    calls_by_process: dict[int, list[dict]] = {}
+    for i, e in enumerate(events):
+        if e.get("client") not in mine:
+            continue
+        p = e["process"]
+        if e["type"] == "invoke":
+            pending[p] = (i, e)
+            continue
+        if p not in pending:
+            raise ValueError(f"completion without invoke in the recorded history: {e}")
+        j, inv = pending.pop(p)
+        calls_by_process.setdefault(p, []).append({"invoke": inv, "done": e, "raw": j, "raw_done": i})
+    for p, (j, inv) in pending.items():  # still running at the end of the run
+        calls_by_process.setdefault(p, []).append({"invoke": inv, "done": None, "raw": j, "raw_done": None})
+
+    for p, calls in calls_by_process.items():
+        for c in calls:
+            f, done = c["invoke"]["f"], c["done"]
+            issued = done is None or done["type"] != "fail"
+            if f == start_m:
+                if p not in open_txn and done is not None and done["type"] == "ok":
+                    open_txn[p] = {"start": c["raw"], "time": c["invoke"].get("time"), "ops": [], "last": c["raw_done"]}
+            elif f in (commit_m, rollback_m):
+                if issued and p in open_txn:
+                    close(p, open_txn.pop(p), c)
+            elif f in (write_call, read_call):
+                if not issued:
+                    continue                            # never reached the client part: no effect
+                if p in open_txn:
+                    open_txn[p]["ops"].append(c)
+                    open_txn[p]["last"] = c["raw_done"] if c["raw_done"] is not None else c["raw"]
+                else:                            # a lone call: a transaction of its own
+                    ok = done is not None and done["type"] == "ok"
+                    emit(p, c["raw"], c["invoke"].get("time"), [c], c["raw_done"], done, "ok" if ok else "info")
+            else:
+                raise ValueError(f"transaction client called {f!r}: not a {model} micro-operation or a control method")
+        if p in open_txn:
+            close(p, open_txn.pop(p), None)
+    out.sort(key=lambda x: x[0])
+    return [e for _, e in out], [i for i, _ in out]
 
 
 def declared(scenario_dict: dict) -> list[Workload]:
@@ -288,3 +419,75 @@ def bank(scenario: Scenario, target: str, nodes: Sequence[str], *, seed: int, cl
                      name=name or f"{target}-bank-", fractions=fractions,
                      bank={"accounts": accounts, "balance": balance, "max_transfer": max_transfer,
                            "open_delay": open_delay})
+
+
+def transactions(scenario: Scenario, target: Union[str, Sequence[str]], nodes: Sequence[str], *, seed: int,
+                 model: str = "list-append", clients: int = 3, txns: int = 30, keys: int = 3,
+                 micro_ops: tuple[int, int] = (1, 4), reads: float = 0.5, rollbacks: float = 0.05,
+                 think: float = 0.01, timeout: float = 1.0, start: float = 0.0, name: Optional[str] = None,
+                 consistency: str = "serializable") -> Workload:
+    """Adds `clients` transaction clients (see the module docstring) calling `target`, a TxnStore
+    under a transaction DM (LockingTransactions, OptimisticTransactions, DurableTransactions,
+    TwoPhaseCommit), and declares the "transactions" check at `consistency` (amino.guarantees).
+
+    model: "list-append" or "rw-register". Each client runs `txns` transactions, each of
+    micro_ops[0]..micro_ops[1] micro-operations drawn from its own seeded stream over `keys` keys
+    "k0".."k{keys-1}" shared by all clients: a read with probability `reads`, else a write of a
+    value unique to the client and call (client i's j-th: (i + 1) * 1_000_000 + j); then
+    commitTransaction, or rollbackTransaction with probability `rollbacks`. `target` may list
+    several microservices: key kj lives on target[j % len(target)] and a transaction's calls go
+    where its keys live (its control calls to the first it touches): one transaction across
+    several cohorts, which only a DM whose transaction belongs to the client node (TwoPhaseCommit)
+    coordinates. A transaction belongs to its client's node, so each client gets a node of its own:
+    `nodes` must name at least `clients` hosts. Read replies are recorded whole (the scenario's
+    max_value_chars is raised to 1,000,000). Returns the Workload (model = `model`)."""
+    if model not in TXN_MICRO_OPS:
+        raise ValueError(f"unknown transaction model {model!r} (known: {', '.join(TXN_MICRO_OPS)})")
+    targets = [target] if isinstance(target, str) else list(target)
+    nodes = list(nodes)
+    if not targets or not all(isinstance(t, str) and t for t in targets):
+        raise ValueError("target must name at least one microservice")
+    if clients < 1 or txns < 1 or keys < 1:
+        raise ValueError("clients, txns and keys must be >= 1")
+    if len(set(nodes)) < clients:
+        raise ValueError(f"{clients} transaction clients need as many distinct nodes (a transaction belongs to its "
+                         f"client's node), got {len(set(nodes))}")
+    lo, hi = micro_ops
+    if not 1 <= lo <= hi <= 64 or txns * hi >= 1_000_000:
+        raise ValueError(f"micro_ops must be (lo, hi) with 1 <= lo <= hi <= 64 and txns * hi < 1,000,000, "
+                         f"got {micro_ops!r} with txns={txns}")
+    if not (0 <= reads <= 1 and 0 <= rollbacks <= 1):
+        raise ValueError("reads and rollbacks are probabilities in [0, 1]")
+    if think < 0 or timeout <= 0 or start < 0:
+        raise ValueError("think and start must be >= 0 and timeout > 0")
+    write_call, read_call, _ = TXN_MICRO_OPS[model]
+    start_m, commit_m, rollback_m = TXN_CONTROL
+    single = len(targets) == 1
+    rng = random.Random(seed)
+    label = name or f"{'+'.join(targets)}-txn-"
+    names = [f"{label}{i}" for i in range(clients)]
+    distinct = list(dict.fromkeys(nodes))
+
+    def at(method: str, args: tuple, where: str) -> dict:
+        return call(method, *args, target=None if single else where)
+
+    for i, client in enumerate(names):
+        calls, written = [], 0
+        for _ in range(txns):
+            ops: list[tuple[str, tuple, str]] = []
+            for _ in range(rng.randint(lo, hi)):
+                j = rng.randrange(keys)
+                if rng.random() < reads:
+                    ops.append((read_call, (f"k{j}",), targets[j % len(targets)]))
+                else:
+                    written += 1
+                    ops.append((write_call, (f"k{j}", (i + 1) * 1_000_000 + written), targets[j % len(targets)]))
+            first = ops[0][2]
+            end = rollback_m if rng.random() < rollbacks else commit_m
+            calls += [at(start_m, (), first), *(at(m, a, t) for m, a, t in ops), at(end, (), first)]
+        scenario.client(client, node=distinct[i], target=targets[0], calls=calls, count=len(calls), think=think,
+                        timeout=timeout, start=start)
+    scenario.max_value_chars = max(scenario.max_value_chars, 1_000_000)
+    w = Workload(model, "+".join(targets), names, "transactions", {"consistency": consistency})
+    scenario.checks.append(w.to_dict())
+    return w

@@ -24,6 +24,10 @@ SCENARIOS = [
     ("durable_serializable_rpc", {}, ["linearizable"]),
     ("master_slave", {}, ["bounded-staleness"]),
     ("master_slave", {"faults": False}, ["bounded-staleness"]),
+    ("transactions", {"dm": "LockingTransactions"}, ["transactions"]),
+    ("transactions", {"dm": "OptimisticTransactions", "model": "rw-register"}, ["transactions"]),
+    ("transactions", {"dm": "DurableTransactions"}, ["transactions"]),
+    ("two_phase_commit", {}, ["transactions"]),
 ]
 
 
@@ -166,3 +170,64 @@ def test_master_slave_reads_are_stale_on_real_runs():
         if guarantees.check("linearizable", w.history(res), "register").verdict == "not linearizable":
             return
     pytest.fail("no stale read in seeds 20-30: the check would pass a linearizable DM too")
+
+
+def test_transaction_hunts_check_the_level_each_dm_declares():
+    # The level a hunt checks is the one the DM's descriptor states (amino.catalogue(), the one source).
+    guarantees_ = {d["name"]: d["guarantee"] for d in amino.catalogue()["descriptors"]}
+    levels = catalog.load("transactions").LEVELS
+    for dm, level in levels.items():
+        assert f"Isolation level: {level}" in guarantees_[dm], dm
+        assert catalog.build("transactions", dm=dm).checks[0]["options"] == {"consistency": level}
+    assert "two-phase locking: serializable" in guarantees_["TwoPhaseCommit"]
+    assert catalog.build("two_phase_commit").checks[0]["options"] == {"consistency": "serializable"}
+    # Only the durable DM has its server crashed; 2PC's cohorts crash, its coordinators (clients) do not.
+    for s in range(1, 6):
+        for dm in levels:
+            crashed = {f["node"] for f in catalog.build("transactions", seed=s, dm=dm).faults if f["type"] == "crash"}
+            assert crashed <= ({"server"} if dm == "DurableTransactions" else set()), (dm, crashed)
+        crashed = {f["node"] for f in catalog.build("two_phase_commit", seed=s).faults if f["type"] == "crash"}
+        assert crashed <= {"s1", "s2"}
+        for f in catalog.build("two_phase_commit", seed=s).faults:
+            if f["type"] == "message_faults":
+                assert f["faults"]["duplicate"] == 0
+
+
+def test_transaction_hunt_histories_have_teeth():
+    # Real runs: transactions commit, abort and read each other's writes (2PC: across both cohorts);
+    # a committed transaction that others read, relabelled as failed, is an aborted read (G1a).
+    for name, params in (("transactions", {"dm": "LockingTransactions"}), ("two_phase_commit", {})):
+        res = amino.run(catalog.build(name, seed=2, **params))
+        assert res.ok, res.errors
+        w = workload.declared(res.scenario)[0]
+        history = w.history(res)
+        assert w.check(res).verdict == "valid"
+        done = [e for e in history if e["type"] != "invoke"]
+        assert sum(e["type"] == "ok" for e in done) >= 5 and any(e["type"] == "fail" for e in done), name
+        written = {m[2]: e["process"] for e in done if e["type"] == "ok" for m in e["value"] if m[0] == "append"}
+        read_from_others = [v for e in done if e["type"] == "ok" for m in e["value"] if m[0] == "r"
+                            for v in (m[2] or []) if written.get(v, e["process"]) != e["process"]]
+        assert read_from_others, name
+        if name == "two_phase_commit":
+            both = [e for e in done if e["type"] == "ok" and len({int(m[1][1:]) % 2 for m in e["value"]}) == 2]
+            assert both, "no committed transaction spans both cohorts"
+        victim = read_from_others[0]
+        tampered = [dict(e, type="fail") if e["type"] == "ok" and any(m[0] == "append" and m[2] == victim
+                                                                       for m in e["value"]) else e for e in history]
+        r = guarantees.check("transactions", tampered, "list-append", consistency="serializable")
+        assert r.verdict == "invalid" and "G1a" in r.summary(), r.summary()
+
+
+# The transaction DMs' planted bugs (docs/mutants.md), each caught by its hunt within a few seeds.
+TXN_MUTANTS = [("occ_skips_validation", "OptimisticTransactions"), ("rollback_keeps_writes", "LockingTransactions"),
+               ("rollback_keeps_writes", "DurableTransactions")]
+
+
+@pytest.mark.parametrize("mutant,dm", TXN_MUTANTS)
+def test_transaction_hunts_catch_the_planted_bugs(mutant, dm):
+    from test_mutants import amino_cli, mutants_package
+    path = mutants_package()
+    r = amino_cli("hunt", "transactions", "--param", f"dm={dm}", "--seeds", "10", "--jobs", "2", "--no-shrink",
+                  mutant=mutant, pythonpath=path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "transactions): invalid" in r.stdout, r.stdout
