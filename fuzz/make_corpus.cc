@@ -118,7 +118,10 @@ std::vector<SentFrame> record_traffic() {
   std::map<NodeId, std::unique_ptr<Kernel>> kernels;
   auto boot = [&](const NodeId& id, const std::string& region, std::map<std::string, std::string> labels) {
     envs.push_back(std::make_unique<RecordingEnv>(world.add_node(id), sent));
-    KernelOptions ko{"oms", region, std::move(labels)};
+    KernelOptions ko;
+    ko.oms = "oms";
+    ko.region = region;
+    ko.labels = std::move(labels);
     kernels[id] = std::make_unique<Kernel>(*envs.back(), classes, dms, ko);
     kernels[id]->start();
   };
