@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_args.h"
 #include "dms/all.h"
 #include "scenarios/harness/append_blob.h"
 #include "sim/isolate.h"
@@ -163,31 +164,14 @@ Result run(const std::string& backend, std::int64_t bytes, bool live, int writer
   return measure(c, bytes, live, writers, c.address("ks2"));  // nodes are addresses on sockets
 }
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string x; std::getline(in, x, ',');) {
-    if (!x.empty()) out.push_back(x);
-  }
-  return out;
-}
-
-std::string arg(int argc, char** argv, const char* name, const char* fallback) {
-  const std::string prefix = std::string("--") + name + "=";
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], prefix.c_str(), prefix.size()) == 0) return argv[i] + prefix.size();
-  }
-  return fallback;
-}
-
 }  // namespace
 }  // namespace amino::bench
 
 int main(int argc, char** argv) {
   using namespace amino::bench;
-  const auto sizes = split(arg(argc, argv, "sizes_kb", "1024,16384"));
-  const auto backends = split(arg(argc, argv, "backends", "sim,sockets"));
-  const int writers = std::stoi(arg(argc, argv, "writers", "2"));
+  const auto sizes = amino::bench::split(amino::bench::arg(argc, argv, "sizes_kb", "1024,16384"));
+  const auto backends = amino::bench::split(amino::bench::arg(argc, argv, "backends", "sim,sockets"));
+  const int writers = std::stoi(amino::bench::arg(argc, argv, "writers", "2"));
   int failures = 0;
   std::printf("%-8s %9s %-14s %9s %9s %7s %12s %11s %12s %10s %7s\n", "backend", "size", "mode", "pause_ms",
               "total_ms", "rounds", "precopy_B", "final_B", "max_write_ms", "median_ms", "writes");

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_args.h"
 #include "dms/all.h"
 #include "runtime/spec.h"
 #include "scenarios/harness/objects.h"
@@ -351,23 +352,6 @@ ThroughputResult run_throughput(std::uint64_t seed, std::int64_t inflight, const
 
 // ---- main ------------------------------------------------------------------------------------------
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string x; std::getline(in, x, ',');) {
-    if (!x.empty()) out.push_back(x);
-  }
-  return out;
-}
-
-std::string arg(int argc, char** argv, const char* name, const char* fallback) {
-  const std::string prefix = std::string("--") + name + "=";
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], prefix.c_str(), prefix.size()) == 0) return argv[i] + prefix.size();
-  }
-  return fallback;
-}
-
 bool has(const std::vector<std::string>& v, const char* x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 int game_part(const std::vector<std::int64_t>& inflights, const std::vector<std::uint64_t>& seeds, Duration span) {
@@ -473,16 +457,16 @@ int main(int argc, char** argv) {
   using namespace amino;
   using namespace amino::bench;
   std::vector<std::int64_t> inflights;
-  for (const auto& x : split(arg(argc, argv, "inflight", "1,8"))) inflights.push_back(std::stoll(x));
+  for (const auto& x : amino::bench::split(amino::bench::arg(argc, argv, "inflight", "1,8"))) inflights.push_back(std::stoll(x));
   std::vector<std::uint64_t> seeds;
-  for (const auto& x : split(arg(argc, argv, "seeds", "1,2,3"))) seeds.push_back(std::stoull(x));
-  const auto parts = split(arg(argc, argv, "parts", "game,throughput"));
-  const auto game_span = static_cast<Duration>(std::stod(arg(argc, argv, "game_seconds", "30")) * 1e9);
+  for (const auto& x : amino::bench::split(amino::bench::arg(argc, argv, "seeds", "1,2,3"))) seeds.push_back(std::stoull(x));
+  const auto parts = amino::bench::split(amino::bench::arg(argc, argv, "parts", "game,throughput"));
+  const auto game_span = static_cast<Duration>(std::stod(amino::bench::arg(argc, argv, "game_seconds", "30")) * 1e9);
   DcLoad load;
-  load.span = static_cast<Duration>(std::stod(arg(argc, argv, "dc_seconds", "1")) * 1e9);
-  load.clients = std::stoi(arg(argc, argv, "clients", "16"));
-  load.think = static_cast<Duration>(std::stod(arg(argc, argv, "think_us", "0")) * 1e3);
-  load.max_batch = std::stoll(arg(argc, argv, "max_batch", "64"));
+  load.span = static_cast<Duration>(std::stod(amino::bench::arg(argc, argv, "dc_seconds", "1")) * 1e9);
+  load.clients = std::stoi(amino::bench::arg(argc, argv, "clients", "16"));
+  load.think = static_cast<Duration>(std::stod(amino::bench::arg(argc, argv, "think_us", "0")) * 1e3);
+  load.max_batch = std::stoll(amino::bench::arg(argc, argv, "max_batch", "64"));
   if (inflights.empty() || seeds.empty()) {
     std::fprintf(stderr, "--inflight and --seeds need at least one value\n");
     return 2;
