@@ -33,7 +33,8 @@ class AsioEchoServer {
   std::thread thread_;
 };
 
-// A blocking client with TCP_NODELAY: one frame out, one frame back per roundtrip().
+// A blocking client with TCP_NODELAY: one frame out (one gathered write), one frame back per
+// roundtrip(), read with as few reads as the data allows (one when the echo arrives whole).
 class AsioEchoClient {
  public:
   explicit AsioEchoClient(std::uint16_t port);
@@ -46,6 +47,7 @@ class AsioEchoClient {
  private:
   boost::asio::io_context io_;
   boost::asio::ip::tcp::socket socket_;
+  std::string in_;     // receive buffer: header and body arrive in one read when they can
   std::string reply_;
 };
 
