@@ -4,15 +4,11 @@
 #include <map>
 #include <unordered_map>
 
-#include "testbed/check/txn_infer.h"
+#include "testbed/check/txn_inferrer.h"
 
 namespace amino::check::txn {
 
 namespace {
-
-std::uint64_t pair_key(int key, int value) {
-  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(key)) << 32) | static_cast<std::uint32_t>(value);
-}
 
 // Reads of a key's whole known list times the committed appends to it that no read shows: past
 // this, those rw edges are not added for that key (not_checked says so).
@@ -24,9 +20,9 @@ struct Writer {
   int count = 0;  // the writer's appends to this key
 };
 
-class ListAppend {
+class ListAppend : Inferrer<Writer> {
  public:
-  ListAppend(const Txns& txns, DepGraph& g, Findings& out) : t_(txns), g_(g), out_(out) {}
+  ListAppend(const Txns& txns, DepGraph& g, Findings& out) : Inferrer(txns, g, out) {}
 
   void run() {
     index_writers();
@@ -39,8 +35,6 @@ class ListAppend {
   }
 
  private:
-  const Txn& txn(int i) const { return t_.txns[static_cast<std::size_t>(i)]; }
-  const std::string& key(int k) const { return t_.keys.text(k); }
   const std::string& val(int v) const { return t_.values.text(v); }
   // A list as an explanation shows it: a long one by its ends and its length.
   std::string list(const std::vector<int>& l) const {
@@ -54,18 +48,6 @@ class ListAppend {
       s += (i ? ", " : "") + val(l[i]);
     }
     return s + "]" + (l.size() > 4 * kEnds ? " (" + std::to_string(l.size()) + " elements)" : "");
-  }
-  const Writer* writer(int k, int v) const {
-    auto it = writers_.find(pair_key(k, v));
-    return it == writers_.end() ? nullptr : &it->second;
-  }
-  // A writer whose writes may be visible (ok or unknown).
-  bool live(const Writer* w) const { return w && txn(w->txn).outcome != Outcome::kFail; }
-  // The explanation is built only for the anomalies kept (Findings::wanted): a history full of
-  // one anomaly costs a count, not a story each.
-  template <class Why>
-  void report(const char* type, std::vector<int> ops, Why why) {
-    if (out_.wanted(type)) out_.anomalies.push_back(TxnAnomaly{type, std::move(ops), why(), true});
   }
 
   void index_writers() {
@@ -321,10 +303,6 @@ class ListAppend {
     const Mop* mop;
     std::size_t size;  // external reads: the elements others appended (before the own ones)
   };
-  const Txns& t_;
-  DepGraph& g_;
-  Findings& out_;
-  std::unordered_map<std::uint64_t, Writer> writers_;
   std::vector<Read> external_;  // every read, its external part
   std::map<int, std::vector<Read>> reads_;  // key -> every committed read, its external part (std::map: deterministic order)
   std::map<std::uint64_t, std::vector<int>> updates_;  // (key, last element read or -1) -> who then appended

@@ -5,15 +5,11 @@
 #include <map>
 #include <unordered_map>
 
-#include "testbed/check/txn_infer.h"
+#include "testbed/check/txn_inferrer.h"
 
 namespace amino::check::txn {
 
 namespace {
-
-std::uint64_t pair_key(int key, int value) {
-  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(key)) << 32) | static_cast<std::uint32_t>(value);
-}
 
 // Readers of the initial state times writers of a key: past this, the rw edges from the initial
 // state are not added for that key (not_checked says so).
@@ -24,9 +20,9 @@ struct Writer {
   bool final = false;  // the writer's last write to the key: the version it installed
 };
 
-class RwRegister {
+class RwRegister : Inferrer<Writer> {
  public:
-  RwRegister(const Txns& txns, DepGraph& g, Findings& out) : t_(txns), g_(g), out_(out) {}
+  RwRegister(const Txns& txns, DepGraph& g, Findings& out) : Inferrer(txns, g, out) {}
 
   void run() {
     index_writers();
@@ -42,20 +38,7 @@ class RwRegister {
   }
 
  private:
-  const Txn& txn(int i) const { return t_.txns[static_cast<std::size_t>(i)]; }
-  const std::string& key(int k) const { return t_.keys.text(k); }
   std::string val(int v) const { return v < 0 ? std::string("null") : t_.values.text(v); }
-  const Writer* writer(int k, int v) const {
-    auto it = writers_.find(pair_key(k, v));
-    return it == writers_.end() ? nullptr : &it->second;
-  }
-  bool live(const Writer* w) const { return w && txn(w->txn).outcome != Outcome::kFail; }
-  // The explanation is built only for the anomalies kept (Findings::wanted): a history full of
-  // one anomaly costs a count, not a story each.
-  template <class Why>
-  void report(const char* type, std::vector<int> ops, Why why) {
-    if (out_.wanted(type)) out_.anomalies.push_back(TxnAnomaly{type, std::move(ops), why(), true});
-  }
 
   void index_writers() {
     for (int i = 0; i < static_cast<int>(t_.txns.size()); ++i) {
@@ -195,10 +178,6 @@ class RwRegister {
   struct Follow {
     int txn, key, read, wrote;
   };
-  const Txns& t_;
-  DepGraph& g_;
-  Findings& out_;
-  std::unordered_map<std::uint64_t, Writer> writers_;
   std::map<int, std::vector<std::pair<int, int>>> writes_;  // key -> (txn, installed value)
   std::unordered_map<std::uint64_t, std::vector<int>> readers_;  // (key, value) -> external readers
   std::map<int, std::vector<int>> initial_readers_;              // key -> readers of null
