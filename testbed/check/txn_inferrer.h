@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -37,6 +38,25 @@ class Inferrer {
   template <class Why>
   void report(const char* type, std::vector<int> ops, Why why) {
     if (out_.wanted(type)) out_.anomalies.push_back(TxnAnomaly{type, std::move(ops), why(), true});
+  }
+
+  // Reports each version (a pair_key of key and value read, -1: the initial state) that two or more
+  // committed transactions read and then wrote: each update was made without seeing the others'.
+  // `what(key, value)` completes "<transactions> all ...".
+  template <class What>
+  void report_lost_updates(const std::map<std::uint64_t, std::vector<int>>& by_version, What what) {
+    for (const auto& [kv, txns] : by_version) {
+      if (txns.size() < 2) continue;
+      const int k = static_cast<int>(kv >> 32);
+      const int v = static_cast<int>(static_cast<std::uint32_t>(kv));
+      std::vector<int> ops;
+      std::string who;
+      for (int i : txns) {
+        ops.push_back(txn(i).op);
+        who += (who.empty() ? "" : ", ") + t_.describe(i);
+      }
+      report("lost-update", ops, [&] { return who + " all " + what(k, v); });
+    }
   }
 
   const Txns& t_;

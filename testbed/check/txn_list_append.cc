@@ -181,20 +181,10 @@ class ListAppend : Inferrer<Writer> {
   // Two committed transactions that read the same version of a key and both appended to it: in
   // any order of the appends, one of them overwrote a state the other never saw.
   void lost_updates() {
-    for (const auto& [kv, txns] : updates_) {
-      if (txns.size() < 2) continue;
-      const int k = static_cast<int>(kv >> 32);
-      const int v = static_cast<int>(static_cast<std::uint32_t>(kv));
-      std::vector<int> ops;
-      std::string who;
-      for (int i : txns) {
-        ops.push_back(txn(i).op);
-        who += (who.empty() ? "" : ", ") + t_.describe(i);
-      }
-      report("lost-update", ops, [&] {
-          return who + " all read key " + key(k) + (v < 0 ? " empty" : " ending in " + val(v)) +
-                 " and then appended to it: each update was made without seeing the others'"; });
-    }
+    report_lost_updates(updates_, [&](int k, int v) {
+      return "read key " + key(k) + (v < 0 ? " empty" : " ending in " + val(v)) +
+             " and then appended to it: each update was made without seeing the others'";
+    });
   }
 
   void version_orders() {

@@ -131,19 +131,9 @@ class RwRegister : Inferrer<Writer> {
   void lost_updates() {
     std::map<std::uint64_t, std::vector<int>> by_version;  // (key, value read or -1) -> writers
     for (const Follow& f : follows_) by_version[pair_key(f.key, f.read)].push_back(f.txn);
-    for (const auto& [kv, txns] : by_version) {
-      if (txns.size() < 2) continue;
-      const int k = static_cast<int>(kv >> 32);
-      const int v = static_cast<int>(static_cast<std::uint32_t>(kv));
-      std::vector<int> ops;
-      std::string who;
-      for (int i : txns) {
-        ops.push_back(txn(i).op);
-        who += (who.empty() ? "" : ", ") + t_.describe(i);
-      }
-      report("lost-update", ops, [&] { return who + " all read key " + key(k) + " = " + val(v) +
-                                     " and then wrote it: each update was made without seeing the others'"; });
-    }
+    report_lost_updates(by_version, [&](int k, int v) {
+      return "read key " + key(k) + " = " + val(v) + " and then wrote it: each update was made without seeing the others'";
+    });
   }
 
   void edges() {
