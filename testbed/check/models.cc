@@ -99,10 +99,33 @@ class KvModel final : public Model {
   std::string describe_state(const std::string& state) const override { return Json(state).dump(); }
 };
 
+// A model whose read answers the whole state (in the model's state encoding, `Call::a`) and whose
+// other operations update it: a read is possible exactly when it shows the state, and changes nothing.
+class WholeStateReadModel : public Model {
+ public:
+  bool read_only(const Call& c) const final { return c.code == read_code_; }
+  bool step(const std::string& state, const Call& c, std::string* next) const final {
+    if (c.code == read_code_) {
+      *next = state;
+      return state == c.a;
+    }
+    return update(state, c, next);
+  }
+
+ protected:
+  explicit WholeStateReadModel(int read_code) : read_code_(read_code) {}
+  // An update `c` from `state`: false when it cannot have happened (then `next` is unused).
+  virtual bool update(const std::string& state, const Call& c, std::string* next) const = 0;
+
+ private:
+  int read_code_;
+};
+
 // counter: the count as decimal text.
-class CounterModel final : public Model {
+class CounterModel final : public WholeStateReadModel {
  public:
   enum { kAdd, kRead };
+  CounterModel() : WholeStateReadModel(kRead) {}
   std::string name() const override { return "counter"; }
   Call compile(const Operation& op) const override {
     Call c;
@@ -113,13 +136,8 @@ class CounterModel final : public Model {
     c.a = std::to_string(int64_of(op, name(), v, c.code == kRead ? "read's ok value" : "add's value"));
     return c;
   }
-  bool read_only(const Call& c) const override { return c.code == kRead; }
   std::string init() const override { return "0"; }
-  bool step(const std::string& state, const Call& c, std::string* next) const override {
-    if (c.code == kRead) {
-      *next = state;
-      return state == c.a;
-    }
+  bool update(const std::string& state, const Call& c, std::string* next) const override {
     std::int64_t sum;
     if (__builtin_add_overflow(std::stoll(state), std::stoll(c.a), &sum)) return false;
     *next = std::to_string(sum);
@@ -128,9 +146,10 @@ class CounterModel final : public Model {
 };
 
 // set: the elements' compact JSON texts, sorted and unique, one per line (JSON text has no raw newline).
-class SetModel final : public Model {
+class SetModel final : public WholeStateReadModel {
  public:
   enum { kAdd, kRead };
+  SetModel() : WholeStateReadModel(kRead) {}
   std::string name() const override { return "set"; }
   Call compile(const Operation& op) const override {
     Call c;
@@ -147,13 +166,8 @@ class SetModel final : public Model {
     c.a = encode(std::move(elems));
     return c;
   }
-  bool read_only(const Call& c) const override { return c.code == kRead; }
   std::string init() const override { return ""; }
-  bool step(const std::string& state, const Call& c, std::string* next) const override {
-    if (c.code == kRead) {
-      *next = state;
-      return state == c.a;
-    }
+  bool update(const std::string& state, const Call& c, std::string* next) const override {
     std::vector<std::string> elems = decode(state);
     elems.push_back(c.a);
     *next = encode(std::move(elems));
@@ -186,9 +200,10 @@ class SetModel final : public Model {
 };
 
 // list-append: the list as compact JSON text.
-class ListAppendModel final : public Model {
+class ListAppendModel final : public WholeStateReadModel {
  public:
   enum { kAppend, kRead };
+  ListAppendModel() : WholeStateReadModel(kRead) {}
   std::string name() const override { return "list-append"; }
   Call compile(const Operation& op) const override {
     Call c;
@@ -203,13 +218,8 @@ class ListAppendModel final : public Model {
     c.a = op.output.dump();
     return c;
   }
-  bool read_only(const Call& c) const override { return c.code == kRead; }
   std::string init() const override { return "[]"; }
-  bool step(const std::string& state, const Call& c, std::string* next) const override {
-    if (c.code == kRead) {
-      *next = state;
-      return state == c.a;
-    }
+  bool update(const std::string& state, const Call& c, std::string* next) const override {
     // Appending to compact JSON text: "[]" -> "[x]", "[a,b]" -> "[a,b,x]".
     *next = state.substr(0, state.size() - 1) + (state.size() > 2 ? "," : "") + c.a + "]";
     return true;
@@ -221,9 +231,10 @@ class ListAppendModel final : public Model {
 // accounts exist, amount >= 0 and `from` holds it (an ok transfer did; a fail one changed nothing);
 // read (ok value = every balance, an array). Any serial order conserves the total, so a read that
 // sees money created or lost is not linearizable.
-class BankModel final : public Model {
+class BankModel final : public WholeStateReadModel {
  public:
   enum { kOpen, kTransfer, kRead };
+  BankModel() : WholeStateReadModel(kRead) {}
   static constexpr std::int64_t kMaxAccounts = 1024;
   std::string name() const override { return "bank"; }
   Call compile(const Operation& op) const override {
@@ -245,13 +256,8 @@ class BankModel final : public Model {
     c.a = encode(v);
     return c;
   }
-  bool read_only(const Call& c) const override { return c.code == kRead; }
   std::string init() const override { return ""; }
-  bool step(const std::string& state, const Call& c, std::string* next) const override {
-    if (c.code == kRead) {
-      *next = state;
-      return state == c.a;
-    }
+  bool update(const std::string& state, const Call& c, std::string* next) const override {
     const auto args = decode(c.a);
     if (c.code == kOpen) {
       *next = encode(std::vector<std::int64_t>(static_cast<std::size_t>(args[0]), args[1]));
