@@ -162,9 +162,9 @@ std::size_t value_body_size(const amino::Value& v) {
 
 void put_value_body(std::string& out, const amino::Value& v);
 
-// One map entry (a ValueMap_EntriesEntry message, tag included): key, then value.
-void put_map_entry(std::string& out, std::string_view key, const amino::Value& x) {
-  const std::size_t x_size = value_body_size(x);
+// One map entry (a ValueMap_EntriesEntry message, tag included) up to its value's body: its tag and
+// length, the key, the value's tag and length (x_size: the value's body size).
+void put_map_entry_head(std::string& out, std::string_view key, std::size_t x_size) {
   out.push_back(static_cast<char>(kLenTag(1)));
   put_varint(out, delimited_size(key.size()) + delimited_size(x_size));
   out.push_back(static_cast<char>(kLenTag(1)));
@@ -172,6 +172,11 @@ void put_map_entry(std::string& out, std::string_view key, const amino::Value& x
   out.append(key);
   out.push_back(static_cast<char>(kLenTag(2)));
   put_varint(out, x_size);
+}
+
+// One map entry: key, then value.
+void put_map_entry(std::string& out, std::string_view key, const amino::Value& x) {
+  put_map_entry_head(out, key, value_body_size(x));
   put_value_body(out, x);
 }
 
@@ -240,17 +245,47 @@ std::string encode_value(const amino::Value& v) {
   return out;
 }
 
-std::string encode_map_of(std::vector<std::pair<std::string_view, const amino::Value*>> entries) {
-  std::sort(entries.begin(), entries.end());  // a ValueMap's order (keys are distinct)
+std::string encode_map_of(std::vector<std::pair<std::string_view, std::variant<const amino::Value*, Encoded>>> entries) {
+  // A ValueMap's order (keys are distinct, so the values are never compared).
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::size_t> sizes;  // each value's body size, computed once
+  sizes.reserve(entries.size());
   std::size_t body = 0;
-  for (const auto& [k, x] : entries) body += delimited_size(entry_body_size(k, *x));
+  for (const auto& [k, x] : entries) {
+    const auto* encoded = std::get_if<Encoded>(&x);
+    sizes.push_back(encoded != nullptr ? encoded->bytes.size() : value_body_size(*std::get<const amino::Value*>(x)));
+    body += delimited_size(delimited_size(k.size()) + delimited_size(sizes.back()));  // entry_body_size
+  }
   std::string out;
   out.reserve(delimited_size(body));
   out.push_back(static_cast<char>(kLenTag(8)));
   put_varint(out, body);
-  for (const auto& [k, x] : entries) {
-    put_map_entry(out, k, *x);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& [k, x] = entries[i];
+    put_map_entry_head(out, k, sizes[i]);
+    if (const auto* encoded = std::get_if<Encoded>(&x)) {
+      out.append(encoded->bytes);
+    } else {
+      put_value_body(out, *std::get<const amino::Value*>(x));
+    }
   }
+  return out;
+}
+
+std::size_t append_list_item(std::string& items, std::string_view item_bytes) {
+  const std::size_t before = items.size();
+  items.push_back(static_cast<char>(kLenTag(1)));
+  put_varint(items, item_bytes.size());
+  items.append(item_bytes);
+  return items.size() - before;
+}
+
+std::string encode_list_of(std::string_view items) {
+  std::string out;
+  out.reserve(delimited_size(items.size()));
+  out.push_back(static_cast<char>(kLenTag(7)));
+  put_varint(out, items.size());
+  out.append(items);
   return out;
 }
 
