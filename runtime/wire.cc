@@ -103,7 +103,7 @@ namespace {
 // encode_value writes the protobuf wire form of pb::Value directly from the Value, byte for byte
 // what SerializeToCodedStream with deterministic serialization writes for to_proto's message (map
 // entries sorted by key, both fields of every entry written, a oneof member written even when it
-// holds its default): tests/kernel/wire_encode_test.cc compares the two on random Values. Building
+// holds its default): tests/spec/wire_encode_test.cc compares the two on random Values. Building
 // the protobuf tree first cost an allocation per node and a second walk; every frame body, log
 // entry and snapshot is encoded this way (Raft snapshots of the session table dominated the
 // nemesis sweeps' time).
@@ -130,41 +130,9 @@ std::uint64_t zigzag(std::int64_t x) { return (static_cast<std::uint64_t>(x) << 
 
 std::size_t delimited_size(std::size_t body) { return 1 + varint_size(body) + body; }
 
-// Size of the pb::Value message's body (without its own tag and length).
-std::size_t value_body_size(const amino::Value& v);
-
-std::size_t entry_body_size(std::string_view key, const amino::Value& x) {
-  return delimited_size(key.size()) + delimited_size(value_body_size(x));
-}
-
-std::size_t value_body_size(const amino::Value& v) {
-  using K = amino::Value::Kind;
-  switch (v.kind()) {
-    case K::kNull:
-    case K::kBool: return 2;
-    case K::kInt: return 1 + varint_size(zigzag(v.as<std::int64_t>()));
-    case K::kDouble: return 9;
-    case K::kString: return delimited_size(v.as<std::string>().size());
-    case K::kBytes: return delimited_size(v.as<Bytes>().data.size());
-    case K::kList: {
-      std::size_t body = 0;
-      for (const auto& x : v.as<ValueList>()) body += delimited_size(value_body_size(x));
-      return delimited_size(body);
-    }
-    case K::kMap: {
-      std::size_t body = 0;
-      for (const auto& [k, x] : v.as<ValueMap>()) body += delimited_size(entry_body_size(k, x));
-      return delimited_size(body);
-    }
-  }
-  return 0;
-}
-
-void put_value_body(std::string& out, const amino::Value& v);
-
-// One map entry (a ValueMap_EntriesEntry message, tag included): key, then value.
-void put_map_entry(std::string& out, std::string_view key, const amino::Value& x) {
-  const std::size_t x_size = value_body_size(x);
+// One map entry (a ValueMap_EntriesEntry message, tag included) up to its value's body: its tag and
+// length, the key, the value's tag and length (x_size: the value's body size).
+void put_map_entry_head(std::string& out, std::string_view key, std::size_t x_size) {
   out.push_back(static_cast<char>(kLenTag(1)));
   put_varint(out, delimited_size(key.size()) + delimited_size(x_size));
   out.push_back(static_cast<char>(kLenTag(1)));
@@ -172,85 +140,161 @@ void put_map_entry(std::string& out, std::string_view key, const amino::Value& x
   out.append(key);
   out.push_back(static_cast<char>(kLenTag(2)));
   put_varint(out, x_size);
-  put_value_body(out, x);
 }
 
-void put_value_body(std::string& out, const amino::Value& v) {
-  using K = amino::Value::Kind;
-  switch (v.kind()) {
-    case K::kNull:
-      out.push_back(static_cast<char>(1 << 3));
-      out.push_back(1);
-      break;
-    case K::kBool:
-      out.push_back(static_cast<char>(2 << 3));
-      out.push_back(v.as<bool>() ? 1 : 0);
-      break;
-    case K::kInt:
-      out.push_back(static_cast<char>(3 << 3));
-      put_varint(out, zigzag(v.as<std::int64_t>()));
-      break;
-    case K::kDouble: {
-      out.push_back(static_cast<char>(4 << 3 | 1));
-      std::uint64_t bits = 0;
-      const double d = v.as<double>();
-      std::memcpy(&bits, &d, sizeof bits);
-      for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(bits >> (8 * i)));
-      break;
+// Writes Value trees in two walks: measure() records the body size of every list and map in the
+// order put() meets them (pre-order), put() reads them back. Every length prefix needs the size of
+// what follows; measuring it anew at each level re-walked every subtree once per enclosing container.
+class Encoder {
+ public:
+  // The size of the pb::Value message's body (without its own tag and length).
+  std::size_t measure(const amino::Value& v) {
+    using K = amino::Value::Kind;
+    if (v.kind() != K::kList && v.kind() != K::kMap) return scalar_size(v);
+    const std::size_t slot = sizes_.size();
+    sizes_.push_back(0);
+    std::size_t body = 0;
+    if (v.kind() == K::kList) {
+      for (const auto& x : v.as<ValueList>()) body += delimited_size(measure(x));
+    } else {
+      for (const auto& [k, x] : v.as<ValueMap>()) body += delimited_size(delimited_size(k.size()) + delimited_size(measure(x)));
     }
-    case K::kString:
-    case K::kBytes: {
-      const std::string& str = v.kind() == K::kString ? v.as<std::string>() : v.as<Bytes>().data;
-      out.push_back(static_cast<char>(kLenTag(v.kind() == K::kString ? 5 : 6)));
-      put_varint(out, str.size());
-      out.append(str);
-      break;
-    }
-    case K::kList: {
-      std::size_t body = 0;
-      for (const auto& x : v.as<ValueList>()) body += delimited_size(value_body_size(x));
-      out.push_back(static_cast<char>(kLenTag(7)));
-      put_varint(out, body);
-      for (const auto& x : v.as<ValueList>()) {
-        out.push_back(static_cast<char>(kLenTag(1)));
-        put_varint(out, value_body_size(x));
-        put_value_body(out, x);
+    sizes_[slot] = body;
+    return delimited_size(body);
+  }
+
+  // Writes v's body; v must be the next Value measured and not yet put.
+  void put(std::string& out, const amino::Value& v) {
+    using K = amino::Value::Kind;
+    switch (v.kind()) {
+      case K::kNull:
+        out.push_back(static_cast<char>(1 << 3));
+        out.push_back(1);
+        break;
+      case K::kBool:
+        out.push_back(static_cast<char>(2 << 3));
+        out.push_back(v.as<bool>() ? 1 : 0);
+        break;
+      case K::kInt:
+        out.push_back(static_cast<char>(3 << 3));
+        put_varint(out, zigzag(v.as<std::int64_t>()));
+        break;
+      case K::kDouble: {
+        out.push_back(static_cast<char>(4 << 3 | 1));
+        std::uint64_t bits = 0;
+        const double d = v.as<double>();
+        std::memcpy(&bits, &d, sizeof bits);
+        for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(bits >> (8 * i)));
+        break;
       }
-      break;
-    }
-    case K::kMap: {
-      std::size_t body = 0;
-      for (const auto& [k, x] : v.as<ValueMap>()) body += delimited_size(entry_body_size(k, x));
-      out.push_back(static_cast<char>(kLenTag(8)));
-      put_varint(out, body);
-      for (const auto& [k, x] : v.as<ValueMap>()) {
-        put_map_entry(out, k, x);
+      case K::kString:
+      case K::kBytes: {
+        const std::string& str = v.kind() == K::kString ? v.as<std::string>() : v.as<Bytes>().data;
+        out.push_back(static_cast<char>(kLenTag(v.kind() == K::kString ? 5 : 6)));
+        put_varint(out, str.size());
+        out.append(str);
+        break;
       }
-      break;
+      case K::kList: {
+        out.push_back(static_cast<char>(kLenTag(7)));
+        put_varint(out, sizes_[next_++]);
+        for (const auto& x : v.as<ValueList>()) {
+          out.push_back(static_cast<char>(kLenTag(1)));
+          put_varint(out, measured(x));
+          put(out, x);
+        }
+        break;
+      }
+      case K::kMap: {
+        out.push_back(static_cast<char>(kLenTag(8)));
+        put_varint(out, sizes_[next_++]);
+        for (const auto& [k, x] : v.as<ValueMap>()) {
+          put_map_entry_head(out, k, measured(x));
+          put(out, x);
+        }
+        break;
+      }
     }
   }
-}
+
+  // measure(x) again, from the record, for the next Value to put.
+  std::size_t measured(const amino::Value& x) const {
+    using K = amino::Value::Kind;
+    return x.kind() == K::kList || x.kind() == K::kMap ? delimited_size(sizes_[next_]) : scalar_size(x);
+  }
+
+ private:
+  static std::size_t scalar_size(const amino::Value& v) {
+    using K = amino::Value::Kind;
+    switch (v.kind()) {
+      case K::kNull:
+      case K::kBool: return 2;
+      case K::kInt: return 1 + varint_size(zigzag(v.as<std::int64_t>()));
+      case K::kDouble: return 9;
+      case K::kString: return delimited_size(v.as<std::string>().size());
+      case K::kBytes: return delimited_size(v.as<Bytes>().data.size());
+      case K::kList:
+      case K::kMap: break;
+    }
+    return 0;
+  }
+
+  std::vector<std::size_t> sizes_;  // body of each list's ValueList / map's ValueMap message, pre-order
+  std::size_t next_ = 0;            // the next of sizes_ that put() reads
+};
 
 }  // namespace
 
 std::string encode_value(const amino::Value& v) {
+  Encoder e;
   std::string out;
-  out.reserve(value_body_size(v));
-  put_value_body(out, v);
+  out.reserve(e.measure(v));
+  e.put(out, v);
   return out;
 }
 
-std::string encode_map_of(std::vector<std::pair<std::string_view, const amino::Value*>> entries) {
-  std::sort(entries.begin(), entries.end());  // a ValueMap's order (keys are distinct)
+std::string encode_map_of(std::vector<std::pair<std::string_view, std::variant<const amino::Value*, Encoded>>> entries) {
+  // A ValueMap's order (keys are distinct, so the values are never compared).
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  Encoder e;
+  std::vector<std::size_t> sizes;  // each value's body size
+  sizes.reserve(entries.size());
   std::size_t body = 0;
-  for (const auto& [k, x] : entries) body += delimited_size(entry_body_size(k, *x));
+  for (const auto& [k, x] : entries) {
+    const auto* encoded = std::get_if<Encoded>(&x);
+    sizes.push_back(encoded != nullptr ? encoded->bytes.size() : e.measure(*std::get<const amino::Value*>(x)));
+    body += delimited_size(delimited_size(k.size()) + delimited_size(sizes.back()));
+  }
   std::string out;
   out.reserve(delimited_size(body));
   out.push_back(static_cast<char>(kLenTag(8)));
   put_varint(out, body);
-  for (const auto& [k, x] : entries) {
-    put_map_entry(out, k, *x);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& [k, x] = entries[i];
+    put_map_entry_head(out, k, sizes[i]);
+    if (const auto* encoded = std::get_if<Encoded>(&x)) {
+      out.append(encoded->bytes);
+    } else {
+      e.put(out, *std::get<const amino::Value*>(x));  // in the order measured
+    }
   }
+  return out;
+}
+
+std::size_t append_list_item(std::string& items, std::string_view item_bytes) {
+  const std::size_t before = items.size();
+  items.push_back(static_cast<char>(kLenTag(1)));
+  put_varint(items, item_bytes.size());
+  items.append(item_bytes);
+  return items.size() - before;
+}
+
+std::string encode_list_of(std::string_view items) {
+  std::string out;
+  out.reserve(delimited_size(items.size()));
+  out.push_back(static_cast<char>(kLenTag(7)));
+  put_varint(out, items.size());
+  out.append(items);
   return out;
 }
 

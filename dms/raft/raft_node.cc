@@ -88,7 +88,7 @@ void RaftNode::recover(const Store::Loaded& loaded) {
   snap_ = *loaded.snapshot;
   log_.reset(snap_.index, snap_.term);
   host_->restore_object(snap_.object);
-  sessions_ = Sessions::from_value(snap_.sessions);
+  sessions_ = Sessions::from_value(wire::decode_value(snap_.sessions));
   snap_config_ = learn_members(snap_.members);
   initialized_ = true;
   applied_ = commit_ = snap_.index;  // later entries are re-applied once a leader says they committed
@@ -106,7 +106,7 @@ Reply RaftNode::bootstrap() {
   snap_ = SnapshotRec{};
   snap_.members = members_value({self_rid_});
   snap_.object = host_->snapshot_object();
-  snap_.sessions = sessions_.to_value();
+  snap_.sessions = sessions_.encode();
   store_.save_snapshot(snap_);
   store_.sync();
   snap_config_ = {self_rid_};
@@ -179,7 +179,7 @@ void RaftNode::truncate_from(std::int64_t index) {
   fail_waiters(index, kForever, not_leader());
 }
 
-void RaftNode::install_snapshot(const SnapshotRec& s) {
+void RaftNode::install_snapshot(const SnapshotRec& s, Sessions sessions) {
   const std::int64_t old_base = log_.base_index();
   const std::int64_t old_last = log_.last_index();
   const bool keep_suffix = log_.term_at(s.index) == s.term;
@@ -189,7 +189,7 @@ void RaftNode::install_snapshot(const SnapshotRec& s) {
     log_.reset(s.index, s.term);
   }
   if (host_ != nullptr) host_->restore_object(s.object);
-  sessions_ = Sessions::from_value(s.sessions);
+  sessions_ = std::move(sessions);
   snap_ = s;
   snap_config_ = learn_members(s.members);
   recompute_config();
@@ -211,7 +211,7 @@ void RaftNode::maybe_snapshot() {
   s.term = *log_.term_at(applied_);
   s.members = members_value(config_at(applied_));
   s.object = host_->snapshot_object();
-  s.sessions = sessions_.to_value();
+  s.sessions = sessions_.encode();
   const std::int64_t old_base = log_.base_index();
   snap_config_ = config_at(applied_);
   const std::int64_t index = s.index;  // snap_ may be replaced while sync() blocks
@@ -874,7 +874,7 @@ Reply RaftNode::on_install(const ReplicaRef& from, const Value& m) {
   const Time deadline = env_.now() + opts_.rpc_timeout;
   while (applying_ && !stopped_ && env_.now() < deadline) applied_event_.wait_until(deadline);
   if (applying_ || stopped_ || term_ != term) return Reply::error(Code::kUnavailable, "busy applying");
-  install_snapshot(s);
+  install_snapshot(s, Sessions::from_value(m.at("snap").at("sessions")));
   env_.log(LogLevel::kInfo, "raft " + self_rid_ + " installed a snapshot at " + std::to_string(s.index));
   return answer(term_, true, {{"match", s.index}});
 }

@@ -141,7 +141,7 @@ class RaftNode : public std::enable_shared_from_this<RaftNode> {
   void persist_hard_state();
   std::int64_t append_local(Entry e);
   void truncate_from(std::int64_t index);
-  void install_snapshot(const SnapshotRec& s);
+  void install_snapshot(const SnapshotRec& s, Sessions sessions);  // sessions: s.sessions, decoded
   void maybe_snapshot();
 
   // Configuration.

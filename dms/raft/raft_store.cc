@@ -14,7 +14,8 @@ constexpr const char* kEntries = "e/";
 }  // namespace
 
 Value SnapshotRec::to_value() const {
-  return ValueMap{{"index", index}, {"term", term}, {"members", members}, {"object", object}, {"sessions", sessions}};
+  return ValueMap{{"index", index}, {"term", term}, {"members", members}, {"object", object},
+                  {"sessions", wire::decode_value(sessions)}};
 }
 
 SnapshotRec SnapshotRec::from_value(const Value& v) {
@@ -23,7 +24,7 @@ SnapshotRec SnapshotRec::from_value(const Value& v) {
   s.term = v.at("term").as_int();
   s.members = v.at("members");
   s.object = v.at("object");
-  s.sessions = v.at("sessions");
+  s.sessions = wire::encode_value(v.at("sessions"));
   return s;
 }
 
@@ -42,7 +43,7 @@ void Store::save_hard_state(const HardState& hs) {
 void Store::save_snapshot(const SnapshotRec& s) {
   const Value index = s.index, term = s.term;
   storage_.put(prefix_ + kSnap, wire::encode_map_of({{"index", &index}, {"term", &term}, {"members", &s.members},
-                                                     {"object", &s.object}, {"sessions", &s.sessions}}));
+                                                     {"object", &s.object}, {"sessions", wire::Encoded{s.sessions}}}));
 }
 
 void Store::save_entry(std::int64_t index, const Entry& e) {

@@ -26,7 +26,9 @@ struct SnapshotRec {
   std::int64_t term = 0;
   Value members;   // list of ReplicaRef values: the voting configuration as of `index`
   Value object;    // the application object's state after applying 1 .. index
-  Value sessions;  // the duplicate-suppression table as of `index`
+  // The duplicate-suppression table as of `index`, encoded (Sessions::encode): kept as bytes, since it
+  // is large and saved every few entries but sent (to_value) only to a follower that fell behind.
+  std::string sessions;
   Value to_value() const;
   static SnapshotRec from_value(const Value& v);
 };

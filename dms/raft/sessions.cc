@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/wire.h"
+
 namespace amino::dms::raft {
 
 Value reply_to_value(const Reply& r) {
@@ -35,7 +37,9 @@ bool Sessions::expired(const SessionId& session, std::uint64_t call_id) const {
 
 void Sessions::record(const SessionId& session, std::uint64_t call_id, Time stamped, const Reply& reply) {
   if (!sessions_[session].replies.emplace(call_id, reply).second) return;
-  order_.push_back(Stamp{stamped, session, call_id});
+  Stamp stamp{stamped, session, call_id};
+  stamp.item_size = wire::append_list_item(records_, wire::encode_value(record_value(stamp, reply)));
+  order_.push_back(std::move(stamp));
 }
 
 void Sessions::expire(Time stamped, Duration ttl) {
@@ -53,7 +57,12 @@ void Sessions::expire(Time stamped, Duration ttl) {
       s.idle_since = newest_;
       idle_.emplace_back(newest_, old.session);
     }
+    records_head_ += old.item_size;
     order_.pop_front();
+  }
+  if (records_head_ > records_.size() / 2) {  // amortized: each byte moves at most once more
+    records_.erase(0, records_head_);
+    records_head_ = 0;
   }
   const Duration tombstone = ttl * kTombstoneTtls;
   while (!idle_.empty() && idle_.front().first < newest_ - tombstone) {
@@ -66,25 +75,39 @@ void Sessions::expire(Time stamped, Duration ttl) {
   }
 }
 
-Value Sessions::to_value() const {
-  ValueList records;
-  records.reserve(order_.size());
-  for (const auto& s : order_) {
-    records.push_back(ValueMap{{"at", s.at},
-                               {"s", s.session},
-                               {"id", static_cast<std::int64_t>(s.call_id)},
-                               {"r", reply_to_value(sessions_.at(s.session).replies.at(s.call_id))}});
-  }
+Value Sessions::record_value(const Stamp& s, const Reply& r) {
+  return ValueMap{{"at", s.at}, {"s", s.session}, {"id", static_cast<std::int64_t>(s.call_id)}, {"r", reply_to_value(r)}};
+}
+
+Value Sessions::watermarks_value() const {
   ValueList watermarks;
   for (const auto& [id, s] : sessions_) {
     if (s.forgot) {
       watermarks.push_back(ValueMap{{"s", id}, {"w", static_cast<std::int64_t>(s.watermark)}, {"idle", s.idle_since}});
     }
   }
+  return watermarks;
+}
+
+Value Sessions::idle_value() const {
   ValueList idle;
   for (const auto& [at, id] : idle_) idle.push_back(ValueMap{{"at", at}, {"s", id}});
-  return ValueMap{{"newest", newest_}, {"records", std::move(records)}, {"watermarks", std::move(watermarks)},
-                  {"idle", std::move(idle)}};
+  return idle;
+}
+
+Value Sessions::to_value() const {
+  ValueList records;
+  records.reserve(order_.size());
+  for (const auto& s : order_) records.push_back(record_value(s, sessions_.at(s.session).replies.at(s.call_id)));
+  return ValueMap{{"newest", newest_}, {"records", std::move(records)}, {"watermarks", watermarks_value()},
+                  {"idle", idle_value()}};
+}
+
+std::string Sessions::encode() const {
+  const std::string records = wire::encode_list_of(std::string_view(records_).substr(records_head_));
+  const Value newest = newest_, watermarks = watermarks_value(), idle = idle_value();
+  return wire::encode_map_of(
+      {{"newest", &newest}, {"records", wire::Encoded{records}}, {"watermarks", &watermarks}, {"idle", &idle}});
 }
 
 Sessions Sessions::from_value(const Value& v) {

@@ -43,6 +43,10 @@ class Sessions {
 
   Value to_value() const;
   static Sessions from_value(const Value& v);
+  // wire::encode_value(to_value()), from each remembered reply's encoding kept since it was recorded:
+  // a snapshot every few entries then costs a copy of the table's bytes, not a Value built and
+  // encoded per reply.
+  std::string encode() const;
 
  private:
   struct Session {
@@ -55,9 +59,18 @@ class Sessions {
     Time at;
     SessionId session;
     std::uint64_t call_id;
+    std::size_t item_size = 0;  // its list item's bytes in records_
   };
+  static Value record_value(const Stamp& s, const Reply& r);
+  Value watermarks_value() const;
+  Value idle_value() const;
+
   std::map<SessionId, Session> sessions_;
   std::deque<Stamp> order_;                         // application order (identical on every replica)
+  // The "records" list of to_value() as list items (wire::append_list_item), one per order_ entry
+  // from records_head_ on; the bytes before it belong to expired records and are cut in bulk.
+  std::string records_;
+  std::size_t records_head_ = 0;
   std::deque<std::pair<Time, SessionId>> idle_;     // sessions that ran out of replies, in order
   Time newest_ = 0;
 };

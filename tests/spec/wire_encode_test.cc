@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "runtime/rng.h"
 #include "runtime/wire.h"
@@ -79,6 +81,38 @@ TEST(WireEncode, BorrowedMapEqualsTheMapItStandsFor) {
               wire::encode_value(ValueMap{{"index", a}, {"", b}, {"sessions", c}}));
   }
   EXPECT_EQ(wire::encode_map_of({}), wire::encode_value(ValueMap{}));
+}
+
+TEST(WireEncode, MapOfEncodedPartsEqualsTheMapItStandsFor) {
+  Rng rng(20261127);
+  for (int i = 0; i < 200; ++i) {
+    const Value a = random_value(rng, 1), b = random_value(rng, 1), c = random_value(rng, 1);
+    const std::string c_bytes = wire::encode_value(c);
+    EXPECT_EQ(wire::encode_map_of({{"sessions", wire::Encoded{c_bytes}}, {"index", &a}, {"", &b}}),
+              wire::encode_value(ValueMap{{"index", a}, {"", b}, {"sessions", c}}));
+  }
+}
+
+// A list kept as its items' encodings, growing at the end and cut at the front (the Raft session
+// table's records), encodes as the ValueList of the items left.
+TEST(WireEncode, ListOfItemsEqualsTheListItStandsFor) {
+  Rng rng(20261128);
+  std::string items;
+  std::vector<std::size_t> sizes;
+  ValueList list;
+  std::size_t head = 0;
+  EXPECT_EQ(wire::encode_list_of(items), wire::encode_value(ValueList{}));
+  for (int i = 0; i < 400; ++i) {
+    if (!list.empty() && rng.chance(0.3)) {
+      head += sizes.front();
+      sizes.erase(sizes.begin());
+      list.erase(list.begin());
+    } else {
+      list.push_back(random_value(rng, 1));
+      sizes.push_back(wire::append_list_item(items, wire::encode_value(list.back())));
+    }
+    ASSERT_EQ(wire::encode_list_of(std::string_view(items).substr(head)), wire::encode_value(list)) << "step " << i;
+  }
 }
 
 }  // namespace
