@@ -1,8 +1,9 @@
 #include "pybind/scenario_node.h"
 
+#include <charconv>
 #include <chrono>
+#include <optional>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include "dms/all.h"
@@ -23,6 +24,14 @@ std::pair<std::string, std::uint16_t> split_endpoint(const NodeId& host, const s
     throw std::invalid_argument("host '" + host + "': address '" + id + "' is not ADDRESS:PORT (port 1-65535)");
   }
   return {id.substr(0, colon), static_cast<std::uint16_t>(std::stoi(port))};
+}
+
+// A command's argument: decimal digits only, and it fits; nullopt otherwise ("0x", "-1", "", " 7").
+std::optional<long long> whole_number(const std::string& text) {
+  long long v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || text[0] == '-' || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
 }
 
 // CLOCK_MONOTONIC in ns: std::chrono::steady_clock on Linux, the clock Python's time.monotonic_ns()
@@ -108,23 +117,24 @@ ScenarioNode::~ScenarioNode() {
 }
 
 void ScenarioNode::command(const std::string& line, std::function<void(const std::string&)> answer) {
-  std::istringstream in(line);
-  std::string verb;
-  in >> verb;
+  const auto space = line.find(' ');
+  const std::string verb = line.substr(0, space);
+  const std::string arg = space == std::string::npos ? "" : line.substr(space + 1);
   try {
     if (verb == "kernel_servers") {
       if (!life_.oms) throw std::invalid_argument("kernel_servers: " + options_.host + " is not the OMS host");
       answer("kernel_servers " + std::to_string(life_.oms->nodes().size()));
     } else if (verb == "create") {
-      long long i = -1;
-      if (!(in >> i) || i < 0 || static_cast<std::size_t>(i) >= s_.deployments.size()) {
-        throw std::invalid_argument("create: no deployment '" + line.substr(verb.size()) + "'");
+      const auto i = whole_number(arg);
+      if (!i || *i >= static_cast<long long>(s_.deployments.size())) {
+        throw std::invalid_argument("create: no deployment '" + arg + "' (0 .. " +
+                                    std::to_string(s_.deployments.size()) + ", exclusive)");
       }
-      create(static_cast<std::size_t>(i), answer);
+      create(static_cast<std::size_t>(*i), answer);
     } else if (verb == "start") {
-      long long t0 = 0;
-      if (!(in >> t0) || t0 <= 0) throw std::invalid_argument("start: expected a CLOCK_MONOTONIC time in ns");
-      start(t0);
+      const auto t0 = whole_number(arg);
+      if (!t0 || *t0 == 0) throw std::invalid_argument("start: expected a CLOCK_MONOTONIC time in ns, got '" + arg + "'");
+      start(*t0);
       answer("started");
     } else if (verb == "collect") {
       answer("result " + collect().dump());

@@ -8,6 +8,7 @@ Skipped (with the reason) unless root with iproute2 and nftables; the program te
 build."""
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -181,7 +182,7 @@ def test_netns_refuses_faults_the_network_cannot_express_before_running():
         amino.run(amino.Scenario.from_dict(game.to_dict()).partition(1, ["phone1"], ["mars"]))
 
 
-def _node_program(tmp_path, addresses, scenario=None):
+def _node_program(tmp_path, addresses, scenario=None, commands=""):
     """Runs amino-scenario-node with an address map (no namespace: it must refuse before binding)."""
     d = scenario or catalog.build("multiplayer_game", duration=2.0).on("netns").to_dict()
     (tmp_path / "scenario.json").write_text(json.dumps(d))
@@ -191,7 +192,7 @@ def _node_program(tmp_path, addresses, scenario=None):
     key.chmod(0o600)
     return subprocess.run([PROGRAM, "--scenario", str(tmp_path / "scenario.json"), "--host", "cloud", "--addresses",
                            str(tmp_path / "addresses.json"), "--cluster-key-file", str(key)],
-                          capture_output=True, text=True, timeout=30, input="")
+                          capture_output=True, text=True, timeout=30, input=commands)
 
 
 def _free_port():
@@ -225,3 +226,33 @@ def test_node_program_refuses_a_scenario_for_another_backend_and_ends_with_its_s
     assert r.returncode == 2 and "not netns" in r.stderr, r.stderr
     r = _node_program(tmp_path, GOOD)  # stdin at its end at once: the launcher is gone, so is the node
     assert r.returncode == 0, r.stderr
+
+
+@needs_program
+def test_node_program_answers_every_command_line_even_a_malformed_one(tmp_path):
+    commands = ["bogus", "create", "create 99", "create -1", "create 0x", "kernel_servers", "start", "start -5",
+                "start 99999999999999999999", "collect", "start 1", "start 1", "quit", "collect"]
+    r = _node_program(tmp_path, GOOD, commands="\n".join(commands) + "\n")
+    answers = r.stdout.splitlines()
+    assert r.returncode == 0, r.stderr
+    assert answers[0] == "error unknown command 'bogus'"
+    assert all(a.startswith("error create: no deployment") for a in answers[1:5]), answers
+    assert answers[5] == "error kernel_servers: cloud is not the OMS host"
+    assert all(a.startswith("error start: expected a CLOCK_MONOTONIC time") for a in answers[6:9]), answers
+    part = json.loads(answers[9].split(" ", 1)[1])
+    assert part["host"] == "cloud" and part["records"] == [] and part["history"] == []
+    assert answers[10] == "started" and answers[11] == "error start: already started"
+    assert answers[12:] == ["bye"]  # nothing is read after quit
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv to drop to nobody")
+def test_without_root_the_netns_backend_is_refused_saying_why():
+    env = {**os.environ, "PYTHONPATH": os.path.join(nd.BUILD, "pybind") + ":" + os.path.join(nd.REPO, "pybind"),
+           "HOME": "/tmp"}
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "amino",
+                        "run", "multiplayer_game", "--backend", "netns", "--param", "duration=2"],
+                       capture_output=True, text=True, env=env, timeout=120, cwd="/tmp")
+    if "Permission denied" in r.stderr or "No module named" in r.stderr:
+        pytest.skip(f"the checkout is not readable by nobody: {r.stderr[-300:]}")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "the netns backend cannot run on this machine: network namespaces need root" in r.stderr, r.stderr
