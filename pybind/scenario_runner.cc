@@ -1,8 +1,6 @@
 #include "pybind/scenario_runner.h"
 
-#include <cmath>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -10,13 +8,11 @@
 #include "dms/all.h"
 #include "dms/catalogue.h"
 #include "pybind/backend_results.h"
-#include "pybind/history.h"
 #include "pybind/scenario_spec.h"
 #include "pybind/workload_driver.h"
 #include "runtime/codec.h"
 #include "runtime/spec.h"
 #include "runtime/value_json.h"
-#include "runtime/wire.h"
 #include "testbed/fault_schedule.h"
 #include "testbed/loopback_cluster.h"
 #include "testbed/presets.h"
