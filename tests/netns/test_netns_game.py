@@ -96,9 +96,19 @@ def test_game_cloud_on_netns_pays_each_phones_round_trip_to_the_cloud():
 
 @needs_netns
 def test_game_replicated_on_netns_reads_locally_and_writes_through_the_cloud():
-    d, res = run_game(deployment="replicated", duration=7.0)
+    # Through amino.sweep and the game's own latency table, as reproduce() makes them.
+    game = catalog.load("multiplayer_game")
+    sweep = amino.sweep(lambda seed, **p: game.build(seed, duration=7.0, **p).on("netns"), seeds=(1,),
+                        params={"deployment": ["replicated"], "partition": [False]}, progress=False, timeout=120)
+    res = sweep[0]
+    d = res.scenario
     assert_every_player_called(res)
     m = medians(res)
+    log(f"replicated: medians {m}")
+    table = {(row["player"], row["op"]): row for row in game.latency_table(sweep, after=1.0)}
+    assert set(table) == set(m) and all(row["deployment"] == "replicated" for row in table.values())
+    for key, row in table.items():
+        assert row["median_ms"] == pytest.approx(m[key], abs=0.01), (key, row)
     rtt2 = rtt_ms(d, "phone2", "cloud")
     assert m[("player2", "read")] < 0.25 * rtt2, m  # the board's replica on phone2 answers
     assert m[("player2", "write")] >= 0.9 * rtt2, m  # a move goes to the cloud (and Raft to both phones)
