@@ -176,7 +176,11 @@ class NetnsRun:
             raise NodeTimeout(f"{host} did not answer {command!r} within {timeout:g} s; its log:\n"
                               f"{self._log_tail(host)}") from None
         if answer is None:
-            code = node.proc.wait(timeout=10)
+            try:
+                code: Optional[int] = node.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # its stdout closed, yet it runs on: kill what cannot answer
+                node.proc.kill()
+                code = None
             raise NodeDied(f"{host}'s process ended (exit code {code}) before answering {command!r}; its log:\n"
                            f"{self._log_tail(host)}")
         if answer.startswith("error "):
