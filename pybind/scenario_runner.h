@@ -29,7 +29,8 @@ std::vector<std::string> validate(const std::string& scenario_json);
 // Runs the scenario in THIS process (creates the one SimWorld a process may ever have: call it only
 // in a fresh child). Returns the results JSON: {"ok", "errors", "records", "history" (pybind/history.h),
 // "trace_hash", ...}.
-// Throws std::invalid_argument with the validation problems when the scenario is invalid.
+// Throws std::invalid_argument with the validation problems when the scenario is invalid, and for
+// the netns backend, whose hosts are processes of their own (scenario_node.h, amino/netns_backend.py).
 std::string run(const std::string& scenario_json);
 
 // Preset hosts of testbed/presets.h as platform JSON: kind is cloud_server, edge_server, phone_wifi,

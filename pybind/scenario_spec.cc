@@ -363,16 +363,24 @@ std::vector<std::string> validate_scenario(const Scenario& s) {
   if (s.platform.hosts.empty()) return errors;
   const auto deployed = check_deployments(s, errors);
   check_workloads(s, deployed, errors);
-  if (s.backend != "sim" && s.backend != "sockets") {
-    errors.push_back("unknown backend '" + s.backend + "' (use sim or sockets)");
+  if (s.backend != "sim" && s.backend != "sockets" && s.backend != "netns") {
+    errors.push_back("unknown backend '" + s.backend + "' (use sim, sockets or netns)");
   }
   const bool sockets = s.backend == "sockets";
+  // netns: which fault types the network can express is the launcher's to say
+  // (testbed/netns/netns_cluster.py, checked before any namespace is made); here the common checks.
+  const bool netns = s.backend == "netns";
   for (const auto& e : sockets ? testbed::validate_for_sockets(s.faults, s.platform) : testbed::validate(s.faults, s.platform)) {
     errors.push_back("fault schedule: " + e);
   }
-  if (sockets) {
+  if (netns) {
+    for (const auto& t : s.faults.triggers) {
+      errors.push_back("fault schedule: " + testbed::describe(t) + ": not on the netns backend: " + testbed::kTriggersSimOnly);
+    }
+  }
+  if (sockets || netns) {
     if (!s.chrome_trace.empty() || !s.jsonl_trace.empty()) {
-      errors.push_back("traces are recorded by the sim backend only (the sockets backend runs in real time)");
+      errors.push_back("traces are recorded by the sim backend only (the " + s.backend + " backend runs in real time)");
     }
   }
   for (const auto& t : s.faults.triggers) {
@@ -388,6 +396,13 @@ std::vector<std::string> validate_scenario(const Scenario& s) {
     }
   }
   return errors;
+}
+
+LogLevel log_level_from(const std::string& s) {
+  if (s == "debug") return LogLevel::kDebug;
+  if (s == "info") return LogLevel::kInfo;
+  if (s == "warn") return LogLevel::kWarn;
+  return LogLevel::kError;
 }
 
 std::string join(const std::vector<std::string>& v) {

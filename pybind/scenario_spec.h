@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/env.h"  // LogLevel
 #include "runtime/microservice.h"
 #include "runtime/time.h"
 #include "runtime/value.h"
@@ -45,7 +46,9 @@ struct Scenario {
   std::size_t max_value_chars = 160;
   std::string chrome_trace, jsonl_trace;
   std::string log_level = "error";
-  std::string backend = "sim";  // "sim" (SimGrid) or "sockets" (LoopbackCluster, real time)
+  // "sim" (SimGrid), "sockets" (LoopbackCluster, real time) or "netns" (one process per host in its
+  // own network namespace: pybind/scenario_node.h, pybind/amino/netns_backend.py)
+  std::string backend = "sim";
 };
 
 inline Duration secs(double s) { return from_seconds(s); }
@@ -59,6 +62,8 @@ Scenario parse_scenario(const std::string& text);
 // Every semantic problem (platform, placements, classes and methods, DM specs, faults), as sentences.
 std::vector<std::string> validate_scenario(const Scenario& s);
 std::string join(const std::vector<std::string>& errors);  // one per line
+// A scenario's log_level ("debug", "info", "warn"; anything else: error) as the runtime's level.
+LogLevel log_level_from(const std::string& level);
 
 // The application classes every scenario may deploy (scenarios/registry.h).
 const ClassRegistry& classes();

@@ -63,7 +63,7 @@ def _report(res, out, saved_hash=None):
     if res.trace_hash:
         print(f"trace hash: {res.trace_hash}")
     else:
-        print("trace hash: none (sockets backend: real time, not deterministic)")
+        print(f"trace hash: none ({res.raw.get('backend', 'sockets')} backend: real time, not deterministic)")
     if saved_hash is not None and res.trace_hash:
         if saved_hash == res.trace_hash:
             print(f"trace hash matches the saved run's ({saved_hash})")
@@ -263,7 +263,7 @@ class _PrintVersion(argparse.Action):
 def main(argv=None):
     # The console script (pip install) is `amino`; otherwise the module is run with -m.
     prog = "amino" if os.path.basename(sys.argv[0]) == "amino" else "python3 -m amino"
-    p = argparse.ArgumentParser(prog=prog, description="Amino++ experiments (SimGrid or loopback sockets)")
+    p = argparse.ArgumentParser(prog=prog, description="Amino++ experiments (SimGrid, loopback sockets or network namespaces)")
     p.add_argument("--version", action=_PrintVersion, help="the package's and the native module's versions and paths")
     sub = p.add_subparsers(dest="cmd", required=True)
     ls = sub.add_parser("list", help="scenarios and their parameters")
@@ -282,8 +282,9 @@ def main(argv=None):
                                 "and their defaults; the value takes the type of the default)")
         else:
             r.add_argument("file", help="a scenario.json written by a run (--out) or by hunt")
-        r.add_argument("--backend", choices=("sim", "sockets"), default="sim" if name == "run" else None,
-                       help="sim: SimGrid, simulated time (default); sockets: real TCP on 127.0.0.1, real time"
+        r.add_argument("--backend", choices=Scenario.BACKENDS, default="sim" if name == "run" else None,
+                       help="sim: SimGrid, simulated time (default); sockets: real TCP on 127.0.0.1, real time; "
+                            "netns: every host its own process in its own network namespace (root)"
                             + ("" if name == "run" else " (default: the saved scenario's)"))
         r.add_argument("--out", help="directory for records.csv, summary.csv, result.json, scenario.json")
         r.add_argument("--trace", help="Chrome/Perfetto trace output file")

@@ -20,7 +20,7 @@ import amino
 PUBLIC_MODULES = ["amino", "amino.check", "amino.history", "amino.nemesis", "amino.workload", "amino.guarantees",
                   "amino.hunt", "amino.timeline", "amino.catalog", "amino.report", "amino.figures", "amino.apidoc"]
 INTERNAL_MODULES = ["amino.__main__", "amino._native", "amino._version", "amino._build_info", "amino.client",
-                    "amino.results", "amino.runner", "amino.scenario", "amino.spec", "amino.timeline_faults",
+                    "amino.netns_backend", "amino.results", "amino.runner", "amino.scenario", "amino.spec", "amino.timeline_faults",
                     "amino.timeline_page"]
 
 

@@ -38,7 +38,16 @@ class ScenarioError(ValueError):
 def validate(scenario: Union[Scenario, dict]) -> list[str]:
     """Problems with a scenario (empty list when it can run). Never starts a simulation."""
     sc = _as_scenario(scenario)
-    return _module_problems(sc.to_dict()) + list(native.validate_json(sc.to_json()))
+    d = sc.to_dict()
+    return _module_problems(d) + list(native.validate_json(sc.to_json())) + _netns_problems(d)
+
+
+def _netns_problems(d: dict) -> list[str]:
+    """What the netns backend cannot run in `d` (amino.netns_backend), [] on the other backends."""
+    if d.get("backend") != "netns":
+        return []
+    from . import netns_backend
+    return netns_backend.problems(d)
 
 
 def _module_problems(d: dict) -> list[str]:
@@ -65,7 +74,12 @@ def _as_scenario(s: Union[Scenario, dict]) -> Scenario:
 def _child(tx: Any, text: str) -> None:
     """Child body: run the one simulation this process will ever hold, send back JSON, exit."""
     try:
-        tx.send(("ok", native.run_json(text)))
+        d = json.loads(text)
+        if d.get("backend") == "netns":  # one process per host, launched from this child
+            from . import netns_backend
+            tx.send(("ok", json.dumps(netns_backend.run_json(d))))
+        else:
+            tx.send(("ok", native.run_json(text)))
     except BaseException as e:  # report everything, including ValueError from validation
         tx.send(("error", f"{type(e).__name__}: {e}\n{traceback.format_exc()}"))
     finally:
@@ -143,7 +157,12 @@ class _Launched:
         self.params = params
         self.timeout = timeout
         text = json.dumps(self.dict)
-        problems = _module_problems(self.dict) + list(native.validate_json(text))
+        problems = _module_problems(self.dict) + list(native.validate_json(text)) + _netns_problems(self.dict)
+        if not problems and self.dict.get("backend") == "netns":
+            from . import netns_backend
+            why = netns_backend.unavailable()
+            if why is not None:
+                problems = [f"the netns backend cannot run on this machine: {why}"]
         if problems:
             raise ScenarioError(problems)
         self.rx, tx = _CTX.Pipe(duplex=False)
@@ -176,6 +195,9 @@ class _Launched:
         self.proc.kill()
         self.proc.join(5)
         self.rx.close()
+        if self.dict.get("backend") == "netns":  # the child's namespaces and node processes
+            from . import netns_backend
+            netns_backend.cleanup()
         return _failed(self.dict, self.params, f"timed out after {self.timeout:g} s of wall time (child killed)")
 
 

@@ -7,10 +7,19 @@ seed; `to_json()` is exactly what the C++ runner reads (pybind/scenario_runner.h
 Time 0 (for workload `start`, fault `at` and record start times) is the moment every deployment
 has been created and initialised; booting and creation are not measured.
 
-`backend` is "sim" (SimGrid: simulated time, deterministic, traces) or "sockets" (every node a real
-TCP endpoint on 127.0.0.1 in the run's child process, real time; each host pair's platform latency
-and bottleneck bandwidth are emulated in the message layer; CPU speed is not; pause, clock, link and
-storage faults are rejected before the run). The same script runs on either.
+`backend` is one of:
+  "sim"      SimGrid: simulated time, deterministic, traces;
+  "sockets"  every node a real TCP endpoint on 127.0.0.1 in the run's child process, real time;
+             each host pair's platform latency and bottleneck bandwidth are emulated in the message
+             layer; CPU speed is not; pause, clock, link and storage faults are rejected before the run;
+  "netns"    every host its own process (bin/amino-scenario-node) in its own Linux network
+             namespace with its own address on a private bridge, real TCP between them with a fresh
+             cluster key, latency and bandwidth emulated in the message layer as on sockets; faults
+             are what the network does: a partition is an nftables black hole (real TCP timeouts),
+             crash is kill -9, pause is SIGSTOP (amino/netns_backend.py). Needs root, iproute2 and
+             nftables; elsewhere the run is refused saying what is missing. Scenario modules opt in
+             with BACKENDS (multiplayer_game does).
+The same script runs on each.
 """
 from __future__ import annotations
 
@@ -103,7 +112,7 @@ def _check_shape(d: Any) -> None:
 class Scenario:
     """Builder for one run. Every method returns self, so definitions read as a list of facts."""
 
-    BACKENDS = ("sim", "sockets")
+    BACKENDS = ("sim", "sockets", "netns")
 
     def __init__(self, seed: int = 1, duration: float = 10.0, oms_host: str = "oms", name: Optional[str] = None,
                  params: Optional[dict] = None, backend: str = "sim") -> None:
@@ -248,7 +257,7 @@ class Scenario:
         return cls.from_dict(json.loads(text))
 
     def on(self, backend: str) -> Scenario:
-        """Selects the backend ("sim" or "sockets"); returns self."""
+        """Selects the backend ("sim", "sockets" or "netns"); returns self."""
         self.backend = backend
         return self
 

@@ -170,6 +170,7 @@ class Node:
     storage_dir: str = ""
     proc: subprocess.Popen | None = None
     log_path: str = ""
+    control: bool = False           # stdin and stdout are pipes to the caller (stderr goes to the log)
 
     @property
     def address(self) -> str:
@@ -191,6 +192,22 @@ REFUSED = {
     "torn_write": "a simulated disk fault (SimGrid only)",
     "on_probe": "triggers ('on_probe') fire on probes, which only the simulator records (runtime/probe.h)",
 }
+
+
+# The fault types NetnsCluster.apply maps to the network (its handlers).
+MAPPED = ("partition", "partition_one_way", "partition_bridge", "heal", "crash", "restart", "pause", "resume",
+          "link_down", "link_up")
+
+
+def unsupported(fault: dict) -> str | None:
+    """Why the launcher cannot apply `fault` (a FaultSchedule entry), or None when it can; says
+    nothing about its nodes (those are checked against a cluster's nodes)."""
+    kind = fault.get("type")
+    if kind not in MAPPED:
+        return REFUSED.get(kind, "unknown fault type") if isinstance(kind, str) else "unknown fault type"
+    if fault.get("mode", "drop") != "drop":
+        return f"mode {fault['mode']!r} is not mapped (black holes only: mode 'drop')"
+    return None
 
 
 class NetnsCluster:
@@ -257,21 +274,27 @@ class NetnsCluster:
     def key_flags(self) -> list[str]:
         return ["--cluster-key-file", self.key_file]
 
-    def start(self, name: str, argv: list[str], ready: str, timeout: float = 15.0) -> Node:
+    def start(self, name: str, argv: list[str], ready: str, timeout: float = 15.0, control: bool = False) -> Node:
         """Runs argv in the node's namespace (stdout and stderr to <dir>/<name>.log) and waits until
-        its log shows `ready` (bounded); raises RuntimeError with the log's tail if it does not."""
+        its log shows `ready` (bounded); raises RuntimeError with the log's tail if it does not.
+        control=True: the program's stdin and stdout are pipes (node.proc.stdin/stdout, text, line
+        buffered) for a command channel, only stderr goes to the log; a restart makes new ones."""
         node = self.node(name)
         if node.proc is not None and node.proc.poll() is None:
             raise ValueError(f"node {name} already runs a program")
-        node.argv, node.ready = list(argv), ready
+        node.argv, node.ready, node.control = list(argv), ready, control
         self._spawn(node, timeout)
         return node
 
     def _spawn(self, node: Node, timeout: float) -> None:
         offset = os.path.getsize(node.log_path) if os.path.exists(node.log_path) else 0
         with open(node.log_path, "a") as log:
-            node.proc = subprocess.Popen(["ip", "netns", "exec", node.ns, *node.argv], stdout=log,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            if node.control:
+                node.proc = subprocess.Popen(["ip", "netns", "exec", node.ns, *node.argv], stdout=subprocess.PIPE,
+                                             stderr=log, stdin=subprocess.PIPE, text=True, bufsize=1)
+            else:
+                node.proc = subprocess.Popen(["ip", "netns", "exec", node.ns, *node.argv], stdout=log,
+                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if node.ready in self.log(node.name, offset):
@@ -356,10 +379,9 @@ class NetnsCluster:
         out = []
         for f in entries:
             kind = f.get("type") if isinstance(f, dict) else None
-            if kind not in self._handlers():
-                raise UnsupportedFault(f"fault '{kind}': {REFUSED.get(kind, 'unknown fault type')}")
-            if f.get("mode", "drop") != "drop":
-                raise UnsupportedFault(f"fault '{kind}': mode {f['mode']!r} is not mapped (black holes only)")
+            why = unsupported(f) if isinstance(f, dict) else "a fault is an object"
+            if why is not None:
+                raise UnsupportedFault(f"fault '{kind}': {why}")
             for n in _fault_nodes(f):
                 self.node(n)
             at = f.get("at_ns", 0)
