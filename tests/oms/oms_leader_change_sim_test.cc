@@ -67,17 +67,20 @@ class OmsLeaderChange : public ::testing::Test {
     ASSERT_FALSE(wait_leader().empty());
   }
 
-  // Runs `fn` on the client (bounded); its reply, SystemErrors included.
-  Reply on_client(const std::function<Reply(Kernel&)>& fn, Duration limit = 60 * kSecond) {
+  // Runs `fn` on `node` (bounded); its reply, SystemErrors included.
+  Reply on_node(const NodeId& node, const std::function<Reply(Kernel&)>& fn, Duration limit = 60 * kSecond) {
     auto r = std::make_shared<Reply>(Reply::error(Code::kInternal, "did not run"));
-    cluster_->run_on("client", [this, r, fn] {
+    cluster_->run_on(node, [this, r, fn, node] {
       try {
-        *r = fn(cluster_->kernel("client"));
+        *r = fn(cluster_->kernel(node));
       } catch (const SystemError& e) {
         *r = Reply::error(e.code(), e.what());
       }
     }, limit);
     return *r;
+  }
+  Reply on_client(const std::function<Reply(Kernel&)>& fn, Duration limit = 60 * kSecond) {
+    return on_node("client", fn, limit);
   }
 
   Reply create(const std::string& name, const std::string& extra = "") {
@@ -86,9 +89,10 @@ class OmsLeaderChange : public ::testing::Test {
     });
   }
 
-  // A fresh stub (a new client chain: it asks the group for a replica) adds 1, retried (bounded).
-  Reply add_fresh(const std::string& name, int tries = 20) {
-    return on_client([&](Kernel& k) {
+  // Adds 1 from `node`, retried (bounded). From a node that never called the object: a new client
+  // chain, which asks the group for a replica (a kernel keeps the chains it made).
+  Reply add_fresh(const std::string& name, int tries = 20, const NodeId& node = "client") {
+    return on_node(node, [&](Kernel& k) {
       Reply r = Reply::error(Code::kInternal, "no try");
       for (int i = 0; i < tries; ++i) {
         try {
@@ -172,7 +176,7 @@ TEST_F(OmsLeaderChange, GroupComponentMemorySurvivesLeaderCrash) {
   ASSERT_TRUE(add_fresh("m").ok());
   world_->apply(testbed::CrashFault{leader});
   ASSERT_FALSE(wait_new_leader(leader).empty());
-  const Reply r = add_fresh("m");
+  const Reply r = add_fresh("m", 20, "ks1");
   ASSERT_TRUE(r.ok()) << r.status.to_string() << "\n" << events();
   EXPECT_EQ(r.value.as_int(), 2);
 }
