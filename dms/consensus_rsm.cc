@@ -316,6 +316,23 @@ class ConsensusGroup : public GroupDM {
     return ValueMap{{"leader", leader_rid_}};
   }
 
+  // A replicated OMS's new leader: the home region (cluster placement), the callers (P2P placement)
+  // and the last leader heard of; then back to the configured size (a top-up may have been cut short).
+  Value export_state() const override {
+    return ValueMap{{"home_region", home_region_},
+                    {"leader", leader_rid_},
+                    {"term", leader_term_},
+                    {"callers", ValueList(callers_.begin(), callers_.end())}};
+  }
+  void import_state(GroupContext&, const Value& s) override {
+    home_region_ = s.at("home_region").as_string();
+    leader_rid_ = s.at("leader").as_string();
+    leader_term_ = s.at("term").as_int();
+    callers_.clear();
+    for (const auto& c : s.at("callers").as_list()) callers_.push_back(c.as_string());
+  }
+  void on_leader_change(GroupContext& ctx) override { top_up(ctx); }
+
  private:
   // Back to the configured number of replicas: each new one copies nothing but the chain (Raft
   // ignores the copied object state and sends the joiner a snapshot) and joins as a learner.

@@ -400,6 +400,30 @@ class MasterSlaveGroup : public GroupDM {
     return returned.rid == master_ || slaves_.count(returned.rid) > 0;
   }
 
+  // A replicated OMS: the view (epoch, master, slaves) is in its committed state, written before
+  // each message to a server. A new leader that finds no master recorded took over in the middle
+  // of a failover (the promotion may or may not have reached the slave): it fails over again with a
+  // higher epoch, which fences whatever the interrupted one did; then it replaces what is missing.
+  Value export_state() const override {
+    return ValueMap{{"epoch", epoch_}, {"master", master_}, {"slaves", ValueList(slaves_.begin(), slaves_.end())}};
+  }
+  void import_state(GroupContext&, const Value& s) override {
+    epoch_ = s.at("epoch").as_int();
+    master_ = s.at("master").as_string();
+    slaves_.clear();
+    for (const auto& r : s.at("slaves").as_list()) slaves_.insert(r.as_string());
+    terminating_.clear();
+  }
+  void on_leader_change(GroupContext& ctx) override {
+    if (epoch_ == 0) return;  // on_create never ran to its first message: nothing was decided
+    auto alive = alive_;
+    for (int round = 0; round < 3 && *alive && master_.empty() && !slaves_.empty() && !fail_over(ctx, "(none recorded)");
+         ++round) {
+      ctx.env().sleep_for(ack_timeout(ctx.config()));
+    }
+    if (*alive) replace_later(ctx);
+  }
+
  private:
   // View changes (failover, adding and replacing slaves) one at a time. Each step of one is bounded
   // by RPC timeouts, so the wait is too; a wait this long means something is wedged: logged, skipped.

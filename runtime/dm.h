@@ -197,6 +197,18 @@ class GroupDM {
   virtual void on_low_memory(GroupContext&, const ReplicaRef&) {}
   virtual void on_high_latency(GroupContext&, const ReplicaRef&, const NodeId& /*client*/,
                                Duration /*latency*/) {}
+  // A replicated OMS (runtime/oms_replication.h) keeps the component's memory in its replicated
+  // state: export_state is committed with every change of the OMS and before each library call the
+  // component makes (replicate, pin, terminate, notify_server), so what it decided is durable before
+  // it takes effect. A new leader builds a fresh component and import_state()s the last committed
+  // memory (instead of on_create), then calls on_leader_change once the library calls and failure
+  // deliveries left unfinished by the old leader are done, so the component can finish what it
+  // decided without knowing whether its effects happened (e.g. a failover that promoted a replica
+  // but crashed before recording which). Defaults: no memory, nothing to finish. A single OMS never
+  // calls any of the three.
+  virtual Value export_state() const;
+  virtual void import_state(GroupContext&, const Value& /*state*/);
+  virtual void on_leader_change(GroupContext&);
 };
 
 // A typed configuration key of a DM; specs are checked against these at load time.

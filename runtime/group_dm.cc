@@ -10,4 +10,8 @@ ReplicaRef GroupDM::on_ref_request(GroupContext& ctx, const NodeId&) {
   return live[static_cast<std::size_t>(i)];
 }
 
+Value GroupDM::export_state() const { return {}; }
+void GroupDM::import_state(GroupContext&, const Value&) {}
+void GroupDM::on_leader_change(GroupContext&) {}
+
 }  // namespace amino

@@ -284,6 +284,12 @@ Reply Kernel::oms_call_failover(const char* service, const Value& body, std::opt
     }
     return NodeId();
   };
+  // One name for the request across every try (runtime/oms_requests.h): the leader that answers a
+  // retry of a request an earlier leader ran gives the first answer instead of running it again.
+  Value named = body;
+  if (named.is<ValueMap>() && named.find("req") == nullptr) {
+    named["req"] = ValueMap{{"session", env_.session()}, {"seq", static_cast<std::int64_t>(next_call_id())}};
+  }
   bool answered = first.has_value();  // r holds an answer to act on
   Reply r = answered ? std::move(*first) : Reply{};
   NodeId to = oms_target();
@@ -318,7 +324,7 @@ Reply Kernel::oms_call_failover(const char* service, const Value& body, std::opt
         to = n;
       }
     }
-    r = rpc_.call_value(to, service, body, options_.oms_replicas.empty() ? options_.control_timeout
+    r = rpc_.call_value(to, service, named, options_.oms_replicas.empty() ? options_.control_timeout
                                                                           : options_.oms_attempt_timeout);
     answered = true;
     const Code c = r.status.code;

@@ -49,7 +49,46 @@ void Oms::serve_request(const std::string& service, Rpc::ValueHandler h, std::si
           Status leads = log.fence();
           if (!leads.ok()) return Reply{leads, {}};
         }
-        Reply r = h(from, b);
+        // A retry of a request that ran already gets its first answer (once that is committed);
+        // one of a request still running waits for it.
+        const std::optional<RequestLog::Key> key = reads ? std::nullopt : RequestLog::key_of(b);
+        if (key) {
+          const Time until = core_.env.now() + core_.options.control_timeout;
+          while (running_.count(*key) != 0) {
+            auto s = core_.env.make_signal();
+            running_[*key].push_back(s);
+            if (!s->wait_until(until) || !log.serving()) return log.redirect();
+          }
+          if (std::optional<Reply> first = requests_.find(*key)) {
+            Status committed = log.commit();
+            return committed.ok() ? *first : Reply{committed, {}};
+          }
+          running_[*key];
+          // Until the reply replaces it: what a later leader answers if a commit made while the
+          // request runs (a group component's library call, a periodic one) carried part of its
+          // changes and this leader then stopped. Running it again on top of those would do
+          // part of it twice.
+          requests_.record(*key, Reply::error(Code::kAborted,
+                                              "this request was interrupted by an OMS leader change after part of it "
+                                              "took effect; it is not run again (see amino-ctl events)"));
+        }
+        auto done = [&](const Reply* r) {
+          if (!key) return;
+          // Recorded with the request's changes, in the same commit. A "not leader" answer is not:
+          // the client asks again and that retry runs.
+          if (r != nullptr && r->status.code != Code::kNotLeader) requests_.record(*key, *r);
+          auto waiting = std::move(running_[*key]);
+          running_.erase(*key);
+          for (auto& w : waiting) w->notify();
+        };
+        Reply r;
+        try {
+          r = h(from, b);
+        } catch (...) {
+          done(nullptr);
+          throw;
+        }
+        done(&r);
         // Whatever the request changed (even on failure: a half-made create) is committed before
         // anyone hears of it; reads commit nothing and answer at once.
         Status committed = log.commit();

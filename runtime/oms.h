@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/oms_groups.h"
+#include "runtime/oms_requests.h"
 
 namespace amino {
 
@@ -75,6 +76,10 @@ class Oms {
   Naming naming_;
   Groups groups_;  // before membership_, whose listener it is
   Membership membership_;
+  // A replicated OMS: the replies to clients' requests (oms_requests.h), and the requests running
+  // now, with the retries waiting for them (a retry never runs beside its first execution).
+  RequestLog requests_;
+  std::map<RequestLog::Key, std::vector<std::shared_ptr<Signal>>> running_;
 };
 
 }  // namespace amino

@@ -26,7 +26,26 @@ void Groups::on_node_lost(const NodeId& node) {
       lost.push_back(s.spec.levels.back().rid);
     }
   }
-  for (const auto& rid : lost) fail_replica(rid);
+  deliver_failures(node, lost);
+}
+
+// A replicated OMS commits "these replicas of `node` are lost, their onFailure is due" before the
+// first delivery, and each delivery once its onFailure returned: a new leader delivers what is
+// still due (resume_after_leader_change), so a delivery is never lost; it runs again only if the
+// leader crashed while it ran (or before its end was committed), and then against the component's
+// memory as committed before its library calls.
+void Groups::deliver_failures(const NodeId& node, const std::vector<std::string>& rids) {
+  if (replicated()) {
+    for (const auto& rid : rids) undelivered_[rid] = node;
+    if (!rids.empty() && !commit_ahead()) return;
+  }
+  for (const auto& rid : rids) {
+    fail_replica(rid);
+    if (replicated()) {
+      undelivered_.erase(rid);
+      if (!commit_ahead()) return;  // deposed: the next leader delivers the rest
+    }
+  }
 }
 
 void Groups::on_node_return(const NodeReturn& e) {
@@ -42,24 +61,25 @@ void Groups::on_node_return(const NodeReturn& e) {
     if (!lost.empty()) {
       core_.record("kernel server " + e.node + " restarted and lost " + std::to_string(lost.size()) + " replica(s)");
     }
-    for (const auto& rid : lost) fail_replica(rid);
+    deliver_failures(e.node, lost);
   }
   for (std::uint64_t oid : e.reported) reconcile(e.node, oid);
 }
 
-void Groups::fail_replica(const std::string& rid) {
+void Groups::fail_replica(const std::string& rid, bool resumed) {
   ReplicaRec* r = replica(rid);
-  if (r == nullptr || !r->alive) return;
+  if (r == nullptr || (!r->alive && (!resumed || r->terminated))) return;
+  const bool was_alive = r->alive;
   r->alive = false;
   const ReplicaRef ref = r->ref;
   GroupRec* g = live_group(ref.gid);
   if (g == nullptr) return;
-  notify_membership(ref.gid);
+  if (was_alive) notify_membership(ref.gid);
   core_.record("onFailure delivered to group " + ref.gid + " (" + dm_name(*g) + ") of " + g->ms + " for replica " +
                ref.rid + " on " + ref.node);
   g->dm->on_failure(*g->ctx, ref);
   // A logical replica whose inner group lost every member is lost too: tell the outer group.
-  if (replicas(ref.gid).empty() && !g->parent_rid.empty()) fail_replica(g->parent_rid);
+  if (replicas(ref.gid).empty() && !g->parent_rid.empty()) fail_replica(g->parent_rid, resumed);
 }
 
 // One object a node reports. Unknown, terminated or moved objects are dropped there; a replica that

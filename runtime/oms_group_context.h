@@ -18,13 +18,31 @@ class Groups::Ctx : public GroupContext {
   const NodeSelector& selector() const override { return selector_; }
   const NodeId& creator() const override { return groups_.naming_.at(groups_.group(gid_)->ms).creator; }
   std::vector<ReplicaRef> replicas() override { return groups_.replicas(gid_); }
+  // The library calls that change something are write-ahead in a replicated OMS: the call and the
+  // component's memory are committed before the call runs (Groups::begin_intent), so a new leader
+  // finishes a call its predecessor began (oms_resume.cc). A single OMS records nothing.
   ReplicaRef replicate(const ReplicaRef& from, const NodeId& where) override {
-    return groups_.replicate(gid_, from.rid, where);
+    const std::string in = groups_.begin_intent(gid_, "replicate", ValueMap{{"from", from.rid}, {"where", where}});
+    if (in.empty()) return {};
+    ReplicaRef made = groups_.replicate(gid_, from.rid, where);
+    groups_.end_intent(in);
+    return made;
   }
   Status pin(const ReplicaRef& r, const NodeId& node, const MigrateOptions& how) override {
-    return groups_.pin(r.rid, node, how);
+    const std::string in =
+        groups_.begin_intent(gid_, "pin", ValueMap{{"rid", r.rid}, {"node", node}, {"how", how.to_value()}});
+    if (in.empty()) return not_leader();
+    Status s = groups_.pin(r.rid, node, how);
+    groups_.end_intent(in);
+    return s;
   }
-  Status terminate(const ReplicaRef& r) override { return groups_.terminate(r.rid); }
+  Status terminate(const ReplicaRef& r) override {
+    const std::string in = groups_.begin_intent(gid_, "terminate", ValueMap{{"rid", r.rid}});
+    if (in.empty()) return not_leader();
+    Status s = groups_.terminate(r.rid);
+    groups_.end_intent(in);
+    return s;
+  }
   std::vector<NodeInfo> nodes(const NodeSelector& s) override { return groups_.membership_.nodes(s); }
   std::vector<std::string> regions() override { return groups_.membership_.regions(); }
   Metrics metrics(const ReplicaRef& r) override {
@@ -32,11 +50,20 @@ class Groups::Ctx : public GroupContext {
     return m.ok() ? metrics_from_value(m.value) : Metrics{};
   }
   Reply notify_server(const ReplicaRef& r, const Value& msg) override {
-    return groups_.core_.ks_call(r.node, svc::kNotifyServer,
-                                 ValueMap{{"oid", static_cast<std::int64_t>(r.oid)}, {"level", groups_.group(gid_)->level}, {"msg", msg}});
+    const std::string in = groups_.begin_intent(gid_, "notify", ValueMap{{"rid", r.rid}, {"msg", msg}});
+    if (in.empty()) return Reply{not_leader(), {}};
+    Reply out = groups_.core_.ks_call(
+        r.node, svc::kNotifyServer,
+        ValueMap{{"oid", static_cast<std::int64_t>(r.oid)}, {"level", groups_.group(gid_)->level}, {"msg", msg}});
+    groups_.end_intent(in);
+    return out;
   }
 
  private:
+  Status not_leader() const {
+    return Status{Code::kNotLeader, "group " + gid_ + ": this OMS replica no longer leads", {}};
+  }
+
   Groups& groups_;
   std::string gid_;
   DmConfig config_;

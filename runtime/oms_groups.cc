@@ -188,6 +188,7 @@ Status Groups::migrate_stack(std::uint64_t oid, const NodeId& dst, const Migrate
   rec.status = how.live ? migrate_stack_live(oid, dst, how, rec) : stop_and_copy(oid, dst, rec);
   rec.total = core_.env.now() - start;
   moving_.erase(oid);
+  migrating_.erase(oid);  // done or undone (a deposed leader's record stays in the committed state)
   if (core_.env.probing()) {  // for analyses of what a migration cost its callers (simulation only)
     core_.env.probe("migration.done", {{"oid", static_cast<std::int64_t>(oid)},
                                        {"live", std::int64_t{rec.live ? 1 : 0}},
@@ -200,6 +201,13 @@ Status Groups::migrate_stack(std::uint64_t oid, const NodeId& dst, const Migrate
   return done;
 }
 
+void Groups::switch_location(std::uint64_t oid, const NodeId& dst) {
+  stacks_.at(oid).node = dst;
+  for (auto& [rid, r] : replicas_) {
+    if (r.ref.oid == oid) r.ref.node = dst;
+  }
+}
+
 void Groups::remember(MigrationRecord r) {
   if (migrations_.size() == 64) migrations_.erase(migrations_.begin());
   migrations_.push_back(std::move(r));
@@ -208,6 +216,12 @@ void Groups::remember(MigrationRecord r) {
 Status Groups::stop_and_copy(std::uint64_t oid, const NodeId& dst, MigrationRecord& rec) {
   StackRec& s = stacks_.at(oid);
   const NodeId src = s.node;
+  // A replicated OMS commits the migration before the source stops serving: a new leader then
+  // finishes it or rolls it back (resume_migration) instead of leaving the source quiesced.
+  if (replicated()) {
+    migrating_[oid] = Move{src, dst, {}};
+    if (!commit_ahead()) return Status{Code::kNotLeader, "OMS leadership lost before migrating " + std::to_string(oid), {}};
+  }
   const Time paused = core_.env.now();
   // Stop-and-copy: quiesce at the source, install with the state at the destination (on_create runs
   // there), re-register, then drop the source (on_destroy). Callers hitting the source meanwhile get
@@ -221,10 +235,9 @@ Status Groups::stop_and_copy(std::uint64_t oid, const NodeId& dst, MigrationReco
     (void)core_.ks_call(src, svc::kResume, ValueMap{{"oid", as_i64(oid)}});
     return installed.status;
   }
-  s.node = dst;
-  for (auto& [rid, r] : replicas_) {
-    if (r.ref.oid == oid) r.ref.node = dst;
-  }
+  switch_location(oid, dst);
+  // The switch is committed before the source goes: a new leader finishes from here.
+  if (!commit_ahead()) return Status{Code::kNotLeader, "OMS leadership lost while migrating " + std::to_string(oid), {}};
   (void)core_.ks_call(src, svc::kDrop, ValueMap{{"oid", as_i64(oid)}});
   rec.pause = core_.env.now() - paused;
   core_.record("object " + std::to_string(oid) + " migrated from " + src + " to " + dst);
@@ -330,6 +343,24 @@ void Groups::low_memory(std::uint64_t oid) {
   ReplicaRec* r = replica(it->second.spec.levels.back().rid);
   GroupRec* g = r ? live_group(r->ref.gid) : nullptr;
   if (g != nullptr) g->dm->on_low_memory(*g->ctx, r->ref);
+}
+
+// ---- A replicated OMS's write-ahead records -----------------------------------------------------------
+
+bool Groups::commit_ahead() { return !replicated() || core_.replication->commit().ok(); }
+
+std::string Groups::begin_intent(const std::string& gid, const char* op, Value args) {
+  if (!replicated()) return "-";
+  const std::string id = core_.next_id("i");
+  intents_[id] = Intent{gid, op, std::move(args)};
+  if (commit_ahead()) return id;
+  intents_.erase(id);
+  core_.env.log(LogLevel::kWarn, std::string("group ") + gid + ": " + op + " not carried out: this OMS replica no longer leads");
+  return {};
+}
+
+void Groups::end_intent(const std::string& id) {
+  if (intents_.erase(id) > 0) core_.commit_soon();
 }
 
 // ---- Lookups ---------------------------------------------------------------------------------------

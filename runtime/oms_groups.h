@@ -80,6 +80,7 @@ class Groups : public MembershipListener {
   bool places(const NodeId& node, std::uint64_t oid) const override;
   void on_node_lost(const NodeId& node) override;
   void on_node_return(const NodeReturn& r) override;
+  void on_leader_change() override { resume_after_leader_change(); }
 
   // The replicated state (oms_state.cc): groups, replicas and physical objects. An import keeps
   // the DM group component of every group it knew already and makes a fresh one (on_create not
@@ -87,6 +88,13 @@ class Groups : public MembershipListener {
   // context may still be inside one of their upcalls.
   void export_state(ValueMap& out) const;
   void import_state(const Value& state);
+
+  // A replicated OMS's new leader, once it serves (from the node-event context, before any node
+  // event): finishes what the previous leader committed as under way (oms_resume.cc) — migrations
+  // (completed if the switch was committed, else rolled back), the groups' library calls, the
+  // onFailure deliveries of a node death — then tells every live group's component
+  // (GroupDM::on_leader_change).
+  void resume_after_leader_change();
 
  private:
   class Ctx;  // GroupContext of one group
@@ -124,9 +132,11 @@ class Groups : public MembershipListener {
   Status migrate_stack_live(std::uint64_t oid, const NodeId& dst, const MigrateOptions& how,
                             MigrationRecord& rec);  // oms_live_migration.cc
   void notify_membership(const std::string& gid);
+  void switch_location(std::uint64_t oid, const NodeId& dst);  // the object and its replicas' refs
   const std::string& dm_name(const GroupRec& g) const;
   // oms_failures.cc
-  void fail_replica(const std::string& rid);
+  // `resumed`: a delivery a previous leader began (the replica may already be marked failed).
+  void fail_replica(const std::string& rid, bool resumed = false);
   void reconcile(const NodeId& node, std::uint64_t oid);
 
   GroupRec* group(const std::string& gid);
@@ -140,6 +150,32 @@ class Groups : public MembershipListener {
   std::map<std::string, ReplicaRec> replicas_;
   std::map<std::uint64_t, StackRec> stacks_;
   std::set<std::uint64_t> moving_;  // objects being migrated
+  // A replicated OMS's write-ahead records (empty with a single OMS, which never fills them):
+  // committed before the action they name starts, removed when it is done, so that a new leader
+  // knows what its predecessor left unfinished (resume_after_leader_change).
+  struct Intent {  // a library call of a group component: replicate, pin, terminate, notify
+    std::string gid, op;
+    Value args;
+  };
+  struct Move {  // a migration: committed before the source is quiesced
+    NodeId src, dst;
+    std::string mid;  // a live migration's id (empty: stop-and-copy)
+  };
+  std::map<std::string, Intent> intents_;                // by id ("i<n>")
+  std::map<std::string, NodeId> undelivered_;           // rid -> its node: onFailure not delivered yet
+  std::map<std::uint64_t, Move> migrating_;               // by object id
+  bool replicated() const { return core_.replication != nullptr; }
+  // Commits the state as it is now (a replicated OMS; a single one: nothing, true). False when this
+  // replica no longer leads: the caller must not carry out what it was about to do.
+  bool commit_ahead();
+  // A library call of group `gid`'s component, recorded and committed before it runs; "" when
+  // this replica does not lead anymore (do nothing), the intent's id otherwise (kept until
+  // end_intent; a single OMS records nothing and gets "-").
+  std::string begin_intent(const std::string& gid, const char* op, Value args);
+  void end_intent(const std::string& id);
+  void resume_intent(const Intent& in);      // oms_resume.cc
+  void resume_migration(std::uint64_t oid, const Move& m);
+  void deliver_failures(const NodeId& node, const std::vector<std::string>& rids);  // oms_failures.cc
   std::vector<MigrationRecord> migrations_;
   // Records an import removed, kept alive (import_state).
   std::vector<std::map<std::string, GroupRec>::node_type> parked_groups_;

@@ -18,6 +18,10 @@ Status Groups::migrate_stack_live(std::uint64_t oid, const NodeId& dst, const Mi
   const NodeId src = s.node;
   const std::string mid = core_.next_id("m");
   const Duration budget = core_.options.live_migration_timeout;
+  if (replicated()) {  // committed before the source pauses (see stop_and_copy)
+    migrating_[oid] = Move{src, dst, mid};
+    if (!commit_ahead()) return Status{Code::kNotLeader, "OMS leadership lost before migrating " + std::to_string(oid), {}};
+  }
   auto abort = [&](const Status& why) {
     core_.rpc.cast_value(dst, svc::kStageAbort, ValueMap{{"mid", mid}});
     (void)core_.ks_call(src, svc::kResume, ValueMap{{"oid", as_i64(oid)}, {"mid", mid}});
@@ -48,10 +52,8 @@ Status Groups::migrate_stack_live(std::uint64_t oid, const NodeId& dst, const Mi
     (void)core_.ks_call(dst, svc::kDrop, ValueMap{{"oid", as_i64(oid)}});
     return abort(installed.status);
   }
-  s.node = dst;
-  for (auto& [rid, r] : replicas_) {
-    if (r.ref.oid == oid) r.ref.node = dst;
-  }
+  switch_location(oid, dst);
+  if (!commit_ahead()) return Status{Code::kNotLeader, "OMS leadership lost while migrating " + std::to_string(oid), {}};
   (void)core_.ks_call(src, svc::kDrop, ValueMap{{"oid", as_i64(oid)}});
   rec.pause = sent.value.at("pause_ns").as_int() + (core_.env.now() - sent_at);
   core_.record("object " + std::to_string(oid) + " migrated live from " + src + " to " + dst + " (" +

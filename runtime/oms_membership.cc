@@ -100,6 +100,10 @@ void Membership::handle(const NodeEvent& e) {
   // A replicated OMS acts on a node's fate only while it provably leads; otherwise the event is
   // dropped here and the next leader decides from the committed state (import_state).
   if (core_.replication != nullptr && !core_.replication->fence().ok()) return;
+  if (e.leader_change) {
+    listener_.on_leader_change();
+    return;
+  }
   if (!e.dead) {
     listener_.on_node_return(e.back);
     return;

@@ -36,6 +36,8 @@ class MembershipListener {
   virtual bool places(const NodeId& node, std::uint64_t oid) const = 0;
   virtual void on_node_lost(const NodeId& node) = 0;
   virtual void on_node_return(const NodeReturn& r) = 0;
+  // A replicated OMS's new leader, before any node event: finish what the previous one left.
+  virtual void on_leader_change() {}
 };
 
 class Membership {
@@ -69,6 +71,7 @@ class Membership {
   struct NodeEvent {
     bool dead = false;  // else a return (NodeReturn)
     NodeReturn back;
+    bool leader_change = false;  // neither: a new leader's resumption (MembershipListener)
   };
 
   void check_liveness();

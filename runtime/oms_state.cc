@@ -9,8 +9,13 @@
 //   groups    gid -> {gid, ms, parent_rid, level, members, destroyed}
 //   replicas  rid -> {ref, level, outer, stacks, alive, terminated}
 //   stacks    oid -> {spec, node, alive}
-// Names are derived from the microservices; heartbeat times, migrations under way, the migration
-// records and the audit log are the leader's own and are not replicated.
+//   intents     id -> {gid, op, args}: a group component's library call, committed before it runs
+//   undelivered rid -> node: an onFailure due (its node's death committed, the delivery not done)
+//   migrating   oid -> {src, dst, mid}: a migration, committed before the source is quiesced
+//   requests    client session -> the replies to its latest requests (oms_requests.h)
+// and in each group record `dm`, the DM group component's memory (GroupDM::export_state).
+// Names are derived from the microservices; heartbeat times, the migration records and the audit
+// log are the leader's own and are not replicated.
 //
 // An import updates records in place and parks the ones that disappear instead of freeing them: a
 // context of an earlier leadership may still hold a reference into these maps across a blocking
@@ -110,10 +115,13 @@ void Membership::import_state(const Value& nodes) {
       parked);
   live_index_stale_ = true;  // the index points into nodes_, whose records were just replaced
   last_check_ = 0;
-  // Deaths the previous leader declared may not have been delivered to the groups (it may have
-  // crashed in between): deliver them again. Delivery is idempotent (only replicas still counted
-  // alive on the node are failed), and runs once this leader serves.
+  // First what the previous leader left under way (Groups::resume_after_leader_change). Then the
+  // deaths it declared, which it may not have begun to deliver (it may have crashed in between):
+  // delivered again. Delivery is idempotent (only replicas still counted alive on the node are
+  // failed; those whose delivery had begun are in the groups' record of deliveries due), and runs
+  // once this leader serves.
   events_.clear();
+  enqueue(NodeEvent{false, {}, true});
   for (const auto& [id, n] : nodes_) {
     if (!n.info.alive) enqueue(NodeEvent{true, NodeReturn{id, false, {}}});
   }
@@ -130,7 +138,8 @@ void Groups::export_state(ValueMap& out) const {
                                  {"parent_rid", g.parent_rid},
                                  {"level", g.level},
                                  {"members", std::move(members)},
-                                 {"destroyed", g.destroyed}});
+                                 {"destroyed", g.destroyed},
+                                 {"dm", g.dm->export_state()}});
   }
   for (const auto& [rid, r] : replicas_) {
     ValueList outer, beneath;
@@ -154,6 +163,15 @@ void Groups::export_state(ValueMap& out) const {
   out["groups"] = std::move(groups);
   out["replicas"] = std::move(replicas);
   out["stacks"] = std::move(stacks);
+  ValueMap intents, undelivered, migrating;
+  for (const auto& [id, in] : intents_) intents.emplace(id, ValueMap{{"gid", in.gid}, {"op", in.op}, {"args", in.args}});
+  for (const auto& [rid, node] : undelivered_) undelivered.emplace(rid, node);
+  for (const auto& [oid, m] : migrating_) {
+    migrating.emplace(std::to_string(oid), ValueMap{{"src", m.src}, {"dst", m.dst}, {"mid", m.mid}});
+  }
+  out["intents"] = std::move(intents);
+  out["undelivered"] = std::move(undelivered);
+  out["migrating"] = std::move(migrating);
 }
 
 void Groups::import_state(const Value& state) {
@@ -174,6 +192,9 @@ void Groups::import_state(const Value& state) {
           g.dm = core_.dms.find(d.name)->make_group();
           g.ctx = std::make_unique<Ctx>(*this, g.gid, d.config, rec.spec.selector_for(static_cast<std::size_t>(g.level)));
         }
+        // Its memory as last committed (a component this replica had may be behind it).
+        const Value* mem = v.find("dm");
+        if (mem != nullptr && !mem->is_null()) g.dm->import_state(*g.ctx, *mem);
       },
       parked_groups_);
   merge_records(
@@ -199,8 +220,20 @@ void Groups::import_state(const Value& state) {
         s.alive = v.at("alive").as_bool();
       },
       parked_stacks_);
-  // A migration this replica had under way in an earlier leadership is over for it.
+  // A migration this replica had under way in an earlier leadership is over for it; what the
+  // committed state says was under way is finished by resume_after_leader_change.
   moving_.clear();
+  intents_.clear();
+  for (const auto& [id, v] : section(state, "intents")) {
+    intents_[id] = Intent{v.at("gid").as_string(), v.at("op").as_string(), v.at("args")};
+  }
+  undelivered_.clear();
+  for (const auto& [rid, node] : section(state, "undelivered")) undelivered_[rid] = node.as_string();
+  migrating_.clear();
+  for (const auto& [oid, v] : section(state, "migrating")) {
+    migrating_[static_cast<std::uint64_t>(std::stoull(oid))] =
+        Move{v.at("src").as_string(), v.at("dst").as_string(), v.at("mid").as_string()};
+  }
 }
 
 // ---- The whole ---------------------------------------------------------------------------------------
@@ -211,6 +244,7 @@ Value Oms::export_state() const {
   out["ms"] = naming_.export_state();
   out["nodes"] = membership_.export_state();
   groups_.export_state(out);
+  out["requests"] = requests_.export_state();
   return out;
 }
 
@@ -221,6 +255,7 @@ void Oms::import_state(const Value& state) {
   naming_.import_state(state.is_null() || state.find("ms") == nullptr ? Value() : state.at("ms"));
   membership_.import_state(state.is_null() || state.find("nodes") == nullptr ? Value() : state.at("nodes"));
   groups_.import_state(state);
+  requests_.import_state(state.is_null() || state.find("requests") == nullptr ? Value() : state.at("requests"));
 }
 
 }  // namespace amino
