@@ -16,33 +16,41 @@ namespace {
 
 double seconds(Time t) { return static_cast<double>(t) / kSecond; }
 
-// The node lock is held by whoever runs node code. unlocked() releases it around a blocking SimGrid
-// wait and takes it back; after a forceful kill it is left alone (it dies with its incarnation).
+// The node lock is held by whoever runs node code (Incarnation::current names that runner).
+// unlocked() releases it around a blocking SimGrid wait and takes it back; after a forceful kill it
+// is left alone (it dies with its incarnation).
 template <class F> auto unlocked(Incarnation& inc, F&& wait) {
+  Runner* me = inc.current;
+  inc.current = nullptr;
   inc.lock.unlock();
   try {
     auto r = wait();
     inc.lock.lock();
+    inc.current = me;
     return r;
   } catch (const simgrid::ForcefulKillException&) {
     throw;
   } catch (...) {
     inc.lock.lock();
+    inc.current = me;
     throw;
   }
 }
 
-// Runs node code holding the node lock; ordinary exceptions release it, a kill does not.
-template <class F> void locked(Incarnation& inc, F&& body) {
+// Runs node code as `me`, holding the node lock; ordinary exceptions release it, a kill does not.
+template <class F> void locked(Incarnation& inc, Runner& me, F&& body) {
   inc.lock.lock();
+  inc.current = &me;
   try {
     body();
   } catch (const simgrid::ForcefulKillException&) {
     throw;
   } catch (...) {
+    inc.current = nullptr;
     inc.lock.unlock();
     throw;
   }
+  inc.current = nullptr;
   inc.lock.unlock();
 }
 
@@ -55,13 +63,13 @@ bool acquire_until(const sg::SemaphorePtr& sem, Time due) {
   return !sem->acquire_timeout(std::max(0.0, seconds(due) - sg::Engine::get_clock()));  // true = timed out
 }
 
-// What a deadlock report calls the waiting context: the task a pooled worker runs, else the actor.
+// What a deadlock report calls the waiting context: the task its runner runs, else the actor.
 std::string current_context_name(const Incarnation& inc) {
-  auto it = inc.context_of.find(sg::this_actor::get_pid());
-  return it != inc.context_of.end() ? it->second : sg::this_actor::get_name();
+  if (inc.current != nullptr && inc.current->task != nullptr) return *inc.current->task;
+  return sg::this_actor::get_name();
 }
 
-// Idle workers kept per incarnation beyond which a worker with nothing to do exits.
+// Idle runners kept per incarnation beyond which a runner with nothing to do exits.
 constexpr int kMaxIdleWorkers = 8;
 
 // A Signal is a semaphore released once per waiter when notified; notified_ answers later waits.
@@ -84,6 +92,7 @@ class SimSignal : public Signal {
     if (!forever && due <= SimWorld::true_now()) return false;
     const std::uint64_t me = ++*next_waiter_;
     if (forever) inc_->forever_waiters[me] = current_context_name(*inc_);
+    env_.release_channel(inc_);
     ++waiters_;  // before unlocking: a notify while the lock changes hands must release us
     unlocked(*inc_, [&] { return acquire_until(sem_, due); });
     --waiters_;
@@ -162,7 +171,8 @@ void SimEnv::run_node_code(const std::string& what, const Task& fn) {
 }
 
 void SimEnv::timer_loop(Incarnation* inc) {
-  locked(*inc, [&] {
+  Runner me;
+  locked(*inc, me, [&] {
     Time woke_for = -1;  // a deadline whose wait timed out: due even if float rounding disagrees
     for (;;) {
       const Time due = inc->timers.empty() ? kForever : inc->timers.begin()->first.first;
@@ -185,31 +195,81 @@ void SimEnv::timer_loop(Incarnation* inc) {
   });
 }
 
-void SimEnv::receive_loop(Incarnation* inc, sg::Mailbox* mb) {
-  for (;;) {
-    Envelope* raw = nullptr;
-    try {
-      raw = mb->get<Envelope>();
-    } catch (const simgrid::NetworkFailureException&) {
-      continue;  // the sender's host or a link died mid-transfer: the frame is lost
+// Every actor of a node but the timer and the pauser runs this loop, holding the node lock except
+// while it waits. A runner with a channel receives that sender's frames in order and delivers them;
+// when a frame spawns a task (a request), the runner runs that task itself right after delivering
+// it — no other actor is woken, as one more actor hop per request had cost about a fifth of a
+// simulated RPC. Should the task block, the runner first hands its channel to an idle runner
+// (release_channel), and becomes a plain worker once the task ends. A runner without a channel
+// takes orphaned channels first, then queued tasks (FIFO), else waits idle (or exits, when
+// kMaxIdleWorkers already wait).
+void SimEnv::runner_loop(Incarnation* inc, Runner& me) {
+  locked(*inc, me, [&] {
+    for (;;) {
+      if (me.channel != nullptr) {
+        receive_one(inc, me);
+        continue;
+      }
+      if (!inc->orphans.empty()) {
+        me.channel = inc->orphans.front();
+        inc->orphans.pop_front();
+        continue;
+      }
+      if (!inc->ready.empty()) {
+        run_task(inc, me);
+        continue;
+      }
+      if (inc->idle_workers >= kMaxIdleWorkers) return;
+      ++inc->idle_workers;
+      unlocked(*inc, [&] { return acquire_until(inc->work_ready, kForever); });
     }
-    std::unique_ptr<Envelope> e(raw);
-    if (e->hold > 0) sg::this_actor::sleep_for(seconds(e->hold));
-    --inc->in_flight;
-    world_.count_delivered();
-    if (inc != inc_) continue;
-    deliver(*e);
+  });
+}
+
+void SimEnv::receive_one(Incarnation* inc, Runner& me) {
+  sg::Mailbox* mb = me.channel;
+  Envelope* raw = nullptr;
+  try {
+    raw = unlocked(*inc, [&] { return mb->get<Envelope>(); });
+  } catch (const simgrid::NetworkFailureException&) {
+    return;  // the sender's host or a link died mid-transfer: the frame is lost
+  }
+  std::unique_ptr<Envelope> e(raw);
+  if (e->hold > 0) {
+    unlocked(*inc, [&] {
+      sg::this_actor::sleep_for(seconds(e->hold));
+      return true;
+    });
+  }
+  --inc->in_flight;
+  world_.count_delivered();
+  if (inc != inc_) return;
+  world_.record({SimWorld::true_now(), id_, "recv", e->from, e->id, e->frame.size(), 0, ""});
+  if (!inc->inbox.on_message) return;
+  me.may_claim = true;
+  run_node_code("on_message", [&] { inc->inbox.on_message(e->from, std::move(e->frame)); });
+  me.may_claim = false;
+  if (me.claimed) {
+    me.claimed = false;
+    if (!inc->ready.empty()) run_task(inc, me);
   }
 }
 
-void SimEnv::deliver(Envelope& e) {
-  Incarnation* inc = e.to;
-  locked(*inc, [&] {
-    if (inc != inc_) return;
-    world_.record({SimWorld::true_now(), id_, "recv", e.from, e.id, e.frame.size(), 0, ""});
-    if (!inc->inbox.on_message) return;
-    run_node_code("on_message", [&] { inc->inbox.on_message(e.from, std::move(e.frame)); });
-  });
+void SimEnv::run_task(Incarnation* inc, Runner& me) {
+  auto [name, fn] = std::move(inc->ready.front());
+  inc->ready.pop_front();
+  me.task = &name;
+  run_node_code(name, fn);
+  me.task = nullptr;
+  --inc->live_contexts;
+}
+
+void SimEnv::release_channel(Incarnation* inc) {
+  Runner* r = inc->current;
+  if (r == nullptr || r->channel == nullptr || r->task == nullptr) return;
+  inc->orphans.push_back(r->channel);
+  r->channel = nullptr;
+  wake_runner(inc);
 }
 
 sg::Mailbox* SimEnv::mailbox_from(const NodeId& from) {
@@ -217,12 +277,7 @@ sg::Mailbox* SimEnv::mailbox_from(const NodeId& from) {
   if (auto it = inc->mailbox_from.find(from); it != inc->mailbox_from.end()) return it->second;
   sg::Mailbox* mb = sg::Mailbox::by_name("m/" + from + "/" + id_ + "/" + std::to_string(inc->number));
   inc->mailbox_from.emplace(from, mb);
-  sg::ActorPtr rx = sg::Actor::init("rx:" + from, host_);
-  rx->set_data(inc);
-  rx->start([this, inc, mb] {
-    guarded([this](const std::string& e) { world_.record_error(e); }, id_ + ":receive", [&] { receive_loop(inc, mb); });
-  });
-  mb->set_receiver(rx);
+  mb->set_receiver(start_runner(inc, mb));
   return mb;
 }
 
@@ -231,41 +286,35 @@ void SimEnv::spawn(std::string name, Task fn) {
   Incarnation* inc = inc_;
   ++inc->live_contexts;
   inc->ready.emplace_back(std::move(name), std::move(fn));
+  Runner* cur = inc->current;
+  if (cur != nullptr && cur->may_claim && !cur->claimed) {
+    cur->claimed = true;  // the delivering runner runs it as soon as the frame's handler returns
+    return;
+  }
+  wake_runner(inc);
+}
+
+// One more runner is needed (a queued task, an orphaned channel): an idle one, else a new one.
+void SimEnv::wake_runner(Incarnation* inc) {
   if (inc->idle_workers > 0) {
-    --inc->idle_workers;  // reserved: the next spawn must not count on the same worker
+    --inc->idle_workers;  // reserved: the next wake must not count on the same runner
     inc->lock.release_after_unlock(inc->work_ready);
   } else {
-    start_worker(inc);
+    start_runner(inc, nullptr);
   }
 }
 
-void SimEnv::start_worker(Incarnation* inc) {
-  sg::ActorPtr w = sg::Actor::init("context", host_);
-  w->set_data(inc);
-  w->start([this, inc] {
-    guarded([this](const std::string& e) { world_.record_error(e); }, id_ + ":context", [&] { worker_loop(inc); });
+sg::ActorPtr SimEnv::start_runner(Incarnation* inc, sg::Mailbox* channel) {
+  sg::ActorPtr a = sg::Actor::init(channel != nullptr ? "rx" : "context", host_);
+  a->set_data(inc);
+  a->start([this, inc, channel] {
+    guarded([this](const std::string& e) { world_.record_error(e); }, id_ + ":runner", [&] {
+      Runner me;
+      me.channel = channel;
+      runner_loop(inc, me);
+    });
   });
-}
-
-// Runs spawned tasks one after another, holding the node lock except while waiting for work or
-// inside a task's blocking seam calls. Tasks run in spawn order (FIFO queue).
-void SimEnv::worker_loop(Incarnation* inc) {
-  const aid_t pid = sg::this_actor::get_pid();
-  locked(*inc, [&] {
-    for (;;) {
-      while (inc->ready.empty()) {
-        if (inc->idle_workers >= kMaxIdleWorkers) return;
-        ++inc->idle_workers;
-        unlocked(*inc, [&] { return acquire_until(inc->work_ready, kForever); });
-      }
-      auto [name, fn] = std::move(inc->ready.front());
-      inc->ready.pop_front();
-      inc->context_of[pid] = name;
-      run_node_code(name, fn);
-      inc->context_of.erase(pid);
-      --inc->live_contexts;
-    }
-  });
+  return a;
 }
 
 std::shared_ptr<Signal> SimEnv::make_signal() {
@@ -287,6 +336,7 @@ void SimEnv::compute(double ops) {
   if (ops <= 0 || inc_ == nullptr) return;
   Incarnation* inc = inc_;
   // Computing is blocking: other code of this node may run meanwhile, sharing the host's CPU.
+  release_channel(inc);
   unlocked(*inc, [&] {
     sg::this_actor::execute(ops);
     return true;

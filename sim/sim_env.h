@@ -10,7 +10,9 @@
 // Messages. send() is fire-and-forget: a detached SimGrid comm carries the frame (its size charged to
 // the network model) into a mailbox per (sender, receiver, incarnation). Each mailbox has a permanent
 // receiver (SimGrid's eager, TCP-like mode: the transfer starts at once), so frames of one sender
-// arrive in order while frames from different senders never wait for each other.
+// arrive in order while frames from different senders never wait for each other. The actor that
+// receives a request runs the task it spawns itself, handing its mailbox to another actor only if
+// that task blocks (runner_loop).
 //
 // Incarnations. A crash turns the host off (SimGrid kills every actor of the node) and ends the
 // incarnation; a restart turns it on and starts a fresh one, then runs the node's boot function.
@@ -41,10 +43,21 @@ struct TimerEntry {
   bool traced = true;  // timers are trace events; post()ed tasks are not
 };
 
+// One actor of a node incarnation, as node code sees it (kept on the actor's own stack). Receive
+// actors, pooled workers and the timer actor are all runners; a runner that receives a request runs
+// the task it spawns itself (see SimEnv::runner_loop).
+struct Runner {
+  simgrid::s4u::Mailbox* channel = nullptr;  // the sender's mailbox it receives from, if any
+  const std::string* task = nullptr;         // name of the spawned task it runs, if any
+  bool may_claim = false;  // delivering a frame outside any task: the first task it spawns is its own
+  bool claimed = false;    // it spawned that task, which no other runner was woken for
+};
+
 // One life of a node, between boot and crash.
 struct Incarnation {
   std::uint64_t number = 0;
   NodeLock lock;                          // the node's logical thread
+  Runner* current = nullptr;              // the runner holding `lock` (valid only while held)
   simgrid::s4u::SemaphorePtr timer_wake;  // released to wake the timer actor early
   bool timer_wake_pending = false;        // released and not yet consumed
   std::map<std::pair<Time, TimerId>, TimerEntry> timers;  // by true-time deadline, then id
@@ -54,16 +67,17 @@ struct Incarnation {
   // timers (call deadlines) are cancelled long before they fall due, and waking the actor for each
   // cost a context switch per RPC.
   Time timer_sleeps_until = -1;
-  std::map<NodeId, simgrid::s4u::Mailbox*> mailbox_from;  // senders that have a receive actor here
+  std::map<NodeId, simgrid::s4u::Mailbox*> mailbox_from;  // senders that have a mailbox (and a receiver) here
   Inbox inbox;
   int live_contexts = 0;                                  // spawned tasks not yet finished
   std::map<std::uint64_t, std::string> forever_waiters;  // contexts waiting with no deadline
-  // Execution contexts run on a pool of worker actors (creating an actor per task cost most of
-  // a simulated RPC): spawn() queues the task and wakes an idle worker or starts a new one.
-  std::deque<std::pair<std::string, Task>> ready;  // spawned tasks no worker has taken yet
-  simgrid::s4u::SemaphorePtr work_ready;            // idle workers wait here
+  // Execution contexts run on a pool of runner actors (creating an actor per task cost most of
+  // a simulated RPC): spawn() queues the task and, unless the spawning receiver runs it itself,
+  // wakes an idle runner or starts a new one.
+  std::deque<std::pair<std::string, Task>> ready;  // spawned tasks no runner has taken yet
+  std::deque<simgrid::s4u::Mailbox*> orphans;        // mailboxes whose receiver blocked in a task
+  simgrid::s4u::SemaphorePtr work_ready;            // idle runners wait here
   int idle_workers = 0;                             // waiting on work_ready and not yet woken
-  std::map<aid_t, std::string> context_of;          // worker pid -> name of the task it runs
   std::uint64_t in_flight = 0;                           // frames travelling to this incarnation
   simgrid::s4u::SemaphorePtr resume;                      // set while paused
   bool paused = false;
@@ -128,9 +142,17 @@ class SimEnv : public Env {
  private:
   void begin_incarnation();
   void timer_loop(Incarnation* inc);
-  void receive_loop(Incarnation* inc, simgrid::s4u::Mailbox* mb);
-  void worker_loop(Incarnation* inc);
-  void start_worker(Incarnation* inc);
+  void runner_loop(Incarnation* inc, Runner& me);
+  void receive_one(Incarnation* inc, Runner& me);
+  void run_task(Incarnation* inc, Runner& me);
+  simgrid::s4u::ActorPtr start_runner(Incarnation* inc, simgrid::s4u::Mailbox* channel);
+  void wake_runner(Incarnation* inc);
+ public:
+  // Called by node code about to block (Signal::wait_until, compute): a runner that receives a
+  // sender's frames and blocks inside a task hands that mailbox to another runner first.
+  void release_channel(Incarnation* inc);
+
+ private:
   TimerId add_timer(Duration after, Task fn, bool traced);
   bool stale_caller() const;
   void run_node_code(const std::string& what, const Task& fn);
