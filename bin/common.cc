@@ -173,7 +173,10 @@ std::vector<std::string> parse_node_list(const std::string& flag, const std::str
     if (comma == std::string::npos) break;
     from = comma + 1;
   }
-  if (out.size() > 7) throw std::invalid_argument("--" + flag + ": at most 7 OMS replicas, got " + std::to_string(out.size()));
+  if (out.size() > kMaxOmsReplicas) {
+    throw std::invalid_argument("--" + flag + ": at most " + std::to_string(kMaxOmsReplicas) + " OMS replicas, got " +
+                                std::to_string(out.size()));
+  }
   return out;
 }
 

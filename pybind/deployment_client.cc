@@ -6,6 +6,7 @@
 
 #include "dms/all.h"
 #include "runtime/kernel.h"
+#include "runtime/limits.h"
 #include "runtime/protocol.h"
 #include "runtime/sockets/cluster_key.h"
 #include "runtime/sockets/sockets_env.h"
@@ -34,6 +35,14 @@ std::string error(Code c, const std::string& message) { return error(Status{c, m
 
 DeploymentClient::DeploymentClient(ClientOptions options) : state_(std::make_unique<State>()) {
   state_->options = std::move(options);
+  const auto& oms = state_->options.oms;
+  if (oms.empty()) throw std::invalid_argument("no OMS address given");
+  if (oms.size() > kMaxOmsReplicas) {
+    throw LimitExceeded(std::to_string(oms.size()) + " OMS addresses", "kMaxOmsReplicas", kMaxOmsReplicas);
+  }
+  for (const auto& a : oms) {
+    if (a.empty()) throw std::invalid_argument("an empty OMS address");
+  }
   scenarios::register_all(state_->classes);  // read-only marks of the known classes
   sockets::SocketsEnvOptions eo;
   eo.min_log_level = LogLevel::kWarn;  // a refused handshake (no key, wrong key) says why
@@ -44,7 +53,8 @@ DeploymentClient::DeploymentClient(ClientOptions options) : state_(std::make_uni
   }
   state_->env = std::make_unique<sockets::SocketsEnv>(state_->loop, eo);
   KernelOptions ko;
-  ko.oms = state_->options.oms;
+  ko.oms = oms.front();
+  if (oms.size() > 1) ko.oms_replicas = oms;  // one OMS: the plain path (as amino-ctl)
   ko.client_only = true;
   ko.call_timeout = ko.control_timeout = state_->options.timeout;
   state_->kernel = std::make_unique<Kernel>(*state_->env, state_->classes, dms::builtin(), ko);
@@ -76,7 +86,9 @@ std::string DeploymentClient::run(const std::function<std::string()>& op) {
   });
   // The operation's own deadlines end it; the margin only guards against a bug there.
   if (!state_->loop.run_until([done] { return *done; }, state_->options.timeout + 5 * kSecond)) {
-    return error(Code::kTimeout, "no answer from the deployment at " + state_->options.oms);
+    std::string where;
+    for (const auto& a : state_->options.oms) where += (where.empty() ? "" : ",") + a;
+    return error(Code::kTimeout, "no answer from the deployment at " + where);
   }
   return *out;
 }

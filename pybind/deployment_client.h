@@ -3,6 +3,9 @@
 // client-only kernel on its own SocketsEnv, so it has its own session (runtime/session_id.h): two
 // Python processes are never taken for one another by a DM's duplicate suppression.
 //
+// A replicated OMS: `oms` lists every replica; requests go to the leader and fail over to the others
+// as amino-ctl --oms A,B,C does (KernelOptions::oms_replicas).
+//
 // Single-threaded like every sockets node: each operation runs the node's loop in the calling
 // thread until it finishes or `timeout` passes. Results cross as JSON text (values as value_json.h).
 #pragma once
@@ -10,20 +13,22 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/time.h"
 
 namespace amino::pyrun {
 
 struct ClientOptions {
-  std::string oms = "127.0.0.1:7400";
+  std::vector<std::string> oms = {"127.0.0.1:7400"};  // one OMS, or every replica of a replicated one
   Duration timeout = 10 * kSecond;  // of each operation
   std::string cluster_key_file;     // the deployment's cluster key; empty: none (loopback only)
 };
 
 class DeploymentClient {
  public:
-  // Throws std::invalid_argument for an unreadable or too short key file.
+  // Throws std::invalid_argument for an unreadable or too short key file, and for an OMS list that
+  // is empty, has an empty address or more than kMaxOmsReplicas (runtime/limits.h).
   explicit DeploymentClient(ClientOptions options);
   ~DeploymentClient();
   DeploymentClient(const DeploymentClient&) = delete;

@@ -115,7 +115,7 @@ PYBIND11_MODULE(_amino, m) {
     };
   };
   py::class_<DeploymentClient>(m, "DeploymentClient", "A client of a running deployment (use amino.connect).")
-      .def(py::init([](const std::string& oms, double timeout_s, const std::string& cluster_key_file) {
+      .def(py::init([](const std::vector<std::string>& oms, double timeout_s, const std::string& cluster_key_file) {
              amino::pyrun::ClientOptions o;
              o.oms = oms;
              o.timeout = amino::from_seconds(timeout_s);

@@ -40,6 +40,10 @@ inline constexpr std::size_t kMaxCreateRequestBytes = kMaxCreateArgsBytes + kMax
 // not a timeout any more, and ms * kMillisecond stays far from overflowing.
 inline constexpr long long kMaxTimeoutMs = 24LL * 3600 * 1000;
 
+// OMS addresses one client or kernel server is given (--oms A,B,C; Python's amino.connect): a
+// replicated OMS has 3 or 5 replicas; more is a typo or a list of something else.
+inline constexpr std::size_t kMaxOmsReplicas = 7;
+
 // An input exceeded one of the limits above; what() names it ("... (limit kMaxValueDepth = 64)").
 class LimitExceeded : public std::invalid_argument {
  public:

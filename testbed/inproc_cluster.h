@@ -2,7 +2,8 @@
 // server on every other host, all in one InProcWorld (one thread, virtual time, deterministic).
 // Each node's Env is wrapped in a FaultyEnv sharing one FaultState, so message-layer faults
 // (partitions, loss, delay, ...) act as on the other backends; crash freezes a node (its synced
-// storage survives unless wipe_storage), restart boots it again, fresh. Of the platform only names,
+// storage survives unless wipe_storage), restart boots it again, fresh. With oms_replicas the OMS
+// is replicated (replicated_oms/) over those hosts, as SimCluster does. Of the platform only names,
 // regions and labels count: every message takes the world's fixed latency, and CPU is a fixed rate.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include "runtime/inproc/inproc_world.h"
 #include "testbed/cluster.h"
 #include "testbed/faulty_env.h"
+#include "testbed/oms_replica_node.h"
 
 namespace amino::testbed {
 
@@ -23,6 +25,11 @@ struct InProcClusterOptions {
   OmsOptions oms;
   std::uint64_t seed = 1;  // the world's (each node's Env::rng); the FaultyEnvs' Rngs come from it too
   Duration latency = 100 * kMicrosecond;  // one-way, every message
+  // A replicated OMS (replicated_oms/): these hosts run one OMS replica each (and nothing else),
+  // keeping its Raft log in the host's storage; oms_host is then ignored. Empty: the one OMS on
+  // oms_host, in memory (the default). As SimClusterOptions::oms_replicas.
+  std::vector<NodeId> oms_replicas;
+  replicated_oms::OmsReplicaOptions replica;  // peers are set from oms_replicas
 };
 
 class InProcCluster : public Cluster {
@@ -34,7 +41,8 @@ class InProcCluster : public Cluster {
   bool wait_registered(Duration limit) override;
   bool run_on(const NodeId& node, std::function<void()> fn, Duration limit) override;
   Kernel& kernel(const NodeId& node) override;
-  Oms& oms() override;
+  Oms& oms() override;  // replicated: the serving leader's (else the first replica's, if up)
+  NodeId oms_leader() const;  // replicated: the host whose replica serves now (empty if none)
   Env& env(const NodeId& node) override;
   Time now() const override { return world_.now(); }
   void run_until(Time t) override { world_.run_until(t); }
@@ -53,6 +61,7 @@ class InProcCluster : public Cluster {
     std::unique_ptr<FaultyEnv> faulty;
     std::unique_ptr<Rpc> oms_rpc;  // OMS host only
     std::unique_ptr<Oms> oms;      // OMS host only
+    std::unique_ptr<replicated_oms::OmsReplica> replica;  // replicated OMS hosts only
     std::unique_ptr<Kernel> kernel;
   };
   struct Node {
@@ -66,6 +75,8 @@ class InProcCluster : public Cluster {
   void check(const Fault& fault) const;  // throws std::invalid_argument
   void boot(Node& node, Env& env);
   Node& node(const NodeId& name);
+  const Node& node(const NodeId& name) const;
+  bool is_oms(const NodeId& name) const;
   std::vector<NodeId> host_names() const;
 
   const ClassRegistry& classes_;

@@ -40,6 +40,10 @@ std::vector<std::string> validate_for_sockets(const FaultSchedule& schedule, con
 LoopbackCluster::LoopbackCluster(const ClassRegistry& classes, const DmRegistry& dms, LoopbackClusterOptions options)
     : classes_(classes), dms_(dms), options_(std::move(options)) {
   options_.platform.check();
+  for (const auto& r : options_.oms_replicas) {
+    if (!options_.platform.has_host(r)) throw std::invalid_argument("the OMS replica host " + r + " is not on the platform");
+  }
+  if (!options_.oms_replicas.empty()) options_.oms_host = options_.oms_replicas.front();
   if (!options_.platform.has_host(options_.oms_host)) {
     throw std::invalid_argument("the OMS host " + options_.oms_host + " is not on the platform");
   }
@@ -54,11 +58,21 @@ LoopbackCluster::LoopbackCluster(const ClassRegistry& classes, const DmRegistry&
     n.storage_dir = options_.storage_root / h.name;
     n.rng = seeds.fork();
   }
-  // The OMS first: kernel servers need its address.
-  boot(node(options_.oms_host));
+  // The OMS first: kernel servers need its address. Replicas bind first, then start: each is
+  // given every replica's address.
+  if (options_.oms_replicas.empty()) {
+    boot(node(options_.oms_host));
+  } else {
+    for (const auto& r : options_.oms_replicas) {
+      bind(node(r));
+      options_.replica.peers.push_back(node(r).address);
+    }
+    options_.kernel.oms_replicas = options_.replica.peers;
+    for (const auto& r : options_.oms_replicas) start(node(r));
+  }
   options_.kernel.oms = node(options_.oms_host).address;
   for (auto& [name, n] : nodes_) {
-    if (name != options_.oms_host) boot(n);
+    if (!is_oms(name)) boot(n);
   }
   set_paths();
 }
@@ -74,7 +88,11 @@ LoopbackCluster::~LoopbackCluster() {
 }
 
 void LoopbackCluster::boot(Node& n) {
-  const std::string& name = n.host->name;
+  bind(n);
+  start(n);
+}
+
+void LoopbackCluster::bind(Node& n) {
   auto life = std::make_unique<Incarnation>();
   sockets::SocketsEnvOptions so;
   so.port = n.port;  // 0 the first time; the same port after a restart
@@ -90,9 +108,28 @@ void LoopbackCluster::boot(Node& n) {
   n.port = life->sockets->port();
   n.address = life->sockets->self();
   life->faulty = std::make_unique<FaultyEnv>(*life->sockets, fault_state_, n.rng.fork());
-  start_node_software(*life, *n.host, options_.oms_host, classes_, dms_, options_.kernel, options_.oms);
   n.current = life.get();
   n.lives.push_back(std::move(life));
+}
+
+void LoopbackCluster::start(Node& n) {
+  if (is_listed(options_.oms_replicas, n.host->name)) {
+    start_oms_replica(*n.current, dms_, options_.oms, options_.replica);
+  } else {
+    start_node_software(*n.current, *n.host, options_.oms_host, classes_, dms_, options_.kernel, options_.oms);
+  }
+}
+
+bool LoopbackCluster::is_oms(const NodeId& name) const {
+  return options_.oms_replicas.empty() ? name == options_.oms_host : is_listed(options_.oms_replicas, name);
+}
+
+NodeId LoopbackCluster::oms_leader() const {
+  for (const auto& r : options_.oms_replicas) {
+    const Node& n = node(r);
+    if (n.current != nullptr && n.current->replica->serving()) return r;
+  }
+  return {};
 }
 
 void LoopbackCluster::crash(Node& n, bool wipe_storage) {
@@ -116,9 +153,10 @@ void LoopbackCluster::set_paths() {
 }
 
 bool LoopbackCluster::wait_registered(Duration limit) {
-  const std::size_t servers = nodes_.size() - 1;
+  const std::size_t servers = nodes_.size() - std::max<std::size_t>(1, options_.oms_replicas.size());
   return loop_.run_until(
       [this, servers] {
+        if (!options_.oms_replicas.empty()) return !oms_leader().empty() && oms().nodes().size() == servers;
         const Node& o = node(options_.oms_host);
         return o.current != nullptr && o.current->oms->nodes().size() == servers;
       },
@@ -184,7 +222,10 @@ const LoopbackCluster::Node& LoopbackCluster::node(const NodeId& name) const {
 }
 
 Kernel& LoopbackCluster::kernel(const NodeId& name) { return current_kernel(node(name).current, name); }
-Oms& LoopbackCluster::oms() { return current_oms(node(options_.oms_host).current); }
+Oms& LoopbackCluster::oms() {
+  const NodeId leader = oms_leader();
+  return current_oms(node(leader.empty() ? options_.oms_host : leader).current);
+}
 Env& LoopbackCluster::env(const NodeId& name) { return current_env(node(name).current, name); }
 
 const NodeId& LoopbackCluster::address(const NodeId& name) const { return node(name).address; }

@@ -29,6 +29,7 @@
 
 #include "runtime/kernel.h"
 #include "testbed/faulty_env.h"
+#include "testbed/oms_replica_node.h"
 #include "runtime/oms.h"
 #include "testbed/cluster.h"
 #include "testbed/fault_timeline.h"
@@ -52,6 +53,12 @@ struct LoopbackClusterOptions {
   // Every node's SocketsEnvOptions::max_frame_bytes (0: its default, 16 MiB); the send queues grow
   // to hold two such frames. Stop-and-copy of an object near 16 MiB needs more.
   std::size_t max_frame_bytes = 0;
+  // A replicated OMS (replicated_oms/): these hosts run one OMS replica each (and nothing else),
+  // keeping its Raft log in the host's storage directory; oms_host is then ignored. Every replica
+  // binds its port before any starts, so the peers (addresses) are known; a restarted replica
+  // comes back on the same port. Empty: the one OMS on oms_host, in memory (the default).
+  std::vector<NodeId> oms_replicas;
+  replicated_oms::OmsReplicaOptions replica;  // peers are set from oms_replicas' addresses
 };
 
 // Every reason the schedule cannot run on a LoopbackCluster (plus validate's problems).
@@ -81,7 +88,8 @@ class LoopbackCluster : public Cluster {
   const std::vector<std::string>& errors() const { return errors_; }
 
   Kernel& kernel(const NodeId& node) override;  // the current incarnation
-  Oms& oms() override;
+  Oms& oms() override;  // replicated: the serving leader's (else the first replica's, if up)
+  NodeId oms_leader() const;  // replicated: the host whose replica serves now (empty if none)
   Env& env(const NodeId& node) override;        // the FaultyEnv over the node's SocketsEnv
   const NodeId& address(const NodeId& node) const;
   std::vector<NodeId> nodes() const;   // host names, in platform order
@@ -96,6 +104,7 @@ class LoopbackCluster : public Cluster {
     std::unique_ptr<FaultyEnv> faulty;
     std::unique_ptr<Rpc> oms_rpc;  // OMS host only
     std::unique_ptr<Oms> oms;      // OMS host only
+    std::unique_ptr<replicated_oms::OmsReplica> replica;  // replicated OMS hosts only
     std::unique_ptr<Kernel> kernel;
   };
   struct Node {
@@ -111,7 +120,10 @@ class LoopbackCluster : public Cluster {
 
   void check(const Fault& fault) const;  // throws std::invalid_argument
   void apply_scheduled(const Fault& fault);  // a failure goes to errors_
-  void boot(Node& node);
+  void boot(Node& node);   // bind, then start
+  void bind(Node& node);   // a new incarnation with its SocketsEnv on the node's port (its address)
+  void start(Node& node);  // the node's software on its current incarnation
+  bool is_oms(const NodeId& name) const;
   void crash(Node& node, bool wipe_storage);
   Node& node(const NodeId& name);
   const Node& node(const NodeId& name) const;

@@ -293,7 +293,12 @@ void RaftNode::tick_loop() {
       }
     }
     if (stopped_) return;
-    tick_event_.wait_until(role_ == Role::kLeader ? env_.now() + opts_.heartbeat : election_deadline_);
+    Time until = role_ == Role::kLeader ? env_.now() + opts_.heartbeat : election_deadline_;
+    // Frozen (export_state: the state left for a migration) past its election deadline: nothing
+    // to do until a call unfreezes it (submit notifies), so wait a heartbeat rather than return at
+    // once from a deadline already passed, which spun forever (on SimGrid time stood still).
+    if (until <= env_.now()) until = env_.now() + opts_.heartbeat;
+    tick_event_.wait_until(until);
   }
 }
 

@@ -1,10 +1,15 @@
 // A replicated OMS with real processes on loopback: three amino-oms processes (--peers, each its own
 // --storage-dir), a kernel server and a client given all three. The leader is killed with SIGKILL;
 // creates go on at the new leader and every object created before answers. Then every OMS process
-// is killed and restarted from its storage directory: the objects are still known.
+// is killed and restarted from its storage directory: the objects are still known. And with two
+// kernel servers: OMS replicas paused (SIGSTOP/SIGCONT) and killed (SIGKILL, restarted from storage)
+// during creates, a kernel server's failure and a migration by amino-ctl --oms A,B,C; afterwards
+// every acknowledged create answers.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <chrono>
+#include <map>
 #include <memory>
 
 #include "dms/all.h"
@@ -23,10 +28,11 @@ class ReplicatedOmsProcesses : public ::testing::Test {
       addrs_.push_back("127.0.0.1:" + std::to_string(ports_.back()));
     }
     for (int i = 0; i < 3; ++i) start_oms(i);
-    ks_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{kBin + "/amino-kernel-server", "--oms", peers(), "--label", "name=ks1", "--heartbeat-ms",
-                                 "300", "--storage-dir", (dir_.path() / "ks1").string()});
-    ASSERT_NE(ks_->wait_for_line("amino-kernel-server ", 10000), "");
+    for (int i = 0; i < kernel_servers(); ++i) {
+      ks_ports_.push_back(free_port());
+      ks_addrs_.push_back("127.0.0.1:" + std::to_string(ks_ports_.back()));
+      start_ks(i);
+    }
     scenarios::register_all(classes_);
     sockets::SocketsEnvOptions eo;
     eo.min_log_level = LogLevel::kError;
@@ -40,7 +46,17 @@ class ReplicatedOmsProcesses : public ::testing::Test {
     ko.oms_attempts = 40;  // loaded machines elect slowly: bounded, but generous
     client_ = std::make_unique<Kernel>(*env_, classes_, dms::builtin(), ko);
     client_->start();
-    ASSERT_TRUE(wait_until([&] { return live_nodes() == 1; }, 30 * kSecond));
+    ASSERT_TRUE(wait_until([&] { return live_nodes() == static_cast<std::size_t>(kernel_servers()); }, 30 * kSecond));
+  }
+
+  virtual int kernel_servers() const { return 1; }
+
+  void start_ks(int i) {
+    const std::string name = "ks" + std::to_string(i + 1);
+    ks_[i] = std::make_unique<ChildProcess>(std::vector<std::string>{
+        kBin + "/amino-kernel-server", "--oms", peers(), "--port", std::to_string(ks_ports_[i]), "--label", "name=" + name,
+        "--heartbeat-ms", "300", "--storage-dir", (dir_.path() / name).string()});
+    ASSERT_NE(ks_[i]->wait_for_line("amino-kernel-server ", 10000), "");
   }
 
   std::string peers() const { return addrs_[0] + "," + addrs_[1] + "," + addrs_[2]; }
@@ -91,11 +107,11 @@ class ReplicatedOmsProcesses : public ::testing::Test {
     });
     return out;
   }
-  Reply create(const std::string& name) {
+  Reply create(const std::string& name, const std::string& extra = "") {
     Reply r = Reply::error(Code::kInternal, "did not run");
     run([&] {
       try {
-        r = Reply::ok(client_->create("class: Counter\nname: " + name + "\n").id());
+        r = Reply::ok(client_->create("class: Counter\nname: " + name + "\n" + extra).id());
       } catch (const SystemError& e) {
         r = Reply::error(e.code(), e.what());
       }
@@ -118,7 +134,9 @@ class ReplicatedOmsProcesses : public ::testing::Test {
   std::vector<std::uint16_t> ports_;
   std::vector<std::string> addrs_;
   std::unique_ptr<ChildProcess> oms_[3];
-  std::unique_ptr<ChildProcess> ks_;
+  std::vector<std::uint16_t> ks_ports_;
+  std::vector<std::string> ks_addrs_;
+  std::unique_ptr<ChildProcess> ks_[2];
   ClassRegistry classes_;
   sockets::SocketsLoop loop_;
   std::unique_ptr<sockets::SocketsEnv> env_;
@@ -159,6 +177,93 @@ TEST_F(ReplicatedOmsProcesses, EveryReplicaKilledAndRestartedFromStorageKeepsEve
   ASSERT_TRUE(wait_until([&] { return (a = add("a")).ok(); }, 30 * kSecond)) << a.status.to_string();
   EXPECT_EQ(a.value.as_int(), 2);
   EXPECT_TRUE(create("b").ok());
+}
+
+// Two kernel servers; objects live on ks1 unless migrated (a plain object dies with its host).
+class ReplicatedOmsProcessesUnderFaults : public ReplicatedOmsProcesses {
+ protected:
+  int kernel_servers() const override { return 2; }
+
+  // Creates `n` Counters on ks1 named prefix0.., keeping the acknowledged ones; failures (a create
+  // racing a failover) are allowed, lost acknowledged ones are not.
+  void create_some(const std::string& prefix, int n) {
+    for (int i = 0; i < n; ++i) {
+      const std::string name = prefix + std::to_string(i);
+      const Reply r = create(name, "nodeSelector: [{key: name, operator: =, values: [ks1]}]\n");
+      if (!r.ok()) continue;
+      acked_.push_back(name);
+      ids_[name] = r.value.as_string();
+    }
+  }
+  int follower_of(int leader) const { return (leader + 1) % 3; }
+  CtlResult ctl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{kBin + "/amino-ctl", "--oms", peers()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ChildProcess p(argv);
+    CtlResult r;
+    r.out = p.read_all(60000);
+    r.exit_code = p.wait_exit(60000);
+    return r;
+  }
+
+  std::vector<std::string> acked_;
+  std::map<std::string, std::string> ids_;  // name -> id (a migration names the id)
+};
+
+TEST_F(ReplicatedOmsProcessesUnderFaults, PausesKillsKernelServerFailureAndMigrationLoseNoAcknowledgedCreate) {
+  create_some("a", 3);
+  ASSERT_EQ(acked_.size(), 3u);  // a healthy group acknowledges every create
+  ASSERT_TRUE(add("a0").ok());
+
+  // The leader paused (SIGSTOP) while creates go on, then resumed: it steps down and catches up.
+  int l = leader();
+  ASSERT_GE(l, 0);
+  ASSERT_EQ(::kill(oms_[l]->pid(), SIGSTOP), 0);
+  create_some("p", 2);
+  ASSERT_EQ(::kill(oms_[l]->pid(), SIGCONT), 0);
+
+  // A follower killed (SIGKILL) during creates, restarted from its storage directory.
+  l = leader();
+  ASSERT_GE(l, 0);
+  const int f = follower_of(l);
+  oms_[f]->kill_hard();
+  oms_[f].reset();
+  create_some("f", 2);
+  start_oms(f);
+
+  // A kernel server killed while the leader is paused: the next leader declares it dead; it comes
+  // back from its storage directory and registers again.
+  l = leader();
+  ASSERT_GE(l, 0);
+  ks_[1]->kill_hard();
+  ASSERT_EQ(::kill(oms_[l]->pid(), SIGSTOP), 0);
+  create_some("k", 2);
+  ASSERT_TRUE(wait_until([&] { return live_nodes() == 1; }, 30 * kSecond));
+  ASSERT_EQ(::kill(oms_[l]->pid(), SIGCONT), 0);
+  start_ks(1);
+  ASSERT_TRUE(wait_until([&] { return live_nodes() == 2; }, 30 * kSecond));
+
+  // A migration by amino-ctl (given every replica) while the leader is paused, then the leader
+  // killed during creates and restarted from storage.
+  l = leader();
+  ASSERT_GE(l, 0);
+  ASSERT_EQ(::kill(oms_[l]->pid(), SIGSTOP), 0);
+  const CtlResult moved = ctl({"migrate", ids_.at("a0"), ks_addrs_[1]});
+  ASSERT_EQ(::kill(oms_[l]->pid(), SIGCONT), 0);
+  EXPECT_EQ(moved.exit_code, 0) << moved.out;
+  oms_[l]->kill_hard();
+  oms_[l].reset();
+  create_some("l", 3);
+  start_oms(l);
+
+  // Every acknowledged create answers; the migrated counter kept its state.
+  for (const auto& name : acked_) {
+    Reply r = Reply::error(Code::kInternal, "never answered");
+    EXPECT_TRUE(wait_until([&] { return (r = add(name)).ok(); }, 30 * kSecond)) << name << ": " << r.status.to_string();
+    if (name == "a0" && r.ok()) EXPECT_EQ(r.value.as_int(), 2);
+  }
+  EXPECT_EQ(live_nodes(), 2u);
+  EXPECT_TRUE(create("after").ok());
 }
 
 }  // namespace
