@@ -248,6 +248,14 @@ Status Groups::pin(const std::string& rid, const NodeId& node, const MigrateOpti
   ReplicaRec* r = replica(rid);
   if (r == nullptr || !r->alive) return Status{Code::kNoSuchObject, "no live replica " + rid, {}};
   if (!membership_.is_live(node)) return Status{Code::kPlacement, node + " is not a live kernel server", {}};
+  // Two replicas of one group on one server would fail together: a migration must not undo the
+  // spreading the group's placement did (a crash of that server could take a quorum for good).
+  for (const ReplicaRef& sibling : replicas(r->ref.gid)) {
+    if (sibling.rid != rid && sibling.node == node) {
+      return Status{Code::kPlacement, node + " already hosts replica " + sibling.rid + " of group " + r->ref.gid +
+                                          ": replicas of one group stay on different servers", {}};
+    }
+  }
   const std::vector<std::uint64_t> stacks = r->stacks;  // the whole chain beneath moves as a unit
   for (std::uint64_t oid : stacks) {
     if (!stacks_.at(oid).alive) continue;

@@ -92,5 +92,33 @@ TEST(Migration, ToADeadOrUnknownNodeIsRefused) {
   EXPECT_EQ(v, 40);
 }
 
+// Two replicas of one group on one server would fail together: the OMS keeps a migration from
+// undoing the spreading its placement did (the mixed OMS nemesis met a ConsensusRSM losing its
+// majority to one crash after such a move).
+TEST(Migration, OntoAServerHostingASiblingReplicaIsRefused) {
+  InProcCluster c;
+  Stub s;
+  ASSERT_TRUE(c.run("client", [&] { s = c.client().create("class: Counter\nargs: [7]\ndmList: [{name: TraceA, config: {replicas: 2}}]\n"); }));
+  const std::vector<std::uint64_t> oids = c.oms().stacks_of(s.id());
+  ASSERT_EQ(oids.size(), 2u);
+  const NodeId first = c.host_of(oids[0]);
+  const NodeId sibling = c.host_of(oids[1]);
+  ASSERT_NE(first, sibling);
+  Status moved;
+  ASSERT_TRUE(c.run("oms", [&] { moved = c.oms().migrate(s.id(), sibling); }));
+  EXPECT_EQ(moved.code, Code::kPlacement) << moved.to_string();
+  EXPECT_NE(moved.message.find("already hosts replica"), std::string::npos) << moved.to_string();
+  EXPECT_EQ(c.host_of(oids[0]), first);
+  // A server hosting none of its replicas still takes it.
+  NodeId free;
+  for (const char* n : {"ks1", "ks2", "ks3"}) {
+    if (n != first && n != sibling) free = n;
+  }
+  ASSERT_FALSE(free.empty());
+  ASSERT_TRUE(c.run("oms", [&] { moved = c.oms().migrate(s.id(), free); }));
+  EXPECT_TRUE(moved.ok()) << moved.to_string();
+  EXPECT_EQ(c.host_of(oids[0]), free);
+}
+
 }  // namespace
 }  // namespace amino::testing
