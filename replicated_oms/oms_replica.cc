@@ -58,7 +58,10 @@ void OmsReplica::start() {
   env_.spawn("oms-replica", [this] {
     if (!node_->status().at("initialized").as_bool() && env_.self() == opts_.peers.front() &&
         !group_exists_elsewhere()) {
-      Reply b = node_->bootstrap();
+      // Founded with every configured replica as a voter: a founder that began alone would
+      // acknowledge creates that only its own disk holds until the others joined, and with it down
+      // the others (never members) could not elect a leader.
+      Reply b = node_->bootstrap(live_members());
       env_.log(b.ok() ? LogLevel::kInfo : LogLevel::kWarn,
                "OMS replica " + env_.self() + (b.ok() ? " founded the replica group" : " did not found: " + b.status.to_string()));
     }

@@ -100,19 +100,30 @@ void RaftNode::recover(const Store::Loaded& loaded) {
   recompute_config();
 }
 
-Reply RaftNode::bootstrap() {
+Reply RaftNode::bootstrap(const std::vector<ReplicaRef>& members) {
   if (stopped_) return Reply::error(Code::kUnavailable, "replica stopped");
   if (initialized_ || term_ > 0) return Reply::error(Code::kAborted, "replica " + self_rid_ + " has Raft state already");
+  std::vector<std::string> rids{self_rid_};
+  for (const auto& m : members) {
+    if (m.rid == self_rid_) continue;
+    addrs_[m.rid] = m;
+    rids.push_back(m.rid);
+  }
+  std::sort(rids.begin(), rids.end());
+  rids.erase(std::unique(rids.begin(), rids.end()), rids.end());
   snap_ = SnapshotRec{};
-  snap_.members = members_value({self_rid_});
+  snap_.members = members_value(rids);
   snap_.object = host_->snapshot_object();
   snap_.sessions = sessions_.encode();
   store_.save_snapshot(snap_);
   store_.sync();
-  snap_config_ = {self_rid_};
+  snap_config_ = rids;
   recompute_config();
   initialized_ = true;
-  election_deadline_ = env_.now();  // a one-member configuration elects itself at once
+  // A one-member configuration elects itself at once; a larger one campaigns at once too, and the
+  // members that have nothing stored yet vote (an empty log is never more up to date) and then
+  // receive the founder's snapshot.
+  election_deadline_ = env_.now();
   tick_event_.notify();
   return Reply::ok({});
 }

@@ -83,9 +83,12 @@ class RaftNode : public std::enable_shared_from_this<RaftNode> {
   // migration) and starts the loops. A replica with nothing stored waits to be bootstrapped (the
   // group's first replica) or to receive a snapshot from a leader (every later replica).
   void start(const Value* migrated);
-  // Makes this replica the founder: a one-member configuration whose base is the object's current
-  // (freshly constructed) state. Refused once the replica has any Raft state.
-  Reply bootstrap();
+  // Makes this replica the founder: a configuration of `members` (this replica alone when empty) whose
+  // base is the object's current (freshly constructed) state. Refused once the replica has any Raft
+  // state. A group whose members are fixed up front (the replicated OMS) founds with all of them, so
+  // nothing commits on fewer than a majority of them; a DM group founds alone and grows as the OMS
+  // adds replicas.
+  Reply bootstrap(const std::vector<ReplicaRef>& members = {});
   void stop();
   // Migration: the state that travels with the chain. The source stops taking part afterwards,
   // since anything it acknowledged later would be missing at the destination.

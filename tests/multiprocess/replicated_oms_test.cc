@@ -7,6 +7,7 @@
 // every acknowledged create answers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <chrono>
 #include <map>
@@ -23,11 +24,18 @@ namespace {
 class ReplicatedOmsProcesses : public ::testing::Test {
  protected:
   void SetUp() override {
+    std::vector<std::pair<std::string, std::uint16_t>> replicas;
     for (int i = 0; i < 3; ++i) {
-      ports_.push_back(free_port());
-      addrs_.push_back("127.0.0.1:" + std::to_string(ports_.back()));
+      const std::uint16_t port = free_port();
+      replicas.emplace_back("127.0.0.1:" + std::to_string(port), port);
     }
-    for (int i = 0; i < 3; ++i) start_oms(i);
+    // In the order the replicas sort in: the first one founds the group (OmsReplica::start).
+    std::sort(replicas.begin(), replicas.end());
+    for (const auto& [addr, port] : replicas) {
+      addrs_.push_back(addr);
+      ports_.push_back(port);
+    }
+    for (int i = 0; i < oms_started_first(); ++i) start_oms(i);
     for (int i = 0; i < kernel_servers(); ++i) {
       ks_ports_.push_back(free_port());
       ks_addrs_.push_back("127.0.0.1:" + std::to_string(ks_ports_.back()));
@@ -46,10 +54,12 @@ class ReplicatedOmsProcesses : public ::testing::Test {
     ko.oms_attempts = 40;  // loaded machines elect slowly: bounded, but generous
     client_ = std::make_unique<Kernel>(*env_, classes_, dms::builtin(), ko);
     client_->start();
+    if (oms_started_first() < 3) return;
     ASSERT_TRUE(wait_until([&] { return live_nodes() == static_cast<std::size_t>(kernel_servers()); }, 30 * kSecond));
   }
 
   virtual int kernel_servers() const { return 1; }
+  virtual int oms_started_first() const { return 3; }
 
   void start_ks(int i) {
     const std::string name = "ks" + std::to_string(i + 1);
@@ -177,6 +187,32 @@ TEST_F(ReplicatedOmsProcesses, EveryReplicaKilledAndRestartedFromStorageKeepsEve
   ASSERT_TRUE(wait_until([&] { return (a = add("a")).ok(); }, 30 * kSecond)) << a.status.to_string();
   EXPECT_EQ(a.value.as_int(), 2);
   EXPECT_TRUE(create("b").ok());
+}
+
+// The first replica (the founder) starts alone; the others come later.
+class ReplicatedOmsFounding : public ReplicatedOmsProcesses {
+ protected:
+  int oms_started_first() const override { return 1; }
+};
+
+// A founder alone is a minority of its configured group: it must acknowledge nothing (what only its
+// disk held would be lost with it), and once a majority is up, losing the founder must not stop the
+// others (they are members from the start, not replicas it had yet to add).
+TEST_F(ReplicatedOmsFounding, AFounderAloneServesNothingAndTheGroupOutlivesIt) {
+  ASSERT_TRUE(wait_until([&] { return leader() >= 0; }, 3 * kSecond) == false);
+  start_oms(1);
+  ASSERT_TRUE(wait_until([&] { return live_nodes() == 1u; }, 30 * kSecond));
+  ASSERT_TRUE(create("a").ok());
+  ASSERT_TRUE(add("a").ok());
+  oms_[0]->kill_hard();
+  oms_[0].reset();
+  start_oms(2);
+  const Reply b = create("b");
+  ASSERT_TRUE(b.ok()) << b.status.to_string();
+  Reply a = add("a");
+  ASSERT_TRUE(a.ok()) << a.status.to_string();
+  EXPECT_EQ(a.value.as_int(), 2);
+  EXPECT_TRUE(add("b").ok());
 }
 
 // Two kernel servers; objects live on ks1 unless migrated (a plain object dies with its host).
