@@ -48,10 +48,14 @@ class OmsCore {
   void set_next_id(std::uint64_t n) { next_id_ = n; }
 
   // Notable events (registrations, deaths, onFailure deliveries, migrations...), oldest first; the
-  // most recent kMaxEvents are kept. Each is also logged.
+  // most recent kMaxEvents are kept. Each is also logged. A replicated OMS commits them with its
+  // state (section "events", oms_state.cc), so a new leader's audit log goes on from the old one's.
   void record(const std::string& event);
   const std::vector<std::string>& events() const { return events_; }
   static constexpr std::size_t kMaxEvents = 1000;
+  // Numbered records (the number orders them as text: delta-friendly, one key per event).
+  Value export_events() const;
+  void import_events(const ValueMap& numbered);
 
   // A control call to a kernel server, with the control deadline.
   Reply ks_call(const NodeId& node, const char* service, const Value& body) {
@@ -61,10 +65,14 @@ class OmsCore {
  private:
   std::uint64_t next_id_ = 1;
   std::vector<std::string> events_;
+  std::uint64_t first_event_ = 1;  // the number of events_.front()
 };
 
 inline void OmsCore::record(const std::string& event) {
-  if (events_.size() == kMaxEvents) events_.erase(events_.begin());
+  if (events_.size() == kMaxEvents) {
+    events_.erase(events_.begin());
+    ++first_event_;
+  }
   events_.push_back(std::to_string(to_seconds(env.now())) + " " + event);
   env.log(LogLevel::kInfo, event);
 }

@@ -13,14 +13,17 @@
 //   undelivered rid -> node: an onFailure due (its node's death committed, the delivery not done)
 //   migrating   oid -> {src, dst, mid}: a migration, committed before the source is quiesced
 //   requests    client session -> the replies to its latest requests (oms_requests.h)
+//   events      number (zero-padded) -> a line of the audit log (OmsCore::record)
 // and in each group record `dm`, the DM group component's memory (GroupDM::export_state).
-// Names are derived from the microservices; heartbeat times, the migration records and the audit
-// log are the leader's own and are not replicated.
+// Names are derived from the microservices; heartbeat times and the migration records are the
+// leader's own and are not replicated.
 //
 // An import updates records in place and parks the ones that disappear instead of freeing them: a
 // context of an earlier leadership may still hold a reference into these maps across a blocking
 // call.
 #include "runtime/oms.h"
+
+#include <charconv>
 
 #include "runtime/oms_group_context.h"
 
@@ -245,6 +248,7 @@ Value Oms::export_state() const {
   out["nodes"] = membership_.export_state();
   groups_.export_state(out);
   out["requests"] = requests_.export_state();
+  out["events"] = core_.export_events();
   return out;
 }
 
@@ -256,6 +260,41 @@ void Oms::import_state(const Value& state) {
   membership_.import_state(state.is_null() || state.find("nodes") == nullptr ? Value() : state.at("nodes"));
   groups_.import_state(state);
   requests_.import_state(state.is_null() || state.find("requests") == nullptr ? Value() : state.at("requests"));
+  core_.import_events(section(state, "events"));
+}
+
+// ---- The audit log ----------------------------------------------------------------------------------
+
+namespace {
+// Zero-padded to a fixed width, so that the text order of the keys is the order of the events.
+std::string event_key(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  return std::string(digits.size() < 20 ? 20 - digits.size() : 0, '0') + digits;
+}
+}  // namespace
+
+Value OmsCore::export_events() const {
+  ValueMap out;
+  for (std::size_t i = 0; i < events_.size(); ++i) out.emplace(event_key(first_event_ + i), events_[i]);
+  return out;
+}
+
+void OmsCore::import_events(const ValueMap& numbered) {
+  events_.clear();
+  first_event_ = 1;
+  for (const auto& [key, line] : numbered) {
+    if (events_.empty()) {
+      std::uint64_t n = 0;
+      const auto [end, err] = std::from_chars(key.data(), key.data() + key.size(), n);
+      if (err == std::errc() && end == key.data() + key.size() && n > 0) first_event_ = n;
+    }
+    events_.push_back(line.as_string());
+  }
+  // Bounded like the live log (a state written by another build could hold more).
+  while (events_.size() > kMaxEvents) {
+    events_.erase(events_.begin());
+    ++first_event_;
+  }
 }
 
 }  // namespace amino

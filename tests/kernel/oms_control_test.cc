@@ -32,6 +32,37 @@ TEST(OmsControl, EveryMutationIsAnEventNamingWhoAsked) {
   }
 }
 
+// The audit log is part of the OMS's replicated state (a new leader's log goes on from the old
+// one's): it round-trips through export/import in order, and an import keeps it bounded.
+TEST(OmsControl, TheAuditLogTravelsWithTheStateInOrderAndBounded) {
+  InProcCluster c;
+  ASSERT_TRUE(c.run("client", [&] {
+    c.client().create("name: hits\nclass: Counter\nargs: [0]\n");
+    c.client().attach("hits");
+  }));
+  const std::vector<std::string> before = c.oms().events();
+  ASSERT_GE(before.size(), 3u);
+  Value state = c.oms().export_state();
+  ASSERT_EQ(state.at("events").as_map().size(), before.size());
+  c.oms().import_state(state);
+  EXPECT_EQ(c.oms().events(), before);
+
+  // More lines than the log keeps, numbered past 9 (text order must still be number order).
+  ValueMap many;
+  const std::size_t n = OmsCore::kMaxEvents + 5;
+  for (std::size_t i = 1; i <= n; ++i) {
+    many.emplace(std::string(20 - std::to_string(i).size(), '0') + std::to_string(i), "line " + std::to_string(i));
+  }
+  state["events"] = many;
+  c.oms().import_state(state);
+  ASSERT_EQ(c.oms().events().size(), OmsCore::kMaxEvents);
+  EXPECT_EQ(c.oms().events().front(), "line 6");
+  EXPECT_EQ(c.oms().events().back(), "line " + std::to_string(n));
+  // The numbering goes on: the next export names the same lines with the same numbers.
+  const Value again = c.oms().export_state();
+  EXPECT_EQ(again.at("events").as_map().begin()->first, std::string(19, '0') + "6");
+}
+
 TEST(OmsControl, OversizedCreateIsRefusedAndNamesTheLimit) {
   ClusterOptions o;
   o.oms.max_create_bytes = 64 * 1024;

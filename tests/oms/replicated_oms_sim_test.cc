@@ -208,6 +208,13 @@ TEST_F(ReplicatedOms, LeaderCrashCreatesContinueAndNothingIsLost) {
   // Every registration survived: the kernel servers, and every object answers.
   EXPECT_EQ(cluster_->oms().nodes().size(), 3u);
   for (const char* n : {"a", "b", "c", "r"}) EXPECT_TRUE(add_until_ok(n).ok()) << n;
+  // The audit log goes on from the old leader's: its creates come first, then the new leader's.
+  const std::string log = events();
+  const auto created_a = log.find("'a' (Counter");
+  const auto created_c = log.find("'c' (Counter");
+  EXPECT_NE(created_a, std::string::npos) << log;
+  EXPECT_NE(created_c, std::string::npos) << log;
+  EXPECT_LT(created_a, created_c) << log;
   // The old leader restarts from its storage and catches up.
   world_->apply(testbed::RestartFault{leader});
   ASSERT_TRUE(create("d").ok());
