@@ -307,9 +307,17 @@ Reply Kernel::oms_call_failover(const char* service, const Value& body, std::opt
         const auto at = r.status.message.rfind("leader=");
         if (at != std::string::npos) hint = r.status.message.substr(at + 7);
       }
-      const bool follow = std::find(replicas.begin(), replicas.end(), hint) != replicas.end() && hint != to &&
-                          failed.count(hint) == 0;
-      if (follow) {
+      const bool named = std::find(replicas.begin(), replicas.end(), hint) != replicas.end() && hint != to;
+      if (named && failed.count(hint) != 0) {
+        // A replica that did not answer us is named leader by one that does: it may have been cut
+        // off or paused only for a while (or the others have not noticed it died yet). Ask it again
+        // after a pause; skipping it would go round its followers until the call gave up, however
+        // long it has been reachable again (mixed nemesis seed 1274).
+        env_.sleep_for(backoff);
+        backoff = std::min(backoff * 2, 500 * kMillisecond);
+        failed.erase(hint);
+      }
+      if (named) {
         to = hint;
       } else {
         NodeId n = next_after(to);

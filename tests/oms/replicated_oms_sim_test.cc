@@ -251,6 +251,24 @@ TEST_F(ReplicatedOms, PausedOrPartitionedLeaderIsReplaced) {
   EXPECT_TRUE(converged(kOmsReplicas));
 }
 
+// The client's frames to the leader are cut for a while; the leader keeps its followers, so it
+// still leads and they name it. Once the cut heals, the client's create must reach it: a replica
+// that did not answer one try is asked again when the others name it, instead of the client going
+// round the followers until its failover window ends (mixed nemesis seed 1274: kUnavailable after
+// 10 s, a kernel server that never registered again).
+TEST_F(ReplicatedOms, ALeaderThatMissedATryIsAskedAgainWhenTheOthersNameIt) {
+  boot(5);
+  const NodeId leader = wait_leader();
+  ASSERT_FALSE(leader.empty());
+  ASSERT_TRUE(create("a").ok());
+  world_->apply(testbed::OneWayPartitionFault{{"client"}, {leader}});
+  world_->schedule(cluster_->now() + 1500 * kMillisecond, testbed::HealFault{});
+  const Reply b = create("b");
+  ASSERT_TRUE(b.ok()) << b.status.to_string() << "\n" << events();
+  EXPECT_EQ(cluster_->oms_leader(), leader);  // the same leader all along: only the client was cut
+  EXPECT_TRUE(add_until_ok("b").ok());
+}
+
 TEST_F(ReplicatedOms, WholeGroupRestartedFromStorageRecoversEveryObject) {
   boot(4);
   ASSERT_FALSE(wait_leader().empty());
