@@ -7,6 +7,7 @@
 
 #include "runtime/limits.h"
 #include "runtime/sockets/cluster_key.h"
+#include "runtime/sockets/framing.h"
 
 namespace amino::bin {
 
@@ -168,6 +169,11 @@ std::vector<std::string> parse_node_list(const std::string& flag, const std::str
     const std::string item = list.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
     if (item.empty()) {
       throw std::invalid_argument("--" + flag + ": expected HOST:PORT[,HOST:PORT...], got '" + list + "'");
+    }
+    // Checked here, not at the first send: a malformed entry among replicas would otherwise be
+    // tried again and again for the whole failover window, and fail only as "unreachable".
+    if (!sockets::parse_node_address(item)) {
+      throw std::invalid_argument("--" + flag + ": '" + item + "' is not HOST:PORT (port 1..65535) in '" + list + "'");
     }
     out.push_back(item);
     if (comma == std::string::npos) break;

@@ -302,5 +302,22 @@ TEST_F(ReplicatedOmsProcessesUnderFaults, PausesKillsKernelServerFailureAndMigra
   EXPECT_TRUE(create("after").ok());
 }
 
+// A malformed entry of an OMS list is a usage error at start (exit 2 naming it): before, amino-ctl
+// took it and, among replicas, tried it for the whole failover window as "unreachable".
+TEST(ReplicatedOmsFlags, MalformedOmsListsAreUsageErrors) {
+  for (const std::string bad : {"127.0.0.1:1,oms2", "127.0.0.1:1,127.0.0.1:99999", "127.0.0.1:0", ":7400",
+                                "127.0.0.1:1,,127.0.0.1:2"}) {
+    for (const std::vector<std::string>& argv : std::vector<std::vector<std::string>>{
+             {kBin + "/amino-ctl", "--oms", bad, "nodes"},
+             {kBin + "/amino-kernel-server", "--oms", bad, "--port", "0"},
+             {kBin + "/amino-oms", "--port", "0", "--peers", bad}}) {
+      ChildProcess p(argv, ChildOptions{true, {}});
+      EXPECT_EQ(p.wait_exit(10000), 2) << argv[0] << " " << bad;
+      const std::string out = p.drain();
+      EXPECT_NE(out.find(bad), std::string::npos) << argv[0] << ": " << out;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace amino::testing
