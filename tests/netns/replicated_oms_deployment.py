@@ -86,13 +86,13 @@ class ReplicatedOmsDeployment:
         return best[1], best[0]
 
     def wait_leader(self, exclude=(), limit=30.0):
-        """Until a replica not in `exclude` serves (creates nudge a stuck client-facing path along)."""
+        """Until a replica not in `exclude` logs that it serves: (replica, term), or (None, 0)."""
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             leader, term = self.leader()
             if leader is not None and leader not in exclude:
                 return leader, term
-            time.sleep(0.2)
+            time.sleep(0.05)
         return None, 0
 
     def check_every_acked_create_answers(self):
