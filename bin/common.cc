@@ -2,11 +2,13 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <stdexcept>
 
 #include "runtime/limits.h"
 #include "runtime/sockets/cluster_key.h"
+#include "runtime/sockets/framing.h"
 
 namespace amino::bin {
 
@@ -41,7 +43,9 @@ void add_node_flags(po::options_description& d, std::uint16_t default_port) {
        "the address peers reach this node at, when it is not --listen's (e.g. --listen 0.0.0.0 "
        "--advertise 10.0.0.5, or a NAT's public address); it is the host part of this node's id")
       ("port", po::value<std::int64_t>()->default_value(default_port), "TCP port, 0 .. 65535 (0: any free port)")
-      ("seed", po::value<std::string>()->default_value("1"), "seed of this node's random choices, 0 .. 2^64-1")
+      ("seed", po::value<std::string>(),
+       "seed of this node's random choices (Raft's election timeouts, fault draws), 0 .. 2^64-1; "
+       "default: a fresh one from the OS entropy source, so that no two processes draw alike")
       ("storage-dir", po::value<std::string>()->default_value(""),
        "durable storage directory (default: a per-port folder under the temp dir)")
       ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error")
@@ -56,6 +60,19 @@ void add_node_flags(po::options_description& d, std::uint16_t default_port) {
        "bytes queued for one peer before its connection is closed (it is not reading); >= max-frame-bytes + 4");
   add_cluster_key_flag(d);
 }
+
+namespace {
+// One fixed default seed made every process draw the same numbers: the replicas of a Raft group
+// (the OMS's, a ConsensusRSM's on kernel servers) that lost their leader at the same moment picked
+// the same "randomized" election timeout, stood as candidates together and split the vote, round
+// after round (tests/netns/test_netns_replicated_oms.py saw 12 lost rounds, 6 s without a leader).
+std::uint64_t entropy_seed() {
+  const std::string bytes = sockets::random_nonce();
+  std::uint64_t seed = 0;
+  std::memcpy(&seed, bytes.data(), sizeof seed);
+  return seed;
+}
+}  // namespace
 
 sockets::SocketsEnvOptions node_options(const po::variables_map& vm, const std::string& program) {
   sockets::SocketsEnvOptions o;
@@ -72,7 +89,7 @@ sockets::SocketsEnvOptions node_options(const po::variables_map& vm, const std::
     }
   }
   o.port = static_cast<std::uint16_t>(int_flag(vm, "port", 0, 65535));
-  o.seed = seed_flag(vm, "seed");
+  o.seed = vm.count("seed") ? seed_flag(vm, "seed") : entropy_seed();
   o.storage_dir = vm["storage-dir"].as<std::string>();
   const std::string level = vm["log-level"].as<std::string>();
   if (level == "debug") o.min_log_level = LogLevel::kDebug;
@@ -92,7 +109,9 @@ sockets::SocketsEnvOptions node_options(const po::variables_map& vm, const std::
 std::unique_ptr<sockets::SocketsEnv> make_node_env(sockets::SocketsLoop& loop, const sockets::SocketsEnvOptions& options,
                                                    const std::string& program) {
   try {
-    return std::make_unique<sockets::SocketsEnv>(loop, options);
+    auto env = std::make_unique<sockets::SocketsEnv>(loop, options);
+    env->log(LogLevel::kInfo, "seed " + std::to_string(options.seed) + " (--seed repeats this node's random choices)");
+    return env;
   } catch (const std::invalid_argument& e) {
     std::cerr << program << ": " << e.what() << std::endl;
     return nullptr;
@@ -168,6 +187,11 @@ std::vector<std::string> parse_node_list(const std::string& flag, const std::str
     const std::string item = list.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
     if (item.empty()) {
       throw std::invalid_argument("--" + flag + ": expected HOST:PORT[,HOST:PORT...], got '" + list + "'");
+    }
+    // Checked here, not at the first send: a malformed entry among replicas would otherwise be
+    // tried again and again for the whole failover window, and fail only as "unreachable".
+    if (!sockets::parse_node_address(item)) {
+      throw std::invalid_argument("--" + flag + ": '" + item + "' is not HOST:PORT (port 1..65535) in '" + list + "'");
     }
     out.push_back(item);
     if (comma == std::string::npos) break;

@@ -58,8 +58,8 @@ int usage_error(const char* argv0, const std::exception& e);
 
 // "k=v" strings -> map; throws std::invalid_argument naming the bad one.
 std::map<std::string, std::string> parse_labels(const std::vector<std::string>& kv);
-// A comma-separated list of node ids (HOST:PORT), at least one, none empty: --oms (the OMS, or every
-// replica of a replicated OMS) and amino-oms --peers.
+// A comma-separated list of node ids (HOST:PORT, port 1..65535), at least one, each well-formed:
+// --oms (the OMS, or every replica of a replicated OMS) and amino-oms --peers.
 std::vector<std::string> parse_node_list(const std::string& flag, const std::string& list);
 // Parses argv; prints --help or a usage error and returns false when the program should exit.
 bool parse(int argc, char** argv, const po::options_description& d, po::variables_map& vm, int& exit_code,

@@ -9,6 +9,7 @@
 #include "runtime/limits.h"
 #include "runtime/protocol.h"
 #include "runtime/sockets/cluster_key.h"
+#include "runtime/sockets/framing.h"
 #include "runtime/sockets/sockets_env.h"
 #include "runtime/value_json.h"
 #include "scenarios/registry.h"
@@ -42,6 +43,8 @@ DeploymentClient::DeploymentClient(ClientOptions options) : state_(std::make_uni
   }
   for (const auto& a : oms) {
     if (a.empty()) throw std::invalid_argument("an empty OMS address");
+    // As amino-ctl --oms: refused now, not retried for the whole failover window as unreachable.
+    if (!sockets::parse_node_address(a)) throw std::invalid_argument("OMS address '" + a + "' is not host:port (port 1..65535)");
   }
   scenarios::register_all(state_->classes);  // read-only marks of the known classes
   sockets::SocketsEnvOptions eo;

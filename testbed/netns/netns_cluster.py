@@ -1,14 +1,15 @@
 """Amino++ nodes in Linux network namespaces: real multi-host networking on one machine.
 
-Each node (an OMS, a kernel server, a client) gets its own network namespace with its own address
-on a private bridge (a veth pair per node, 10.77.0.0/24), and the real programs run in it
-(`ip netns exec <ns> bin/amino-...`). Faults are what the network sees (docs/faults.md, "Network
-namespaces"): partitions are nftables rules that drop packets silently (black holes: no RST, the
-peers learn nothing until their own timeouts), one-way partitions drop one direction only, a link
-goes down when its veth does, a crash is `kill -9` of the node's process and a restart runs the same
-command again (same address, port and storage directory). The same FaultSchedule JSON as the other
-backends drives them (`apply`, `play`); a fault type the network cannot express is refused with
-`UnsupportedFault` naming why. Latency stays in the message layer (the kernel may have no netem).
+Each node (an OMS or one replica of a replicated OMS, a kernel server, a client) gets its own
+network namespace with its own address on a private bridge (a veth pair per node, 10.77.0.0/24),
+and the real programs run in it (`ip netns exec <ns> bin/amino-...`). Faults are what the network
+sees (docs/faults.md, "Network namespaces"): partitions are nftables rules that drop packets
+silently (black holes: no RST, the peers learn nothing until their own timeouts), one-way
+partitions drop one direction only, a link goes down when its veth does, a crash is `kill -9` of
+the node's process and a restart runs the same command again (same address, port and storage
+directory). The same FaultSchedule JSON as the other backends drives them (`apply`, `play`); a
+fault type the network cannot express is refused with `UnsupportedFault` naming why. Latency stays
+in the message layer (the kernel may have no netem).
 
 Everything is made and torn down by the caller: `with NetnsCluster(...) as c:` deletes the
 processes, namespaces and links even when the body raises or is interrupted (KeyboardInterrupt;
@@ -30,6 +31,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Sequence
 
 NETNS_PREFIX = "amino-"           # namespaces: amino-<run>-<node>
 LINK_PREFIX = "am"                # links: am<run>b (bridge), am<run>h<i> (a node's veth, bridge side)
@@ -306,18 +308,31 @@ class NetnsCluster:
         raise RuntimeError(f"{node.name}: {' '.join(node.argv)} did not print {node.ready!r} "
                            f"(exit {node.proc.poll()}); log:\n{tail}")
 
-    def oms(self, name: str = "oms", flags: tuple[str, ...] = ()) -> Node:
+    def endpoints(self, names: str | Sequence[str]) -> str:
+        """The ids of nodes (one name or several), comma-separated as --peers and --oms take them."""
+        return ",".join(self.node(n).endpoint for n in ([names] if isinstance(names, str) else names))
+
+    def oms(self, name: str = "oms", flags: tuple[str, ...] = (), peers: Sequence[str] = ()) -> Node:
+        """An amino-oms; with `peers` (node names, this one's included) one replica of a replicated
+        OMS (--peers, docs/deploy.md section 4b). Its storage directory survives a restart."""
         node = self.node(name)
         node.storage_dir = os.path.join(self.dir, name + "-storage")
+        replicated = ("--peers", self.endpoints(peers)) if peers else ()
         return self.start(name, [os.path.join(self.programs, "amino-oms"), "--listen", node.address, "--port",
-                                 str(PORT), "--storage-dir", node.storage_dir, *self.key_flags(), *flags],
-                          "listening on")
+                                 str(PORT), "--storage-dir", node.storage_dir, *self.key_flags(), *replicated,
+                                 *flags], "listening on")
 
-    def kernel_server(self, name: str, oms: str = "oms", flags: tuple[str, ...] = ()) -> Node:
+    def oms_group(self, names: Sequence[str], flags: tuple[str, ...] = ()) -> list[Node]:
+        """A replicated OMS: one replica per node, each given every replica's id. The group serves once
+        a majority is up; at the first start its founder (the first id in sorted order) must be up."""
+        return [self.oms(n, flags, peers=names) for n in names]
+
+    def kernel_server(self, name: str, oms: str | Sequence[str] = "oms", flags: tuple[str, ...] = ()) -> Node:
+        """An amino-kernel-server; `oms` names the OMS node, or every replica's of a replicated OMS."""
         node = self.node(name)
         node.storage_dir = os.path.join(self.dir, name + "-storage")
         return self.start(name, [os.path.join(self.programs, "amino-kernel-server"), "--listen", node.address,
-                                 "--port", str(PORT), "--oms", self.node(oms).endpoint, "--storage-dir",
+                                 "--port", str(PORT), "--oms", self.endpoints(oms), "--storage-dir",
                                  node.storage_dir, "--label", f"name={name}", *self.key_flags(), *flags],
                           "amino-kernel-server " + node.endpoint)
 
@@ -328,11 +343,13 @@ class NetnsCluster:
         except subprocess.TimeoutExpired as e:
             return subprocess.CompletedProcess(e.cmd, -9, e.stdout or "", (e.stderr or "") + "\n(timed out)")
 
-    def ctl(self, name: str, *args: str, oms: str = "oms", timeout_ms: int = 5000) -> subprocess.CompletedProcess:
-        """`amino-ctl` run in node `name`'s namespace against the OMS node `oms`."""
-        argv = [os.path.join(self.programs, "amino-ctl"), "--oms", self.node(oms).endpoint, "--timeout-ms",
+    def ctl(self, name: str, *args: str, oms: str | Sequence[str] = "oms", timeout_ms: int = 5000,
+            limit: float | None = None) -> subprocess.CompletedProcess:
+        """`amino-ctl` run in node `name`'s namespace against the OMS node `oms` (or every replica of a
+        replicated OMS); killed after `limit` seconds (default: its call timeout plus 20 s)."""
+        argv = [os.path.join(self.programs, "amino-ctl"), "--oms", self.endpoints(oms), "--timeout-ms",
                 str(timeout_ms), *self.key_flags(), *args]
-        return self.exec(name, argv, timeout=timeout_ms / 1000 + 20)
+        return self.exec(name, argv, timeout=timeout_ms / 1000 + 20 if limit is None else limit)
 
     def log(self, name: str, offset: int = 0) -> str:
         try:

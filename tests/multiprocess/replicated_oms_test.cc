@@ -302,5 +302,44 @@ TEST_F(ReplicatedOmsProcessesUnderFaults, PausesKillsKernelServerFailureAndMigra
   EXPECT_TRUE(create("after").ok());
 }
 
+// A malformed entry of an OMS list is a usage error at start (exit 2 naming it): before, amino-ctl
+// took it and, among replicas, tried it for the whole failover window as "unreachable".
+TEST(ReplicatedOmsFlags, MalformedOmsListsAreUsageErrors) {
+  for (const std::string bad : {"127.0.0.1:1,oms2", "127.0.0.1:1,127.0.0.1:99999", "127.0.0.1:0", ":7400",
+                                "127.0.0.1:1,,127.0.0.1:2"}) {
+    for (const std::vector<std::string>& argv : std::vector<std::vector<std::string>>{
+             {kBin + "/amino-ctl", "--oms", bad, "nodes"},
+             {kBin + "/amino-kernel-server", "--oms", bad, "--port", "0"},
+             {kBin + "/amino-oms", "--port", "0", "--peers", bad}}) {
+      ChildProcess p(argv, ChildOptions{true, {}});
+      EXPECT_EQ(p.wait_exit(10000), 2) << argv[0] << " " << bad;
+      const std::string out = p.drain();
+      EXPECT_NE(out.find(bad), std::string::npos) << argv[0] << ": " << out;
+    }
+  }
+}
+
+// Without --seed each process draws its own seed (it logs it): with one fixed default, replicas that
+// lost their leader together drew the same election timeouts and split their votes round after round.
+TEST(ReplicatedOmsFlags, ReplicasWithoutSeedDrawDifferentSeeds) {
+  ScratchDir dir;
+  const std::uint16_t a = free_port(), b = free_port();
+  const std::string peers = "127.0.0.1:" + std::to_string(a) + ",127.0.0.1:" + std::to_string(b);
+  auto seed_of = [&](std::uint16_t port, std::vector<std::string> extra) {
+    std::vector<std::string> argv{kBin + "/amino-oms", "--port", std::to_string(port), "--peers", peers,
+                                  "--storage-dir", (dir.path() / std::to_string(port)).string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    ChildProcess p(argv, ChildOptions{true, {}});
+    const std::string line = p.wait_for_line(" seed ", 10000);
+    const auto at = line.find(" seed ");
+    return at == std::string::npos ? std::string() : line.substr(at + 6, line.find(' ', at + 6) - at - 6);
+  };
+  const std::string first = seed_of(a, {}), second = seed_of(b, {});
+  ASSERT_FALSE(first.empty());
+  ASSERT_FALSE(second.empty());
+  EXPECT_NE(first, second);
+  EXPECT_EQ(seed_of(a, {"--seed", "42"}), "42");
+}
+
 }  // namespace
 }  // namespace amino::testing

@@ -84,6 +84,7 @@ def test_connect_with_three_addresses_while_the_first_is_dead(replicas):
 
 
 def test_bad_oms_lists_are_value_errors():
-    for bad in ([], "", "a,,b", ["127.0.0.1:1", ""], [1, 2], ["127.0.0.1:1"] * 8):
+    for bad in ([], "", "a,,b", ["127.0.0.1:1", ""], [1, 2], ["127.0.0.1:1"] * 8, "127.0.0.1:1,oms2",
+                ["127.0.0.1:1", "127.0.0.1:99999"], "127.0.0.1:0", ":7400"):
         with pytest.raises(ValueError):
             amino.connect(bad)
