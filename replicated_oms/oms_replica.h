@@ -10,8 +10,9 @@
 // "oms/raft/", so a replica restarted with its storage catches up from there and its peers.
 //
 // The replica group is fixed (the peer list). The first peer in id order founds it, unless a peer
-// already has Raft state; the leader then adds the others one at a time (Raft's single-server
-// changes), so a fresh group needs its founder to stay up until the others joined.
+// already has Raft state, with every peer a voter from the start: nothing commits on fewer than a
+// majority of the peers (a founder alone serves nothing), and the others, empty until the founder's
+// snapshot reaches them, vote for it. A fresh group's first start therefore needs its founder.
 #pragma once
 
 #include <memory>
