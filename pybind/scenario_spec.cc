@@ -277,7 +277,7 @@ std::string host_problem(const Scenario& s, const std::string& node) {
 }
 
 // The replicated OMS's hosts: known, distinct, an odd count of 3 to kMaxOmsReplicas, oms_host among
-// them; and a backend that runs them. (Clients and objects on them: host_problem.)
+// them. (Clients and objects on them: host_problem.)
 void check_oms_replicas(const Scenario& s, std::vector<std::string>& errors) {
   const auto& r = s.oms_replicas;
   const std::size_t n = r.size();
@@ -304,12 +304,6 @@ void check_oms_replicas(const Scenario& s, std::vector<std::string>& errors) {
   if (seen.count(s.oms_host) == 0) {
     errors.push_back("oms_host '" + s.oms_host + "' is not one of oms_replicas (" + listed +
                      "); leave oms_host out (it defaults to the first replica) or name one of them");
-  }
-  if (s.backend == "netns") {
-    // The launcher boots one OMS process and asks it how many kernel servers registered, and
-    // amino-scenario-node starts the single OMS only: neither knows replicas or their leader.
-    errors.push_back("oms_replicas: not on the netns backend (its nodes run the single OMS on oms_host); "
-                     "run a replicated OMS on the sim or sockets backend");
   }
 }
 

@@ -141,7 +141,7 @@ class Scenario:
         self.duration = float(duration)
         self.oms_replicas: list[str] = []
         self.replicate_oms(*_host_names(oms_replicas))
-        self.oms_host = oms_host
+        self._oms_host = oms_host  # None: the default (the oms_host property)
         self.hosts: list[dict] = []
         self.links: list[dict] = []
         self.deployments: list[dict] = []
@@ -165,7 +165,7 @@ class Scenario:
         return self.oms_replicas[0] if self.oms_replicas else "oms"
 
     @oms_host.setter
-    def oms_host(self, host: Optional[str]) -> None:
+    def oms_host(self, host: str) -> None:
         self._oms_host = host
 
     def replicate_oms(self, *hosts: str) -> Scenario:
