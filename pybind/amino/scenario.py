@@ -24,8 +24,8 @@ The same script runs on each.
 The OMS runs on `oms_host` ("oms" by default), alone. `oms_replicas` (3, 5 or 7 host names) runs it
 replicated instead (replicated_oms/, docs/deploy.md section 4b): one replica per host, nothing else
 on them, the elected leader serving; `oms_host` is then one of them, by default the first. Faults
-of the schedule act on replica hosts as on any (a crashed replica restarts from its storage). Sim
-and sockets only: the netns backend refuses it before running.
+of the schedule act on replica hosts as on any (a crashed replica restarts from its storage), on
+every backend (pybind/README.md, "A replicated OMS").
 """
 from __future__ import annotations
 

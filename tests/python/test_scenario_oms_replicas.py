@@ -1,7 +1,7 @@
 """A scenario's `oms_replicas` (issue 12): the OMS replicated on Raft (replicated_oms/) from the
 scenario JSON and the Python builder. Bad values are refused before anything runs, each with its own
 sentence; on sim and sockets the workload goes on across a crash of the serving replica's host, and
-a sim run is as deterministic as any. (netns: tests/netns/test_netns_game.py.)"""
+a sim run is as deterministic as any (netns: tests/netns/test_netns_game.py)."""
 import json
 
 import pytest
