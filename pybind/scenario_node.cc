@@ -8,6 +8,7 @@
 
 #include "dms/all.h"
 #include "testbed/cluster.h"
+#include "testbed/oms_replica_node.h"
 
 namespace amino::pyrun {
 
@@ -109,7 +110,19 @@ ScenarioNode::ScenarioNode(sockets::SocketsLoop& loop, const Scenario& scenario,
   life_.faulty = std::make_unique<testbed::FaultyEnv>(*env_, state, mine.fork());
   KernelOptions kernel;
   kernel.oms = options_.addresses.at(s_.oms_host);
-  testbed::start_node_software(life_, *host, s_.oms_host, classes(), dms::builtin(), kernel, OmsOptions{});
+  if (s_.oms_replicas.empty()) {
+    testbed::start_node_software(life_, *host, s_.oms_host, classes(), dms::builtin(), kernel, OmsOptions{});
+    return;
+  }
+  // Replicated: every replica and kernel server is given the replicas' addresses, as on sockets.
+  replicated_oms::OmsReplicaOptions replica;
+  for (const auto& r : s_.oms_replicas) replica.peers.push_back(options_.addresses.at(r));
+  kernel.oms_replicas = replica.peers;
+  if (is_oms_host(s_, options_.host)) {
+    testbed::start_oms_replica(life_, dms::builtin(), OmsOptions{}, replica);
+  } else {
+    testbed::start_node_software(life_, *host, /*oms_host=*/"", classes(), dms::builtin(), kernel, OmsOptions{});
+  }
 }
 
 ScenarioNode::~ScenarioNode() {
@@ -123,7 +136,8 @@ void ScenarioNode::command(const std::string& line, std::function<void(const std
   try {
     if (verb == "kernel_servers") {
       if (!life_.oms) throw std::invalid_argument("kernel_servers: " + options_.host + " is not the OMS host");
-      answer("kernel_servers " + std::to_string(life_.oms->nodes().size()));
+      const std::string count = "kernel_servers " + std::to_string(life_.oms->nodes().size());
+      answer(life_.replica ? count + (life_.replica->serving() ? " serving" : " follower") : count);
     } else if (verb == "create") {
       const auto i = whole_number(arg);
       if (!i || *i >= static_cast<long long>(s_.deployments.size())) {

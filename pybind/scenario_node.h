@@ -2,15 +2,18 @@
 // runs one `amino-scenario-node` per platform host, each in its own network namespace, and drives
 // them through a line protocol (bin/scenario_node_main.cc reads it from stdin).
 //
-// The node is the host's software on the sockets backend: the OMS on the scenario's oms_host, a
-// kernel server (kernel_options_for its host: region, labels, name=<host>) anywhere else, listening
+// The node is the host's software on the sockets backend: the OMS on the scenario's oms_host (or,
+// with oms_replicas, an OMS replica on each of those hosts, keeping its Raft log in the node's
+// storage directory, so a node started again after a kill recovers it), a kernel server (kernel_options_for its host: region, labels, name=<host>) anywhere else, listening
 // on its address of the address map, wrapped in a FaultyEnv whose FaultState emulates every host
 // pair's platform route (latency, bottleneck bandwidth) in the message layer, as LoopbackCluster
 // does in one process. The workloads of this host run through the WorkloadDriver the scenario
 // runner uses (workload_driver.h), so records and history are the sockets backend's, per node.
 //
 // Commands (one line each; every command gets exactly one answer line; "error <why>" on failure):
-//   kernel_servers     -> "kernel_servers <N>": kernel servers registered (the OMS host only)
+//   kernel_servers     -> "kernel_servers <N>": kernel servers registered (the OMS host only); on an
+//                         OMS replica "kernel_servers <N> serving|follower" (N counts only when
+//                         serving: a follower's copy of the state may lag)
 //   create <i>         -> "created <i>": deployment i created here, its init calls made
 //   start <t0>         -> "started": time 0 of the run is CLOCK_MONOTONIC <t0> ns (all processes of
 //                         the machine share it); this host's workloads start then and stop at
@@ -31,6 +34,7 @@
 #include "pybind/workload_driver.h"
 #include "runtime/kernel.h"
 #include "runtime/oms.h"
+#include "replicated_oms/oms_replica.h"
 #include "runtime/sockets/sockets_env.h"
 #include "testbed/faulty_env.h"
 
@@ -75,11 +79,13 @@ class ScenarioNode {
   const Scenario& s_;
   ScenarioNodeOptions options_;
   std::unique_ptr<sockets::SocketsEnv> env_;
-  // What start_node_software (testbed/cluster.h) fills: the OMS or a kernel server on `faulty`.
+  // What start_node_software (testbed/cluster.h) or start_oms_replica (testbed/oms_replica_node.h)
+  // fills: the OMS, an OMS replica or a kernel server on `faulty`.
   struct Software {
     std::unique_ptr<testbed::FaultyEnv> faulty;
     std::unique_ptr<Rpc> oms_rpc;
     std::unique_ptr<Oms> oms;
+    std::unique_ptr<replicated_oms::OmsReplica> replica;  // replicated OMS hosts only
     std::unique_ptr<Kernel> kernel;
   } life_;
   WorkloadDriver driver_;

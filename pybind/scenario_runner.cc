@@ -38,6 +38,10 @@ class Experiment {
  private:
   std::unique_ptr<testbed::Cluster> make_cluster() const;
   bool create_deployments(json& errors);
+  NodeId oms_leader() const;
+
+  // Replicated OMS: the replica serving at time 0 (before any fault) and at the end.
+  NodeId leader_at_t0_;
 
   Scenario s_;
   std::unique_ptr<testbed::Cluster> cluster_;
@@ -53,6 +57,7 @@ std::unique_ptr<testbed::Cluster> Experiment::make_cluster() const {
     testbed::LoopbackClusterOptions lo;
     lo.platform = s_.platform;
     lo.oms_host = s_.oms_host;
+    lo.oms_replicas = s_.oms_replicas;
     lo.seed = s_.seed;
     lo.log_level = log_level_from(s_.log_level);
     return std::make_unique<testbed::LoopbackCluster>(classes(), dms::builtin(), lo);
@@ -65,6 +70,7 @@ std::unique_ptr<testbed::Cluster> Experiment::make_cluster() const {
   so.simgrid_args = {"--log=root.thres:critical"};
   testbed::SimClusterOptions co;
   co.oms_host = s_.oms_host;
+  co.oms_replicas = s_.oms_replicas;
   return std::make_unique<testbed::SimCluster>(so, classes(), dms::builtin(), co);
 }
 
@@ -87,6 +93,14 @@ bool Experiment::create_deployments(json& errors) {
   return true;
 }
 
+// The replica serving now (empty if none, or with the single OMS): both clusters name it.
+NodeId Experiment::oms_leader() const {
+  if (s_.oms_replicas.empty()) return {};
+  if (const auto* sim = dynamic_cast<const testbed::SimCluster*>(cluster_.get())) return sim->oms_leader();
+  if (const auto* lo = dynamic_cast<const testbed::LoopbackCluster*>(cluster_.get())) return lo->oms_leader();
+  return {};
+}
+
 json Experiment::run() {
   json errors = json::array();
   cluster_ = make_cluster();
@@ -94,6 +108,7 @@ json Experiment::run() {
   if (!ok) errors.push_back("not every kernel server registered with the OMS within 30 s");
   ok = ok && create_deployments(errors);
   const Time t0 = cluster_->now();
+  leader_at_t0_ = oms_leader();
   driver_.set_window(t0, t0 + secs(s_.duration));
   if (ok) {
     for (const auto& f : s_.faults.faults) cluster_->schedule(f.at, f.fault);
@@ -104,6 +119,14 @@ json Experiment::run() {
   }
   json out{{"backend", s_.backend}, {"records", driver_.records_json()}, {"history", driver_.history_json()},
            {"t0", to_seconds(t0)}, {"unfinished_calls", driver_.in_flight()}};
+  if (!s_.oms_replicas.empty()) {  // only then: results of the single OMS stay as they were
+    out["oms"] = {{"replicas", s_.oms_replicas}, {"leader_at_t0", leader_at_t0_}, {"leader_at_end", oms_leader()}};
+    // Simulated: each replica's Raft status at the end (role, term, commit, last index), so a
+    // replica restarted from its storage can be seen to have caught up.
+    if (const auto* sim = dynamic_cast<const testbed::SimCluster*>(cluster_.get())) {
+      for (const auto& r : s_.oms_replicas) out["oms"]["status"][r] = to_json(sim->oms_status(r));
+    }
+  }
   add_backend_results(*cluster_, t0, s_.chrome_trace, s_.jsonl_trace, out, errors);
   out["ok"] = ok && errors.empty();
   out["errors"] = errors;

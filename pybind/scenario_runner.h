@@ -3,6 +3,7 @@
 //
 // Scenario JSON (times in seconds; the Python package builds it, pybind/README.md documents it):
 //   {"seed": 1, "duration": 30, "oms_host": "oms",
+//    "oms_replicas": ["oms1", "oms2", "oms3"],  // optional: a replicated OMS (pybind/README.md)
 //    "platform": {"hosts": [...], "links": [...], "network_model": "CM02"},   // testbed/platform.h JSON
 //    "deployments": [{"name": "board", "node": "phone1", "spec_yaml": "...",
 //                     "init": [{"method": "setup", "args": ["board", "scores"]}]}],
@@ -28,7 +29,8 @@ std::vector<std::string> validate(const std::string& scenario_json);
 
 // Runs the scenario in THIS process (creates the one SimWorld a process may ever have: call it only
 // in a fresh child). Returns the results JSON: {"ok", "errors", "records", "history" (pybind/history.h),
-// "trace_hash", ...}.
+// "trace_hash", ...; with oms_replicas "oms": {"replicas", "leader_at_t0", "leader_at_end", "status"
+// (sim: each replica's Raft status)}}.
 // Throws std::invalid_argument with the validation problems when the scenario is invalid, and for
 // the netns backend, whose hosts are processes of their own (scenario_node.h, amino/netns_backend.py).
 std::string run(const std::string& scenario_json);

@@ -1,5 +1,6 @@
 #include "pybind/scenario_spec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -12,6 +13,7 @@
 
 #include "dms/all.h"
 #include "runtime/codec.h"
+#include "runtime/limits.h"
 #include "runtime/spec.h"
 #include "runtime/value_json.h"
 #include "scenarios/registry.h"
@@ -71,6 +73,23 @@ std::vector<CallSpec> calls_from(const json& j, const std::string& where) {
   return out;
 }
 
+// The oms_replicas key: a non-empty list of strings (which hosts, how many: validate_scenario).
+std::vector<std::string> host_names(const json& v, const std::string& key) {
+  if (!v.is_array()) throw std::invalid_argument(key + " must be a list of host names, got " + v.dump());
+  if (v.empty()) {
+    throw std::invalid_argument(key + " is an empty list: give 3, 5 or 7 host names, or leave " + key +
+                                " out for the single OMS on oms_host");
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string()) {
+      throw std::invalid_argument(key + "[" + std::to_string(i) + "] must be a host name (a string), got " + v[i].dump());
+    }
+    out.push_back(v[i].get<std::string>());
+  }
+  return out;
+}
+
 // Parses the JSON shape; semantic checks are validate_scenario's. Throws std::invalid_argument
 // (or nlohmann's exceptions, turned into one by parse_scenario) on a malformed document.
 Scenario parse_scenario_unchecked(const std::string& text) {
@@ -85,7 +104,9 @@ Scenario parse_scenario_unchecked(const std::string& text) {
     s.seed = j["seed"].get<std::uint64_t>();
   }
   s.duration = j.value("duration", 10.0);
-  s.oms_host = j.value("oms_host", std::string("oms"));
+  if (j.contains("oms_replicas")) s.oms_replicas = host_names(j.at("oms_replicas"), "oms_replicas");
+  // Replicated, oms_host defaults to the first replica: a scenario names the replicas once.
+  s.oms_host = j.value("oms_host", s.oms_replicas.empty() ? std::string("oms") : s.oms_replicas.front());
   s.platform = j.at("platform").get<testbed::PlatformSpec>();
   for (const auto& d : j.value("deployments", json::array())) {
     DeploymentSpec ds;
@@ -143,11 +164,12 @@ Scenario parse_scenario_unchecked(const std::string& text) {
 
 // ---------------------------------------------------------------- validation (no SimGrid)
 
-// The kernel servers as the OMS will see them: every host but the OMS's, with name=<host>.
+// The kernel servers as the OMS will see them: every host but the OMS's (or its replicas'), with
+// name=<host>.
 std::vector<NodeInfo> kernel_nodes(const Scenario& s) {
   std::vector<NodeInfo> out;
   for (const auto& h : s.platform.hosts) {
-    if (h.name == s.oms_host) continue;
+    if (is_oms_host(s, h.name)) continue;
     NodeInfo n;
     n.id = h.name;
     if (!h.region.empty()) n.region = h.region;
@@ -237,14 +259,52 @@ void check_calls(const std::string& where, const Deployed& d, const std::vector<
 }
 
 bool is_kernel_host(const Scenario& s, const std::string& node) {
-  return node != s.oms_host && s.platform.has_host(node);
+  return !is_oms_host(s, node) && s.platform.has_host(node);
+}
+
+std::string known_hosts(const Scenario& s) {
+  std::string known;
+  for (const auto& h : s.platform.hosts) known += (known.empty() ? "" : ", ") + h.name;
+  return known;
 }
 
 std::string host_problem(const Scenario& s, const std::string& node) {
+  if (!s.oms_replicas.empty() && is_oms_host(s, node)) {
+    return "'" + node + "' runs an OMS replica only (oms_replicas); put clients and objects on another host";
+  }
   if (node == s.oms_host) return "'" + node + "' runs the OMS only; put clients and objects on another host";
-  std::string known;
-  for (const auto& h : s.platform.hosts) known += (known.empty() ? "" : ", ") + h.name;
-  return "unknown host '" + node + "' (hosts: " + known + ")";
+  return "unknown host '" + node + "' (hosts: " + known_hosts(s) + ")";
+}
+
+// The replicated OMS's hosts: known, distinct, an odd count of 3 to kMaxOmsReplicas, oms_host among
+// them. (Clients and objects on them: host_problem.)
+void check_oms_replicas(const Scenario& s, std::vector<std::string>& errors) {
+  const auto& r = s.oms_replicas;
+  const std::size_t n = r.size();
+  const std::string count = "oms_replicas: " + std::to_string(n) + " host" + (n == 1 ? "" : "s");
+  if (n > kMaxOmsReplicas) {
+    errors.push_back(count + ", at most " + std::to_string(kMaxOmsReplicas) + " (limit kMaxOmsReplicas = " +
+                     std::to_string(kMaxOmsReplicas) + ")");
+  } else if (n < kMinScenarioOmsReplicas) {
+    errors.push_back(count + "; a replicated OMS has 3, 5 or 7 (leave oms_replicas out for the single OMS on oms_host)");
+  } else if (n % 2 == 0) {
+    errors.push_back(count + ", an even count: " + std::to_string(n) + " replicas tolerate no more failures than " +
+                     std::to_string(n - 1) + " (a majority of " + std::to_string(n / 2 + 1) + " must be up); use 3, 5 or 7");
+  }
+  std::set<std::string> seen;
+  std::string listed;
+  for (const auto& h : r) {
+    listed += (listed.empty() ? "" : ", ") + h;
+    if (!seen.insert(h).second) {
+      errors.push_back("oms_replicas: '" + h + "' is listed twice (each replica needs a host of its own)");
+    } else if (!s.platform.has_host(h)) {
+      errors.push_back("oms_replicas: unknown host '" + h + "' (hosts: " + known_hosts(s) + ")");
+    }
+  }
+  if (seen.count(s.oms_host) == 0) {
+    errors.push_back("oms_host '" + s.oms_host + "' is not one of oms_replicas (" + listed +
+                     "); leave oms_host out (it defaults to the first replica) or name one of them");
+  }
 }
 
 // Returns the class and control methods of each valid deployment, by name.
@@ -336,6 +396,11 @@ void check_workloads(const Scenario& s, const std::map<std::string, Deployed>& d
 
 }  // namespace
 
+bool is_oms_host(const Scenario& s, const std::string& host) {
+  if (s.oms_replicas.empty()) return host == s.oms_host;
+  return std::find(s.oms_replicas.begin(), s.oms_replicas.end(), host) != s.oms_replicas.end();
+}
+
 Scenario parse_scenario(const std::string& text) {
   try {
     return parse_scenario_unchecked(text);
@@ -355,7 +420,11 @@ const ClassRegistry& classes() {
 
 std::vector<std::string> validate_scenario(const Scenario& s) {
   std::vector<std::string> errors = s.platform.validate();
-  if (!s.platform.has_host(s.oms_host)) errors.push_back("the OMS host '" + s.oms_host + "' is not on the platform");
+  if (!s.oms_replicas.empty()) {
+    check_oms_replicas(s, errors);
+  } else if (!s.platform.has_host(s.oms_host)) {
+    errors.push_back("the OMS host '" + s.oms_host + "' is not on the platform");
+  }
   if (!(s.duration > 0 && s.duration <= kMaxScenarioSeconds)) {
     errors.push_back("duration must be in (0, " + seconds_text(kMaxScenarioSeconds) + "] seconds, got " +
                      seconds_text(s.duration));

@@ -39,6 +39,10 @@ struct Scenario {
   std::uint64_t seed = 1;
   double duration = 10;
   std::string oms_host = "oms";
+  // A replicated OMS (replicated_oms/, docs/deploy.md section 4b): these hosts run one OMS replica
+  // each and nothing else; the elected leader serves. Empty: the one OMS on oms_host. When given,
+  // oms_host is one of them (by default the first): the replica the runners start counting from.
+  std::vector<std::string> oms_replicas;
   testbed::PlatformSpec platform;
   std::vector<DeploymentSpec> deployments;
   std::vector<WorkloadSpec> workloads;
@@ -56,6 +60,13 @@ inline Duration secs(double s) { return from_seconds(s); }
 // The longest a run, a workload's start/think/timeout and its rate may be (11.6 days, or per second):
 // seconds become int64 nanoseconds, and duration=1e12 used to overflow that conversion.
 constexpr double kMaxScenarioSeconds = 1e6;
+
+// A replicated OMS of 3, 5 or 7 replicas: Raft needs an odd count to gain from each replica added
+// (four tolerate one failure, as three do), and runtime/limits.h kMaxOmsReplicas caps the list.
+constexpr std::size_t kMinScenarioOmsReplicas = 3;
+
+// Whether `host` runs the OMS (oms_host, or any of oms_replicas) and nothing else.
+bool is_oms_host(const Scenario& s, const std::string& host);
 
 // Parses the JSON shape; throws std::invalid_argument on a malformed document.
 Scenario parse_scenario(const std::string& text);

@@ -2,8 +2,9 @@
 
 Each platform host gets a namespace with its own address on a private bridge (testbed/netns/
 netns_cluster.py: 10.77.0.N, port 7400) and runs `amino-scenario-node` (pybind/scenario_node.h):
-the OMS on the scenario's oms_host, a kernel server elsewhere, plus the workloads of clients on
-that host. The nodes talk over real TCP between namespaces, authenticated by a cluster key made
+the OMS on the scenario's oms_host (with oms_replicas: an OMS replica on each of those hosts, its Raft
+log in the host's storage directory, which a restart after a crash keeps), a kernel server
+elsewhere, plus the workloads of clients on that host. The nodes talk over real TCP between namespaces, authenticated by a cluster key made
 fresh for the run; each host pair's platform latency and bandwidth are emulated in the message
 layer (as on the sockets backend: the kernel may have no netem). Faults of the scenario's schedule
 are what the network does (NetnsCluster.apply): a partition is an nftables black hole (no RST, so
@@ -11,7 +12,8 @@ the game's partition meets real TCP timeouts), crash is kill -9 of the host's pr
 SIGSTOP. CPU speed is not emulated.
 
 The launcher drives the nodes over their stdin/stdout, one command and one answer per line:
-  1. boot every node (the OMS host first) and wait until every kernel server has registered;
+  1. boot every node (the OMS host or replicas first) and wait until every kernel server has
+     registered (replicated: with the replica that serves);
   2. create the deployments in scenario order, each from its creator host (init calls included);
   3. "start <t0>": time 0 is one CLOCK_MONOTONIC instant shared by every process of the machine;
      the fault schedule is played from t0;
@@ -147,7 +149,8 @@ class NetnsRun:
             raise ValueError("the scenario cannot run on the netns backend:\n  - " + "\n  - ".join(found))
         self.nc = _netns_cluster()
         self.hosts = [h["name"] for h in self.d["platform"]["hosts"]]
-        self.oms_host = self.d.get("oms_host", "oms")
+        # The OMS's hosts: the replicas, or the one oms_host.
+        self.oms_hosts = list(self.d.get("oms_replicas") or [self.d.get("oms_host", "oms")])
         self.cluster = self.nc.NetnsCluster(self.programs, workdir=workdir)  # a fresh cluster key
         self._channels: dict = {}
         self.crashed: set[str] = set()  # hosts a fault of the schedule killed (and no restart yet)
@@ -155,6 +158,7 @@ class NetnsRun:
         self.t0 = 0.0  # time.monotonic() of time 0 (set by start)
         self.booted_at = time.monotonic()
         self.addresses: dict[str, str] = {}
+        self.leader_at_t0: Optional[str] = None
 
     # -- the command channel --------------------------------------------------------------------
     def _log_tail(self, host: str) -> str:
@@ -200,18 +204,32 @@ class NetnsRun:
         with open(addresses_path, "w") as f:
             json.dump(self.addresses, f)
         self.cluster.check(fault_schedule(self.d))  # every fault's nodes known, before anything runs
-        for h in [self.oms_host] + [h for h in self.hosts if h != self.oms_host]:
+        for h in self.oms_hosts + [h for h in self.hosts if h not in self.oms_hosts]:
             self.start_node(h, scenario_path, addresses_path)
-        servers = len(self.hosts) - 1
+        servers = len(self.hosts) - len(self.oms_hosts)
         deadline = time.monotonic() + REGISTRATION_TIMEOUT_S
         while True:
-            registered = int(self.ask(self.oms_host, "kernel_servers").split()[1])
-            if registered == servers:
+            leader, registered = self._oms_leader()
+            if leader is not None and registered == servers:
+                self.leader_at_t0 = leader
                 return
             if time.monotonic() > deadline:
+                logs = "".join(f"\n--- {h}:\n{self._log_tail(h)}" for h in self.oms_hosts)
                 raise NetnsRunError(f"{registered} of {servers} kernel servers registered with the OMS within "
-                                    f"{REGISTRATION_TIMEOUT_S:g} s; the OMS log:\n{self._log_tail(self.oms_host)}")
+                                    f"{REGISTRATION_TIMEOUT_S:g} s" + (", and no OMS replica serves" if leader is None else "")
+                                    + f"; the OMS log:{logs}")
             time.sleep(0.1)
+
+    def _oms_leader(self) -> tuple[Optional[str], int]:
+        """The OMS host that serves (the single OMS always does; a replica says so) and how many
+        kernel servers have registered with it; (None, 0) when no replica serves."""
+        for h in self.oms_hosts:
+            if h in self.crashed:
+                continue
+            answer = self.ask(h, "kernel_servers").split()
+            if len(answer) == 2 or answer[2] == "serving":
+                return h, int(answer[1])
+        return None, 0
 
     def start_node(self, host: str, scenario_path: str, addresses_path: str) -> None:
         node = self.cluster.node(host)
@@ -269,6 +287,10 @@ class NetnsRun:
             if h not in self.crashed and proc is not None:
                 proc.send_signal(signal.SIGCONT)
         parts = [json.loads(self.ask(h, "collect").split(" ", 1)[1]) for h in self.hosts if h not in self.crashed]
+        replicated = {}
+        if self.d.get("oms_replicas"):  # as the sim and sockets runners report it
+            replicated = {"oms": {"replicas": self.oms_hosts, "leader_at_t0": self.leader_at_t0,
+                                  "leader_at_end": self._oms_leader()[0] or ""}}
         wall_end = time.monotonic() - self.booted_at
         for h in self.hosts:
             if h not in self.crashed:
@@ -282,7 +304,7 @@ class NetnsRun:
                 "netns": {"run": self.cluster.run, "addresses": self.addresses,
                           "faults_applied": [{"at": round(at, 3), **f} for at, f in
                                              (self.player.applied if self.player else [])]},
-                "ok": not errors, "errors": errors}
+                **replicated, "ok": not errors, "errors": errors}
 
     def run(self) -> dict:
         self.boot()

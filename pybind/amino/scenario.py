@@ -20,6 +20,12 @@ has been created and initialised; booting and creation are not measured.
              nftables; elsewhere the run is refused saying what is missing. Scenario modules opt in
              with BACKENDS (multiplayer_game does).
 The same script runs on each.
+
+The OMS runs on `oms_host` ("oms" by default), alone. `oms_replicas` (3, 5 or 7 host names) runs it
+replicated instead (replicated_oms/, docs/deploy.md section 4b): one replica per host, nothing else
+on them, the elected leader serving; `oms_host` is then one of them, by default the first. Faults
+of the schedule act on replica hosts as on any (a crashed replica restarts from its storage), on
+every backend (pybind/README.md, "A replicated OMS").
 """
 from __future__ import annotations
 
@@ -62,6 +68,14 @@ def _host_fields(kw: dict) -> dict:
         else:
             raise TypeError(f"unknown host field {key!r}")
     return out
+
+
+def _host_names(hosts: Iterable[str]) -> list[str]:
+    """oms_replicas as a list; a bare string would otherwise be split into letters."""
+    names = None if isinstance(hosts, str) else list(hosts)
+    if names is None or not all(isinstance(h, str) for h in names):
+        raise TypeError(f"oms_replicas must be host names (strings), got {hosts!r}")
+    return names
 
 
 def call(method: str, *args: Any, target: Optional[str] = None) -> dict:
@@ -107,6 +121,12 @@ def _check_shape(d: Any) -> None:
         raise ValueError(f"duration must be a number, got {d['duration']!r}")
     if d.get("origin") is not None and not isinstance(d["origin"], dict):
         raise ValueError("origin must be an object or null")
+    if "oms_replicas" in d and not _is_host_list(d["oms_replicas"]):
+        raise ValueError(f"oms_replicas must be a list of host names, got {d['oms_replicas']!r}")
+
+
+def _is_host_list(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(h, str) for h in v)
 
 
 class Scenario:
@@ -114,12 +134,14 @@ class Scenario:
 
     BACKENDS = ("sim", "sockets", "netns")
 
-    def __init__(self, seed: int = 1, duration: float = 10.0, oms_host: str = "oms", name: Optional[str] = None,
-                 params: Optional[dict] = None, backend: str = "sim") -> None:
+    def __init__(self, seed: int = 1, duration: float = 10.0, oms_host: Optional[str] = None, name: Optional[str] = None,
+                 params: Optional[dict] = None, backend: str = "sim", oms_replicas: Iterable[str] = ()) -> None:
         self.seed = int(seed)
         self.backend = backend
         self.duration = float(duration)
-        self.oms_host = oms_host
+        self.oms_replicas: list[str] = []
+        self.replicate_oms(*_host_names(oms_replicas))
+        self._oms_host = oms_host  # None: the default (the oms_host property)
         self.hosts: list[dict] = []
         self.links: list[dict] = []
         self.deployments: list[dict] = []
@@ -134,6 +156,23 @@ class Scenario:
         # Where the scenario came from, for the replay command: a scenarios/<name>/scenario.py module
         # and its parameters.
         self.origin = {"name": name, "params": dict(params or {})} if name else None
+
+    @property
+    def oms_host(self) -> str:
+        """The OMS's host: as given, else the first of oms_replicas, else "oms"."""
+        if self._oms_host is not None:
+            return self._oms_host
+        return self.oms_replicas[0] if self.oms_replicas else "oms"
+
+    @oms_host.setter
+    def oms_host(self, host: str) -> None:
+        self._oms_host = host
+
+    def replicate_oms(self, *hosts: str) -> Scenario:
+        """Runs the OMS as replicas on `hosts` (3, 5 or 7 names; none: the single OMS on oms_host).
+        Hosts not added with host() become cloud servers in region "control", as oms_host does."""
+        self.oms_replicas = _host_names(hosts)
+        return self
 
     # ---- platform
     def host(self, name: str, preset_kind: Optional[str] = None, region: str = "", **fields: Any) -> Scenario:
@@ -162,8 +201,8 @@ class Scenario:
         return self
 
     def _ensure_oms(self) -> None:
-        if not any(h["name"] == self.oms_host for h in self.hosts):
-            self.hosts.insert(0, preset("cloud_server", self.oms_host, "control"))
+        missing = [h for h in (self.oms_replicas or [self.oms_host]) if not any(x["name"] == h for x in self.hosts)]
+        self.hosts[:0] = [preset("cloud_server", h, "control") for h in dict.fromkeys(missing)]
 
     # ---- deployments
     def deploy(self, name: str, on: str, cls: Optional[str] = None, args: Iterable[Any] = (), dms: Iterable[Any] = (),
@@ -227,6 +266,8 @@ class Scenario:
              "backend": self.backend}
         if self.checks:  # only then: saved scenarios without checks stay as they were
             d["checks"] = self.checks
+        if self.oms_replicas:  # likewise
+            d["oms_replicas"] = list(self.oms_replicas)
         return d
 
     def to_json(self, **traces: str) -> str:
@@ -238,8 +279,8 @@ class Scenario:
         """The Scenario of a to_dict() result (a saved scenario.json). ValueError when `d` does not
         have that shape; the values themselves are checked by the C++ validation before a run."""
         _check_shape(d)
-        s = cls(seed=d.get("seed", 1), duration=d.get("duration", 10), oms_host=d.get("oms_host", "oms"),
-                backend=d.get("backend", "sim"))
+        s = cls(seed=d.get("seed", 1), duration=d.get("duration", 10), oms_host=d.get("oms_host"),
+                backend=d.get("backend", "sim"), oms_replicas=d.get("oms_replicas", ()))
         platform = d.get("platform", {})
         s.hosts = copy.deepcopy(platform.get("hosts", []))
         s.links = copy.deepcopy(platform.get("links", []))

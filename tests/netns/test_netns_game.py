@@ -266,3 +266,28 @@ def test_without_root_the_netns_backend_is_refused_saying_why():
         pytest.skip(f"the checkout is not readable by nobody: {r.stderr[-300:]}")
     assert r.returncode == 2, r.stdout + r.stderr
     assert "the netns backend cannot run on this machine: network namespaces need root" in r.stderr, r.stderr
+
+
+@needs_netns
+def test_replicated_oms_on_netns_survives_a_kill_of_the_serving_replica():
+    # oms_replicas (issue 12): each replica its own process and namespace, its Raft log in its
+    # storage directory; the serving one is killed (-9) and started again from that directory.
+    sc = (amino.Scenario(seed=1, duration=6.0, backend="netns", oms_replicas=["oms1", "oms2", "oms3"])
+          .host("cloud", "cloud_server", labels={"tier": "cloud"})
+          .host("phone", "phone_wifi")
+          .deploy("counter", on="phone", cls="VisitCounter", dms=["KeepInCloud"])
+          .client("p", node="phone", target="counter", calls=[amino.call("visit")], rate=20.0))
+    probe = amino.run(amino.Scenario.from_dict({**sc.to_dict(), "duration": 0.5}), timeout=120)
+    assert probe.ok, probe.errors
+    leader = probe.raw["oms"]["leader_at_t0"]
+    sc.crash(1.0, leader).restart(3.0, leader)
+    res = amino.run(sc, timeout=120)
+    assert res.ok, res.errors
+    applied = [(f["type"], f.get("node")) for f in res.raw["netns"]["faults_applied"]]
+    assert applied == [("crash", leader), ("restart", leader)], applied
+    oms = res.raw["oms"]
+    assert oms["replicas"] == ["oms1", "oms2", "oms3"] and oms["leader_at_end"] in oms["replicas"]
+    if oms["leader_at_t0"] == leader:  # real time: the first election is the founder's as a rule
+        assert oms["leader_at_end"] != leader
+    late = [r for r in res.records if r["start"] > 2.0]
+    assert late and all(r["outcome"] == "OK" for r in late), late[:5]
