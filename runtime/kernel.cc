@@ -336,7 +336,13 @@ Reply Kernel::oms_call_failover(const char* service, const Value& body, std::opt
                                                                           : options_.oms_attempt_timeout);
     answered = true;
     const Code c = r.status.code;
-    if (c != Code::kNotLeader && c != Code::kTimeout && c != Code::kUnreachable) {
+    if (Rpc::is_unknown_service(r.status)) {
+      // Not an OMS replica at all (a kernel server's address in the list, say): nothing ran there,
+      // so the others are asked; it counts as failed like a replica that does not answer.
+      env_.log(LogLevel::kWarn, to + ", in the OMS list, does not serve the OMS (" + r.status.message + ")");
+      r.status.code = Code::kUnreachable;
+      r.status.message = to + " is not an OMS replica: " + r.status.message;
+    } else if (c != Code::kNotLeader && c != Code::kTimeout && c != Code::kUnreachable) {
       oms_leader_ = to;
       return r;
     }

@@ -41,7 +41,7 @@ RpcResult Rpc::call(const NodeId& to, const std::string& service, std::string bo
   ++stats_.calls_sent;
   if (to == env_.self()) {
     auto it = handlers_.find(service);
-    if (it == handlers_.end()) return {Status{Code::kNoSuchMethod, "unknown service " + service, {}}, {}};
+    if (it == handlers_.end()) return {unknown_service(service), {}};
     Handler h = it->second;  // copy: the handler may be replaced while we block
     return h(to, std::move(body));
   }
@@ -136,7 +136,7 @@ void Rpc::handle_request(const NodeId& from, std::uint64_t call_id, const std::s
   ++stats_.requests_served;
   auto it = handlers_.find(service);
   if (it == handlers_.end()) {
-    send_reply(from, call_id, RpcResult{Status{Code::kNoSuchMethod, "unknown service " + service, {}}, {}});
+    send_reply(from, call_id, RpcResult{unknown_service(service), {}});
     return;
   }
   Handler h = it->second;

@@ -27,8 +27,19 @@ struct RpcStats {
   std::uint64_t timeouts = 0, bad_frames = 0, late_replies = 0;
 };
 
+inline constexpr const char* kUnknownService = "unknown service ";
+
 class Rpc {
  public:
+  // What a node answers for a service it does not serve (e.g. a kernel server asked for an OMS
+  // service): the caller learns the peer is not what it took it for, and that nothing ran.
+  static Status unknown_service(const std::string& service) {
+    return Status{Code::kNoSuchMethod, std::string(kUnknownService) + service, {}};
+  }
+  static bool is_unknown_service(const Status& s) {
+    return s.code == Code::kNoSuchMethod && s.message.rfind(kUnknownService, 0) == 0;
+  }
+
   using Handler = std::function<RpcResult(const NodeId& from, std::string body)>;
   using CastHandler = std::function<void(const NodeId& from, std::string body)>;
   using ValueHandler = std::function<Reply(const NodeId& from, const Value& body)>;

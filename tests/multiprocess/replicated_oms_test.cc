@@ -246,6 +246,15 @@ class ReplicatedOmsProcessesUnderFaults : public ReplicatedOmsProcesses {
   std::map<std::string, std::string> ids_;  // name -> id (a migration names the id)
 };
 
+// A kernel server's address first in an OMS list answers "unknown service": it is no OMS replica,
+// nothing ran there, and the client goes on to the replicas.
+TEST_F(ReplicatedOmsProcessesUnderFaults, AKernelServerInTheOmsListIsPassedOver) {
+  ChildProcess p({kBin + "/amino-ctl", "--oms", ks_addrs_[0] + "," + peers(), "nodes"});
+  const std::string out = p.read_all(60000);
+  EXPECT_EQ(p.wait_exit(60000), 0) << out;
+  EXPECT_NE(out.find(ks_addrs_[1]), std::string::npos) << out;
+}
+
 TEST_F(ReplicatedOmsProcessesUnderFaults, PausesKillsKernelServerFailureAndMigrationLoseNoAcknowledgedCreate) {
   create_some("a", 3);
   ASSERT_EQ(acked_.size(), 3u);  // a healthy group acknowledges every create

@@ -199,6 +199,8 @@ def test_client_given_bad_oms_lists(oms):
         r, took = _ctl(c, f"{endpoint},{replicas}", "nodes")
         log(f"--oms with {what} first: exit {r.returncode} after {took:.3f} s: {_outcome(r)}")
         assert r.returncode == 0 or (r.returncode == 4 and TYPED_ERROR.search(r.stderr)), (what, r.returncode, r.stderr)
+        if what == "kernel server":  # it says it serves no OMS: nothing ran, the replicas are asked
+            assert r.returncode == 0, r.stderr
     # The client cut off from the leader: the followers name a leader it cannot reach. A typed error.
     c.apply({"type": "partition", "groups": [[ro.CLIENT], [leader]]})
     r, took = _ctl(c, replicas, "nodes")
