@@ -238,6 +238,37 @@ TEST(ConsensusRsm, AReturningVoterIsKeptWhenAMemberItWouldCountIsOnAServerDeclar
   EXPECT_EQ(str(rc.call(s, "get", {Value("before")}).value), "x");
 }
 
+// A follower's server is suspected (cut off from the OMS only) just after the leader's crashed
+// unnoticed: the OMS's view without the follower reaches the new leader while the old one still
+// counts as a member. Removing the follower then would leave a configuration of two voters, one
+// dead, that could never commit again (mixed nemesis seed 396): the removal waits while a
+// majority of what would remain is silent.
+TEST(ConsensusRsm, AVoterIsNotRemovedWhileAMajorityOfTheRestIsSilent) {
+  RsmCluster rc(4);  // one spare kernel server for the replacement
+  Stub s = rc.create("ConsensusRSM");
+  ASSERT_TRUE(rc.call(s, "put", {Value("before"), Value("x")}).ok());
+  const ReplicaStatus leader = *rc.leader();
+  const ReplicaStatus follower = a_follower(rc);
+  const auto all = [&] {
+    std::string out;
+    for (const auto& e : rc.c().oms().events()) out += "\n  " + e;
+    for (const auto& r : rc.replicas()) {
+      out += "\n  " + r.rid + " on " + r.node + ": " + r.role + " term " + std::to_string(r.term) + " config";
+      for (const auto& m : r.config) out += " " + m;
+    }
+    return out;
+  };
+  rc.world().cut(follower.node, "oms");
+  rc.world().run_for(kSecond);  // a heartbeat period and more: the leader's server is declared dead later
+  rc.world().crash(leader.node);
+  rc.world().run_for(3 * kSecond);  // both declared dead; the group replaced both
+  rc.world().heal(follower.node, "oms");
+  ASSERT_TRUE(rc.wait_for([&] { return rc.converged(3); }, 10 * kSecond)) << "no quorum left" << all();
+  Reply put = rc.call(s, "put", {Value("after"), Value("y")});
+  ASSERT_TRUE(put.ok()) << put.status.to_string() << all();
+  EXPECT_EQ(str(rc.call(s, "get", {Value("before")}).value), "x");
+}
+
 TEST(ConsensusRsm, MinorityLeaderCannotCommitAndTheMajorityElects) {
   RsmCluster rc;
   Stub s = rc.create();
