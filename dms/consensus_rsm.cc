@@ -8,6 +8,7 @@
 #include <set>
 
 #include "dms/raft/raft_node.h"
+#include "dms/support.h"
 #include "runtime/mutants.h"
 
 namespace amino::dms {
@@ -302,9 +303,14 @@ class ConsensusGroup : public GroupDM {
   }
 
   // A suspected replica comes back with its log: re-admitted while the group is short of its
-  // configured size (it catches up through Raft), discarded once top_up has replaced it.
+  // configured size (it catches up through Raft), discarded once top_up has replaced it. Members
+  // on servers already declared dead (their onFailure still queued) do not count: the returning
+  // replica may be a voter the Raft quorum needs, and the replacement a learner that is not one
+  // yet; discarding it then would leave the quorum to a dead member (mixed nemesis seeds 46, 87).
   bool on_rejoin(GroupContext& ctx, const ReplicaRef&) override {
-    return ctx.replicas().size() < static_cast<std::size_t>(config_int(ctx.config(), "replicas", 3));
+    std::size_t live = 0;
+    for (const auto& r : ctx.replicas()) live += is_live_server(ctx, r.node) ? 1 : 0;
+    return live < static_cast<std::size_t>(config_int(ctx.config(), "replicas", 3));
   }
 
   Value on_notification(GroupContext&, const Value& msg) override {

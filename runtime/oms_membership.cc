@@ -36,6 +36,10 @@ void Membership::check_liveness() {
       n.info.alive = false;  // at once: placement and ref requests stop choosing it
       live_index_stale_ = true;
       core_.record("kernel server " + id + " missed its heartbeats: declared dead");
+      // Control calls to it (a group's snapshot, install, notification...) would otherwise each
+      // wait out the control timeout, holding what their callers hold: a group component's
+      // replacement of a lost replica would stall behind a copy from the dead node.
+      core_.rpc.fail_pending(id, Status{Code::kUnreachable, "kernel server " + id + " was declared dead", {}});
       enqueue(NodeEvent{true, NodeReturn{id, false, {}}});
     }
   }
@@ -57,6 +61,11 @@ void Membership::on_report(const NodeId& from, const Value& info) {
   const bool known = !rec.info.id.empty();
   const bool was_alive = rec.info.alive;
   const bool restarted = known && rec.incarnation != incarnation;
+  if (restarted) {
+    // Calls to the previous incarnation go unanswered (a call to this one that fails too fails as
+    // one timing out would: its effect, if any, is reconciled from the node's reports).
+    core_.rpc.fail_pending(n.id, Status{Code::kUnreachable, "kernel server " + n.id + " restarted", {}});
+  }
   if (!known) core_.record("kernel server " + n.id + " registered (region " + n.region + ")");
   if (known && !was_alive) core_.record("kernel server " + n.id + " is back");
   if (!known || !was_alive || rec.info.region != n.region || rec.info.labels != n.labels) live_index_stale_ = true;

@@ -163,14 +163,18 @@ void Rpc::send_reply(const NodeId& to, std::uint64_t call_id, const RpcResult& r
 }
 
 void Rpc::on_peer_down(const NodeId& peer) {
+  fail_pending(peer, Status{Code::kUnreachable, "connection to " + peer + " broke", {}});
+}
+
+void Rpc::fail_pending(const NodeId& peer, const Status& why) {
   // Collect first so that notifying cannot disturb the iteration.
   std::vector<std::uint64_t> ids;
   for (auto& [id, p] : pending_) {
-    if (p.peer == peer) ids.push_back(id);
+    if (p.peer == peer && !p.done->notified()) ids.push_back(id);  // an answer already in stays
   }
   for (auto id : ids) {
     auto& p = pending_.at(id);
-    p.result.status = Status{Code::kUnreachable, "connection to " + peer + " broke", {}};
+    p.result.status = why;
     p.done->notify();
   }
 }

@@ -61,6 +61,10 @@ class Rpc {
   Reply call_value(const NodeId& to, const std::string& service, const Value& body, Duration timeout);
   void cast(const NodeId& to, const std::string& service, std::string body);
   void cast_value(const NodeId& to, const std::string& service, const Value& body);
+  // Fails every call pending on `peer` at once with `why`, as a broken connection does: for an
+  // owner that learned otherwise that the peer will not answer them (the OMS declared a kernel
+  // server dead, or heard from its next incarnation), so that no caller waits out its deadline.
+  void fail_pending(const NodeId& peer, const Status& why);
 
   Env& env() { return env_; }
   const RpcStats& stats() const { return stats_; }

@@ -450,17 +450,25 @@ void RaftNode::check_quorum() {
   // once instead of waiting for their deadline, and a majority elects someone reachable.
   const Time now = env_.now();
   if (now - leader_since_ < opts_.election_max) return;
-  std::size_t heard = is_voter(self_rid_) ? 1 : 0;
-  for (const auto& rid : config_) {
-    if (rid == self_rid_) continue;
-    auto it = peers_.find(rid);
-    if (it != peers_.end() && now - it->second->last_ack < opts_.election_max) ++heard;
-  }
-  if (heard >= majority(config_.size())) return;
+  if (heard_from_majority(config_)) return;
   env_.log(LogLevel::kInfo, "raft " + self_rid_ + " lost its quorum: steps down in term " + std::to_string(term_));
   become_follower(term_);
   leader_.clear();
   reset_election_deadline();
+}
+
+bool RaftNode::heard_from_majority(const std::vector<std::string>& config, bool answered) const {
+  const Time now = env_.now();
+  std::size_t heard = 0;
+  for (const auto& rid : config) {
+    if (rid == self_rid_) {
+      ++heard;
+      continue;
+    }
+    auto it = peers_.find(rid);
+    if (it != peers_.end() && (!answered || it->second->acked) && now - it->second->last_ack < opts_.election_max) ++heard;
+  }
+  return heard >= majority(config.size());
 }
 
 bool RaftNode::log_up_to_date(std::int64_t last_index, std::int64_t last_term) const {
@@ -764,6 +772,11 @@ void RaftNode::reconcile_members() {
     for (const auto& r : config_) {
       if (r != rid) shrunk.push_back(r);
     }
+    // Not while a majority of what is left is silent: the OMS may name a voter dead late (a
+    // server that restarted meanwhile) just as another one's server crashed unnoticed, and the
+    // smaller configuration (it takes effect when appended) could never commit anything again.
+    // The removal waits for the group's next view: the silent one's failure, or a replacement.
+    if (!heard_from_majority(shrunk, true)) continue;
     propose_config(std::move(shrunk));
     return;
   }

@@ -165,6 +165,10 @@ class RaftNode : public std::enable_shared_from_this<RaftNode> {
   void accept_leader(std::int64_t term, const std::string& leader, const ReplicaRef& from);
   void become_leader();
   void check_quorum();
+  // Whether a majority of `config` answered us lately (ourselves included when in it); with
+  // `answered`, a peer counts only once it acknowledged an append in this term (not on the grace
+  // period a leader gives each peer as it starts).
+  bool heard_from_majority(const std::vector<std::string>& config, bool answered = false) const;
   bool log_up_to_date(std::int64_t last_index, std::int64_t last_term) const;
   bool leading(std::int64_t term) const { return !stopped_ && role_ == Role::kLeader && term_ == term; }
 

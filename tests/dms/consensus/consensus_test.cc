@@ -3,6 +3,7 @@
 // placement. Times are simulated.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -176,6 +177,96 @@ TEST(ConsensusRsm, CrashWithoutStorageIsRebuiltOnAFreshNode) {
   const Value state = rc.object_state(newcomer->node, newcomer->oid);
   EXPECT_EQ(state.at("data").at("before"), Value("x"));
   EXPECT_EQ(state.at("data").at("after"), Value("y"));
+}
+
+// The Raft leader's server is suspected (cut off from the OMS only) while the server of the
+// member that the group's replacement copies from has crashed silently. The leader's return is
+// reconciled after that server was declared dead but before its onFailure (one node event at a
+// time): counting the dead member, the group would discard the leader, a voter the quorum needs,
+// for a replacement that is still a learner, leaving one live voter of three (mixed nemesis seed 87).
+TEST(ConsensusRsm, AReturningVoterIsKeptWhenAMemberItWouldCountIsOnAServerDeclaredDead) {
+  RsmCluster rc(4);  // one spare kernel server for the replacement
+  Stub s = rc.create("ConsensusRSM");
+  ASSERT_TRUE(rc.call(s, "put", {Value("before"), Value("x")}).ok());
+  const ReplicaStatus first = *rc.leader();  // the group's first member: the replacement's source
+  const auto events = [&] { return rc.c().oms().events(); };
+  const auto at = [&](const std::string& what) -> std::size_t {
+    const auto e = events();
+    for (std::size_t i = 0; i < e.size(); ++i) {
+      if (e[i].find(what) != std::string::npos) return i;
+    }
+    return SIZE_MAX;
+  };
+  const auto all = [&] {
+    std::string out;
+    for (const auto& e : events()) out += "\n  " + e;
+    for (const auto& r : rc.replicas()) {
+      out += "\n  " + r.rid + " on " + r.node + ": " + r.role + " term " + std::to_string(r.term) + " config";
+      for (const auto& m : r.config) out += " " + m;
+    }
+    return out;
+  };
+  // The other two elect a leader of their own; the first still heartbeats to the OMS.
+  for (const auto& r : rc.replicas()) {
+    if (r.node != first.node) rc.world().cut(first.node, r.node);
+  }
+  ASSERT_TRUE(rc.wait_for([&] {
+    auto l = rc.leader();
+    return l && l->node != first.node;
+  }, 5 * kSecond)) << all();
+  const ReplicaStatus leader = *rc.leader();
+  rc.world().cut(leader.node, "oms");
+  // A heartbeat period later (0.5 s and more): the first's server is declared dead after the leader's.
+  rc.world().run_for(kSecond);
+  rc.world().crash(first.node);
+  const std::string leader_dead = "kernel server " + leader.node + " missed its heartbeats";
+  ASSERT_TRUE(rc.wait_for([&] { return at(leader_dead) != SIZE_MAX; }, 5 * kSecond)) << all();
+  rc.world().heal(leader.node, "oms");
+  const std::string first_dead = "kernel server " + first.node + " missed its heartbeats";
+  ASSERT_TRUE(rc.wait_for([&] { return at(first_dead) != SIZE_MAX; }, 5 * kSecond)) << all();
+  rc.world().run_for(kSecond);
+  // The race: the leader's server back before the first's death, its replica reconciled after it.
+  ASSERT_LT(at("kernel server " + leader.node + " is back"), at(first_dead)) << all();
+  const std::string returned = "replica " + leader.rid + " on " + leader.node;
+  const std::size_t reconciled = std::min(at(returned + " re-admitted"), at(returned + " discarded"));
+  ASSERT_NE(reconciled, SIZE_MAX) << all();
+  ASSERT_GT(reconciled, at(first_dead)) << all();
+  EXPECT_NE(at(returned + " re-admitted"), SIZE_MAX) << all();
+  ASSERT_TRUE(rc.wait_for([&] { return rc.converged(3); }, 10 * kSecond)) << "no quorum left" << all();
+  Reply put = rc.call(s, "put", {Value("after"), Value("y")});
+  ASSERT_TRUE(put.ok()) << put.status.to_string() << all();
+  EXPECT_EQ(str(rc.call(s, "get", {Value("before")}).value), "x");
+}
+
+// A follower's server is suspected (cut off from the OMS only) just after the leader's crashed
+// unnoticed: the OMS's view without the follower reaches the new leader while the old one still
+// counts as a member. Removing the follower then would leave a configuration of two voters, one
+// dead, that could never commit again (mixed nemesis seed 396): the removal waits while a
+// majority of what would remain is silent.
+TEST(ConsensusRsm, AVoterIsNotRemovedWhileAMajorityOfTheRestIsSilent) {
+  RsmCluster rc(4);  // one spare kernel server for the replacement
+  Stub s = rc.create("ConsensusRSM");
+  ASSERT_TRUE(rc.call(s, "put", {Value("before"), Value("x")}).ok());
+  const ReplicaStatus leader = *rc.leader();
+  const ReplicaStatus follower = a_follower(rc);
+  const auto all = [&] {
+    std::string out;
+    for (const auto& e : rc.c().oms().events()) out += "\n  " + e;
+    for (const auto& r : rc.replicas()) {
+      out += "\n  " + r.rid + " on " + r.node + ": " + r.role + " term " + std::to_string(r.term) + " config";
+      for (const auto& m : r.config) out += " " + m;
+    }
+    return out;
+  };
+  rc.world().cut(follower.node, "oms");
+  rc.world().run_for(kSecond);  // a heartbeat period and more: the leader's server is declared dead later
+  rc.world().crash(leader.node);
+  rc.world().run_for(3 * kSecond);  // both declared dead; the group replaced both
+  rc.world().heal(follower.node, "oms");
+  ASSERT_TRUE(rc.wait_for([&] { return rc.converged(3); }, 10 * kSecond)) << "no quorum left" << all();
+  Reply put = rc.call(s, "put", {Value("after"), Value("y")});
+  ASSERT_TRUE(put.ok()) << put.status.to_string() << all();
+  EXPECT_EQ(str(rc.call(s, "get", {Value("before")}).value), "x");
 }
 
 TEST(ConsensusRsm, MinorityLeaderCannotCommitAndTheMajorityElects) {

@@ -115,6 +115,61 @@ TEST(LoadBalancedMasterSlave, ASlavesCrashDelaysOneWriteAndTheGroupReplacesIt) {
   EXPECT_LT(c.world().now() - again, 200 * kMillisecond) << "a later write still waited for the lost slave";
 }
 
+// The master's node dies silently; just after, a slave's node restarts (its replica lost): the
+// group's replacement copies from the master, whose death the OMS does not know yet. Once it does,
+// that copy must fail at once (Rpc::fail_pending), not wait out the OMS's 5 s control timeout
+// holding the group's view-change lock: the failover's own replacement comes right after it
+// (mixed nemesis seed 9, which then lost the last replica to the next crash).
+struct SilentMasterDeath {
+  LibCluster c;
+  Stub s;
+  NodeId master, lost, survivor;  // the master's node, the restarted slave's, the other slave's
+  Time start = 0;
+
+  SilentMasterDeath() : c(make_cluster()) {
+    s = c.create(counter_spec(kDm, "{replicas: 3, ackTimeoutMs: 200}"));
+    EXPECT_TRUE(c.call("client", s, "add", {Value(1)}).ok());
+    master = c.host(s);
+    for (const auto& n : replica_nodes(c, s)) {
+      if (n == master) continue;
+      (lost.empty() ? lost : survivor) = n;
+    }
+    start = c.world().now();
+    c.world().crash(master);
+    c.restart_kernel(lost, false);  // its report tells the OMS at once; the replacement begins
+    c.world().run_for(200 * kMillisecond);
+  }
+};
+
+TEST(LoadBalancedMasterSlave, AReplacementCopyingFromASilentlyDeadMasterDoesNotHoldUpTheFailoversReplacement) {
+  SilentMasterDeath t;
+  ASSERT_FALSE(t.survivor.empty());
+  // The OMS declares the master dead within its heartbeat timeout (1 s) and a check period.
+  t.c.world().run_until(t.start + 2 * kSecond);
+  const auto values = values_by_replica(t.c, t.s);
+  EXPECT_EQ(values.size(), 2u) << "the failover's replacement waited for the copy from the dead master";
+  EXPECT_EQ(values.count(t.survivor), 1u);
+  for (const auto& [node, v] : values) EXPECT_EQ(v, 1) << node;
+  // So the next crash, one at a time, finds a slave to promote.
+  t.c.world().crash(t.survivor);
+  t.c.world().run_for(1500 * kMillisecond);
+  // From a caller that never knew a master (the client's would still name the first one, dead).
+  Reply r = t.c.call(t.lost, t.c.acquire_on(t.lost, t.s.id()), "add", {Value(1)}, 10 * kSecond);
+  ASSERT_TRUE(r.ok()) << r.status.to_string();
+  EXPECT_EQ(r.value.as_int(), 2);
+}
+
+TEST(LoadBalancedMasterSlave, AReplacementCopyingFromAMasterWhoseNodeRestartedFailsAtItsReport) {
+  SilentMasterDeath t;
+  // The master's node is back before the heartbeat timeout: its report (a new incarnation) ends
+  // the calls to the previous one, and the failover and replacements follow at once.
+  t.c.restart_kernel(t.master, false);
+  t.c.world().run_until(t.start + 800 * kMillisecond);
+  const auto values = values_by_replica(t.c, t.s);
+  EXPECT_EQ(values.size(), 3u) << "the replacements waited for the copy from the previous incarnation";
+  for (const auto& [node, v] : values) EXPECT_EQ(v, 1) << node;
+}
+
 TEST(LoadBalancedMasterSlave, ACutOffSlaveLeavesTheViewAndWritesGoOn) {
   LibCluster c = make_cluster();
   Stub s = c.create(counter_spec(kDm, "{replicas: 3, ackTimeoutMs: 200}"));
