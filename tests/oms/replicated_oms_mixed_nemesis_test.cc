@@ -21,7 +21,7 @@
 // servers (tier=rep: three replicas and a spare), one of which may be down at a time. At most one
 // OMS replica is faulty at a time (a minority of three).
 //
-// AMINO_OMS_MIXED_SEEDS: number of seeds (default 120, split over the shards); AMINO_OMS_MIXED_SEED_BASE:
+// AMINO_OMS_MIXED_SEEDS: number of seeds (default 200, split over the shards); AMINO_OMS_MIXED_SEED_BASE:
 // the first (default 1). A failing seed is reproduced with AMINO_OMS_MIXED_SEED_BASE=<seed>
 // AMINO_OMS_MIXED_SEEDS=1 (then AMINO_OMS_TEST_LOG=1 for the runtime's log on stderr).
 #include <gtest/gtest.h>
@@ -589,7 +589,7 @@ constexpr int kShards = 6;
 class ReplicatedOmsMixedNemesis : public ::testing::TestWithParam<int> {};
 
 TEST_P(ReplicatedOmsMixedNemesis, NoAcknowledgedCreateLostEveryObjectAnswersHistoriesLinearizable) {
-  const int seeds = env_int("AMINO_OMS_MIXED_SEEDS", 120);
+  const int seeds = env_int("AMINO_OMS_MIXED_SEEDS", 200);
   const int base = env_int("AMINO_OMS_MIXED_SEED_BASE", 1);
   std::map<std::string, long long> sum;
   int ran = 0;

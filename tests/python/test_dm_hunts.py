@@ -162,14 +162,17 @@ def test_master_slave_nemesis_keeps_to_what_the_dm_tolerates():
 
 def test_master_slave_reads_are_stale_on_real_runs():
     # Slaves answer reads from their committed state: with many reads some run is not linearizable,
-    # while the declared bounded-staleness (writes linearizable, reads a prefix) holds.
-    for seed in range(20, 31):
+    # while the declared bounded-staleness (writes linearizable, reads a prefix) holds. How often a
+    # run shows it depends on the fault timing (2 of seeds 20-30 before the OMS failed calls pending
+    # on a dead or restarted server at once; after it, none in 20-125, then 126, 171, 201): a hunt,
+    # stopped at the first.
+    for seed in range(20, 321):
         res = amino.run(catalog.build("master_slave", seed=seed, reads=0.8))
         w = workload.declared(res.scenario)[0]
         assert w.check(res).verdict == "valid"
         if guarantees.check("linearizable", w.history(res), "register").verdict == "not linearizable":
             return
-    pytest.fail("no stale read in seeds 20-30: the check would pass a linearizable DM too")
+    pytest.fail("no stale read in seeds 20-320: the check would pass a linearizable DM too")
 
 
 def test_transaction_hunts_check_the_level_each_dm_declares():
